@@ -1,0 +1,64 @@
+"""The `letters` command: a thin shell over the library.
+
+Every subcommand lives in its own module under pipeline/commands/ and
+registers itself here. Expected failures (LettersError) become one Chinese
+line on stderr and the error's exit code; anything else is logged and becomes
+a generic Chinese line — never a traceback for the clerk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from pipeline import __version__
+from pipeline.errors import LettersError
+
+log = logging.getLogger("pipeline")
+
+# Modules under pipeline.commands, each with register(subparsers).
+COMMANDS = ("extract",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="letters",
+        description="信用查询函件自动办理：读取来函、核查失信名单、生成复函。",
+    )
+    parser.add_argument("--version", action="version", version=f"letters {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志（英文，身份证号已脱敏）")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    import importlib
+
+    for name in COMMANDS:
+        importlib.import_module(f"pipeline.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+        sys.stderr.reconfigure(encoding="utf-8")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from pipeline.logs import setup_logging
+
+    setup_logging(verbose=args.verbose)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except LettersError as exc:
+        log.warning("%s: %s", type(exc).__name__, exc)
+        print(f"错误：{exc.message_zh}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except Exception:  # the last line of defence: log it, never show a traceback to a clerk
+        log.exception("unexpected failure in %s", args.command)
+        print("错误：系统内部错误，已记录日志，请联系系统管理员。", file=sys.stderr)
+        return 1

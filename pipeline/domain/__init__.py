@@ -1,0 +1,1 @@
+"""The domain: letters, people, problems, results. Plain data, no I/O."""

@@ -1,0 +1,98 @@
+"""Resident ID numbers (居民身份证号码): normalise and check.
+
+The check itself is python-stdnum's `stdnum.cn.ric`; this module only wraps
+its sharp edges: it raises KeyError-like failures for county codes it does not
+know, treats an unknown region as invalid (real IDs keep the code of the place
+they were issued, so that is only a note here), and rejects 15-digit numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+
+# Characters that stand for X in IDs as typed by people and OCR'd.
+_X_LIKE = {"x": "X", "×": "X", "Ｘ": "X", "ｘ": "X", "╳": "X", "χ": "X"}
+_SEPARATORS = re.compile(r"[\s\u00a0\u3000\u200b\-－—_.·]+")
+
+PROBLEM_CHECK_DIGIT = "身份证号码校验位错误"
+PROBLEM_BIRTH_DATE = "身份证号码中的出生日期不存在"
+PROBLEM_LENGTH = "身份证号码位数不正确"
+PROBLEM_FORMAT = "身份证号码含有非法字符"
+NOTE_CONVERTED_15 = "原为15位旧身份证号码，已按规则升位为18位"
+NOTE_UNKNOWN_REGION = "身份证号码前6位行政区划代码未在区划库中找到（可能为已撤销的旧区划），请留意"
+
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+
+def normalise_id(text: str) -> str:
+    """Full-width to half-width, separators out, x upper-cased: the 18 (or 15) characters as typed."""
+    folded = unicodedata.normalize("NFKC", text)
+    folded = "".join(_X_LIKE.get(ch, ch) for ch in folded)
+    return _SEPARATORS.sub("", folded).upper()
+
+
+def upgrade_15(number: str) -> str:
+    """Old 15-digit IDs (before 1999): insert the century '19' and compute the check digit."""
+    body = number[:6] + "19" + number[6:]
+    return body + ric.calc_check_digit(body + "0")
+
+
+@dataclass(slots=True)
+class IdCheck:
+    number: str  # normalised, 18 characters where that was possible
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def birth_date(number: str) -> dt.date | None:
+    try:
+        return ric.get_birth_date(number)
+    except (ValidationError, ValueError):
+        return None
+
+
+def check_id(text: str, today: dt.date | None = None) -> IdCheck:
+    """Normalise and check one ID; problems block a reply, notes only inform."""
+    number = normalise_id(text)
+    result = IdCheck(number)
+    if re.fullmatch(r"\d{15}", number):
+        number = upgrade_15(number)
+        result.number = number
+        result.notes.append(NOTE_CONVERTED_15)
+    if len(number) != 18:
+        result.problems.append(PROBLEM_LENGTH)
+        return result
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        result.problems.append(PROBLEM_FORMAT)
+        return result
+    born = birth_date(number)
+    if born is None or not EARLIEST_BIRTH <= born <= (today or dt.date.today()):
+        result.problems.append(PROBLEM_BIRTH_DATE)
+    if number[-1] != ric.calc_check_digit(number):
+        result.problems.append(PROBLEM_CHECK_DIGIT)
+    if born is not None and not result.problems:
+        try:
+            ric.get_birth_place(number)
+        except (ValidationError, KeyError, ValueError, IndexError):
+            result.notes.append(NOTE_UNKNOWN_REGION)
+    return result
+
+
+def is_valid_id(text: str) -> bool:
+    return check_id(text).valid
+
+
+def looks_like_id(text: str) -> bool:
+    """Could this token be an ID (valid or not)? Used to find roster rows."""
+    number = normalise_id(text)
+    return bool(re.fullmatch(r"\d{17}[\dX]|\d{15}", number))

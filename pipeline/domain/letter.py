@@ -1,0 +1,85 @@
+"""A received query letter as the office understands it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pipeline.document import Location
+
+
+class Kind(StrEnum):
+    CIVIL_SERVANT = "civil_servant"  # 公务员录用、调任
+    PUBLIC_INSTITUTION = "public_institution"  # 事业单位聘用、招聘
+
+    @property
+    def label_zh(self) -> str:
+        return {"civil_servant": "公务员录用、调任", "public_institution": "事业单位聘用"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Provenance of one extracted value: where it was read and how sure we are.
+
+    `confidence` combines the reader's confidence (OCR) with the extractor's
+    (1.0 = found by an unambiguous rule, lower = fallback or guess).
+    """
+
+    location: Location
+    text: str  # the raw text the value was taken from
+    confidence: float = 1.0
+
+    def to_json(self) -> dict:
+        return {"location": self.location.to_json(), "text": self.text, "confidence": round(self.confidence, 3)}
+
+
+@dataclass(slots=True)
+class Contact:
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(slots=True)
+class Person:
+    name: str
+    id_number: str
+    problems: list[str] = field(default_factory=list)  # blocking, Chinese
+    notes: list[str] = field(default_factory=list)  # non-blocking, Chinese
+    seq: int | None = None  # 序号 as printed, when the roster has one
+    name_source: Source | None = None
+    id_source: Source | None = None
+    id_as_printed: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return bool(self.problems)
+
+
+@dataclass(slots=True)
+class Letter:
+    kind: Kind | None = None
+    doc_number: str | None = None
+    unit: str | None = None
+    date: dt.date | None = None
+    addressee: str | None = None
+    contact: Contact = field(default_factory=Contact)
+    people: list[Person] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # letter-level blocking, Chinese
+    notes: list[str] = field(default_factory=list)  # letter-level non-blocking, Chinese
+    stated_count: int | None = None  # 共N人 as stated in the letter
+    title: str | None = None
+    sources: dict[str, Source] = field(default_factory=dict)  # field name -> provenance
+    from_scan: bool = False
+
+    @property
+    def blocking_reasons(self) -> list[str]:
+        """Every blocking problem, letter-level first, then per person (Chinese)."""
+        reasons = list(self.problems)
+        for index, person in enumerate(self.people, 1):
+            reasons.extend(f"第{index}人（{person.name}）：{p}" for p in person.problems)
+        return reasons
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.blocking_reasons

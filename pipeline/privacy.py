@@ -1,0 +1,34 @@
+"""Personal-data helpers: nothing outside the database and the reply may
+carry a full resident ID number."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+_ID_RE = re.compile(r"(?<![0-9])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9])")
+
+
+def mask_id(id_number: str | None) -> str:
+    """610102199001011234 -> 610102********1234 (region kept, birth date hidden)."""
+    if not id_number:
+        return ""
+    text = str(id_number)
+    if len(text) <= 10:
+        return "*" * len(text)
+    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+
+
+def mask_ids_in(text: str) -> str:
+    """Mask every 18-digit ID inside free text (log lines, error notes)."""
+    return _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:], text)
+
+
+def private_file(path: Path) -> Path:
+    """Create (or tighten) a file so only its owner can read it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    return path
