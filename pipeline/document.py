@@ -34,15 +34,19 @@ class Location:
     col: int | None = None
 
     def to_json(self) -> dict:
-        return {k: v for k, v in (
-            ("part", self.part),
-            ("page", self.page),
-            ("bbox", [round(c, 1) for c in self.bbox] if self.bbox else None),
-            ("paragraph", self.paragraph),
-            ("table", self.table),
-            ("row", self.row),
-            ("col", self.col),
-        ) if v is not None}
+        return {
+            k: v
+            for k, v in (
+                ("part", self.part),
+                ("page", self.page),
+                ("bbox", [round(c, 1) for c in self.bbox] if self.bbox else None),
+                ("paragraph", self.paragraph),
+                ("table", self.table),
+                ("row", self.row),
+                ("col", self.col),
+            )
+            if v is not None
+        }
 
 
 @dataclass(slots=True)

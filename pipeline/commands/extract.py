@@ -15,7 +15,9 @@ from pipeline.reading import read_document
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("extract", help="读取一封来函并显示提取结果", description="读取一封来函并显示提取结果。")
+    p = sub.add_parser(
+        "extract", help="读取一封来函并显示提取结果", description="读取一封来函并显示提取结果。"
+    )
     p.add_argument("file", type=Path, help="来函文件（.docx、PDF 或扫描件）")
     p.add_argument("--json", action="store_true", help="输出 JSON（供其他程序使用，含完整身份证号）")
     p.add_argument("--no-sources", action="store_true", help="JSON 中不输出每个值的来源位置")
@@ -32,7 +34,9 @@ def extract_file(path: Path) -> Letter:
 def run(args: argparse.Namespace) -> int:
     letter = extract_file(args.file)
     if args.json:
-        print(json.dumps(letter_to_json(letter, with_sources=not args.no_sources), ensure_ascii=False, indent=1))
+        print(
+            json.dumps(letter_to_json(letter, with_sources=not args.no_sources), ensure_ascii=False, indent=1)
+        )
     else:
         print(summary_zh(letter))
     return 0

@@ -31,7 +31,11 @@ class Source:
     confidence: float = 1.0
 
     def to_json(self) -> dict:
-        return {"location": self.location.to_json(), "text": self.text, "confidence": round(self.confidence, 3)}
+        return {
+            "location": self.location.to_json(),
+            "text": self.text,
+            "confidence": round(self.confidence, 3),
+        }
 
 
 @dataclass(slots=True)

@@ -1,0 +1,58 @@
+"""Check results: what the office may say about one person, and no more."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    LISTED = "listed"  # exact 18-digit ID on a record in force at the check time
+    CLEAR = "clear"  # no record in force
+    NAME_MISMATCH = "name_mismatch"  # ID listed, but under another name: a person must look
+    POSSIBLE = "possible"  # only a masked record matches name + visible digits: a person must look
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRef:
+    """Which snapshot of which list a check consulted."""
+
+    list_name: str
+    snapshot_id: int
+    imported_at: dt.datetime
+    row_count: int
+
+
+@dataclass(slots=True)
+class PersonResult:
+    seq: int  # 1-based position in the roster
+    name: str
+    id_number: str
+    verdict: Verdict
+    lists: list[str] = field(default_factory=list)  # 名单类别 / list names that hold the person
+
+    def result_text_zh(self) -> str:
+        """The only thing a reply may say about a person (the notice forbids any other credit information)."""
+        if self.verdict == Verdict.LISTED:
+            which = "、".join(dict.fromkeys(self.lists))
+            return f"属于失信联合惩戒对象（{which}）" if which else "属于失信联合惩戒对象"
+        if self.verdict == Verdict.CLEAR:
+            return "不属于失信联合惩戒对象"
+        return "待人工复核"
+
+
+@dataclass(slots=True)
+class CheckOutcome:
+    checked_at: dt.datetime
+    results: list[PersonResult]
+    snapshots: list[SnapshotRef]
+    problems: list[str] = field(default_factory=list)  # e.g. 失信名单未导入或已过期 (Chinese, blocking)
+
+    @property
+    def hits(self) -> list[PersonResult]:
+        return [r for r in self.results if r.verdict == Verdict.LISTED]
+
+    @property
+    def needs_person(self) -> list[PersonResult]:
+        return [r for r in self.results if r.verdict in (Verdict.NAME_MISMATCH, Verdict.POSSIBLE)]

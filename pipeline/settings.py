@@ -1,0 +1,150 @@
+"""One settings object for the whole service, validated at start-up.
+
+Sources, later wins: built-in defaults < `letters.toml` (in the working
+folder, or the path in LETTERS_CONFIG) < environment variables LETTERS_<FIELD>
+(e.g. LETTERS_DATABASE_URL, LETTERS_FRESHNESS_DAYS). Every field is listed
+with its help text so a test can check each one is documented in README.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+
+
+def _help(text: str, **kw: Any) -> Any:
+    return field(metadata={"help": text}, **kw)
+
+
+@dataclass
+class Settings:
+    base_dir: Path = _help("folder that relative paths below are taken from", default=Path("."))
+    inbox: Path = _help("folder the watcher reads letters from", default=Path("inbox"))
+    outbox: Path = _help("folder finished replies are written to", default=Path("outbox"))
+    archive: Path = _help("folder originals are kept in (archive/YYYY/MM/)", default=Path("archive"))
+    failed: Path = _help("folder unreadable files are moved to, with a reason note", default=Path("failed"))
+    duplicates: Path = _help("folder re-sent identical files are moved to", default=Path("duplicates"))
+    lists_dir: Path = _help("folder an administrator drops new list exports into", default=Path("lists"))
+    data_dir: Path = _help("folder for the database and import reports", default=Path("data"))
+    log_file: Path = _help("JSON-lines log file (rotated)", default=Path("logs/letters.log"))
+    templates: Path = _help("folder of the .docx letter templates", default=Path("letter_templates"))
+    holidays_file: Path = _help(
+        "editable holiday file for years chinesecalendar does not know", default=Path("holidays.toml")
+    )
+    database_url: str = _help(
+        "SQLAlchemy URL; default is the embedded SQLite file data/letters.db", default=""
+    )
+    office_name: str = _help("signing office on replies", default="陕西省信息中心（陕西省信用办）")
+    reply_prefix: str = _help("prefix of the reply's own 文号, e.g. 陕信用函", default="陕信用函")
+    contact_name: str = _help("contact person printed on replies", default="")
+    contact_phone: str = _help("contact phone printed on replies", default="029-63918210")
+    freshness_days: int = _help(
+        "a list older than this many days is stale and never yields 'clear'", default=7
+    )
+    fonts: list[str] = _help("TrueType fonts for PDF replies, tried in order (paths)", default_factory=list)
+    lists_civil_servant: list[str] = _help(
+        "lists consulted for civil-servant queries (empty = all)", default_factory=list
+    )
+    lists_public_institution: list[str] = _help(
+        "lists consulted for public-institution queries (empty = all)", default_factory=list
+    )
+    workers: int = _help("letters processed at once by the watcher", default=2)
+    stable_seconds: float = _help("a file must be quiet this long before it is taken", default=2.0)
+    poll: bool = _help("poll the inbox instead of file events (network shares)", default=False)
+    poll_seconds: float = _help("polling interval", default=2.0)
+    rescan_seconds: float = _help("full rescan interval, for anything missed", default=60.0)
+    ocr_auto_answer: bool = _help(
+        "answer clean scanned letters without a clerk's confirmation", default=False
+    )
+
+    def path(self, value: Path) -> Path:
+        """Resolve a configured folder against base_dir."""
+        return value if value.is_absolute() else self.base_dir / value
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.path(self.data_dir) / 'letters.db'}"
+
+    def lists_for(self, kind: str) -> list[str]:
+        return list(getattr(self, f"lists_{kind}", []) or [])
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            value = int(raw)
+            if value < 0:
+                raise ValueError(raw)
+            return value
+        if isinstance(default, float):
+            value = float(raw)
+            if value < 0:
+                raise ValueError(raw)
+            return value
+        if isinstance(default, Path):
+            return Path(str(raw)).expanduser()
+        if isinstance(default, list):
+            if isinstance(raw, str):
+                return [p.strip() for p in raw.split(",") if p.strip()]
+            return [str(p) for p in raw]
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"setting {name}: invalid value {raw!r}",
+            f"配置项 {name} 的取值无效：{raw!r}，请检查 letters.toml 或环境变量 LETTERS_{name.upper()}。",
+        ) from exc
+
+
+def load_settings(
+    config: Path | None = None, env: dict[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Defaults < letters.toml < LETTERS_* environment < explicit overrides."""
+    env = dict(os.environ if env is None else env)
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    path = config or (Path(env["LETTERS_CONFIG"]) if env.get("LETTERS_CONFIG") else Path("letters.toml"))
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}", f"配置文件 {path} 格式错误：{exc}") from exc
+        known = {f.name for f in fields(Settings)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(
+                f"{path}: unknown settings {unknown}", f"配置文件 {path} 含有未知配置项：{'、'.join(unknown)}"
+            )
+        values.update(data)
+        values.setdefault("base_dir", str(path.resolve().parent))
+    for f in fields(Settings):
+        key = f"LETTERS_{f.name.upper()}"
+        if key in env:
+            values[f.name] = env[key]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    kwargs = {
+        f.name: _coerce(f.name, values[f.name], getattr(defaults, f.name))
+        for f in fields(Settings)
+        if f.name in values
+    }
+    settings = Settings(**kwargs)
+    if not settings.reply_prefix.strip():
+        raise ConfigError("reply_prefix is empty", "配置项 reply_prefix（复函文号前缀）不能为空。")
+    if settings.workers < 1:
+        raise ConfigError("workers must be >= 1", "配置项 workers 至少为 1。")
+    return settings
