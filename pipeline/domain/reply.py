@@ -1,0 +1,67 @@
+"""What a reply letter (附件3) says, as plain data; rendering lives in pipeline.reply."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pipeline.domain.letter import Kind
+from pipeline.domain.result import PersonResult
+
+TITLES = {
+    Kind.CIVIL_SERVANT: "关于反馈公务员录用、调任人选社会信用记录查询结果的函",
+    Kind.PUBLIC_INSTITUTION: "关于反馈事业单位聘用人选社会信用记录查询结果的函",
+}
+CONCLUSION = "本查询结果客观反映查询时间点信息主体社会信用记录状况，供依法依规参考使用。"
+ATTACHMENT = "附件：社会信用记录查询结果"
+
+
+def month_day_zh(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def date_zh(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def incoming_sentence(letter_date: dt.date, letter_doc_number: str | None) -> str:
+    """你单位6月4日来函（陕人社函〔2021〕88号）收悉。… — without the parenthesis when there is no 文号."""
+    ref = f"（{letter_doc_number}）" if letter_doc_number else ""
+    return (
+        f"你单位{month_day_zh(letter_date)}来函{ref}收悉。"
+        "我们对来函中相关人员的社会信用记录进行了查询，查询结果附后。"
+    )
+
+
+@dataclass(slots=True)
+class ReplyContext:
+    """Everything a reply prints. Built by the process step, rendered by pipeline.reply."""
+
+    kind: Kind
+    reply_doc_number: str  # e.g. 陕信用函〔2026〕15号
+    addressee: str  # the sending unit, printed as "<unit>："
+    letter_date: dt.date
+    letter_doc_number: str | None
+    results: list[PersonResult]
+    office_name: str
+    issue_date: dt.date
+    contact_name: str = ""
+    contact_phone: str = ""
+    lists_consulted: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.kind]
+
+    @property
+    def incoming(self) -> str:
+        return incoming_sentence(self.letter_date, self.letter_doc_number)
+
+    @property
+    def contact_line(self) -> str:
+        parts = []
+        if self.contact_name:
+            parts.append(f"联系人：{self.contact_name}")
+        if self.contact_phone:
+            parts.append(f"电话：{self.contact_phone}")
+        return "，".join(parts)
