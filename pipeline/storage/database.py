@@ -1,0 +1,104 @@
+"""Open the database: private SQLite file or PostgreSQL, migrated to head."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.errors import ConfigError
+from pipeline.privacy import private_file
+from pipeline.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 15_000
+
+
+@dataclass(slots=True)
+class Database:
+    """An engine and the session factory bound to it."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_path(url: str) -> Path | None:
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the file 0600 before SQLite does; SQLite gives -wal/-shm the same mode."""
+    private_file(path)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.chmod(side, 0o600)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see the "begin" hook).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for `url` with the per-backend settings the pipeline relies on."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise ConfigError(f"bad database URL: {exc}", "配置项 database_url 不是有效的数据库地址。") from exc
+    if parsed.get_backend_name() == "sqlite":
+        path = _sqlite_path(url)
+        if path is not None:
+            old_umask = os.umask(0o077)  # anything SQLite creates beside it stays private too
+            try:
+                _prepare_sqlite_file(path)
+            finally:
+                os.umask(old_umask)
+        engine = create_engine(url)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to the newest migration shipped in the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
+    """The database named by settings, created privately and migrated to head."""
+    engine = create_db_engine(settings.db_url)
+    if upgrade:
+        migrate(engine)
+    path = _sqlite_path(settings.db_url) if engine.dialect.name == "sqlite" else None
+    if path is not None:
+        _prepare_sqlite_file(path)
+    return Database(engine, sessionmaker(engine, expire_on_commit=False))

@@ -1,0 +1,182 @@
+"""Database tables, as typed SQLAlchemy 2 models.
+
+The schema itself is owned by the Alembic migrations next to this file; these
+models describe it for queries and must agree with the latest migration
+(tests/test_storage.py compares them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class CaseState(StrEnum):
+    """Where one received letter stands. Stored as text, shown to clerks in Chinese."""
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    REPLIED = "replied"
+    WAITING_REVIEW = "waiting_review"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "received": "已接收",
+            "processing": "处理中",
+            "replied": "已复函",
+            "waiting_review": "待人工复核",
+            "failed": "处理失败",
+            "duplicate": "重复来函",
+        }[self.value]
+
+
+CASE_STATES = tuple(s.value for s in CaseState)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class CreditList(Base):
+    """One named blacklist (e.g. 失信被执行人), replaced wholesale by each import."""
+
+    __tablename__ = "credit_lists"
+    __table_args__ = (UniqueConstraint("name", name="uq_credit_lists_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+    snapshots: Mapped[list[Snapshot]] = relationship(back_populates="credit_list")
+
+
+class Snapshot(Base):
+    """One import of a list. Exactly one snapshot per list is current."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (
+        Index("ix_snapshots_list_current", "list_id", "is_current"),
+        Index("ix_snapshots_list_sha256", "list_id", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("credit_lists.id", ondelete="CASCADE"))
+    source_file: Mapped[str] = mapped_column(String(1000))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows_total: Mapped[int] = mapped_column(Integer)  # data rows read from the file
+    rows_imported: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+    rows_masked: Mapped[int] = mapped_column(Integer)
+    rejected_report: Mapped[str | None] = mapped_column(String(1000))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    credit_list: Mapped[CreditList] = relationship(back_populates="snapshots")
+
+
+class Record(Base):
+    """One row of a list snapshot. `id_number` is 18 characters: full, or masked with '*'."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        Index("ix_records_id_number", "id_number"),
+        Index("ix_records_snapshot", "snapshot_id"),
+        # Masked records are looked up by name; the partial index keeps full-ID imports cheap.
+        Index(
+            "ix_records_masked_name",
+            "name_key",
+            sqlite_where=text("masked"),
+            postgresql_where=text("masked"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)  # line (CSV) or row (XLSX) in the source file
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))  # name without whitespace, dots unified
+    id_number: Mapped[str] = mapped_column(String(18))
+    masked: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str | None] = mapped_column(String(200))  # 名单类别
+    authority: Mapped[str | None] = mapped_column(String(200))  # 认定部门
+    doc_ref: Mapped[str | None] = mapped_column(String(200))  # 认定文书号
+    listed_on: Mapped[dt.date | None] = mapped_column(Date)  # 列入日期
+    removed_on: Mapped[dt.date | None] = mapped_column(Date)  # 移出日期
+
+
+class ReplyCounter(Base):
+    """Last reply 文号 number handed out per (prefix, year)."""
+
+    __tablename__ = "reply_counters"
+
+    prefix: Mapped[str] = mapped_column(String(100), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReplyNumber(Base):
+    """Every reply 文号 ever allocated, so a gap after a crash can be explained."""
+
+    __tablename__ = "reply_numbers"
+    __table_args__ = (
+        UniqueConstraint("prefix", "year", "number", name="uq_reply_numbers_number"),
+        UniqueConstraint("doc_number", name="uq_reply_numbers_doc_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    doc_number: Mapped[str] = mapped_column(String(200))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    allocated_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
+class Case(Base):
+    """One received letter and everything decided about it. Times are naive local wall-clock."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ({})".format(", ".join(f"'{s}'" for s in CASE_STATES)), name="ck_cases_state"
+        ),
+        Index("ix_cases_sha256", "file_sha256"),
+        Index("ix_cases_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    original_name: Mapped[str] = mapped_column(String(1000))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    state: Mapped[str] = mapped_column(String(20), default=CaseState.RECEIVED.value)
+    kind: Mapped[str | None] = mapped_column(String(40))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    doc_number: Mapped[str | None] = mapped_column(String(200))  # the letter's own 文号
+    letter_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    check_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # check time, snapshots, results
+    reasons: Mapped[list[Any] | None] = mapped_column(JSON)  # Chinese, why a clerk must look
+    error: Mapped[str | None] = mapped_column(Text)  # Chinese message of a failure
+    reply_doc_number: Mapped[str | None] = mapped_column(String(200))
+    outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"docx": path, "pdf": ..., "json": ...}

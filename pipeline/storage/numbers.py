@@ -1,0 +1,77 @@
+"""Reply 文号 allocation: one number per reply, never handed out twice.
+
+The allocation commits in its own transaction before the reply is written, so
+a crash after it leaves a gap (recorded in reply_numbers), never a reuse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.storage.models import ReplyCounter, ReplyNumber
+
+
+def format_doc_number(prefix: str, year: int, number: int) -> str:
+    """陕信用函〔2026〕15号."""
+    return f"{prefix}〔{year}〕{number}号"
+
+
+def _ensure_counter(session: Session, prefix: str, year: int) -> None:
+    dialect = session.get_bind().dialect.name
+    values = {"prefix": prefix, "year": year, "last_number": 0}
+    if dialect == "sqlite":
+        stmt = sqlite.insert(ReplyCounter).values(values).on_conflict_do_nothing()
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(ReplyCounter).values(values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        if session.get(ReplyCounter, (prefix, year)) is not None:
+            return
+        stmt = insert(ReplyCounter).values(values)
+    session.execute(stmt)
+
+
+def allocate_reply_number(
+    sessions: sessionmaker[Session],
+    prefix: str,
+    year: int,
+    *,
+    case_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """Take the next number for (prefix, year) and commit it at once."""
+    with sessions.begin() as session:
+        _ensure_counter(session, prefix, year)
+        # The UPDATE takes the row (PostgreSQL) or database (SQLite) write lock first,
+        # so two processes can never read the same last_number.
+        number = session.execute(
+            update(ReplyCounter)
+            .where(ReplyCounter.prefix == prefix, ReplyCounter.year == year)
+            .values(last_number=ReplyCounter.last_number + 1)
+            .returning(ReplyCounter.last_number)
+        ).scalar_one()
+        doc_number = format_doc_number(prefix, year, number)
+        session.add(
+            ReplyNumber(
+                prefix=prefix,
+                year=year,
+                number=number,
+                doc_number=doc_number,
+                case_id=case_id,
+                allocated_at=now or dt.datetime.now(),
+            )
+        )
+    return doc_number
+
+
+def allocated_numbers(session: Session, prefix: str, year: int) -> list[str]:
+    """Every number allocated for (prefix, year), in order (for audits and tests)."""
+    rows = session.scalars(
+        select(ReplyNumber.doc_number)
+        .where(ReplyNumber.prefix == prefix, ReplyNumber.year == year)
+        .order_by(ReplyNumber.number)
+    )
+    return list(rows)

@@ -1,0 +1,59 @@
+"""Database fixtures: every storage and check test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from LETTERS_TEST_PG_URL (e.g.
+postgresql+psycopg://letters:letters@localhost/letters_test); without it those
+tests are skipped. Each test gets its own schema, dropped afterwards.
+Modules use these with `pytest_plugins = ["db_backends"]`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from pipeline.settings import Settings, load_settings
+from pipeline.storage import Database, open_database
+
+PG_ENV = "LETTERS_TEST_PG_URL"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'data' / 'letters.db'}"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return load_settings(env={}, base_dir=tmp_path, database_url=db_url, config=tmp_path / "none.toml")
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = open_database(settings)
+    try:
+        yield database
+    finally:
+        database.dispose()
