@@ -1,0 +1,1 @@
+"""Shared fixtures. Tests never read ../shared: every letter is built in code (tests/builders)."""
