@@ -1,0 +1,102 @@
+"""Checks on an extracted letter: what blocks a reply (problems) and what only informs (notes).
+
+All messages are Chinese, for the clerk who will fix the letter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+
+from pipeline.domain.idnumber import check_id
+from pipeline.domain.letter import Letter, Person
+from pipeline.extraction.text import cn_number, compact, fold_digits
+
+STATED_COUNT = re.compile(
+    r"共(?:需|计|有)?(?:查询|涉及)?(?:对象|人员)?\s*(?P<n>[0-9]{1,5}|[一二两三四五六七八九十百零〇]{1,6})\s*(?:人|名)"
+)
+
+PROBLEM_NO_PEOPLE = "未找到查询对象名单（姓名和身份证号码），请核对来函"
+PROBLEM_NO_UNIT = "未能识别来函单位"
+PROBLEM_NO_DATE = "未能识别来函日期"
+PROBLEM_NO_KIND = "未能识别查询类别（公务员录用、调任或事业单位聘用）"
+PROBLEM_NO_NAME = "缺少姓名"
+PROBLEM_NO_ID = "缺少身份证号码"
+PROBLEM_BAD_NAME = "姓名含有数字或其他异常字符"
+NOTE_NO_DOC_NUMBER = "来函未标注文号，复函中将不引用来函文号"
+NOTE_NO_ADDRESSEE = "未能识别主送单位"
+NOTE_NO_CONTACT = "来函未写明联系人或联系电话"
+NOTE_FUTURE_DATE = "来函日期晚于今天，请核对"
+
+
+def stated_count(body_lines: list[str]) -> int | None:
+    for text in body_lines:
+        m = STATED_COUNT.search(fold_digits(compact(text)))
+        if m:
+            return cn_number(m.group("n"))
+    return None
+
+
+def check_person(person: Person, today: dt.date) -> None:
+    if not person.name:
+        person.problems.append(PROBLEM_NO_NAME)
+    elif re.search(r"[0-9A-Za-z]", person.name):
+        person.problems.append(PROBLEM_BAD_NAME)
+    if not re.search(r"[0-9]", person.id_number):
+        person.problems.append(PROBLEM_NO_ID)
+        return
+    result = check_id(person.id_number, today)
+    person.id_number = result.number
+    person.problems.extend(result.problems)
+    person.notes.extend(result.notes)
+
+
+def check_letter(letter: Letter, today: dt.date) -> None:
+    """Letter-level problems and notes; person-level checks are done by check_person."""
+    if not letter.people:
+        letter.problems.append(PROBLEM_NO_PEOPLE)
+    if not letter.unit:
+        letter.problems.append(PROBLEM_NO_UNIT)
+    if not letter.date:
+        letter.problems.append(PROBLEM_NO_DATE)
+    elif letter.date > today:
+        letter.notes.append(NOTE_FUTURE_DATE)
+    if letter.kind is None:
+        letter.problems.append(PROBLEM_NO_KIND)
+    if not letter.doc_number:
+        letter.notes.append(NOTE_NO_DOC_NUMBER)
+    if not letter.addressee:
+        letter.notes.append(NOTE_NO_ADDRESSEE)
+    if not letter.contact.name or not letter.contact.phone:
+        letter.notes.append(NOTE_NO_CONTACT)
+    _duplicates(letter)
+    _counts(letter)
+
+
+def _duplicates(letter: Letter) -> None:
+    seen: dict[str, list[int]] = defaultdict(list)
+    for index, person in enumerate(letter.people, 1):
+        if len(person.id_number) == 18:
+            seen[person.id_number].append(index)
+    for positions in seen.values():
+        if len(positions) > 1:
+            names = "、".join(f"第{i}人{letter.people[i - 1].name}" for i in positions)
+            letter.problems.append(f"名单中有重复人员（身份证号码相同）：{names}")
+
+
+def _counts(letter: Letter) -> None:
+    n = len(letter.people)
+    if letter.stated_count is not None and n and letter.stated_count != n:
+        letter.problems.append(f"来函写明共{letter.stated_count}人，但名单中识别到{n}人，请核对是否有遗漏")
+    seqs = [p.seq for p in letter.people]
+    if n and sum(s is not None for s in seqs) >= max(2, n // 2):
+        numbers = [s for s in seqs if s is not None]
+        expected = set(range(1, max(numbers) + 1))
+        missing = sorted(expected - set(numbers))
+        if missing:
+            shown = "、".join(str(m) for m in missing[:10]) + ("等" if len(missing) > 10 else "")
+            letter.problems.append(f"名单序号不连续（缺少第{shown}号），可能有人员遗漏，请核对")
+        repeated = sorted({s for s in numbers if numbers.count(s) > 1})
+        if repeated:
+            letter.notes.append("名单序号有重复：" + "、".join(str(s) for s in repeated[:10]))

@@ -1,0 +1,263 @@
+"""The roster: who the letter asks about, in order.
+
+Rosters come as tables (any number, with or without a header, header names
+vary: 身份证号码 / 身份证号 / 公民身份号码 / 证件号码, extra columns such as
+性别 or 报考职位) or as plain text lines ("1. 王伟 610102199001011234").
+A dropped person is an official error, so every row that carries an ID-like
+value becomes a person, and anything odd about it becomes a problem for a
+clerk rather than a silent skip.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.document import Document, Location, Table
+from pipeline.domain.idnumber import normalise_id
+from pipeline.domain.letter import Source
+from pipeline.extraction.text import CJK, compact, fold_digits, normalise_name
+
+HEADER_ID = re.compile(r"身份证|证件号|身份号|公民身份|证号|身份证件")
+HEADER_NAME = re.compile(r"姓名|名字|人员名称|查询对象$|^对象$|^名称$")
+HEADER_SEQ = re.compile(r"^(序号|编号|序|No\.?|NO\.?)$", re.IGNORECASE)
+SUMMARY_ROW = re.compile(r"^(合计|共计|总计|小计|注|备注|说明)")
+
+# An ID inside free text: 18 characters (single spaces allowed between digits), or an old 15-digit one.
+ID_TOKEN = re.compile(
+    r"(?<![0-9])(?:[0-9][ \u3000]?){16}[0-9][ \u3000]?[0-9Xx×](?![0-9A-Za-z])|(?<![0-9])[0-9]{15}(?![0-9])"
+)
+LABELS = re.compile(
+    r"(查询对象|人员|对象)?(姓名|名字)[:：]?|(公民)?身份(证件?)?(号码|号)?[:：]?|证件号码?[:：]?|身份证[:：]?|号码[:：]?"
+)
+SEQ_PREFIX = re.compile(r"^[\s\u3000]*[（(]?([0-9]{1,4})[)）]?[\s\u3000]*[.、．，,)）:：]?")
+EXTRA_VALUE = re.compile(rf"^(男|女|[{CJK}]{{1,4}}族|\d{{4}}[.\-/年]\d{{1,2}}.*|本科|硕士|博士|研究生|大专)$")
+SENTENCE_PUNCT = re.compile(r"[，。；！？、“”《》]")
+
+
+@dataclass(slots=True)
+class RosterEntry:
+    name: str
+    id_raw: str  # the ID as found (normalised for width/space/x), before checks
+    seq: int | None
+    name_source: Source | None
+    id_source: Source | None
+    note: str | None = None
+    block: int = 0  # index of the Document block it came from (keeps tables and text in order)
+
+
+@dataclass(slots=True)
+class Roster:
+    entries: list[RosterEntry]
+    tables: set[int]  # block indices of tables that held roster rows
+    from_text: bool = False
+
+
+def _int(text: str) -> int | None:
+    text = compact(fold_digits(text)).rstrip(".、．")
+    return int(text) if text.isdigit() and len(text) <= 5 else None
+
+
+def find_id(text: str) -> tuple[str, str | None]:
+    """The ID in a cell: (normalised, note). Extra words beside the ID are tolerated but noted."""
+    folded = fold_digits(text)
+    whole = normalise_id(folded)
+    if re.fullmatch(r"[0-9]{17}[0-9X]|[0-9]{15}", whole):
+        return whole, None
+    m = ID_TOKEN.search(folded)
+    if m:
+        rest = compact(folded[: m.start()] + folded[m.end() :])
+        return normalise_id(m.group(0)), (f"身份证号码单元格中另有文字：{rest}" if rest else None)
+    return whole, None
+
+
+def clean_name(text: str) -> str:
+    """Name cell -> name: no alignment spaces, no parenthetical remarks, dots unified."""
+    text = re.sub(r"[（(][^（()）]*[)）]", "", text)
+    return normalise_name(text.split("\n")[0] if text.strip() else text)
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Columns:
+    name: int | None
+    id: int
+    seq: int | None
+    width: int
+
+
+def _header_columns(row: list[str]) -> _Columns | None:
+    id_col = next((i for i, t in enumerate(row) if HEADER_ID.search(t)), None)
+    if id_col is None:
+        return None
+    name_col = next((i for i, t in enumerate(row) if i != id_col and HEADER_NAME.search(t)), None)
+    seq_col = next((i for i, t in enumerate(row) if HEADER_SEQ.match(t)), None)
+    if name_col is None and seq_col is None:
+        return None
+    return _Columns(name_col, id_col, seq_col, len(row))
+
+
+def _guess_columns(rows: list[list[str]]) -> _Columns | None:
+    """No header: the ID column is the one whose cells mostly hold IDs; the name is the nearest
+    column to its left holding short CJK text."""
+    if not rows:
+        return None
+    width = max(len(r) for r in rows)
+    best, best_hits = None, 0
+    for col in range(width):
+        hits = sum(1 for r in rows if col < len(r) and ID_TOKEN.search(fold_digits(r[col])))
+        if hits > best_hits:
+            best, best_hits = col, hits
+    if best is None or best_hits < max(1, len(rows) // 2):
+        return None
+    name_col = None
+    for col in [*range(best - 1, -1, -1), *range(best + 1, width)]:
+        names = sum(
+            1 for r in rows if col < len(r) and re.fullmatch(rf"[{CJK}·•\s]{{2,20}}", r[col].strip() or "x")
+        )
+        if names >= max(1, best_hits // 2):
+            name_col = col
+            break
+    seq_col = next((c for c in range(width) if c not in (best, name_col)
+                    and all(_int(r[c]) is not None for r in rows if c < len(r) and r[c].strip())), None)  # fmt: skip
+    return _Columns(name_col, best, seq_col, width)
+
+
+def _rows_text(table: Table) -> list[list[str]]:
+    return [[c.text.strip() for c in row] for row in table.rows]
+
+
+def _table_entries(
+    table: Table, block_index: int, columns: _Columns | None
+) -> tuple[list[RosterEntry], _Columns | None]:
+    rows = _rows_text(table)
+    start = 0
+    if columns is None or table.width != columns.width:
+        columns = None
+    for r, row in enumerate(rows[:6]):
+        found = _header_columns(row)
+        if found:
+            columns, start = found, r + 1
+            break
+    if columns is None:
+        columns = _guess_columns(rows)
+        if columns is None:
+            return [], None
+    entries: list[RosterEntry] = []
+    for r in range(start, len(rows)):
+        row = rows[r]
+        if len(row) <= columns.id:
+            continue
+        id_text = row[columns.id]
+        name_text = row[columns.name] if columns.name is not None and columns.name < len(row) else ""
+        if _header_columns(row):  # header repeated on a continuation page
+            continue
+        if not compact(id_text) and not compact(name_text):
+            continue
+        if name_text and name_text == id_text:  # a merged remark row spanning the table
+            continue
+        if SUMMARY_ROW.match(compact(name_text)) or SUMMARY_ROW.match(compact(row[0])):
+            continue
+        if not re.search(r"[0-9０-９]", id_text) and not name_text:
+            continue
+        cells = table.rows[r]
+        id_raw, note = find_id(id_text)
+        seq = _int(row[columns.seq]) if columns.seq is not None and columns.seq < len(row) else None
+        entries.append(
+            RosterEntry(
+                name=clean_name(name_text),
+                id_raw=id_raw,
+                seq=seq,
+                name_source=Source(cells[columns.name].location, name_text, cells[columns.name].confidence)
+                if columns.name is not None and columns.name < len(cells)
+                else None,
+                id_source=Source(cells[columns.id].location, id_text, cells[columns.id].confidence),
+                note=note,
+                block=block_index,
+            )
+        )
+    return entries, columns
+
+
+# --- text lines ----------------------------------------------------------------------------
+
+
+def _name_from_segment(segment: str) -> str | None:
+    """The name in the text before (or after) an ID on a roster line, or None for prose."""
+    segment = LABELS.sub(" ", fold_digits(segment))
+    segment = SEQ_PREFIX.sub("", segment, count=1)
+    segment = re.sub(r"[（(][^（()）]*[)）]", " ", segment)
+    segment = segment.strip(" \u3000\t:：,，;；|/")
+    if not segment or SENTENCE_PUNCT.search(segment) or re.search(r"[0-9]", segment):
+        return None
+    tokens = [t for t in re.split(r"[\s\u3000]{1,}", segment) if t and not EXTRA_VALUE.match(t)]
+    if not tokens:
+        return None
+    # "王  伟" (alignment spaces) splits into single characters: join them; real columns are longer.
+    if all(len(t) == 1 for t in tokens) and len(tokens) <= 4:
+        tokens = ["".join(tokens)]
+    name = normalise_name(tokens[0])
+    if not re.fullmatch(rf"[{CJK}][{CJK}·]{{0,19}}", name) or len(name) > 20:
+        return None
+    return name
+
+
+def text_entries(document: Document) -> list[RosterEntry]:
+    """People listed in plain text lines, e.g. "1. 王伟 610102199001011234"."""
+    entries: list[RosterEntry] = []
+    for block_index, block in enumerate(document.blocks):
+        if isinstance(block, Table):
+            continue
+        for line in block.text.split("\n"):
+            folded = fold_digits(line)
+            matches = list(ID_TOKEN.finditer(folded))
+            if not matches:
+                continue
+            bounds = [0] + [m.end() for m in matches]
+            for k, m in enumerate(matches):
+                before = folded[bounds[k] : m.start()]
+                after_end = matches[k + 1].start() if k + 1 < len(matches) else len(folded)
+                after = folded[m.end() : after_end]
+                name = _name_from_segment(before)
+                if name is None and not compact(LABELS.sub("", SEQ_PREFIX.sub("", before, count=1))):
+                    name = _name_from_segment(after)  # ID first, then the name
+                if name is None:
+                    continue
+                seq_match = SEQ_PREFIX.match(folded[bounds[k] :]) if k == 0 else None
+                seq = int(seq_match.group(1)) if seq_match and seq_match.group(1) else None
+                loc: Location = block.location
+                entries.append(
+                    RosterEntry(
+                        name=name,
+                        id_raw=normalise_id(m.group(0)),
+                        seq=seq,
+                        name_source=Source(loc, line.strip(), block.confidence),
+                        id_source=Source(loc, line.strip(), block.confidence),
+                        block=block_index,
+                    )
+                )
+    return entries
+
+
+def find_roster(document: Document) -> Roster:
+    """People from tables and from plain-text roster lines, in document order.
+
+    Text lines count too when tables exist: a roster continued on a page the
+    reader saw as text must not lose its people. Prose that merely mentions
+    an ID is not a roster line (see _name_from_segment)."""
+    entries: list[RosterEntry] = []
+    tables: set[int] = set()
+    columns: _Columns | None = None
+    for block_index, block in enumerate(document.blocks):
+        if not isinstance(block, Table):
+            continue
+        found, columns_now = _table_entries(block, block_index, columns)
+        if found:
+            tables.add(block_index)
+            entries.extend(found)
+            columns = columns_now
+    text = text_entries(document)
+    merged = sorted(entries + text, key=lambda e: e.block)  # stable: row order kept within a block
+    return Roster(merged, tables, from_text=bool(text) and not entries)
