@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Debian packages the project uses outside Python. Installs only what is missing,
+# and only when it can (root, apt-get present); otherwise says what to install.
+#   fonts-wqy-zenhei          CJK TrueType font embedded in PDF replies (needed)
+#   libreoffice-writer-nogui  tests that open replies in LibreOffice (optional)
+#   poppler-utils             pdftoppm, to look at replies as images (optional)
+#   postgresql                the PostgreSQL test backend (CI)
+set -u
+want=("$@")
+[ ${#want[@]} -gt 0 ] || want=(fonts-wqy-zenhei)
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "请先安装系统软件包 / please install: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
