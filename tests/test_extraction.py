@@ -285,3 +285,45 @@ def test_large_roster_in_order(fmt, tmp_path):
     letter = letter_from(LetterSpec(people=crowd, stated_count=75), fmt, tmp_path)
     assert people(letter) == crowd
     assert letter.problems == []
+
+
+# --- regressions for variations seen in real letters -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["特急 陕人社函〔2021〕88号", "000123 机密★1年 陕人社函〔2021〕88号", "文号：陕人社函〔2021〕88号"],
+)
+def test_doc_number_line_with_markers(line, tmp_path):
+    assert letter_from(LetterSpec(doc_number=line), "model", tmp_path).doc_number == "陕人社函〔2021〕88号"
+
+
+def test_marker_words_inside_a_prefix_are_kept(tmp_path):
+    assert (
+        letter_from(LetterSpec(doc_number="陕公开函〔2021〕1号"), "model", tmp_path).doc_number
+        == "陕公开函〔2021〕1号"
+    )
+
+
+def test_spaced_header_cells(fmt, tmp_path):
+    spec = LetterSpec(roster_header=("序  号", "姓  名", "身份证号码"))
+    assert people(letter_from(spec, fmt, tmp_path)) == DEFAULT_PEOPLE
+
+
+def test_people_named_in_prose_when_there_is_no_roster(tmp_path):
+    body = (
+        f"经研究，拟录用王伟（身份证号：{DEFAULT_PEOPLE[0][1]}）、欧阳娜娜（身份证号：{DEFAULT_PEOPLE[1][1]}）"
+        "为我单位工作人员，现商请你办协助查询其社会信用记录。"
+    )
+    letter = letter_from(LetterSpec(body=body, people=[]), "model", tmp_path)
+    assert people(letter) == [("王伟", DEFAULT_PEOPLE[0][1]), ("欧阳娜娜", DEFAULT_PEOPLE[1][1])]
+    assert all(any("正文" in n for n in p.notes) for p in letter.people)
+
+
+def test_date_followed_by_publication_remark(tmp_path):
+    spec = LetterSpec()
+    doc = build_document(spec)
+    for block in doc.blocks:
+        if getattr(block, "text", "") == "2021年6月4日":
+            block.text = "2021年6月4日（此件不公开）"
+    assert extract(doc, today=TODAY).date == dt.date(2021, 6, 4)

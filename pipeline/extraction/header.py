@@ -17,7 +17,10 @@ from pipeline.extraction.text import compact, fold_digits
 
 TITLE_START = re.compile(r"^关于")
 TITLE_END = re.compile(r"(的函|函|的请示|的申请|的报告|的通知|的公函)$")
-SIGNER = re.compile(r"签发人[:：]?[\u4e00-\u9fff·、\s]*")
+SIGNER = re.compile(r"(签发人|签批人|会签)[:：]?[\u4e00-\u9fff·、\s]*")
+MARKERS = re.compile(
+    r"(特急|加急|特提|平急|急件|普通|无密级|内部|公开|秘密|机密|绝密)?(★[0-9]*年?)?|份号[:：]?[0-9]*|[0-9]{6}"
+)
 ADDRESSEE_HINT = re.compile(r"信息中心|信用办|信用|发展和改革|发改|牵头部门|中心|办公室|委员会|局|厅|办$")
 ADDRESSEE_PREFIX = re.compile(r"^(主送|致|送)[:：]")
 
@@ -52,9 +55,14 @@ def _find_title(lines: list[Line], limit: int) -> tuple[str, Source, int, int] |
 
 
 def _own_doc_number(line: Line) -> str | None:
-    """The line's 文号 when the line is (almost) nothing else: 签发人 and 文号 labels allowed."""
-    text = SIGNER.sub("", fold_digits(line.compact))
-    text = re.sub(r"^(发文字号|文号|发文号)[:：]", "", text)
+    """The line's 文号 when the line is (almost) nothing else.
+
+    Allowed beside it: 签发人, a 文号 label, and whole-token markers such as
+    特急 or 机密★1年 (only as separate tokens: 陕公开函 keeps its 公开)."""
+    text = SIGNER.sub(" ", fold_digits(line.text))
+    text = re.sub(r"^\s*(发文字号|文号|发文号)\s*[:：]", "", text)
+    tokens = [t for t in text.split() if not MARKERS.fullmatch(t)]
+    text = "".join(tokens)
     found = find_doc_numbers(text)
     if len(found) != 1:
         return None
@@ -86,6 +94,13 @@ def find_head(lines: list[Line], header_lines: list[Line]) -> Head:
                 head.doc_number, head.doc_number_source = number, line.source(0.8)
                 break
     if head.doc_number is None:
+        # Sharing its line with something else (a letterhead, a date): still the head's only number.
+        for line in lines[:stop]:
+            found = find_doc_numbers(fold_digits(line.compact))
+            if len(found) == 1 and "《" not in line.text:
+                head.doc_number, head.doc_number_source = found[0][0], line.source(0.6)
+                break
+    if head.doc_number is None:
         for line in header_lines:  # printed in the page header by some templates
             number = _own_doc_number(line)
             if number:
@@ -97,7 +112,7 @@ def find_head(lines: list[Line], header_lines: list[Line]) -> Head:
 def _find_addressee(lines: list[Line], head: Head, limit: int) -> int | None:
     start = (head.title_end + 1) if head.title_end is not None else 0
     for line in lines[start : start + 6] if head.title_end is not None else lines[:limit]:
-        text = line.compact
+        text = line.compact.replace("∶", "：")
         text = ADDRESSEE_PREFIX.sub("", text)
         m = re.match(r"^(?P<who>[^：:。，,；;]{2,60}?)[:：](?P<rest>.*)$", text)
         if not m:

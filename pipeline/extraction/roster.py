@@ -60,7 +60,7 @@ def _int(text: str) -> int | None:
 
 def find_id(text: str) -> tuple[str, str | None]:
     """The ID in a cell: (normalised, note). Extra words beside the ID are tolerated but noted."""
-    folded = fold_digits(text)
+    folded = fold_digits(text).strip("'‘’`\"“”")
     whole = normalise_id(folded)
     if re.fullmatch(r"[0-9]{17}[0-9X]|[0-9]{15}", whole):
         return whole, None
@@ -89,6 +89,7 @@ class _Columns:
 
 
 def _header_columns(row: list[str]) -> _Columns | None:
+    row = [compact(t) for t in row]  # "姓  名" is still the name header
     id_col = next((i for i, t in enumerate(row) if HEADER_ID.search(t)), None)
     if id_col is None:
         return None
@@ -189,7 +190,7 @@ def _name_from_segment(segment: str) -> str | None:
     segment = LABELS.sub(" ", fold_digits(segment))
     segment = SEQ_PREFIX.sub("", segment, count=1)
     segment = re.sub(r"[（(][^（()）]*[)）]", " ", segment)
-    segment = segment.strip(" \u3000\t:：,，;；|/")
+    segment = segment.strip(" \u3000\t:：,，;；|/（(")
     if not segment or SENTENCE_PUNCT.search(segment) or re.search(r"[0-9]", segment):
         return None
     tokens = [t for t in re.split(r"[\s\u3000]{1,}", segment) if t and not EXTRA_VALUE.match(t)]
@@ -204,8 +205,26 @@ def _name_from_segment(segment: str) -> str | None:
     return name
 
 
-def text_entries(document: Document) -> list[RosterEntry]:
-    """People listed in plain text lines, e.g. "1. 王伟 610102199001011234"."""
+PROSE_LEAD = re.compile(
+    r"^(拟录用|拟聘用|拟调任|拟招聘|录用|聘用|调任|招聘|查询|人员|对象|同志|即|为|是|有|对)+"
+)
+
+
+def _name_from_prose(segment: str) -> str | None:
+    """A name just before an ID inside a sentence: "…拟录用王伟（身份证号：…"."""
+    segment = LABELS.sub(" ", fold_digits(segment))
+    tail = re.split(r"[，。；！？、“”《》,;:：（(）)\s]", segment.strip(" （(:："))[-1]
+    tail = PROSE_LEAD.sub("", tail)
+    if re.fullmatch(rf"[{CJK}]{{2,4}}|[{CJK}]{{1,10}}·[{CJK}·]{{1,15}}", tail):
+        return normalise_name(tail)
+    return None
+
+
+def text_entries(document: Document, *, prose: bool = False) -> list[RosterEntry]:
+    """People listed in plain text lines, e.g. "1. 王伟 610102199001011234".
+
+    With prose=True, also people named inside sentences (a last resort when a
+    letter has no roster at all); they carry a note asking for a check."""
     entries: list[RosterEntry] = []
     for block_index, block in enumerate(document.blocks):
         if isinstance(block, Table):
@@ -223,6 +242,10 @@ def text_entries(document: Document) -> list[RosterEntry]:
                 name = _name_from_segment(before)
                 if name is None and not compact(LABELS.sub("", SEQ_PREFIX.sub("", before, count=1))):
                     name = _name_from_segment(after)  # ID first, then the name
+                note = None
+                if name is None and prose:
+                    name = _name_from_prose(before)
+                    note = "该人员从正文语句中识别，请核对姓名"
                 if name is None:
                     continue
                 seq_match = SEQ_PREFIX.match(folded[bounds[k] :]) if k == 0 else None
@@ -234,7 +257,8 @@ def text_entries(document: Document) -> list[RosterEntry]:
                         id_raw=normalise_id(m.group(0)),
                         seq=seq,
                         name_source=Source(loc, line.strip(), block.confidence),
-                        id_source=Source(loc, line.strip(), block.confidence),
+                        id_source=Source(loc, line.strip(), block.confidence * (0.6 if note else 1.0)),
+                        note=note,
                         block=block_index,
                     )
                 )
@@ -259,5 +283,7 @@ def find_roster(document: Document) -> Roster:
             entries.extend(found)
             columns = columns_now
     text = text_entries(document)
+    if not entries and not text:
+        text = text_entries(document, prose=True)
     merged = sorted(entries + text, key=lambda e: e.block)  # stable: row order kept within a block
     return Roster(merged, tables, from_text=bool(text) and not entries)

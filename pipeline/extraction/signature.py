@@ -39,6 +39,7 @@ def _date_line(line: Line) -> tuple[dt.date, str] | None:
     """(date, text before the date) when the line ends with a date (seal markers aside)."""
     text = strip_seal(fold_digits(line.compact))
     text = re.sub(r"(加盖公章|盖章)$", "", text)
+    text = re.sub(r"([（(][^（）()]*[)）])+$", "", text)  # （此件公开发布） after the date
     matches = list(DATE_RE.finditer(text))
     m = matches[-1] if matches else None
     if m is None or text[m.end() :].strip():
