@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from service_helpers import wait_for
 
 from pipeline.service.watcher import InboxWatcher, Job
+from tests.service_helpers import wait_for
 
 
 class Recorder:
