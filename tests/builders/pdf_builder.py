@@ -66,12 +66,39 @@ def find_cjk_font() -> tuple[str, int]:
     raise NoCJKFont("no CJK TrueType font found (install fonts-wqy-zenhei or fonts-arphic-uming)")
 
 
+_FALLBACK_FONTS = [  # for characters the CJK font lacks (e.g. U+2022 bullet in names)
+    ("LettersFallback1", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),
+    ("LettersFallback2", "/usr/share/fonts/truetype/arphic/uming.ttc", 0),
+]
+_fonts: list[tuple[str, set[int]]] = []
+
+
 def register_cjk_font() -> str:
-    """Register the CJK font with reportlab once; returns its reportlab name."""
-    if FONT not in pdfmetrics.getRegisteredFontNames():
+    """Register the CJK font (and fallbacks) with reportlab once; returns its reportlab name."""
+    if not _fonts:
         path, index = find_cjk_font()
-        pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=index))
+        font = TTFont(FONT, path, subfontIndex=index)
+        pdfmetrics.registerFont(font)
+        _fonts.append((FONT, set(font.face.charToGlyph)))
+        for name, fpath, findex in _FALLBACK_FONTS:
+            if os.path.exists(fpath) and fpath != path:
+                fb = TTFont(name, fpath, subfontIndex=findex)
+                pdfmetrics.registerFont(fb)
+                _fonts.append((name, set(fb.face.charToGlyph)))
     return FONT
+
+
+def _runs(s: str) -> list[tuple[str, str]]:
+    """Split text into (font, text) runs so every character gets a real glyph."""
+    register_cjk_font()
+    runs: list[tuple[str, str]] = []
+    for ch in s:
+        font = next((name for name, cmap in _fonts if ord(ch) in cmap or ch.isspace()), FONT)
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + ch)
+        else:
+            runs.append((font, ch))
+    return runs
 
 
 # --- a tiny layout engine on top of the canvas -----------------------------------------
@@ -112,17 +139,18 @@ class _Writer:
         offsets = (0.0, 0.3) if self.fake_bold else (0.0,)
         for dx in offsets:
             t = c.beginText(x + dx, y)
-            t.setFont(self.font, size)
             if stroke:  # heavier strokes for titles: fill + stroke, still one glyph per character
                 c.setLineWidth(size / 40)
                 t.setTextRenderMode(2)
-            t.textOut(s)
+            for font, run in _runs(s):
+                t.setFont(font, size)
+                t.textOut(run)
             c.drawText(t)
         c.setFillColor(black)
         c.setStrokeColor(black)
 
     def width(self, s: str, size: float) -> float:
-        return pdfmetrics.stringWidth(s, self.font, size)
+        return sum(pdfmetrics.stringWidth(run, font, size) for font, run in _runs(s))
 
     # furniture and flow
 
@@ -215,15 +243,18 @@ def _front_matter(w: _Writer) -> None:
             w.paragraph(text, 16, first_indent=32)
 
 
-def _column_widths(header: list[str]) -> list[float]:
+def _column_widths(w: _Writer, rows: list[list[str]], size: float) -> tuple[list[float], float]:
+    """Column widths from the widest text in each column; the font shrinks
+    (down to 8 pt) when the roster is too wide for the page."""
     avail = PAGE_W - MARGIN_L - MARGIN_R
-    fixed = {"序号": 50.0, "姓名": 120.0}
-    widths: list[float | None] = []
-    for h in header:
-        widths.append(next((v for k, v in fixed.items() if k in h), None))
-    free = avail - sum(v for v in widths if v is not None)
-    n_free = sum(1 for v in widths if v is None) or 1
-    return [v if v is not None else free / n_free for v in widths]
+    ncols = max(len(r) for r in rows)
+    while True:
+        natural = [max(w.width(r[c], size) for r in rows if c < len(r)) + 12 for c in range(ncols)]
+        if sum(natural) <= avail or size <= 8:
+            break
+        size -= 0.5
+    extra = max(0.0, avail - sum(natural)) / ncols
+    return [n + extra for n in natural], size
 
 
 def _table(
@@ -232,7 +263,7 @@ def _table(
     """A ruled table; the header row is repeated at the top of every page it runs onto
     (unless `repeat_header` is off, as in many hand-made Word tables)."""
     header, body = rows[0], rows[1:]
-    widths = _column_widths(header)
+    widths, size = _column_widths(w, rows, size)
     xs = [MARGIN_L]
     for cw in widths:
         xs.append(xs[-1] + cw)
