@@ -211,7 +211,7 @@ def test_several_tables_keep_order(fmt, tmp_path):
 
 
 def test_alignment_spaces_and_middle_dots(fmt, tmp_path):
-    crowd = [("王伟", DEFAULT_PEOPLE[0][1]), ("索朗•多吉", make_id("540102", "19960606", "435"))]
+    crowd = [("王伟", DEFAULT_PEOPLE[0][1]), ("索朗・多吉", make_id("540102", "19960606", "435"))]
     letter = letter_from(LetterSpec(people=crowd, name_spacing=True), fmt, tmp_path)
     assert people(letter) == [("王伟", crowd[0][1]), ("索朗·多吉", crowd[1][1])]
 

@@ -115,9 +115,10 @@ class LetterSpec:
         for i, ((name, id_number), seq) in enumerate(zip(self.people, self.seqs(), strict=False)):
             row = []
             for col in self.roster_header:
-                if "序号" in col:
+                key = "".join(col.split())
+                if "序号" in key:
                     row.append(str(seq))
-                elif "姓名" in col:
+                elif "姓名" in key:
                     row.append(self.display_name(name))
                 else:
                     row.append(id_number)
