@@ -19,10 +19,11 @@ from pipeline.errors import LettersError
 log = logging.getLogger("pipeline")
 
 # Modules under pipeline.commands, each with register(subparsers).
-COMMANDS = ("extract",)
+COMMANDS = ("extract", "records")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or just one command's (start-up stays fast: `extract` never imports the database)."""
     parser = argparse.ArgumentParser(
         prog="letters",
         description="信用查询函件自动办理：读取来函、核查失信名单、生成复函。",
@@ -33,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     import importlib
 
     for name in COMMANDS:
-        importlib.import_module(f"pipeline.commands.{name}").register(sub)
+        if only is None or name == only:
+            importlib.import_module(f"pipeline.commands.{name}").register(sub)
     return parser
 
 
@@ -41,7 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
         sys.stderr.reconfigure(encoding="utf-8")
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS else None)
     args = parser.parse_args(argv)
     from pipeline.logs import setup_logging
 
