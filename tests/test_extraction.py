@@ -327,3 +327,12 @@ def test_date_followed_by_publication_remark(tmp_path):
         if getattr(block, "text", "") == "2021年6月4日":
             block.text = "2021年6月4日（此件不公开）"
     assert extract(doc, today=TODAY).date == dt.date(2021, 6, 4)
+
+
+def test_addressee_in_the_colophon(tmp_path):
+    spec = LetterSpec(cc_line="主送：省信息中心（省信用办）。")
+    doc = build_document(spec)
+    doc.blocks = [b for b in doc.blocks if getattr(b, "text", "") != "省信息中心（省信用办）："]
+    letter = extract(doc, today=TODAY)
+    assert letter.addressee == "省信息中心（省信用办）"
+    assert people(letter) == DEFAULT_PEOPLE

@@ -126,6 +126,11 @@ def _find_addressee(lines: list[Line], head: Head, limit: int) -> int | None:
         head.addressee_source = line.source(1.0 if ADDRESSEE_HINT.search(who) else 0.7, who)
         head.addressee_index = line.index
         return line.index
+    for line in lines:  # 主送 printed in the colophon (版记) at the end
+        m = re.match(r"^主送[:：](?P<who>[^。]{2,60}?)[。.]?$", line.compact)
+        if m:
+            head.addressee, head.addressee_source = m.group("who"), line.source(0.9, m.group("who"))
+            return None  # no position in the head: the body is not known to start here
     return None
 
 
