@@ -1,0 +1,104 @@
+"""The .docx reply: docxtpl over letter_templates/reply.docx, and the start-up check of that template."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from docxtpl import DocxTemplate
+from jinja2 import Environment, StrictUndefined, TemplateError, TemplateSyntaxError
+
+from pipeline.reply.errors import ReplyTemplateError
+from pipeline.reply.fields import TEMPLATE_VARIABLES
+
+TEMPLATE_NAME = "reply.docx"
+REQUIRED_VARIABLES = ("reply_doc_number", "incoming", "results")  # what verify_reply reads back
+
+_SAMPLE: dict[str, Any] = {
+    "reply_doc_number": "陕信用函〔2026〕1号",
+    "title": "关于反馈公务员录用、调任人选\n社会信用记录查询结果的函",
+    "addressee": "样例单位",
+    "incoming": "你单位1月1日来函收悉。我们对来函中相关人员的社会信用记录进行了查询，查询结果附后。",
+    "conclusion": "本查询结果客观反映查询时间点信息主体社会信用记录状况，供依法依规参考使用。",
+    "contact_line": "联系人：样例，电话：000",
+    "attachment": "附件：社会信用记录查询结果",
+    "office_name": "样例机关",
+    "issue_date": "2026年1月1日",
+    "results": [
+        {"seq": "1", "name": "样例", "id_number": "000000000000000000", "result": "不属于失信联合惩戒对象"}
+    ],
+}
+
+
+def jinja_env() -> Environment:
+    """Autoescape (a unit named A&B must not break the XML); a misspelt variable is an error, not a blank."""
+    return Environment(autoescape=True, undefined=StrictUndefined)
+
+
+def check_template(path: Path, known: Iterable[str] = TEMPLATE_VARIABLES) -> None:
+    """Refuse, at start-up, a template that is missing, broken, or uses a variable we do not fill."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReplyTemplateError(
+            f"reply template not found: {path}",
+            f"复函模板不存在：{path}。请检查 letters.toml 中的 templates 配置。",
+        )
+    try:
+        used = DocxTemplate(path).get_undeclared_template_variables(jinja_env())
+    except TemplateSyntaxError as exc:
+        raise ReplyTemplateError(
+            f"reply template {path}: Jinja syntax error: {exc.message}",
+            f"复函模板 {path.name} 中的占位符写法有误（{exc.message}），请检查 {{{{ }}}} 与 {{% %}} 是否成对、拼写是否正确。",
+        ) from exc
+    except Exception as exc:  # not a zip, not a Word document …
+        raise ReplyTemplateError(
+            f"reply template {path} cannot be opened: {exc}",
+            f"复函模板 {path.name} 无法打开，请确认它是用 Word 或 WPS 保存的 .docx 文件。",
+        ) from exc
+    unknown = sorted(used - set(known))
+    if unknown:
+        raise ReplyTemplateError(
+            f"reply template {path} uses unknown variables: {unknown}",
+            f"复函模板 {path.name} 使用了未知的变量：{'、'.join(unknown)}。"
+            f"可用变量：{'、'.join(TEMPLATE_VARIABLES)}（见 README）。",
+        )
+    missing = [name for name in REQUIRED_VARIABLES if name not in used]
+    if missing:
+        raise ReplyTemplateError(
+            f"reply template {path} lacks required variables: {missing}",
+            f"复函模板 {path.name} 缺少必需的变量：{'、'.join(missing)}，复函将无法核对，请恢复这些占位符。",
+        )
+    try:  # a trial render catches what parsing cannot: unknown filters, r.misspelt, bad tags
+        _render(path, _SAMPLE, io.BytesIO())
+    except ReplyTemplateError:
+        raise
+    except Exception as exc:
+        raise ReplyTemplateError(
+            f"reply template {path} fails a trial render: {exc}",
+            f"复函模板 {path.name} 试生成失败（{exc}），请检查模板中的占位符。",
+        ) from exc
+
+
+def _render(template: Path, fields: dict[str, Any], out: Path | io.BytesIO) -> None:
+    doc = DocxTemplate(template)
+    try:
+        doc.render(fields, jinja_env=jinja_env(), autoescape=True)
+    except TemplateError as exc:
+        raise ReplyTemplateError(
+            f"reply template {template}: {exc}",
+            f"复函模板 {template.name} 无法生成复函（{exc}），请检查模板中的占位符。",
+        ) from exc
+    # Word shows these as the document's own dates; a template's dates would mislead.
+    now = dt.datetime.now().replace(microsecond=0)
+    doc.docx.core_properties.created = now
+    doc.docx.core_properties.modified = now
+    doc.save(out)
+
+
+def render_docx(template: Path, fields: dict[str, Any], out: Path) -> Path:
+    """Fill the template; the caller has run check_template."""
+    _render(template, fields, out)
+    return out

@@ -1,0 +1,174 @@
+"""The PDF reply, drawn with reportlab to the same GB/T 9704 geometry as the .docx template.
+
+Text is real text in an embedded TrueType subset, so names and IDs can be read back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import textsplit as _rl_textsplit
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus import paragraph as _rl_paragraph
+
+from pipeline.reply import layout as L
+from pipeline.reply.fields import TABLE_HEADER
+from pipeline.reply.fonts import FontSet, has_char
+
+# reportlab's list of characters that may not start a line (避头) lacks the full-width
+# comma, colon, semicolon, and marks: without them a line can begin with "，".
+_NO_LINE_START = "，：；！？》”’"
+for _module in (_rl_paragraph, _rl_textsplit):  # both keep their own copy of the list
+    if not set(_NO_LINE_START) <= set(_module.ALL_CANNOT_START):
+        _module.ALL_CANNOT_START += _NO_LINE_START
+
+
+def _markup(text: str, fonts: FontSet, base: str) -> str:
+    """Escape for reportlab's mini-markup, switching face for characters the base font lacks."""
+    out: list[str] = []
+    for char in text:
+        face = base if has_char(base, char) else fonts.face_for(char)
+        out.append(escape(char) if face == base else f'<font face="{face}">{escape(char)}</font>')
+    return "".join(out)
+
+
+def _styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
+    pitch = L.LINE_PITCH_PT
+    body = ParagraphStyle(
+        "body", fontName=fonts.body, fontSize=L.BODY_PT, leading=pitch, wordWrap="CJK", alignment=TA_JUSTIFY
+    )
+    return {
+        "body": body,
+        "indent": ParagraphStyle("indent", parent=body, firstLineIndent=2 * L.BODY_PT),
+        "right": ParagraphStyle("right", parent=body, alignment=TA_RIGHT),
+        "sign": ParagraphStyle("sign", parent=body, alignment=TA_RIGHT, rightIndent=2 * L.BODY_PT),
+        "date": ParagraphStyle("date", parent=body, alignment=TA_RIGHT, rightIndent=4 * L.BODY_PT),
+        "title": ParagraphStyle(
+            "title", parent=body, fontSize=L.TITLE_PT, leading=L.TITLE_LEADING_PT, alignment=TA_CENTER
+        ),
+        "label": ParagraphStyle("label", parent=body, fontName=fonts.hei, alignment=TA_LEFT),
+        "cell": ParagraphStyle(
+            "cell", parent=body, fontSize=L.TABLE_PT, leading=L.TABLE_PT * 1.3, alignment=TA_CENTER
+        ),
+        "head": ParagraphStyle(
+            "head",
+            parent=body,
+            fontName=fonts.hei,
+            fontSize=L.TABLE_PT,
+            leading=L.TABLE_PT * 1.3,
+            alignment=TA_CENTER,
+        ),
+    }
+
+
+def _page_number(font: str):
+    """ "— n —" 4号, 7 mm under the text block; odd pages right, even pages left, one character in."""
+
+    def draw(canvas, doc) -> None:
+        n = canvas.getPageNumber()
+        text = f"— {n} —"
+        y = (L.MARGIN_BOTTOM_MM - L.PAGE_NUMBER_GAP_MM) * mm - L.PAGE_NUMBER_PT * 0.88
+        canvas.saveState()
+        canvas.setFont(font, L.PAGE_NUMBER_PT)
+        if n % 2:
+            canvas.drawRightString(A4[0] - L.MARGIN_RIGHT_MM * mm - L.PAGE_NUMBER_PT, y, text)
+        else:
+            canvas.drawString(L.MARGIN_LEFT_MM * mm + L.PAGE_NUMBER_PT, y, text)
+        canvas.restoreState()
+
+    return draw
+
+
+def write_pdf(fields: dict[str, Any], out: Path, fonts: FontSet) -> Path:
+    """Render the reply's fields (pipeline.reply.fields.reply_fields) to `out`."""
+    st = _styles(fonts)
+
+    def para(text: str, style: str) -> Paragraph:
+        base = st[style].fontName
+        return Paragraph(_markup(text, fonts, base), st[style])
+
+    line = Spacer(1, L.LINE_PITCH_PT)
+    title = "<br/>".join(_markup(t, fonts, fonts.body) for t in fields["title"].split("\n"))
+    story: list[Any] = [
+        para(fields["reply_doc_number"], "right"),
+        line,
+        Paragraph(title, st["title"]),
+        line,
+        para(f"{fields['addressee']}：", "body"),
+        para(fields["incoming"], "indent"),
+        para(fields["conclusion"], "indent"),
+    ]
+    if fields["contact_line"]:
+        story.append(para(fields["contact_line"], "indent"))
+    story += [
+        line,
+        para(fields["attachment"], "indent"),
+        line,
+        line,
+        para(fields["office_name"], "sign"),
+        para(fields["issue_date"], "date"),
+        PageBreak(),
+        para("附件", "label"),
+        line,
+        para("社会信用记录查询结果", "title"),
+        Spacer(1, L.BODY_PT / 2),
+    ]
+    rows = [[para(h, "head") for h in TABLE_HEADER]]
+    rows += [[para(r[k], "cell") for k in ("seq", "name", "id_number", "result")] for r in fields["results"]]
+    pad = max(0.0, (L.TABLE_ROW_MIN_MM * mm - L.TABLE_PT * 1.3) / 2)
+    table = Table(rows, colWidths=[w * mm for w in L.TABLE_COLUMNS_MM], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, "black"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), pad),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    story.append(table)
+
+    doc = BaseDocTemplate(
+        str(out),
+        pagesize=A4,
+        leftMargin=L.MARGIN_LEFT_MM * mm,
+        rightMargin=L.MARGIN_RIGHT_MM * mm,
+        topMargin=L.MARGIN_TOP_MM * mm,
+        bottomMargin=L.MARGIN_BOTTOM_MM * mm,
+        title=fields["title"].replace("\n", ""),
+        author=fields["office_name"],
+        subject=fields["reply_doc_number"],
+        creator="credit-letters",
+    )
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="text",
+    )
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_page_number(fonts.body))])
+    doc.build(story)
+    return out
