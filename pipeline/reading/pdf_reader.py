@@ -27,6 +27,7 @@ import bisect
 import logging
 import re
 import statistics
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,18 @@ def _is_bad_text(text: str) -> bool:
     if text.startswith("(cid:"):
         return True
     return any(0xE000 <= ord(ch) <= 0xF8FF or ch == "\ufffd" or (ord(ch) < 32) for ch in text)
+
+
+def _fix_radicals(text: str) -> str:
+    """Some PDF producers map ideographs to look-alike Kangxi/supplement radicals or
+    compatibility ideographs (⽂ U+2F42 for 文); fold those to the real characters.
+    Full NFKC would also fold full-width punctuation, which is the domain's own."""
+    if all(ord(ch) < 0x2E80 or 0x2FE0 <= ord(ch) < 0xF900 or ord(ch) > 0xFAFF for ch in text):
+        return text
+    return "".join(
+        unicodedata.normalize("NFKC", ch) if 0x2E80 <= ord(ch) < 0x2FE0 or 0xF900 <= ord(ch) <= 0xFAFF else ch
+        for ch in text
+    )
 
 
 def _is_cjk(ch: str) -> bool:
@@ -234,6 +247,8 @@ class _Grid:
 
 def _read_page(page, number: int) -> _PageResult:  # page: pdfplumber.page.Page
     width, height = float(page.width), float(page.height)
+    if (page.rotation or 0) % 180 == 90:  # pdfminer gives chars in the rotated (viewed) frame
+        width, height = height, width
     result = _PageResult(number=number, width=width, height=height)
 
     area = width * height or 1.0
@@ -264,6 +279,7 @@ def _read_page(page, number: int) -> _PageResult:  # page: pdfplumber.page.Page
         if not obj.get("upright", True):
             result.vertical += 1
             continue
+        text = _fix_radicals(text)
         ch: _Char = (x0, top, x1, bottom, text, float(obj["size"]), bool(_BOLD_FONT.search(obj["fontname"])))
         cx, cy = (x0 + x1) / 2, (top + bottom) / 2
         for gi, grid in enumerate(grids):
@@ -441,8 +457,10 @@ def _build(pages: list[_PageResult], path: Path) -> Document:
     if all(p.image_cover >= 0.8 for p in pages):
         notes.append("该 PDF 为扫描件附带文字层，文字层可能存在识别错误，请核对原件。")
     for p in pages:
-        if p.vertical > 10:
+        if p.vertical > 20 and p.vertical > 0.3 * p.good:  # a few rotated chars are a seal's ring text
             notes.append(f"第{p.number}页有竖排或旋转的文字，未读取，请核对原件。")
+        if p.bad:
+            notes.append(f"第{p.number}页有{p.bad}个字符无法识别（字体缺少编码表），已略去，请核对原件。")
 
     heads, foots = _split_furniture(pages)
     body_lines = [ln for p in pages for ln in p.lines]

@@ -483,3 +483,25 @@ def build_truncated_pdf(spec: LetterSpec, path: Path, *, keep: float = 0.6) -> P
     data = path.read_bytes()
     path.write_bytes(data[: max(16, int(len(data) * keep))])
     return path
+
+
+def build_text_then_image_pdf(path: Path, text_lines: list[str]) -> Path:
+    """Page 1 typed (a text layer), page 2 a scanned image: a letter whose roster
+    page was scanned and appended."""
+    path = Path(path)
+    font = register_cjk_font()
+    img = _render_scan_image(["附件", "查询对象名单", "1 王伟 610102199001011231"])
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    buf.seek(0)
+    c = rl_canvas.Canvas(str(path), pagesize=A4)
+    y = PAGE_H - MARGIN_T
+    for text in text_lines:
+        c.setFont(font, 16)
+        c.drawString(MARGIN_L, y, text)
+        y -= 28
+    c.showPage()
+    c.drawImage(ImageReader(buf), 0, 0, width=PAGE_W, height=PAGE_H)
+    c.showPage()
+    c.save()
+    return path
