@@ -1,0 +1,106 @@
+"""Tables the watched-inbox service adds beside issue 3's `cases` table.
+
+Kept in their own tables (one row per case in `case_tracking`) and their own
+MetaData, so the storage layer's Case model and its model/migration check
+stay as their owners wrote them; foreign keys point at `cases.id` directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from pipeline.storage.models import Case
+
+CASE_ID = Case.__table__.c.id
+
+
+class Base(DeclarativeBase):
+    """The service's own tables (schema in migration 0002_service_cases)."""
+
+
+class CaseTracking(Base):
+    """The service's bookkeeping for one case: where its file is, who holds it, when it is due.
+
+    `claim_key` is the letter's sha256 for an original and NULL for a duplicate:
+    its unique constraint is the claim that lets two watchers on one database
+    never take the same letter.
+    """
+
+    __tablename__ = "case_tracking"
+    __table_args__ = (
+        UniqueConstraint("claim_key", name="uq_case_tracking_claim_key"),
+        Index("ix_case_tracking_owner", "owner"),
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, ondelete="CASCADE"), primary_key=True)
+    claim_key: Mapped[str | None] = mapped_column(String(64))
+    source_path: Mapped[str] = mapped_column(String(1000))  # relative to the inbox
+    owner: Mapped[str | None] = mapped_column(String(100))  # service instance holding it
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_after: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    archive_path: Mapped[str | None] = mapped_column(String(1000))  # relative to the archive folder
+    inbox_cleared_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    due_date: Mapped[dt.date] = mapped_column(Date())
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey(CASE_ID, ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # decided final state, before publishing
+    parked_path: Mapped[str | None] = mapped_column(String(1000))  # copy in failed/ or duplicates/
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    corrected_by: Mapped[str | None] = mapped_column(String(100))  # last person who corrected it
+
+
+class CaseDelay(Base):
+    """延期: the office agreed a later date with the sender (the notice's 特殊情况确需延期办理)."""
+
+    __tablename__ = "case_delays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, ondelete="CASCADE"), index=True)
+    new_due_date: Mapped[dt.date] = mapped_column(Date())
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
+class AuditEvent(Base):
+    """One state change, hash-chained to the one before it. Never updated, never deleted."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))  # ISO text: hashed exactly as stored
+    actor: Mapped[str] = mapped_column(String(100))
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The last event's number and hash: its row lock serialises appends; it exposes a deleted tail."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ServiceInstance(Base):
+    """One run of `letters watch`: heartbeats show health and let others take over a dead one's cases."""
+
+    __tablename__ = "service_instances"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    mode: Mapped[str] = mapped_column(String(20))
+    inbox: Mapped[str] = mapped_column(String(1000))

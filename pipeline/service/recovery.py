@@ -1,0 +1,153 @@
+"""Who is running, who died, and which cases to take back.
+
+Each `letters watch` registers an instance row and beats every few seconds.
+An instance whose heartbeat is stale — or, on this host, whose process is
+gone — is dead; its 'processing' cases go back to 'received' (with an audit
+event) and are resumed from their last recorded step. Cases are never
+retried just because the service restarted: only unfinished ones come back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from pathlib import Path
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from pipeline.service import audit
+from pipeline.service.models import CaseTracking, ServiceInstance
+from pipeline.storage import Database
+from pipeline.storage.models import Case, CaseState
+
+log = logging.getLogger("pipeline.service.recovery")
+
+HEARTBEAT_SECONDS = 5.0
+LEASE_SECONDS = 60.0
+
+
+def pid_alive(pid: int) -> bool:
+    """Is a process with this id running (zombies count as dead)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def register_instance(db: Database, *, mode: str, inbox: Path) -> str:
+    """A new row for this run of the service; returns its id."""
+    now = dt.datetime.now()
+    host = socket.gethostname()
+    instance = f"{host[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    with db.sessions.begin() as session:
+        session.add(
+            ServiceInstance(
+                id=instance,
+                host=host,
+                pid=os.getpid(),
+                started_at=now,
+                heartbeat_at=now,
+                mode=mode,
+                inbox=str(inbox),
+            )
+        )
+    return instance
+
+
+def heartbeat(db: Database, instance: str) -> None:
+    with db.sessions.begin() as session:
+        session.execute(
+            update(ServiceInstance)
+            .where(ServiceInstance.id == instance)
+            .values(heartbeat_at=dt.datetime.now())
+        )
+
+
+def stop_instance(db: Database, instance: str) -> None:
+    with db.sessions.begin() as session:
+        session.execute(
+            update(ServiceInstance).where(ServiceInstance.id == instance).values(stopped_at=dt.datetime.now())
+        )
+
+
+def _is_dead(row: ServiceInstance, now: dt.datetime, host: str) -> bool:
+    if row.heartbeat_at < now - dt.timedelta(seconds=LEASE_SECONDS):
+        return True
+    if row.host == host:
+        return row.pid == os.getpid() or not pid_alive(row.pid)  # same pid, other id: an earlier life
+    return False
+
+
+def mark_dead(session: Session, me: str) -> set[str]:
+    """Close the rows of instances that died without stopping; returns the ids still alive."""
+    now = dt.datetime.now()
+    host = socket.gethostname()
+    rows = session.execute(
+        select(ServiceInstance).where(ServiceInstance.stopped_at.is_(None), ServiceInstance.id != me)
+    ).scalars()
+    for row in rows:
+        if _is_dead(row, now, host):
+            row.stopped_at = now
+            log.warning("service instance %s stopped without finishing; taking over its cases", row.id)
+    session.flush()
+    return set(
+        session.execute(select(ServiceInstance.id).where(ServiceInstance.stopped_at.is_not(None))).scalars()
+    )
+
+
+def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 200) -> list[int]:
+    """Hand back cases of dead instances (and our own stranded ones); list cases ready to run."""
+    active = set(active or ())
+    now = dt.datetime.now()
+    with db.sessions.begin() as session:
+        live = mark_dead(session, me) | {me}
+        stranded = session.execute(
+            select(Case.id, CaseTracking.owner)
+            .join(CaseTracking, CaseTracking.case_id == Case.id)
+            .where(Case.state == CaseState.PROCESSING.value)
+        ).all()
+        for case_id, owner in stranded:
+            if owner == me and case_id in active:
+                continue
+            if owner is not None and owner != me and owner in live:
+                continue  # a live watcher holds it
+            done = session.execute(
+                update(Case)
+                .where(Case.id == case_id, Case.state == CaseState.PROCESSING.value)
+                .values(state=CaseState.RECEIVED.value, updated_at=now)
+            ).rowcount
+            if done == 1:
+                session.execute(
+                    update(CaseTracking).where(CaseTracking.case_id == case_id).values(owner=None)
+                )
+                audit.append(
+                    session,
+                    actor=audit.SERVICE,
+                    case_id=case_id,
+                    from_state=CaseState.PROCESSING,
+                    to_state=CaseState.RECEIVED,
+                    reason="处理中断（服务意外停止），从上次完成的步骤继续处理",
+                    at=now,
+                )
+        ready = session.execute(
+            select(Case.id)
+            .join(CaseTracking, CaseTracking.case_id == Case.id)
+            .where(
+                Case.state == CaseState.RECEIVED.value,
+                or_(CaseTracking.retry_after.is_(None), CaseTracking.retry_after <= now),
+            )
+            .order_by(Case.id)
+            .limit(limit)
+        ).scalars()
+        return list(ready)

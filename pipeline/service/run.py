@@ -1,0 +1,100 @@
+"""Start the watched-inbox service and run it until Ctrl-C or SIGTERM.
+
+Wires the pieces together in one place: database (migrated), this run's
+instance row, the case service, the watcher, recovery at start and at every
+rescan, and heartbeats. Stopping lets each worker finish its letter.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+
+from pipeline.service import models as _models  # noqa: F401  (registers the service tables)
+from pipeline.service.lifecycle import CaseService
+from pipeline.service.outcome import Processor
+from pipeline.service.recovery import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
+from pipeline.service.watcher import InboxWatcher
+from pipeline.settings import Settings
+from pipeline.storage import Database, open_database
+
+log = logging.getLogger("pipeline.service.run")
+
+
+def default_processor(settings: Settings, db: Database) -> Processor:
+    """The real read → extract → check → reply step (issue 3's pipeline.process)."""
+    from pipeline.service.adapter import make_processor
+
+    return make_processor(settings, db)
+
+
+class Service:
+    """One running `letters watch`: start(), then stop() from any thread."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        processor_factory: Callable[[Settings, Database], Processor] | None = None,
+        poll: bool | None = None,
+    ) -> None:
+        self.settings = settings
+        self.poll = settings.poll if poll is None else poll
+        self.db = open_database(settings)
+        proc = (processor_factory or default_processor)(settings, self.db)
+        inbox = settings.path(settings.inbox)
+        self.instance = register_instance(self.db, mode="polling" if self.poll else "events", inbox=inbox)
+        self.cases = CaseService(settings, self.db, proc, instance_id=self.instance)
+        self._last_beat = 0.0
+        self.watcher = InboxWatcher(
+            inbox,
+            self.cases.handle,
+            workers=settings.workers,
+            stable_seconds=settings.stable_seconds,
+            poll=self.poll,
+            poll_seconds=settings.poll_seconds,
+            rescan_seconds=settings.rescan_seconds,
+            extra_jobs=lambda: recover(self.db, self.instance, self.cases.active),
+            on_tick=self._beat,
+        )
+
+    def _beat(self) -> None:
+        now = time.monotonic()
+        if now - self._last_beat >= HEARTBEAT_SECONDS:
+            self._last_beat = now
+            heartbeat(self.db, self.instance)
+
+    def start(self) -> None:
+        self.watcher.start()
+
+    def stop(self) -> None:
+        self.watcher.stop()
+        try:
+            stop_instance(self.db, self.instance)
+        finally:
+            self.db.dispose()
+
+
+def run_forever(service: Service, *, on_ready: Callable[[], None] | None = None) -> int:
+    """Run until SIGINT/SIGTERM; returns the exit code."""
+    stop = threading.Event()
+
+    def _signal(signum: int, _frame: object) -> None:
+        log.info("signal %s: stopping after the letters in hand", signum)
+        stop.set()
+
+    old = {sig: signal.signal(sig, _signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        service.start()
+        if on_ready is not None:
+            on_ready()
+        while not stop.wait(1.0):
+            pass
+    finally:
+        service.stop()
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    return 0

@@ -1,0 +1,174 @@
+"""Cases from drop to final state, with a stand-in processor, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from pipeline.service import audit
+from pipeline.service.lifecycle import CaseService
+from pipeline.service.models import CaseTracking
+from pipeline.service.recovery import recover, register_instance
+from pipeline.settings import Settings
+from pipeline.storage import Database
+from pipeline.storage.models import Case
+from tests.service_fakes import fake_processor
+
+pytest_plugins = ["tests.db_backends"]
+
+
+@pytest.fixture
+def service(settings: Settings, db: Database) -> CaseService:
+    me = register_instance(db, mode="events", inbox=settings.path(settings.inbox))
+    return CaseService(settings, db, fake_processor(settings, db), instance_id=me)
+
+
+def drop(service: CaseService, name: str, text: str) -> Path:
+    path = service.folders.inbox / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def case_of(db: Database, case_id: int) -> tuple[Case, CaseTracking]:
+    with db.sessions() as s:
+        return s.get(Case, case_id), s.get(CaseTracking, case_id)  # type: ignore[return-value]
+
+
+def test_clean_letter_is_archived_replied_and_audited(service: CaseService, db: Database) -> None:
+    path = drop(service, "单位A/来函.docx", "OK 1")
+    case_id = service.handle_file(path)
+    assert case_id is not None
+    case, tracking = case_of(db, case_id)
+    assert case.state == "replied"
+    assert not path.exists()
+    archived = service.folders.archive / tracking.archive_path  # type: ignore[operator]
+    assert archived.read_text(encoding="utf-8") == "OK 1"
+    assert archived.parent.relative_to(service.folders.archive).as_posix() == f"{dt.date.today():%Y/%m}"
+    assert os.stat(archived).st_mode & 0o777 == 0o600
+    published = sorted(p.name for p in service.folders.outbox.iterdir())
+    assert published == sorted(case.outputs.values())  # type: ignore[union-attr]
+    assert case.reply_doc_number and case.reply_doc_number in published[0]
+    assert tracking.due_date == service.calendar.due_date(case.received_at)
+    with db.sessions() as s:
+        states = [(e.from_state, e.to_state) for e in audit.events_for(s, case_id)]
+        assert states == [(None, "received"), ("received", "processing"), ("processing", "replied")]
+        assert audit.verify_chain(s).ok
+    assert list(service.folders.staging.iterdir()) == []
+
+
+def test_unreadable_letter_goes_to_failed_with_a_chinese_reason(service: CaseService, db: Database) -> None:
+    case_id = service.handle_file(drop(service, "坏文件.pdf", "BAD bytes"))
+    case, tracking = case_of(db, case_id)  # type: ignore[arg-type]
+    assert case.state == "failed"
+    failed = service.folders.failed / "坏文件.pdf"
+    assert failed.read_text(encoding="utf-8") == "BAD bytes"
+    note = (service.folders.failed / "坏文件.pdf.原因.txt").read_text(encoding="utf-8")
+    assert "文件已损坏" in note and "坏文件.pdf" in note
+    assert (service.folders.archive / tracking.archive_path).exists()  # type: ignore[operator]
+    assert list(service.folders.outbox.iterdir()) == []
+
+
+def test_letter_needing_review_waits_with_its_reasons(service: CaseService, db: Database) -> None:
+    case_id = service.handle_file(drop(service, "a.docx", "REVIEW"))
+    case, _ = case_of(db, case_id)  # type: ignore[arg-type]
+    assert case.state == "waiting_review"
+    assert case.reasons == ["第1人（王伟）：身份证号码校验位错误"]
+    assert list(service.folders.outbox.iterdir()) == []
+
+
+def test_same_bytes_again_go_to_duplicates_with_a_note(service: CaseService, db: Database) -> None:
+    first = service.handle_file(drop(service, "a.docx", "OK same"))
+    second = service.handle_file(drop(service, "再次发送/a.docx", "OK same"))
+    assert first != second
+    case, tracking = case_of(db, second)  # type: ignore[arg-type]
+    assert case.state == "duplicate" and tracking.duplicate_of == first
+    earlier, _ = case_of(db, first)  # type: ignore[arg-type]
+    assert (service.folders.duplicates / "a.docx").read_text(encoding="utf-8") == "OK same"
+    note = (service.folders.duplicates / "a.docx.重复说明.txt").read_text(encoding="utf-8")
+    assert f"第{first}号案件" in note and earlier.reply_doc_number in note  # type: ignore[operator]
+    assert len(list(service.folders.outbox.iterdir())) == 2  # one reply (.txt + .json), not two
+    third = service.handle_file(drop(service, "a.docx", "OK same"))
+    assert third not in (first, second)
+    assert (service.folders.duplicates / "a(2).docx").exists()
+
+
+def test_a_registered_file_seen_again_is_not_a_duplicate(service: CaseService, db: Database) -> None:
+    """A crash between archive and inbox removal leaves the file: it is the same case, not a duplicate."""
+    path = drop(service, "a.docx", "OK 1")
+    case_id = service.handle_file(path)
+    path.write_text("OK 1", encoding="utf-8")  # as if the unlink had never happened
+    with db.sessions.begin() as s:
+        s.get(CaseTracking, case_id).inbox_cleared_at = None  # type: ignore[union-attr]
+    assert service.handle_file(path) == case_id
+    with db.sessions() as s:
+        assert s.execute(select(Case)).scalars().all().__len__() == 1
+
+
+def test_unfinished_case_is_resumed_after_a_crash_without_a_second_reply(
+    settings: Settings, db: Database, service: CaseService
+) -> None:
+    path = drop(service, "a.docx", "OK 1")
+    case_id = service.handle_file(path)
+    case, _ = case_of(db, case_id)  # type: ignore[arg-type]
+    # Simulate a crash after the decision was stored but before publishing finished.
+    with db.sessions.begin() as s:
+        c = s.get(Case, case_id)
+        c.state = "processing"  # type: ignore[union-attr]
+        t = s.get(CaseTracking, case_id)
+        t.owner, t.finished_at = "dead-host:1:x", None  # type: ignore[union-attr]
+    staged = service.folders.staging / str(case_id)
+    staged.mkdir()
+    first_output = next(iter(case.outputs.values()))  # type: ignore[union-attr]
+    os.replace(service.folders.outbox / first_output, staged / first_output)
+    again = CaseService(
+        settings,
+        db,
+        fake_processor(settings, db),
+        instance_id=register_instance(db, mode="events", inbox=service.folders.inbox),
+    )
+    ready = recover(db, again.me)
+    assert ready == [case_id]
+    again.resume(case_id)
+    case2, _ = case_of(db, case_id)  # type: ignore[arg-type]
+    assert case2.state == "replied" and case2.reply_doc_number == case.reply_doc_number
+    assert sorted(p.name for p in service.folders.outbox.iterdir()) == sorted(case.outputs.values())  # type: ignore[union-attr]
+    with db.sessions() as s:
+        assert audit.verify_chain(s).ok
+
+
+def test_nothing_final_is_retried_at_restart(settings: Settings, db: Database, service: CaseService) -> None:
+    for n, text in enumerate(["OK 1", "BAD", "REVIEW"]):
+        service.handle_file(drop(service, f"{n}.docx", text))
+    again = register_instance(db, mode="events", inbox=service.folders.inbox)
+    assert recover(db, again) == []
+
+
+def test_two_services_never_take_the_same_letter(settings: Settings, db: Database) -> None:
+    a = CaseService(
+        settings,
+        db,
+        fake_processor(settings, db),
+        instance_id=register_instance(db, mode="events", inbox=Path("x")),
+    )
+    b = CaseService(
+        settings,
+        db,
+        fake_processor(settings, db),
+        instance_id=register_instance(db, mode="events", inbox=Path("x")),
+    )
+    path = drop(a, "a.docx", "OK 1")
+    # b registers it first but has not claimed it yet; a sees the same file
+    st = path.stat()
+    from pipeline.service.files import sha256_file
+
+    case_id = b._register("a.docx", sha256_file(path), st)
+    assert b._claim(case_id)
+    assert a.handle_file(path) == case_id  # same case, not a duplicate, and a does not run it
+    case, tracking = case_of(db, case_id)
+    assert case.state == "processing" and tracking.owner == b.me
+    assert not a._claim(case_id)
