@@ -9,6 +9,7 @@ they were issued, so that is only a note here), and rejects 15-digit numbers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
 # Characters that stand for X in IDs as typed by people and OCR'd.
-_X_LIKE = {"x": "X", "×": "X", "Ｘ": "X", "ｘ": "X", "╳": "X", "χ": "X"}
+_X_LIKE = str.maketrans({"x": "X", "×": "X", "Ｘ": "X", "ｘ": "X", "╳": "X", "χ": "X"})
+_OLD_15 = re.compile(r"[0-9]{15}")
+_SHAPE_18 = re.compile(r"[0-9]{17}[0-9X]")
 _SEPARATORS = re.compile(r"[\s\u00a0\u3000\u200b\-－—_.·]+")
 
 PROBLEM_CHECK_DIGIT = "身份证号码校验位错误"
@@ -32,9 +35,8 @@ EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 def normalise_id(text: str) -> str:
     """Full-width to half-width, separators out, x upper-cased: the 18 (or 15) characters as typed."""
-    folded = unicodedata.normalize("NFKC", text)
-    folded = "".join(_X_LIKE.get(ch, ch) for ch in folded)
-    return _SEPARATORS.sub("", folded).upper()
+    folded = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    return _SEPARATORS.sub("", folded.translate(_X_LIKE)).upper()
 
 
 def upgrade_15(number: str) -> str:
@@ -65,14 +67,14 @@ def check_id(text: str, today: dt.date | None = None) -> IdCheck:
     """Normalise and check one ID; problems block a reply, notes only inform."""
     number = normalise_id(text)
     result = IdCheck(number)
-    if re.fullmatch(r"\d{15}", number):
+    if _OLD_15.fullmatch(number):
         number = upgrade_15(number)
         result.number = number
         result.notes.append(NOTE_CONVERTED_15)
     if len(number) != 18:
         result.problems.append(PROBLEM_LENGTH)
         return result
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not _SHAPE_18.fullmatch(number):
         result.problems.append(PROBLEM_FORMAT)
         return result
     born = birth_date(number)
@@ -80,12 +82,19 @@ def check_id(text: str, today: dt.date | None = None) -> IdCheck:
         result.problems.append(PROBLEM_BIRTH_DATE)
     if number[-1] != ric.calc_check_digit(number):
         result.problems.append(PROBLEM_CHECK_DIGIT)
-    if born is not None and not result.problems:
-        try:
-            ric.get_birth_place(number)
-        except (ValidationError, KeyError, ValueError, IndexError):
-            result.notes.append(NOTE_UNKNOWN_REGION)
+    if born is not None and not result.problems and not _region_known(number[:6], born.year):
+        result.notes.append(NOTE_UNKNOWN_REGION)
     return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _region_known(region: str, year: int) -> bool:
+    """stdnum's region database lookup is slow and rosters repeat regions: cache per (region, year)."""
+    try:
+        ric.get_birth_place(f"{region}{year}0101000")
+    except (ValidationError, KeyError, ValueError, IndexError):
+        return False
+    return True
 
 
 def is_valid_id(text: str) -> bool:
@@ -95,4 +104,4 @@ def is_valid_id(text: str) -> bool:
 def looks_like_id(text: str) -> bool:
     """Could this token be an ID (valid or not)? Used to find roster rows."""
     number = normalise_id(text)
-    return bool(re.fullmatch(r"\d{17}[\dX]|\d{15}", number))
+    return bool(_SHAPE_18.fullmatch(number) or _OLD_15.fullmatch(number))

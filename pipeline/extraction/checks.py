@@ -17,6 +17,9 @@ STATED_COUNT = re.compile(
     r"共(?:需|计|有)?(?:查询|涉及)?(?:对象|人员)?\s*(?P<n>[0-9]{1,5}|[一二两三四五六七八九十百零〇]{1,6})\s*(?:人|名)"
 )
 
+_ALNUM = re.compile(r"[0-9A-Za-z]")
+_DIGIT = re.compile(r"[0-9]")
+
 PROBLEM_NO_PEOPLE = "未找到查询对象名单（姓名和身份证号码），请核对来函"
 PROBLEM_NO_UNIT = "未能识别来函单位"
 PROBLEM_NO_DATE = "未能识别来函日期"
@@ -41,9 +44,9 @@ def stated_count(body_lines: list[str]) -> int | None:
 def check_person(person: Person, today: dt.date) -> None:
     if not person.name:
         person.problems.append(PROBLEM_NO_NAME)
-    elif re.search(r"[0-9A-Za-z]", person.name):
+    elif _ALNUM.search(person.name):
         person.problems.append(PROBLEM_BAD_NAME)
-    if not re.search(r"[0-9]", person.id_number):
+    if not _DIGIT.search(person.id_number):
         person.problems.append(PROBLEM_NO_ID)
         return
     result = check_id(person.id_number, today)

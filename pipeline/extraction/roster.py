@@ -32,6 +32,9 @@ LABELS = re.compile(
 )
 SEQ_PREFIX = re.compile(r"^[\s\u3000]*[（(]?([0-9]{1,4})[)）]?[\s\u3000]*[.、．，,)）:：]?")
 EXTRA_VALUE = re.compile(rf"^(男|女|[{CJK}]{{1,4}}族|\d{{4}}[.\-/年]\d{{1,2}}.*|本科|硕士|博士|研究生|大专)$")
+ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
+PARENTHETICAL = re.compile(r"[（(][^（()）]*[)）]")
+ANY_DIGIT = re.compile(r"[0-9０-９]")
 SENTENCE_PUNCT = re.compile(r"[，。；！？、“”《》]")
 
 
@@ -62,7 +65,7 @@ def find_id(text: str) -> tuple[str, str | None]:
     """The ID in a cell: (normalised, note). Extra words beside the ID are tolerated but noted."""
     folded = fold_digits(text).strip("'‘’`\"“”")
     whole = normalise_id(folded)
-    if re.fullmatch(r"[0-9]{17}[0-9X]|[0-9]{15}", whole):
+    if ID_SHAPE.fullmatch(whole):
         return whole, None
     m = ID_TOKEN.search(folded)
     if m:
@@ -73,7 +76,7 @@ def find_id(text: str) -> tuple[str, str | None]:
 
 def clean_name(text: str) -> str:
     """Name cell -> name: no alignment spaces, no parenthetical remarks, dots unified."""
-    text = re.sub(r"[（(][^（()）]*[)）]", "", text)
+    text = PARENTHETICAL.sub("", text)
     return normalise_name(text.split("\n")[0] if text.strip() else text)
 
 
@@ -153,7 +156,7 @@ def _table_entries(
             continue
         id_text = row[columns.id]
         name_text = row[columns.name] if columns.name is not None and columns.name < len(row) else ""
-        if _header_columns(row):  # header repeated on a continuation page
+        if HEADER_ID.search(id_text) and _header_columns(row):  # header repeated on a continuation page
             continue
         if not compact(id_text) and not compact(name_text):
             continue
@@ -161,7 +164,7 @@ def _table_entries(
             continue
         if SUMMARY_ROW.match(compact(name_text)) or SUMMARY_ROW.match(compact(row[0])):
             continue
-        if not re.search(r"[0-9０-９]", id_text) and not name_text:
+        if not ANY_DIGIT.search(id_text) and not name_text:
             continue
         cells = table.rows[r]
         id_raw, note = find_id(id_text)

@@ -11,6 +11,7 @@ CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 DOTS = "·•・‧∙⋅●．.‐"  # middle dots people type in minority names
 NAME_RE = re.compile(rf"[{CJK}][{CJK}{re.escape(DOTS)}]*[{CJK}]|[{CJK}]")
 
+_INNER_DOTS = re.compile(rf"(?<=[{CJK}])[{re.escape(DOTS)}]+(?=[{CJK}])")
 SEAL_RE = re.compile(
     r"[（(]\s*(?:加盖|盖)?\s*(?:公章|印章|单位公章|单位印章|章)\s*[)）]|[（(]\s*盖\s*章\s*[)）]"
 )
@@ -24,22 +25,22 @@ def compact(text: str) -> str:
     return WS_RE.sub("", text)
 
 
+_FOLD = {
+    code: code - 0xFEE0
+    for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for code in range(r[0], r[1] + 1)
+}
+
+
 def fold_digits(text: str) -> str:
-    """Full-width ASCII (digits, letters, punctuation such as ：（）) to half-width where it helps matching."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Full-width digits and Latin letters to half-width; CJK punctuation stays as printed."""
+    return text.translate(_FOLD) if not text.isascii() else text
 
 
 def normalise_name(text: str) -> str:
     """王  伟 -> 王伟; any middle-dot look-alike between characters -> U+00B7."""
     text = unicodedata.normalize("NFC", compact(text))
-    return re.sub(rf"(?<=[{CJK}])[{re.escape(DOTS)}]+(?=[{CJK}])", "·", text)
+    return _INNER_DOTS.sub("·", text)
 
 
 def strip_seal(text: str) -> str:
