@@ -1,0 +1,71 @@
+"""`letters records import FILE [--list NAME]` and `letters records status`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from pipeline.records import import_list, list_status
+from pipeline.records.progress import ProgressBar
+from pipeline.settings import load_settings
+from pipeline.storage import open_database
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("records", help="失信名单：导入与状态", description="失信名单的导入与状态查看。")
+    actions = p.add_subparsers(dest="records_command", metavar="操作")
+    imp = actions.add_parser(
+        "import",
+        help="导入一个名单文件（CSV 或 XLSX），替换该名单的上一版本",
+        description="导入一个名单文件（CSV：UTF-8 或 GBK；XLSX），作为该名单的新版本整体替换旧版本。",
+    )
+    imp.add_argument("file", type=Path, help="名单文件")
+    imp.add_argument("--list", dest="list_name", help="名单名称（默认取文件名，去掉末尾的日期）")
+    imp.add_argument("--quiet", action="store_true", help="不显示进度条")
+    imp.set_defaults(func=run_import)
+    st = actions.add_parser(
+        "status", help="查看各名单的记录数、导入时间和是否有效", description="查看各名单的状态。"
+    )
+    st.set_defaults(func=run_status)
+    p.set_defaults(func=lambda args: p.print_help() or 2)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    db = open_database(settings)
+    bar = ProgressBar(f"导入 {args.file.name}", enabled=None if not args.quiet else False)
+    try:
+        result = import_list(db.sessions, args.file, settings, list_name=args.list_name, progress=bar)
+    finally:
+        bar.close()
+        db.dispose()
+    if result.unchanged:
+        print(f"名单“{result.list_name}”已是该文件的内容（文件未变化），未做任何更改。")
+        return 0
+    print(
+        f"名单“{result.list_name}”导入完成：数据行{result.rows_total}，导入{result.rows_imported}"
+        f"（其中脱敏身份证号{result.rows_masked}），拒绝{result.rows_rejected}，"
+        f"用时{result.seconds:.1f}秒。"
+    )
+    if result.rejected_report:
+        print(f"被拒绝的行及原因见：{result.rejected_report}")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    db = open_database(settings)
+    now = dt.datetime.now()
+    try:
+        with db.sessions() as session:
+            rows = list_status(session, settings.freshness_days, now)
+    finally:
+        db.dispose()
+    if not rows:
+        print("尚未导入任何失信名单。")
+        return 0
+    print(f"失信名单（有效期{settings.freshness_days}天）：")
+    for row in rows:
+        print("  " + row.line_zh(now))
+    return 0

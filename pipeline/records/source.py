@@ -1,0 +1,156 @@
+"""Reading list files as a stream of (line number, cells), whatever the format.
+
+CSV: UTF-8 (with or without BOM) is tried strictly first, GB18030 (a superset
+of GBK) otherwise. XLSX: openpyxl in read-only mode, row by row. Neither ever
+holds the whole file in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import LettersError
+
+CHUNK = 1 << 20
+Progress = Callable[[int, int], None]  # (done, total) in the unit the source counts
+
+
+class ListFileError(LettersError):
+    """A list file that cannot be imported at all (nothing is changed)."""
+
+    exit_code = 7
+    default_zh = "名单文件无法导入。"
+
+
+@dataclass(slots=True)
+class FileFacts:
+    sha256: str
+    size: int
+    encoding: str | None  # CSV only
+
+
+def inspect_file(path: Path) -> FileFacts:
+    """Hash the file and, for CSV, find its encoding — one streaming pass."""
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")("strict")
+    is_utf8 = True
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            size += len(chunk)
+            digest.update(chunk)
+            if is_utf8:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+    if is_utf8:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            is_utf8 = False
+    encoding = None if is_xlsx(path) else ("utf-8-sig" if is_utf8 else "gb18030")
+    return FileFacts(digest.hexdigest(), size, encoding)
+
+
+def is_xlsx(path: Path) -> bool:
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ListFileError(
+            f"{path.name}: legacy .xls", "名单文件为旧版 Excel（.xls）格式，请另存为 .xlsx 或 CSV 后再导入。"
+        )
+    return magic[:4] == b"PK\x03\x04"
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts bytes read so the progress bar can follow a text stream."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+        n = self.raw.readinto(buffer)
+        self.count += n or 0
+        return n or 0
+
+
+def _sniff_delimiter(path: Path, encoding: str) -> str:
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        sample = fh.read(64 * 1024)
+    lines = [line for line in sample.splitlines() if line.strip()][:40]
+    best, count = ",", 0
+    for delimiter in (",", "\t", ";", "|"):
+        n = max((line.count(delimiter) for line in lines), default=0)
+        if n > count:
+            best, count = delimiter, n
+    return best
+
+
+def csv_rows(path: Path, encoding: str, progress: Progress | None = None) -> Iterator[tuple[int, list]]:
+    """(physical line number, cells) for every CSV row."""
+    delimiter = _sniff_delimiter(path, encoding)
+    total = path.stat().st_size
+    with path.open("rb") as binary:
+        counter = _CountingReader(binary)  # type: ignore[arg-type]
+        text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding=encoding, newline="")
+        reader = csv.reader(text, delimiter=delimiter)
+        line = 1
+        try:
+            for index, cells in enumerate(reader):
+                yield line, cells
+                line = reader.line_num + 1
+                if progress is not None and index % 8192 == 0:
+                    progress(counter.count, total)
+        except UnicodeDecodeError as exc:
+            raise ListFileError(
+                f"{path.name}: undecodable bytes near line {line}",
+                f"名单文件第{line}行附近含有无法识别的字符（既不是 UTF-8 也不是 GBK/GB18030 编码），请重新导出。",
+            ) from exc
+        except csv.Error as exc:
+            raise ListFileError(
+                f"{path.name}: CSV error near line {line}: {exc}",
+                f"名单文件第{line}行附近格式错误（{exc}），请检查引号是否成对。",
+            ) from exc
+        if progress is not None:
+            progress(total, total)
+
+
+def xlsx_rows(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, list]]:
+    """(row number, cell values) for every row of the first worksheet."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ListFileError(
+            f"{path.name}: not a readable xlsx: {exc}", "名单文件不是有效的 Excel（.xlsx）文件。"
+        ) from exc
+    try:
+        sheet = book.worksheets[0]
+        total = sheet.max_row or 0
+        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            yield number, list(values)
+            if progress is not None and number % 8192 == 0:
+                progress(number, max(total, number))
+        if progress is not None:
+            progress(total, total)
+    finally:
+        book.close()
+
+
+def read_rows(path: Path, facts: FileFacts, progress: Progress | None = None) -> Iterator[tuple[int, list]]:
+    if facts.encoding is None:
+        return xlsx_rows(path, progress)
+    return csv_rows(path, facts.encoding, progress)
