@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from pipeline.domain.idnumber import check_id
 from pipeline.domain.letter import Letter, Person
@@ -100,6 +100,6 @@ def _counts(letter: Letter) -> None:
         if missing:
             shown = "、".join(str(m) for m in missing[:10]) + ("等" if len(missing) > 10 else "")
             letter.problems.append(f"名单序号不连续（缺少第{shown}号），可能有人员遗漏，请核对")
-        repeated = sorted({s for s in numbers if numbers.count(s) > 1})
+        repeated = sorted(s for s, count in Counter(numbers).items() if count > 1)
         if repeated:
             letter.notes.append("名单序号有重复：" + "、".join(str(s) for s in repeated[:10]))

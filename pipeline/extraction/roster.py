@@ -21,7 +21,7 @@ from pipeline.extraction.text import CJK, compact, fold_digits, normalise_name
 HEADER_ID = re.compile(r"身份证|证件号|身份号|公民身份|证号|身份证件")
 HEADER_NAME = re.compile(r"姓名|名字|人员名称|查询对象$|^对象$|^名称$")
 HEADER_SEQ = re.compile(r"^(序号|编号|序|No\.?|NO\.?)$", re.IGNORECASE)
-SUMMARY_ROW = re.compile(r"^(合计|共计|总计|小计|注|备注|说明)")
+SUMMARY_ROW = re.compile(r"^[\s\u3000]*(合[\s\u3000]*计|共[\s\u3000]*计|总[\s\u3000]*计|小[\s\u3000]*计|注|备[\s\u3000]*注|说[\s\u3000]*明)")
 
 # An ID inside free text: 18 characters (single spaces allowed between digits), or an old 15-digit one.
 ID_TOKEN = re.compile(
@@ -162,7 +162,7 @@ def _table_entries(
             continue
         if name_text and name_text == id_text:  # a merged remark row spanning the table
             continue
-        if SUMMARY_ROW.match(compact(name_text)) or SUMMARY_ROW.match(compact(row[0])):
+        if SUMMARY_ROW.match(name_text) or SUMMARY_ROW.match(row[0]):
             continue
         if not ANY_DIGIT.search(id_text) and not name_text:
             continue
