@@ -150,9 +150,9 @@ def add_textbox(paragraph: DocxParagraph, text: str, **kwargs) -> DocxParagraph:
 
 
 def _fill_table(table: DocxTable, rows: list[list[str]], *, bold_first: int = 1) -> None:
-    for r, values in enumerate(rows):
-        for c, value in enumerate(values):
-            cell = table.cell(r, c)
+    # row.cells once per row: table.cell(r, c) rescans the table and makes big rosters quadratic
+    for r, (row, values) in enumerate(zip(table.rows, rows, strict=False)):
+        for cell, value in zip(row.cells, values, strict=False):
             p = cell.paragraphs[0]
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _set_font(p.add_run(value), size=12, bold=r < bold_first)
@@ -166,10 +166,9 @@ def _roster_table(container, rows: list[list[str]], *, merged_title: bool) -> Do
         title_cell = table.cell(0, 0).merge(table.cell(0, width - 1))
         _set_font(title_cell.paragraphs[0].add_run(ROSTER_TITLE), size=14, bold=True)
         title_cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        body = table.rows[1:]
-        for r, values in enumerate(rows):
-            for c, value in enumerate(values):
-                p = body[r].cells[c].paragraphs[0]
+        for r, (row, values) in enumerate(zip(table.rows[1:], rows, strict=False)):
+            for cell, value in zip(row.cells, values, strict=False):
+                p = cell.paragraphs[0]
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 _set_font(p.add_run(value), size=12, bold=r == 0)
     else:
