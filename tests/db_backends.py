@@ -3,7 +3,7 @@
 PostgreSQL comes from LETTERS_TEST_PG_URL (e.g.
 postgresql+psycopg://letters:letters@localhost/letters_test); without it those
 tests are skipped. Each test gets its own schema, dropped afterwards.
-Modules use these with `pytest_plugins = ["db_backends"]`.
+Modules use these with `pytest_plugins = ["tests.db_backends"]`.
 """
 
 from __future__ import annotations

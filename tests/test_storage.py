@@ -21,7 +21,7 @@ from pipeline.storage import Database, open_database
 from pipeline.storage.models import Base, Case, CaseState
 from pipeline.storage.numbers import allocate_reply_number, allocated_numbers, format_doc_number
 
-pytest_plugins = ["db_backends"]
+pytest_plugins = ["tests.db_backends"]
 
 NOW = dt.datetime(2026, 6, 4, 9, 30)
 

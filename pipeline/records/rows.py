@@ -24,8 +24,8 @@ from pipeline.domain.idnumber import (
 )
 from pipeline.records.names import clean_name
 
-_FULL_ID = re.compile(r"\d{17}[\dX]")
-_MASKED_ID = re.compile(r"[\dX*]{18}")
+_FULL_ID = re.compile(r"[0-9]{17}[0-9X]")
+_MASKED_ID = re.compile(r"[0-9X*]{18}")
 _NAME_NEEDS_CLEANING = re.compile(
     r"[\s.\u00b7\u2022\u2027\u2219\u30fb\uff65\u22c5\u0387\u16eb\u2e31\u318d\uff0e]"
 )
