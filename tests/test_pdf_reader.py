@@ -256,8 +256,9 @@ def test_image_only_pdf_is_a_scan(tmp_path):
 
 
 def test_cid_garbage_is_a_scan(tmp_path):
-    with pytest.raises(ScannedLetter):
+    with pytest.raises(ScannedLetter) as err:
         read_pdf(build_cid_garbage_pdf(tmp_path / "cid.pdf"))
+    assert "无法解码" in err.value.message_zh
 
 
 def test_scanned_page_among_text_pages_makes_it_a_scan(tmp_path):

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from pipeline.document import BBox, Cell, Document, Location, Paragraph, Table
 from pipeline.errors import CorruptFile, EncryptedFile, LettersError, ScannedLetter
+from pipeline.privacy import mask_ids_in
 
 log = logging.getLogger(__name__)
 
@@ -351,7 +352,7 @@ def _split_furniture(pages: list[_PageResult]) -> tuple[list[_Line], list[_Line]
     return headers, footers
 
 
-def _text_area(lines: list[_Line], pages: list[_PageResult]) -> tuple[float, float]:
+def _text_area(lines: list[_Line], width: float) -> tuple[float, float]:
     """Left and right edge of the body text: the outermost edges shared by two lines."""
 
     def edge(values: list[float], reverse: bool) -> float | None:
@@ -363,7 +364,6 @@ def _text_area(lines: list[_Line], pages: list[_PageResult]) -> tuple[float, flo
 
     left = edge([ln.bbox[0] for ln in lines], reverse=False)
     right = edge([ln.bbox[2] for ln in lines], reverse=True)
-    width = pages[0].width if pages else 595.0
     if left is None or right is None or right - left < 0.3 * width:
         return 0.12 * width, 0.88 * width
     return left, right
@@ -436,22 +436,35 @@ def _merge_continuations(pages: list[_PageResult]) -> list[_Line | _RawTable]:
     return out
 
 
-def _scan_verdict(pages: list[_PageResult]) -> str | None:
-    """Why the file has no usable text layer, or None when it has one."""
-    if not any(p.good for p in pages):
-        return "no text layer"
+def _scan_verdict(pages: list[_PageResult]) -> tuple[str, str] | None:
+    """Why the file has no usable text layer (log text, clerk text), or None.
+
+    Rule: the whole document counts as a scan when any page carrying content
+    lacks usable text — a page whose characters mostly decode to glyph ids or
+    private-use codes, or a page under a large image with (almost) no text.
+    Sending the whole file to OCR beats silently losing a scanned roster page.
+    """
     for p in pages:
         if p.bad >= 5 and p.bad > 0.3 * (p.good + p.bad):
-            return f"page {p.number}: text decodes to glyph ids, not characters"
-        if p.image_cover >= 0.3 and p.good < 40:
-            return f"page {p.number}: image without a text layer"
+            return (
+                f"page {p.number}: text decodes to glyph ids, not characters",
+                f"第{p.number}页的文字无法解码（字体缺少编码表），需要文字识别（OCR）后才能处理。",
+            )
+    if not any(p.good for p in pages):
+        return "no text layer", "该文件为扫描件（无可识别的文字层），需要文字识别（OCR）后才能处理。"
+    for p in pages:
+        if p.image_cover >= 0.3 and p.good < 15:  # a scanned page, maybe with a stamped page number
+            return (
+                f"page {p.number}: image without a text layer",
+                f"第{p.number}页为扫描图像（无文字层），需要文字识别（OCR）后才能处理。",
+            )
     return None
 
 
 def _build(pages: list[_PageResult], path: Path) -> Document:
     verdict = _scan_verdict(pages)
     if verdict:
-        raise ScannedLetter(f"{path.name}: {verdict}")
+        raise ScannedLetter(f"{path.name}: {verdict[0]}", verdict[1])
 
     notes: list[str] = []
     if all(p.image_cover >= 0.8 for p in pages):
@@ -463,11 +476,16 @@ def _build(pages: list[_PageResult], path: Path) -> Document:
             notes.append(f"第{p.number}页有{p.bad}个字符无法识别（字体缺少编码表），已略去，请核对原件。")
 
     heads, foots = _split_furniture(pages)
-    body_lines = [ln for p in pages for ln in p.lines]
-    left, right = _text_area(body_lines, pages)
-    widths = {p.number: p.width for p in pages}
-    for ln in [*body_lines, *heads, *foots]:
-        ln.align = _align(ln, left, right, widths[ln.page])
+    # one text area per page width (a landscape roster page has its own margins)
+    width_of = {p.number: round(p.width) for p in pages}
+    by_width: dict[int, list[_Line]] = defaultdict(list)
+    for p in pages:
+        by_width[width_of[p.number]].extend(p.lines)
+    areas = {w: _text_area(lns, w) for w, lns in by_width.items()}
+    for ln in [*(ln for p in pages for ln in p.lines), *heads, *foots]:
+        w = width_of[ln.page]
+        left, right = areas.get(w) or _text_area([], w)
+        ln.align = _align(ln, left, right, w)
 
     def para(ln: _Line, part: str = "body") -> Paragraph:
         return Paragraph(
@@ -493,6 +511,7 @@ def _build(pages: list[_PageResult], path: Path) -> Document:
         ]
         blocks.append(Table(rows=rows, location=Location(page=b.page, bbox=b.bbox, table=n_tables)))
         n_tables += 1
+    log.debug("%s: %d pages, %d blocks, %d tables", path.name, len(pages), len(blocks), n_tables)
     return Document(
         blocks=blocks,
         source_type="pdf",
@@ -532,7 +551,8 @@ def _is_password_error(exc: BaseException) -> bool:
 def _unreadable(path: Path, exc: Exception) -> LettersError:
     if _is_password_error(exc):
         return EncryptedFile(f"{path.name}: encrypted PDF needs a password")
-    return CorruptFile(f"{path.name}: PDF cannot be parsed ({type(exc).__name__}: {str(exc)[:200]})")
+    detail = mask_ids_in(str(exc)[:200])  # parser messages can quote page content
+    return CorruptFile(f"{path.name}: PDF cannot be parsed ({type(exc).__name__}: {detail})")
 
 
 def read_pdf(path: Path) -> Document:
