@@ -715,3 +715,35 @@ def test_reading_does_not_modify_the_file(spec: LetterSpec, tmp_path: Path) -> N
     read_docx(path)
     assert path.read_bytes() == before
     assert copy.deepcopy(read_docx(path)) == read_docx(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_files_give_a_document_or_an_unreadable_letter(tmp_path: Path, data) -> None:
+    """Flipped bytes inside the XML, or a zip cut anywhere: never a raw exception."""
+    src = tmp_path / "src.docx"
+    if not src.exists():
+        build_docx(LetterSpec(header_text="页眉"), src, textbox_letterhead=True, merged_header=True)
+    raw = src.read_bytes()
+    if data.draw(st.booleans(), label="truncate"):
+        cut = data.draw(st.integers(1, len(raw) - 1), label="cut")
+        path = tmp_path / "cut.docx"
+        path.write_bytes(raw[:cut])
+    else:
+        part = data.draw(st.sampled_from(["word/document.xml", "word/styles.xml", "word/header1.xml"]))
+        flips = data.draw(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), min_size=1, max_size=8))
+
+        def damage(name: str, blob: bytes) -> bytes:
+            if name != part:
+                return blob
+            out = bytearray(blob)
+            for where, value in flips:
+                out[min(int(where * len(out)), len(out) - 1)] = value
+            return bytes(out)
+
+        path = rewrite_docx(src, tmp_path / "flip.docx", damage)
+    try:
+        doc = read_docx(path)
+    except UnreadableLetter:
+        return
+    assert isinstance(doc, Document)
