@@ -39,8 +39,17 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    """Create the file 0600 before SQLite does; SQLite gives -wal/-shm the same mode."""
-    private_file(path)
+    """Create the file 0600 before SQLite does; SQLite gives -wal/-shm the same mode.
+
+    An existing file is only chmod-ed, never opened: closing any descriptor of
+    the database file drops this process's SQLite locks on it (POSIX advisory
+    locks), after which another process closing its connection may checkpoint
+    and delete the WAL under a live connection — a corrupt database.
+    """
+    if path.exists():
+        os.chmod(path, 0o600)
+    else:
+        private_file(path)
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
         if side.exists():
