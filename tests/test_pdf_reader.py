@@ -261,6 +261,18 @@ def test_cid_garbage_is_a_scan(tmp_path):
     assert "无法解码" in err.value.message_zh
 
 
+def test_a_few_undecodable_glyphs_are_marked_not_dropped(tmp_path):
+    readable = [
+        "Wang Wei 610102199001011231",
+        "Contact: Zhang San, 029-63918210",
+        "More readable text on the page",
+    ]
+    path = build_cid_garbage_pdf(tmp_path / "few.pdf", lines=1, chars_per_line=2, readable=readable)
+    doc = read_pdf(path)
+    assert [p.text for p in lines(doc)] == ["\ufffd\ufffd", *readable]
+    assert any("2个字符无法识别" in n for n in doc.notes)
+
+
 def test_scanned_page_among_text_pages_makes_it_a_scan(tmp_path):
     """OCR of the whole file beats silently losing a scanned roster page."""
     path = build_text_then_image_pdf(

@@ -275,8 +275,12 @@ def _read_page(page, number: int) -> _PageResult:  # page: pdfplumber.page.Page
         if not text.isspace():
             if _is_bad_text(text):
                 result.bad += 1
-                continue
-            result.good += 1
+                if any(ord(ch) < 32 for ch in text):
+                    continue  # a glyph-less control code: nothing was printed
+                if text.startswith("(cid:"):
+                    text = "\ufffd"  # keep the hole visible: it may be a rare character in a name
+            else:
+                result.good += 1
         if not obj.get("upright", True):
             result.vertical += 1
             continue
@@ -473,7 +477,9 @@ def _build(pages: list[_PageResult], path: Path) -> Document:
         if p.vertical > 20 and p.vertical > 0.3 * p.good:  # a few rotated chars are a seal's ring text
             notes.append(f"第{p.number}页有竖排或旋转的文字，未读取，请核对原件。")
         if p.bad:
-            notes.append(f"第{p.number}页有{p.bad}个字符无法识别（字体缺少编码表），已略去，请核对原件。")
+            notes.append(
+                f"第{p.number}页有{p.bad}个字符无法识别（字体缺少编码表或为自造字），请核对原件中的姓名、号码等内容。"
+            )
 
     heads, foots = _split_furniture(pages)
     # one text area per page width (a landscape roster page has its own margins)

@@ -436,25 +436,33 @@ def _write_raw_pdf(path: Path, objects: list[bytes]) -> Path:
     return Path(path)
 
 
-def build_cid_garbage_pdf(path: Path, *, lines: int = 12, chars_per_line: int = 20) -> Path:
+def build_cid_garbage_pdf(
+    path: Path, *, lines: int = 12, chars_per_line: int = 20, readable: list[str] | None = None
+) -> Path:
     """A PDF whose text uses a Type0/Identity-H font without a ToUnicode map.
 
     Text extraction can only report glyph ids, which pdfminer prints as
     "(cid:NN)": the page has text objects but no readable text, like letters
-    printed to PDF from some scanning and typesetting software.
+    printed to PDF from some scanning and typesetting software. `readable`
+    lines (ASCII, Helvetica) are drawn too, for a mostly-readable page with a
+    few undecodable glyphs.
     """
     ops = ["BT", "/F1 14 Tf"]
     cid = 1200
     for i in range(lines):
         codes = "".join(f"{cid + i * chars_per_line + j:04X}" for j in range(chars_per_line))
         ops.append(f"1 0 0 1 80 {760 - i * 28} Tm <{codes}> Tj")
+    ops.append("/F2 14 Tf")
+    for i, text in enumerate(readable or []):
+        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops.append(f"1 0 0 1 80 {400 - i * 28} Tm ({escaped}) Tj")
     ops.append("ET")
     stream = "\n".join(ops).encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"/Resources << /Font << /F1 5 0 R /F2 8 0 R >> >> /Contents 4 0 R >>",
         f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H "
         b"/DescendantFonts [6 0 R] >>",
@@ -463,6 +471,7 @@ def build_cid_garbage_pdf(path: Path, *, lines: int = 12, chars_per_line: int = 
         b"/FontDescriptor 7 0 R /DW 1000 /CIDToGIDMap /Identity >>",
         b"<< /Type /FontDescriptor /FontName /ABCDEF+SimSun /Flags 4 /FontBBox [0 -141 1000 859] "
         b"/ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 700 /StemV 80 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
     return _write_raw_pdf(path, objects)
 
