@@ -172,3 +172,54 @@ def test_two_services_never_take_the_same_letter(settings: Settings, db: Databas
     case, tracking = case_of(db, case_id)
     assert case.state == "processing" and tracking.owner == b.me
     assert not a._claim(case_id)
+
+
+def test_cases_of_a_killed_watcher_are_taken_over_and_live_ones_left_alone(
+    settings: Settings, db: Database, service: CaseService
+) -> None:
+    import subprocess
+    import sys
+
+    from pipeline.service.models import ServiceInstance
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # a pid that is certainly gone
+    dead, live = "vm-test:dead", "vm-test:live"
+    now = dt.datetime.now()
+    import socket
+
+    with db.sessions.begin() as s:
+        s.add(
+            ServiceInstance(
+                id=dead,
+                host=socket.gethostname(),
+                pid=child.pid,
+                started_at=now,
+                heartbeat_at=now,
+                mode="events",
+                inbox="x",
+            )
+        )
+        s.add(
+            ServiceInstance(
+                id=live, host="other-host", pid=1, started_at=now, heartbeat_at=now, mode="events", inbox="x"
+            )
+        )
+    ids = []
+    for n, owner in enumerate((dead, live)):
+        path = drop(service, f"{n}.docx", f"OK {n}")
+        from pipeline.service.files import sha256_file
+
+        case_id = service._register(f"{n}.docx", sha256_file(path), path.stat())
+        assert service._claim(case_id)
+        with db.sessions.begin() as s:
+            s.get(CaseTracking, case_id).owner = owner  # type: ignore[union-attr]
+        ids.append(case_id)
+    assert recover(db, service.me) == [ids[0]]
+    with db.sessions() as s:
+        assert s.get(Case, ids[0]).state == "received"  # type: ignore[union-attr]
+        assert s.get(Case, ids[1]).state == "processing"  # type: ignore[union-attr]
+        assert s.get(ServiceInstance, dead).stopped_at is not None  # type: ignore[union-attr]
+        assert s.get(ServiceInstance, live).stopped_at is None  # type: ignore[union-attr]
+    service.resume(ids[0])
+    assert case_of(db, ids[0])[0].state == "replied"

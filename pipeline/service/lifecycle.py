@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from pipeline.errors import LettersError
 from pipeline.privacy import mask_ids_in
 from pipeline.service import audit
+from pipeline.service.db import write_session
 from pipeline.service.faults import PassingFault, is_passing, with_retries
 from pipeline.service.files import fsync_dir, safe_copy, sha256_file, unique_path, write_note
 from pipeline.service.models import CaseTracking
@@ -175,7 +176,7 @@ class CaseService:
     def _register(self, rel: str, sha: str, st: os.stat_result) -> int:
         for _ in range(3):
             try:
-                with self.db.sessions.begin() as session:
+                with write_session(self.db) as session:
                     return self._register_in(session, rel, sha, st)
             except IntegrityError:
                 continue  # another process registered it at the same moment: look again
@@ -254,7 +255,7 @@ class CaseService:
         return case
 
     def _claim(self, case_id: int) -> bool:
-        with self.db.sessions.begin() as session:
+        with write_session(self.db) as session:
             now = dt.datetime.now()
             tracking = session.get(CaseTracking, case_id)
             if tracking is None or (tracking.retry_after is not None and tracking.retry_after > now):
@@ -293,7 +294,7 @@ class CaseService:
 
     def _set(self, case_id: int, **values: object) -> None:
         def step() -> None:
-            with self.db.sessions.begin() as session:
+            with write_session(self.db) as session:
                 session.execute(update(CaseTracking).where(CaseTracking.case_id == case_id).values(**values))
 
         with_retries(step, "record step")
@@ -366,7 +367,7 @@ class CaseService:
                     moved = staging / target.name
                     os.replace(staged, moved)
                 outputs[kind] = target.name
-        with self.db.sessions.begin() as session:
+        with write_session(self.db) as session:
             case = session.get(Case, case_id)
             tracking = session.get(CaseTracking, case_id)
             assert case is not None and tracking is not None
@@ -448,7 +449,7 @@ class CaseService:
 
     def _finish(self, case_id: int, outcome: str) -> None:
         def step() -> None:
-            with self.db.sessions.begin() as session:
+            with write_session(self.db) as session:
                 now = dt.datetime.now()
                 done = session.execute(
                     update(Case)
@@ -481,7 +482,7 @@ class CaseService:
     def _fail_now(self, case_id: int, error: str) -> None:
         """A permanent fault: record it, park what we have, end the case as failed."""
         try:
-            with self.db.sessions.begin() as session:
+            with write_session(self.db) as session:
                 case = session.get(Case, case_id)
                 tracking = session.get(CaseTracking, case_id)
                 if case is None or tracking is None or case.state != CaseState.PROCESSING.value:
@@ -503,7 +504,7 @@ class CaseService:
         """A passing fault outlived the quick retries: hand the case back for a later attempt.
 
         False when it has been tried too often: the caller then fails it."""
-        with self.db.sessions.begin() as session:
+        with write_session(self.db) as session:
             now = dt.datetime.now()
             tracking = session.get(CaseTracking, case_id)
             assert tracking is not None

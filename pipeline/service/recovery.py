@@ -20,6 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.service import audit
+from pipeline.service.db import write_session
 from pipeline.service.models import CaseTracking, ServiceInstance
 from pipeline.storage import Database
 from pipeline.storage.models import Case, CaseState
@@ -50,7 +51,7 @@ def register_instance(db: Database, *, mode: str, inbox: Path) -> str:
     now = dt.datetime.now()
     host = socket.gethostname()
     instance = f"{host[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    with db.sessions.begin() as session:
+    with write_session(db) as session:
         session.add(
             ServiceInstance(
                 id=instance,
@@ -66,7 +67,7 @@ def register_instance(db: Database, *, mode: str, inbox: Path) -> str:
 
 
 def heartbeat(db: Database, instance: str) -> None:
-    with db.sessions.begin() as session:
+    with write_session(db) as session:
         session.execute(
             update(ServiceInstance)
             .where(ServiceInstance.id == instance)
@@ -75,7 +76,7 @@ def heartbeat(db: Database, instance: str) -> None:
 
 
 def stop_instance(db: Database, instance: str) -> None:
-    with db.sessions.begin() as session:
+    with write_session(db) as session:
         session.execute(
             update(ServiceInstance).where(ServiceInstance.id == instance).values(stopped_at=dt.datetime.now())
         )
@@ -102,7 +103,7 @@ def mark_dead(session: Session, me: str) -> set[str]:
             log.warning("service instance %s stopped without finishing; taking over its cases", row.id)
     session.flush()
     return set(
-        session.execute(select(ServiceInstance.id).where(ServiceInstance.stopped_at.is_not(None))).scalars()
+        session.execute(select(ServiceInstance.id).where(ServiceInstance.stopped_at.is_(None))).scalars()
     )
 
 
@@ -110,7 +111,7 @@ def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 
     """Hand back cases of dead instances (and our own stranded ones); list cases ready to run."""
     active = set(active or ())
     now = dt.datetime.now()
-    with db.sessions.begin() as session:
+    with write_session(db) as session:
         live = mark_dead(session, me) | {me}
         stranded = session.execute(
             select(Case.id, CaseTracking.owner)

@@ -1,0 +1,26 @@
+"""Open what the clerk-facing commands need: settings, the migrated database, the work calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.service import models as _models  # noqa: F401  (registers the service tables)
+from pipeline.service.workdays import WorkCalendar
+from pipeline.settings import Settings, load_settings
+from pipeline.storage import Database, open_database
+
+
+@dataclass(slots=True)
+class ServiceContext:
+    settings: Settings
+    db: Database
+    calendar: WorkCalendar
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def open_context(settings: Settings | None = None) -> ServiceContext:
+    settings = settings or load_settings()
+    db = open_database(settings)
+    return ServiceContext(settings, db, WorkCalendar(settings.path(settings.holidays_file)))

@@ -1,0 +1,255 @@
+"""What clerks ask of the case store: the case list with deadlines, delays, and the service's status.
+
+Plain functions over a session, shared by the CLI and the later web console.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.errors import LettersError
+from pipeline.service import audit
+from pipeline.service.models import CaseDelay, CaseTracking, ServiceInstance
+from pipeline.service.recovery import LEASE_SECONDS, pid_alive
+from pipeline.service.workdays import WorkCalendar
+from pipeline.storage.models import Case, CaseState
+
+# States in which the office still owes the sender an answer.
+OPEN_STATES = (CaseState.RECEIVED, CaseState.PROCESSING, CaseState.WAITING_REVIEW, CaseState.FAILED)
+
+
+class CaseNotFound(LettersError):
+    exit_code = 2
+    default_zh = "找不到该案件。"
+
+
+class InvalidRequest(LettersError):
+    exit_code = 2
+    default_zh = "请求无效。"
+
+
+@dataclass(slots=True)
+class CaseRow:
+    id: int
+    state: str
+    unit: str | None
+    doc_number: str | None
+    people: int | None
+    received_at: dt.datetime
+    due: dt.date
+    delayed: bool
+    reply_doc_number: str | None
+    original_name: str
+    flag: str  # "" | "即将到期" | "今日到期" | "已超期"
+
+    @property
+    def state_zh(self) -> str:
+        return CaseState(self.state).label_zh
+
+
+def effective_due(session: Session, case_id: int, due: dt.date) -> tuple[dt.date, bool]:
+    """The due date in force: the latest agreed delay, else 3 working days from receipt."""
+    delay = session.execute(
+        select(CaseDelay.new_due_date)
+        .where(CaseDelay.case_id == case_id)
+        .order_by(CaseDelay.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return (delay, True) if delay is not None else (due, False)
+
+
+def deadline_flag(state: str, due: dt.date, today: dt.date, calendar: WorkCalendar) -> str:
+    if state not in OPEN_STATES:
+        return ""
+    if today > due:
+        return "已超期"
+    if today == due:
+        return "今日到期"
+    if calendar.workdays_between(today, due) <= 1:
+        return "即将到期"
+    return ""
+
+
+def people_count(case: Case) -> int | None:
+    people = (case.letter_json or {}).get("people")
+    return len(people) if isinstance(people, list) else None
+
+
+def list_cases(
+    session: Session,
+    calendar: WorkCalendar,
+    *,
+    states: list[str] | None = None,
+    today: dt.date | None = None,
+    limit: int = 200,
+) -> list[CaseRow]:
+    """Newest first; open cases carry their deadline flag."""
+    today = today or dt.date.today()
+    query = (
+        select(Case, CaseTracking)
+        .join(CaseTracking, CaseTracking.case_id == Case.id)
+        .order_by(Case.id.desc())
+        .limit(limit)
+    )
+    if states:
+        query = query.where(Case.state.in_(states))
+    delays = dict(
+        session.execute(select(CaseDelay.case_id, CaseDelay.new_due_date).order_by(CaseDelay.id)).all()
+    )  # later rows win
+    rows = []
+    for case, tracking in session.execute(query).all():
+        due = delays.get(case.id, tracking.due_date)
+        rows.append(
+            CaseRow(
+                id=case.id,
+                state=case.state,
+                unit=case.unit,
+                doc_number=case.doc_number,
+                people=people_count(case),
+                received_at=case.received_at,
+                due=due,
+                delayed=case.id in delays,
+                reply_doc_number=case.reply_doc_number,
+                original_name=case.original_name,
+                flag=deadline_flag(case.state, due, today, calendar),
+            )
+        )
+    return rows
+
+
+def get_case(session: Session, case_id: int) -> tuple[Case, CaseTracking]:
+    case = session.get(Case, case_id)
+    tracking = session.get(CaseTracking, case_id)
+    if case is None or tracking is None:
+        raise CaseNotFound(f"no case {case_id}", f"找不到第{case_id}号案件。")
+    return case, tracking
+
+
+def delay_case(
+    session: Session,
+    calendar: WorkCalendar,
+    case_id: int,
+    *,
+    until: dt.date,
+    reason: str,
+    by: str,
+    today: dt.date | None = None,
+) -> CaseDelay:
+    """延期: record a new due date agreed with the sender, by a named person, with an audit event."""
+    today = today or dt.date.today()
+    case, _ = get_case(session, case_id)
+    if not by.strip():
+        raise InvalidRequest("delay without a name", "请用 --by 写明办理延期的工作人员姓名。")
+    if not reason.strip():
+        raise InvalidRequest("delay without a reason", "请用 --reason 写明延期原因（与来函单位沟通的情况）。")
+    if case.state not in OPEN_STATES:
+        raise InvalidRequest(
+            f"case {case_id} is {case.state}",
+            f"第{case_id}号案件状态为“{CaseState(case.state).label_zh}”，无需延期。",
+        )
+    if until <= today:
+        raise InvalidRequest("delay into the past", f"新的办理期限 {until:%Y年%m月%d日} 必须晚于今天。")
+    if not calendar.is_workday(until):
+        better = calendar.next_workday(until)
+        raise InvalidRequest(
+            "delay to a non-working day",
+            f"{until:%Y年%m月%d日} 不是工作日，请改为工作日（例如 {better:%Y年%m月%d日}）。",
+        )
+    now = dt.datetime.now()
+    delay = CaseDelay(case_id=case_id, new_due_date=until, reason=reason.strip(), by=by.strip(), at=now)
+    session.add(delay)
+    audit.append(
+        session,
+        actor=by.strip(),
+        case_id=case_id,
+        from_state=case.state,
+        to_state=case.state,
+        reason=f"延期至{until:%Y年%m月%d日}：{reason.strip()}",
+        at=now,
+    )
+    return delay
+
+
+@dataclass(slots=True)
+class InstanceHealth:
+    id: str
+    host: str
+    pid: int
+    mode: str
+    started_at: dt.datetime
+    heartbeat_at: dt.datetime
+    alive: bool
+
+
+@dataclass(slots=True)
+class Status:
+    counts: dict[str, int]
+    oldest_waiting: CaseRow | None
+    overdue: int
+    due_soon: int
+    lists: list[tuple[str, dt.datetime | None, int, bool]]  # name, imported at, rows, stale
+    instances: list[InstanceHealth]
+    unknown_years: list[int]
+
+
+def service_health(session: Session, now: dt.datetime | None = None) -> list[InstanceHealth]:
+    """Instances not marked stopped, with whether each still looks alive."""
+    now = now or dt.datetime.now()
+    host = socket.gethostname()
+    out = []
+    for row in session.execute(
+        select(ServiceInstance)
+        .where(ServiceInstance.stopped_at.is_(None))
+        .order_by(ServiceInstance.started_at)
+    ).scalars():
+        alive = row.heartbeat_at >= now - dt.timedelta(seconds=LEASE_SECONDS)
+        if alive and row.host == host:
+            alive = pid_alive(row.pid)
+        out.append(
+            InstanceHealth(row.id, row.host, row.pid, row.mode, row.started_at, row.heartbeat_at, alive)
+        )
+    return out
+
+
+def status(
+    session: Session, calendar: WorkCalendar, freshness_days: int, today: dt.date | None = None
+) -> Status:
+    from pipeline.records.catalog import current_lists
+
+    today = today or dt.date.today()
+    counts = {s.value: 0 for s in CaseState}
+    for state, n in session.execute(select(Case.state, func.count()).group_by(Case.state)).all():
+        counts[state] = n
+    open_rows = list_cases(
+        session, calendar, states=[s.value for s in OPEN_STATES], today=today, limit=100_000
+    )
+    waiting = [r for r in open_rows if r.state != CaseState.FAILED]
+    oldest = min(waiting, key=lambda r: r.received_at) if waiting else None
+    now = dt.datetime.combine(today, dt.datetime.now().time())
+    lists = []
+    for item in current_lists(session):
+        snap = item.snapshot
+        lists.append(
+            (
+                item.name,
+                snap.imported_at if snap else None,
+                snap.rows_imported if snap else 0,
+                item.stale(now, freshness_days),
+            )
+        )
+    years = {today.year, calendar.next_workday(today).year, calendar.add_workdays(today, 10).year}
+    unknown = sorted(y for y in years if calendar.source(y) == "weekends")
+    return Status(
+        counts=counts,
+        oldest_waiting=oldest,
+        overdue=sum(1 for r in open_rows if r.flag == "已超期"),
+        due_soon=sum(1 for r in open_rows if r.flag in ("即将到期", "今日到期")),
+        lists=lists,
+        instances=service_health(session),
+        unknown_years=unknown,
+    )
