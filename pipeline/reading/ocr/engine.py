@@ -1,0 +1,159 @@
+"""The OCR models (RapidOCR's PP-OCR ONNX models) behind one small interface.
+
+The models ship inside the `rapidocr` wheel. We point RapidOCR at those files
+explicitly and disable its downloader, so a missing model is a clear start-up
+error and never a silent attempt to reach the network from a government
+machine. Everything rapidocr-specific lives here; a version bump of rapidocr
+should only ever touch this module.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+# File names as shipped in rapidocr 3.10's wheel (rapidocr/models/).
+MODEL_FILES = {
+    "det": "PP-OCRv6_det_small.onnx",
+    "cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+    "rec": "PP-OCRv6_rec_small.onnx",
+}
+REQUIRED_MODULES = ("rapidocr", "onnxruntime", "cv2", "numpy")
+INSTALL_HINT = "pip install 'credit-letters[ocr]'"
+
+
+class OcrModelsMissing(ConfigError):
+    """The OCR packages or their bundled model files are not installed."""
+
+    default_zh = "文字识别（OCR）组件或模型文件缺失，无法处理扫描件。请联系系统管理员重新安装 OCR 组件。"
+
+
+def model_dir() -> Path | None:
+    """rapidocr's bundled model folder, found without importing the package (cheap)."""
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def missing_parts() -> list[str]:
+    """What is missing for OCR to run: module names and model file names (empty when all is there)."""
+    missing = [m for m in REQUIRED_MODULES if importlib.util.find_spec(m) is None]
+    folder = model_dir()
+    for name in MODEL_FILES.values():
+        path = folder / name if folder else None
+        if path is None or not path.is_file() or path.stat().st_size < 100_000:
+            missing.append(name)
+    return missing
+
+
+def check_models() -> None:
+    """Raise OcrModelsMissing naming the fix when OCR cannot run offline; call at start-up."""
+    missing = missing_parts()
+    if missing:
+        raise OcrModelsMissing(
+            f"OCR unavailable, missing: {', '.join(missing)} (model folder {model_dir()}); "
+            f"fix: {INSTALL_HINT} (models ship in the rapidocr wheel; nothing is downloaded at run time)",
+            "文字识别（OCR）组件或模型文件缺失（" + "、".join(missing) + "），无法处理扫描件。"
+            f"请联系系统管理员在本系统的 Python 环境中执行：{INSTALL_HINT}",
+        )
+
+
+@dataclass(slots=True)
+class Detection:
+    quads: Any  # numpy float32 array (N, 4, 2): tl, tr, br, bl in input-image pixels
+    scores: list[float]
+
+
+class OcrEngine:
+    """Detection, orientation classification and recognition as separate steps,
+    so detection can run on a smaller image than recognition."""
+
+    def __init__(self) -> None:
+        check_models()
+        _forbid_downloads()
+        from rapidocr import RapidOCR
+
+        folder = model_dir()
+        assert folder is not None
+        self._ocr = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "Global.model_root_dir": str(folder),
+                "Det.model_path": str(folder / MODEL_FILES["det"]),
+                "Cls.model_path": str(folder / MODEL_FILES["cls"]),
+                "Rec.model_path": str(folder / MODEL_FILES["rec"]),
+            }
+        )
+        # rapidocr loads its sessions lazily behind these loaders; load them now so a broken
+        # model fails here, once, and not halfway through a letter.
+        try:
+            self._det = self._ocr._load_det_model()
+            self._cls = self._ocr._load_cls_model()
+            self._rec = self._ocr._load_rec_model()
+        except Exception as exc:  # onnxruntime raises its own types for corrupt files
+            raise OcrModelsMissing(
+                f"OCR models failed to load: {exc}; fix: reinstall with {INSTALL_HINT}",
+                f"文字识别（OCR）模型文件无法加载，可能已损坏。请联系系统管理员执行：{INSTALL_HINT}",
+            ) from exc
+
+    def detect(self, image: Any) -> Detection:
+        """Text-line quadrilaterals on a BGR/RGB uint8 image."""
+        import numpy as np
+
+        out = self._det(image)
+        if out.boxes is None or len(out.boxes) == 0:
+            return Detection(np.zeros((0, 4, 2), np.float32), [])
+        return Detection(np.asarray(out.boxes, dtype=np.float32), [float(s) for s in out.scores])
+
+    def orientation(self, crops: list[Any]) -> list[tuple[int, float]]:
+        """(0 or 180, score) per line crop."""
+        if not crops:
+            return []
+        out = self._cls(crops)
+        return [(180 if "180" in str(label) else 0, float(score)) for label, score in out.cls_res]
+
+    def recognise(self, crops: list[Any]) -> list[tuple[str, float]]:
+        """(text, confidence) per line crop."""
+        if not crops:
+            return []
+        from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
+        out = self._rec(TextRecInput(img=crops))
+        return [(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
+
+
+def _forbid_downloads() -> None:
+    """Make rapidocr's downloader fail loudly instead of fetching anything."""
+    from rapidocr.utils import download_file
+
+    def refuse(cls: type, params: Any) -> None:
+        raise OcrModelsMissing(
+            f"rapidocr tried to download {getattr(params, 'file_url', '?')}; refused (offline by design)",
+            f"文字识别（OCR）模型文件缺失，且本系统不从网络下载模型。请联系系统管理员执行：{INSTALL_HINT}",
+        )
+
+    download_file.DownloadFile.run = classmethod(refuse)  # type: ignore[method-assign,assignment]
+
+
+_engine: OcrEngine | None = None
+_lock = threading.Lock()
+
+
+def get_engine() -> OcrEngine:
+    """The process-wide engine (model loading takes a second; do it once)."""
+    global _engine
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                _engine = OcrEngine()
+                log.info("OCR engine loaded from %s", model_dir())
+    return _engine

@@ -1,0 +1,388 @@
+"""Rebuild lines and the roster table from OCR boxes, so extraction sees a scan
+the way it sees a text PDF.
+
+OCR gives loose text boxes. Boxes that overlap vertically form one visual line
+(read left to right); a line whose boxes are roster headings (序号, 姓名,
+身份证号码 …) starts a table whose columns are the headings' x-ranges, and the
+lines below it become rows, each box going to the column it overlaps most,
+until a line no longer looks like a row. Everything here is pure geometry on
+already-deskewed coordinates, testable without the models.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from pipeline.document import BBox, Block, Cell, Location, Paragraph, Table
+
+HEADER_WORD = re.compile(
+    r"序号|编号|姓名|身份证|证件号|身份号|公民身份|证号|性别|民族|出生|单位|职位|岗位|备注|学历|报考|拟录用|拟聘|部门|类别|联系电话"
+)
+HEADER_KEY = re.compile(r"姓名|身份证|证件号|身份号|公民身份")
+ID_LIKE = re.compile(r"[0-9OoDIlZSB]{14,}[0-9Xx×]?")  # OCR'd IDs may carry look-alike letters
+PAGE_NUMBER = re.compile(
+    r"^[—\-－–~〜一_\s]*\d{1,3}[—\-－–~〜一_\s]*$|^第\s*\d+\s*页.*$|^\d{1,3}\s*/\s*\d{1,3}$"
+)
+CJK_CHAR = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+SPACE_GAP = 0.35  # gap between boxes (in line heights) that becomes a space
+SAME_LINE_OVERLAP = 0.5  # vertical overlap (share of the smaller height) for one visual line
+FOOTER_ZONE = 0.10  # bottom share of the page where page numbers live
+
+
+@dataclass(slots=True)
+class Box:
+    """One recognised text box. x0..y1 are deskewed page pixels (layout); bbox is
+    the box on the original page in PDF points (provenance)."""
+
+    text: str
+    score: float
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    bbox: BBox
+
+    @property
+    def h(self) -> float:
+        return max(self.y1 - self.y0, 1.0)
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass(slots=True)
+class PageBoxes:
+    number: int
+    width: float  # page size in the same pixels as the boxes
+    height: float
+    pt_per_px: float
+    boxes: list[Box]
+
+
+@dataclass(slots=True)
+class VisualLine:
+    boxes: list[Box] = field(default_factory=list)
+
+    @property
+    def y0(self) -> float:
+        return min(b.y0 for b in self.boxes)
+
+    @property
+    def y1(self) -> float:
+        return max(b.y1 for b in self.boxes)
+
+    @property
+    def x0(self) -> float:
+        return min(b.x0 for b in self.boxes)
+
+    @property
+    def x1(self) -> float:
+        return max(b.x1 for b in self.boxes)
+
+    @property
+    def h(self) -> float:
+        return statistics.median(b.h for b in self.boxes)
+
+    @property
+    def page(self) -> int:
+        return self.boxes[0].page
+
+    def text(self) -> str:
+        return join_boxes(self.boxes)
+
+    @property
+    def confidence(self) -> float:
+        return min(b.score for b in self.boxes)
+
+    @property
+    def bbox(self) -> BBox:
+        return union_bbox(b.bbox for b in self.boxes)
+
+
+def union_bbox(boxes: object) -> BBox:
+    items = list(boxes)  # type: ignore[call-overload]
+    return (
+        min(b[0] for b in items),
+        min(b[1] for b in items),
+        max(b[2] for b in items),
+        max(b[3] for b in items),
+    )
+
+
+def join_boxes(boxes: list[Box]) -> str:
+    """Left-to-right text; a space where the boxes stand apart."""
+    out = ""
+    prev: Box | None = None
+    for b in sorted(boxes, key=lambda b: b.x0):
+        if prev is not None and b.x0 - prev.x1 > SPACE_GAP * min(b.h, prev.h):
+            out += " "
+        out += b.text.strip()
+        prev = b
+    return out
+
+
+def group_lines(boxes: list[Box]) -> list[VisualLine]:
+    """Visual lines in reading order: boxes that overlap vertically (and not horizontally) share a line."""
+    lines: list[VisualLine] = []
+    for box in sorted(boxes, key=lambda b: (b.cy, b.x0)):
+        best: VisualLine | None = None
+        best_ratio = SAME_LINE_OVERLAP
+        for line in lines[-6:]:  # only recent lines can still be open
+            overlap = min(line.y1, box.y1) - max(line.y0, box.y0)
+            ratio = overlap / min(line.h, box.h)
+            if ratio < best_ratio:
+                continue
+            if any(
+                _x_overlap(box, other) > 0.3 * min(box.x1 - box.x0, other.x1 - other.x0)
+                for other in line.boxes
+            ):
+                continue  # stacked text (e.g. two lines in one table cell), not one line
+            best, best_ratio = line, ratio
+        if best is None:
+            lines.append(VisualLine([box]))
+        else:
+            best.boxes.append(box)
+    for line in lines:
+        line.boxes.sort(key=lambda b: b.x0)
+    lines.sort(key=lambda ln: (ln.y0 + ln.y1) / 2)
+    return lines
+
+
+def _x_overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
+
+
+# --- roster tables ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Column:
+    title: str
+    x0: float
+    x1: float
+
+    def overlap(self, x0: float, x1: float) -> float:
+        return max(0.0, min(self.x1, x1) - max(self.x0, x0))
+
+
+def header_columns(line: VisualLine, page_width: float) -> list[Column] | None:
+    """Columns when `line` is a roster header row (序号 / 姓名 / 身份证号码 …), else None."""
+    parts = [p for b in line.boxes for p in _split_header_box(b)]
+    if len(parts) < 2:
+        return None
+    titles = [t for t, _, _ in parts]
+    if not all(HEADER_WORD.search(t) and len(t) <= 12 for t in titles):
+        return None
+    if not any(HEADER_KEY.search(t) for t in titles):
+        return None
+    parts.sort(key=lambda p: p[1])
+    columns: list[Column] = []
+    for i, (title, x0, x1) in enumerate(parts):
+        left = 0.0 if i == 0 else (parts[i - 1][2] + x0) / 2
+        right = page_width if i == len(parts) - 1 else (x1 + parts[i + 1][1]) / 2
+        columns.append(Column(title, left, right))
+    return columns
+
+
+def _split_header_box(box: Box) -> list[tuple[str, float, float]]:
+    """A box may hold several headings when OCR merged neighbouring cells."""
+    words = [w for w in re.split(r"\s+", box.text.strip()) if w]
+    if len(words) <= 1:
+        matches = list(HEADER_WORD.finditer(box.text))
+        if len(matches) <= 1 or len(box.text) > 16:
+            return [(box.text.strip(), box.x0, box.x1)]
+        words = _cut_at(box.text, [m.start() for m in matches])
+    return _spread(words, box)
+
+
+def _cut_at(text: str, starts: list[int]) -> list[str]:
+    bounds = [0, *starts[1:], len(text)]
+    return [text[a:b].strip() for a, b in itertools.pairwise(bounds) if text[a:b].strip()]
+
+
+def _weight(text: str) -> float:
+    return sum(1.0 if CJK_CHAR.match(ch) else 0.55 for ch in text) or 0.5
+
+
+def _spread(tokens: list[str], box: Box) -> list[tuple[str, float, float]]:
+    """Give each token of a box its share of the box's width (CJK full width, digits half)."""
+    total = sum(_weight(t) for t in tokens) + 0.5 * (len(tokens) - 1)
+    per = (box.x1 - box.x0) / total
+    out: list[tuple[str, float, float]] = []
+    x = box.x0
+    for tok in tokens:
+        w = _weight(tok) * per
+        out.append((tok, x, x + w))
+        x += w + 0.5 * per
+    return out
+
+
+def _tokens_for_columns(box: Box, columns: list[Column]) -> list[tuple[str, float, float]]:
+    """Split a box that spans several columns (merged by OCR) into per-column pieces."""
+    width = box.x1 - box.x0
+    spanned = [c for c in columns if c.overlap(box.x0, box.x1) > 0.2 * min(width, c.x1 - c.x0)]
+    if len(spanned) <= 1:
+        return [(box.text.strip(), box.x0, box.x1)]
+    tokens = [t for t in re.split(r"\s+", box.text.strip()) if t]
+    if len(tokens) == 1:  # no space: cut where script changes (1王伟 / 王伟610102…)
+        tokens = [m.group(0) for m in re.finditer(r"[0-9A-Za-z×]+|[^0-9A-Za-z×\s]+", box.text)]
+    if len(tokens) == 1:
+        return [(box.text.strip(), box.x0, box.x1)]
+    return _spread(tokens, box)
+
+
+def _column_of(x0: float, x1: float, columns: list[Column]) -> int:
+    best, best_overlap = 0, -1.0
+    for i, col in enumerate(columns):
+        ov = col.overlap(x0, x1)
+        if ov > best_overlap:
+            best, best_overlap = i, ov
+    if best_overlap <= 0:  # outside every column: nearest by centre
+        cx = (x0 + x1) / 2
+        best = min(range(len(columns)), key=lambda i: abs((columns[i].x0 + columns[i].x1) / 2 - cx))
+    return best
+
+
+@dataclass(slots=True)
+class _Piece:
+    text: str
+    box: Box
+
+
+def assign_to_columns(line: VisualLine, columns: list[Column]) -> list[list[_Piece]]:
+    cells: list[list[_Piece]] = [[] for _ in columns]
+    for box in line.boxes:
+        for text, x0, x1 in _tokens_for_columns(box, columns):
+            cells[_column_of(x0, x1, columns)].append(_Piece(text, box))
+    return cells
+
+
+def _is_id_like(text: str) -> bool:
+    return bool(ID_LIKE.search(re.sub(r"\s", "", text)))
+
+
+def _id_column(columns: list[Column]) -> int | None:
+    return next((i for i, c in enumerate(columns) if re.search(r"身份|证件|证号", c.title)), None)
+
+
+def _seq_column(columns: list[Column]) -> int | None:
+    return next((i for i, c in enumerate(columns) if re.search(r"序|编号", c.title)), None)
+
+
+def _row_kind(cells: list[list[_Piece]], columns: list[Column], line: VisualLine) -> str:
+    """'row', 'continuation' (wrapped text of the previous row's cell) or 'end'."""
+    filled = [i for i, c in enumerate(cells) if c]
+    if _is_id_like(line.text()) or len(filled) >= 2:
+        return "row"
+    id_col, seq_col = _id_column(columns), _seq_column(columns)
+    if len(filled) == 1 and filled[0] not in (id_col, seq_col) and len(line.text()) <= 20:
+        return "continuation"
+    return "end"
+
+
+def _cell(pieces: list[_Piece]) -> Cell:
+    if not pieces:
+        return Cell("", Location(page=None), 1.0)
+    boxes = []
+    for p in pieces:
+        if all(p.box is not b for b in boxes):
+            boxes.append(p.box)
+    text = " ".join(p.text for p in pieces) if len(pieces) > 1 else pieces[0].text
+    return Cell(
+        text,
+        Location(page=pieces[0].box.page, bbox=union_bbox(b.bbox for b in boxes)),
+        min(b.score for b in boxes),
+    )
+
+
+def _build_table(rows: list[list[list[_Piece]]]) -> Table:
+    cell_rows = [[_cell(pieces) for pieces in row] for row in rows]
+    located = [c for row in cell_rows for c in row if c.location.bbox is not None]
+    bbox = union_bbox(c.location.bbox for c in located) if located else None
+    page = located[0].location.page if located else None
+    for row in cell_rows:  # empty cells still point at their page
+        for i, c in enumerate(row):
+            if c.location.page is None:
+                row[i] = Cell("", Location(page=page), 1.0)
+    return Table(cell_rows, Location(page=page, bbox=bbox))
+
+
+# --- a whole document ---------------------------------------------------------------------
+
+
+def _paragraph(line: VisualLine, page: PageBoxes) -> Paragraph:
+    align: str = "left"
+    if abs(line.x0 - (page.width - line.x1)) < 0.03 * page.width and line.x0 > 0.12 * page.width:
+        align = "center"
+    elif line.x0 > 0.45 * page.width and line.x1 > 0.7 * page.width:
+        align = "right"
+    return Paragraph(
+        line.text(),
+        Location(page=line.page, bbox=line.bbox),
+        confidence=round(line.confidence, 4),
+        align=align,  # type: ignore[arg-type]
+        font_size=round(line.h * page.pt_per_px / FONT_BOX_RATIO, 1),
+    )
+
+
+FONT_BOX_RATIO = 1.3  # detection boxes are this much taller than the font size
+
+
+def build_blocks(pages: list[PageBoxes]) -> tuple[list[Block], list[Paragraph]]:
+    """(body blocks in reading order, footers) for all pages of a scan."""
+    blocks: list[Block] = []
+    footers: list[Paragraph] = []
+    columns: list[Column] | None = None  # the open roster, carried over a page break
+    for page in pages:
+        lines = group_lines(page.boxes)
+        rows: list[list[list[_Piece]]] = []
+        last_row_line: VisualLine | None = None
+
+        def close_table() -> None:
+            nonlocal rows
+            if rows:
+                blocks.append(_build_table(rows))
+            rows = []
+
+        for line in lines:
+            text = line.text()
+            if line.y0 > page.height * (1 - FOOTER_ZONE) and PAGE_NUMBER.match(text):
+                footers.append(_paragraph(line, page))
+                continue
+            header = header_columns(line, page.width)
+            if header is not None:
+                close_table()
+                columns = header
+                rows = [assign_to_columns(line, columns)]
+                last_row_line = line
+                continue
+            if columns is not None:
+                cells = assign_to_columns(line, columns)
+                kind = _row_kind(cells, columns, line)
+                near = last_row_line is not None and line.y0 - last_row_line.y1 < 1.0 * line.h
+                if kind == "continuation" and rows and near:
+                    for prev, new in zip(rows[-1], cells, strict=True):
+                        prev.extend(new)
+                    last_row_line = line
+                    continue
+                if kind == "row" and (rows or _is_id_like(text)):
+                    rows.append(cells)
+                    last_row_line = line
+                    continue
+                close_table()
+                columns = None
+            blocks.append(_paragraph(line, page))
+        close_table()  # a table running to the page end stays open for the next page's rows
+        if columns is not None and not _is_id_like(" ".join(ln.text() for ln in lines[-3:])):
+            columns = None
+    return blocks, footers
