@@ -1,0 +1,130 @@
+"""letters cases / cases delay / status / audit verify, as a clerk types them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from pipeline.cli import main
+from pipeline.service.context import open_context
+from pipeline.service.lifecycle import CaseService
+from pipeline.service.models import CaseTracking
+from pipeline.service.recovery import register_instance
+from pipeline.settings import load_settings
+from tests.service_fakes import fake_processor
+
+
+@pytest.fixture
+def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CaseService:
+    """A working folder with three cases: replied, waiting for review, failed."""
+    for key in list(os.environ):
+        if key.startswith("LETTERS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    ctx = open_context(settings)
+    service = CaseService(
+        settings,
+        ctx.db,
+        fake_processor(settings, ctx.db),
+        instance_id=register_instance(ctx.db, mode="events", inbox=tmp_path),
+    )
+    for name, body in (("a.docx", "OK 1"), ("b.docx", "REVIEW"), ("c.pdf", "BAD")):
+        path = service.folders.inbox / name
+        path.write_text(body, encoding="utf-8")
+        service.handle_file(path)
+    return service
+
+
+def test_cases_lists_state_unit_and_due_date(office: CaseService, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cases"]) == 0
+    out = capsys.readouterr().out
+    assert "已复函" in out and "待人工复核" in out and "处理失败" in out
+    assert "测试单位" in out and "陕人社函〔2021〕88号" in out
+    due = office.calendar.due_date(dt.date.today())
+    assert f"期限 {due:%Y-%m-%d}" in out
+
+
+def test_overdue_open_case_is_flagged(office: CaseService, capsys: pytest.CaptureFixture[str]) -> None:
+    with office.db.sessions.begin() as s:
+        s.get(CaseTracking, 2).due_date = dt.date.today() - dt.timedelta(days=3)  # type: ignore[union-attr]
+    assert main(["cases", "--open"]) == 0
+    out = capsys.readouterr().out
+    assert "【已超期】" in out
+    assert "已复函" not in out
+
+
+def test_delay_needs_a_working_day_and_moves_the_due_date(
+    office: CaseService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cal = office.calendar
+    target = cal.add_workdays(dt.date.today(), 8)
+    saturday = target + dt.timedelta(days=(5 - target.weekday()) % 7)
+    if cal.is_workday(saturday):  # an adjusted working Saturday: take the Sunday
+        saturday += dt.timedelta(days=1)
+    assert (
+        main(
+            [
+                "cases",
+                "delay",
+                "2",
+                "--until",
+                f"{saturday:%Y-%m-%d}",
+                "--reason",
+                "已电话沟通",
+                "--by",
+                "王芳",
+            ]
+        )
+        == 2
+    )
+    assert "不是工作日" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "cases",
+                "delay",
+                "2",
+                "--until",
+                f"{target:%Y-%m-%d}",
+                "--reason",
+                "已与来函单位电话沟通",
+                "--by",
+                "王芳",
+            ]
+        )
+        == 0
+    )
+    assert "已延期" in capsys.readouterr().out
+    assert main(["cases"]) == 0
+    assert f"期限 {target:%Y-%m-%d}（已延期）" in capsys.readouterr().out
+    assert main(["audit", "show", "2"]) == 0
+    assert "王芳" in capsys.readouterr().out
+    assert (
+        main(["cases", "delay", "1", "--until", f"{target:%Y-%m-%d}", "--reason", "x", "--by", "王芳"]) == 2
+    )
+    assert "无需延期" in capsys.readouterr().err
+
+
+def test_status_counts_and_health(office: CaseService, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "已复函1件" in out and "待人工复核1件" in out and "处理失败1件" in out
+    assert "最早待办：第2号" in out
+    assert "尚未导入任何名单" in out
+    assert "服务：运行中" in out  # the fixture's instance beats as if running
+
+
+def test_audit_verify_passes_then_catches_an_edit(
+    office: CaseService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "verify"]) == 0
+    assert "校验通过" in capsys.readouterr().out
+    with office.db.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET actor = '某人' WHERE seq = 2"))
+    assert main(["audit", "verify"]) == 1
+    assert "第2条记录" in capsys.readouterr().out
