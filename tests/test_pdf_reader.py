@@ -111,6 +111,17 @@ def test_visible_gaps_become_single_spaces(tmp_path):
     assert not list(doc.tables())
 
 
+def test_text_roster_over_pages_stays_in_the_body(tmp_path):
+    people = crowd(90)
+    doc = read_pdf(build_pdf(LetterSpec(people=people, roster_as="text"), tmp_path / "a.pdf"))
+    assert doc.page_count >= 3
+    rows = [p.text for p in lines(doc) if re.match(r"\d+ 李", p.text)]
+    assert rows == [f"{i} {name} {number}" for i, (name, number) in enumerate(people, start=1)]
+    assert "序号 姓名 身份证号码" in [p.text for p in lines(doc)]
+    assert [f.text for f in doc.footers] == [f"— {i} —" for i in range(1, doc.page_count + 1)]
+    assert doc.headers == []
+
+
 def test_name_alignment_spaces_collapse(tmp_path):
     doc = read_pdf(build_pdf(LetterSpec(name_spacing=True, roster_as="text"), tmp_path / "a.pdf"))
     assert f"1 王 伟 {DEFAULT_PEOPLE[0][1]}" in [p.text for p in lines(doc)]

@@ -53,6 +53,7 @@ _PAGE_NUMBER = re.compile(
     )$""",
     re.X | re.I,
 )
+_SHORT_NUMBER = re.compile(r"(?<!\d)\d{1,4}(?!\d)")  # page numbers, not ID numbers
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 
@@ -293,9 +294,9 @@ def _read_page(page, number: int) -> _PageResult:  # page: pdfplumber.page.Page
                 idx = grid.cell_at(cx, cy)
                 if idx is not None:
                     table_chars[gi][idx].append(ch)
-                break
+                    break
         else:
-            free.append(ch)
+            free.append(ch)  # outside every table, or in a notch of an irregular one
 
     result.lines = _assemble(free, number)
     for grid, by_cell in zip(grids, table_chars, strict=True):
@@ -338,7 +339,7 @@ def _split_furniture(pages: list[_PageResult]) -> tuple[list[_Line], list[_Line]
         for page in pages:
             for ln in page.lines:
                 if in_band(ln, page, 0.25):
-                    seen[re.sub(r"\d+", "#", _norm(ln.text))].append(ln)
+                    seen[_SHORT_NUMBER.sub("#", _norm(ln.text))].append(ln)
         for same in seen.values():
             for anchor in same:
                 at = [ln for ln in same if abs(ln.bbox[1] - anchor.bbox[1]) <= 3]
