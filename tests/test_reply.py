@@ -528,6 +528,26 @@ def test_cff_fonts_are_skipped(tmp_path, monkeypatch):
     assert "CFF" in exc.value.message_zh
 
 
+def test_rare_character_uses_a_fallback_font_or_is_refused(settings, tmp_path):
+    fonts = reply_fonts.find_fonts([])
+    rare = "𠇔"  # CJK Extension B: in AR PL UMing, not in every font
+    if fonts.face_for(rare) is None:
+        pytest.skip("no installed font has U+201D4")
+    roster = [(f"王{rare}", make_id("610102", "19900101", "777"), Verdict.CLEAR, [])]
+    ctx = make_ctx(roster=roster)
+    rendered = render_reply(ctx, settings, tmp_path / "ok")
+    verify_reply(rendered, ctx)
+    assert pdf_content(rendered.pdf)[1][0][1] == f"王{rare}"
+
+    missing = "\U0002a6a5"  # 𪚥: none of the Debian CJK fonts has it
+    if fonts.face_for(missing) is not None:
+        pytest.skip("an installed font has U+2A6A5")
+    roster = [(f"王{missing}", make_id("610102", "19900101", "777"), Verdict.CLEAR, [])]
+    with pytest.raises(ReplyFontError) as exc:
+        render_reply(make_ctx(roster=roster), settings, tmp_path / "bad")
+    assert "U+2A6A5" in exc.value.message_zh and "人工办理" in exc.value.message_zh
+
+
 def test_configured_font_comes_first(tmp_path):
     installed = [p for p in reply_fonts.BODY_CANDIDATES if p.is_file()]
     if len(installed) < 2:

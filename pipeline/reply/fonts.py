@@ -88,8 +88,8 @@ class FontSet:
     body_path: Path
     fallback_paths: list[Path] = field(default_factory=list)
 
-    def face_for(self, char: str) -> str:
-        """The body font if it has the character, else the first fallback that does."""
+    def face_for(self, char: str) -> str | None:
+        """The body font if it has the character, else the first fallback that does, else None."""
         if has_char(self.body, char):
             return self.body
         for path in self.fallback_paths:
@@ -99,7 +99,7 @@ class FontSet:
                 continue
             if has_char(name, char):
                 return name
-        return self.body  # nothing has it: the read-back check will refuse the PDF
+        return None
 
 
 def has_char(name: str, char: str) -> bool:

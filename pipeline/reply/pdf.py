@@ -14,6 +14,7 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import ttfonts as _rl_ttfonts
 from reportlab.platypus import (
     BaseDocTemplate,
     Frame,
@@ -27,6 +28,7 @@ from reportlab.platypus import (
 from reportlab.platypus import paragraph as _rl_paragraph
 
 from pipeline.reply import layout as L
+from pipeline.reply.errors import ReplyFontError
 from pipeline.reply.fields import TABLE_HEADER
 from pipeline.reply.fonts import FontSet, has_char
 
@@ -38,11 +40,53 @@ for _module in (_rl_paragraph, _rl_textsplit):  # both keep their own copy of th
         _module.ALL_CANNOT_START += _NO_LINE_START
 
 
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, with characters beyond U+FFFF (CJK Extension B names) written as
+    UTF-16 surrogate pairs; reportlab writes five hex digits there, and the text reads back wrong."""
+    return "\n".join(
+        [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo",
+            f"<< /Registry ({fontname})",
+            f"/Ordering ({fontname})",
+            "/Supplement 0",
+            ">> def",
+            f"/CMapName /{fontname} def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            f"<00> <{len(subset) - 1:02X}>",
+            "endcodespacerange",
+            f"{len(subset)} beginbfchar",
+            *(f"<{i:02X}> <{chr(v).encode('utf-16-be').hex().upper()}>" for i, v in enumerate(subset)),
+            "endbfchar",
+            "endcmap",
+            "CMapName currentdict /CMap defineresource pop",
+            "end",
+            "end",
+        ]
+    )
+
+
+_rl_ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+
 def _markup(text: str, fonts: FontSet, base: str) -> str:
-    """Escape for reportlab's mini-markup, switching face for characters the base font lacks."""
+    """Escape for reportlab's mini-markup, switching face for characters the base font lacks.
+
+    A character no font has would print as an empty box while still reading back
+    correctly, so the read-back check could not catch it: refuse instead.
+    """
     out: list[str] = []
     for char in text:
         face = base if has_char(base, char) else fonts.face_for(char)
+        if face is None:
+            raise ReplyFontError(
+                f"no configured font has U+{ord(char):04X}",
+                f"字符“{char}”（U+{ord(char):04X}）在可用的中文字体中都没有字形，PDF 复函无法正确显示。"
+                "请在 letters.toml 的 fonts 中配置包含该字的 TrueType 字体，或人工办理此函。",
+            )
         out.append(escape(char) if face == base else f'<font face="{face}">{escape(char)}</font>')
     return "".join(out)
 
