@@ -1,19 +1,38 @@
-"""Bridge from the service's Processor interface to issue 3's pipeline.process."""
+"""Bridge from the service's Processor interface to issue 3's `pipeline.process.process_letter`."""
 
 from __future__ import annotations
 
-from pipeline.errors import ConfigError
-from pipeline.service.outcome import Processor
+from pathlib import Path
+
+from pipeline.service.outcome import Processor, ProcessResult
 from pipeline.settings import Settings
 from pipeline.storage import Database
 
 
 def make_processor(settings: Settings, db: Database) -> Processor:
-    """The real read → extract → check → reply step, writing into the case's staging folder."""
-    try:
-        from pipeline import process as _process  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - only until pipeline.process lands
-        raise ConfigError(
-            "pipeline.process is not available", "来函处理模块（pipeline.process）尚未安装，无法启动服务。"
-        ) from exc
-    raise ConfigError("pipeline.process adapter pending", "来函处理模块的接口尚未接入。")
+    """The real read → extract → check → reply step, writing into the case's staging folder.
+
+    Checks the reply template and fonts first, so a broken setup stops the
+    service at start instead of failing every letter.
+    """
+    from pipeline.process import process_letter
+    from pipeline.reply import check_reply_setup
+
+    check_reply_setup(settings)
+
+    def process(letter: Path, case_id: int, staging: Path) -> ProcessResult:
+        out = process_letter(letter, settings, db.sessions, staging, case_id=case_id)
+        return ProcessResult(
+            state=out.state.value,  # type: ignore[arg-type]
+            reasons=list(out.reasons),
+            error=out.error,
+            reply_doc_number=out.reply_doc_number,
+            outputs=dict(out.outputs),
+            kind=out.kind,
+            unit=out.unit,
+            doc_number=out.doc_number,
+            letter_json=out.letter_json,
+            check_json=out.check_json,
+        )
+
+    return process
