@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ HEI_CANDIDATES: tuple[Path, ...] = (
 )
 
 _registered: dict[tuple[Path, bool], str] = {}
+_lock = threading.Lock()
 
 
 def outline_kind(path: Path) -> str:
@@ -66,17 +68,21 @@ def _load(path: Path, condensed: bool = False) -> str:
     equivalent of the template's 0.25 pt condensed spacing: 28 characters a line.
     """
     key = (path.resolve(), condensed)
-    if key not in _registered:
-        name = f"CJK{len(_registered)}-{path.stem}{'-28' if condensed else ''}"
-        font = TTFont(name, str(path), subfontIndex=0)
-        if condensed:
-            widths = font.face.charWidths
-            for code, width in widths.items():
-                if width > L.PDF_CJK_ADVANCE:
-                    widths[code] = L.PDF_CJK_ADVANCE
-        pdfmetrics.registerFont(font)
-        _registered[key] = name
-    return _registered[key]
+    with _lock:  # the watcher renders replies on several threads
+        return _registered.get(key) or _register(path, key, condensed)
+
+
+def _register(path: Path, key: tuple[Path, bool], condensed: bool) -> str:
+    name = f"CJK{len(_registered)}-{path.stem}{'-28' if condensed else ''}"
+    font = TTFont(name, str(path), subfontIndex=0)
+    if condensed:
+        widths = font.face.charWidths
+        for code, width in widths.items():
+            if width > L.PDF_CJK_ADVANCE:
+                widths[code] = L.PDF_CJK_ADVANCE
+    pdfmetrics.registerFont(font)
+    _registered[key] = name
+    return name
 
 
 @dataclass
