@@ -1,0 +1,78 @@
+"""Publishing finished replies: clerk-friendly names, written whole or not at all, never overwriting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+from pathlib import Path
+
+from pipeline.domain.letter import Letter
+from pipeline.service.files import fsync_dir, unique_path
+
+# Illegal on Windows shares, plus control characters; runs of them become one underscore.
+_ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
+MAX_STEM = 120  # characters; keeps full paths on Windows shares well inside their limits
+
+
+def sanitise(part: str) -> str:
+    """One file-name part that every share accepts."""
+    text = _ILLEGAL.sub("_", part).strip().rstrip(". ")
+    if text.upper() in _RESERVED:
+        text = f"_{text}"
+    return text
+
+
+def reply_stem(letter: Letter, issue_date: dt.date) -> str:
+    """2021-06-04_陕西省人力资源和社会保障厅_陕人社函〔2021〕88号_复函 — the letter's date, unit and 文号."""
+    parts = [
+        (letter.date or issue_date).isoformat(),
+        sanitise(letter.unit or "来函单位不详"),
+        sanitise(letter.doc_number or "无文号"),
+        "复函",
+    ]
+    stem = "_".join(p for p in parts if p)
+    if len(stem) > MAX_STEM:
+        stem = stem[: MAX_STEM - 3] + "_复函"
+    return stem
+
+
+def publish(staged: Path, outbox: Path, name: str, mode: int = 0o600) -> Path:
+    """Copy `staged` into `outbox` as `name` (or name(2) … when taken): temp file, fsync, link.
+
+    The hard link never replaces an existing file, so two writers cannot
+    overwrite each other; shares without hard links fall back to a rename
+    of a name just checked to be free.
+    """
+    outbox.mkdir(parents=True, exist_ok=True)
+    tmp = outbox / f".{name}.{os.getpid()}.part"
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, mode)
+    try:
+        with open(staged, "rb") as src, os.fdopen(fd, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.chmod(tmp, mode)
+        while True:
+            target = unique_path(outbox, name)
+            try:
+                os.link(tmp, target)
+                break
+            except FileExistsError:
+                continue  # taken between the check and the link: try the next suffix
+            except OSError:
+                os.replace(tmp, target)
+                break
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(outbox)
+    return target
