@@ -41,12 +41,11 @@ def write_letter(path: Path, spec: LetterSpec) -> Path:
 
 
 def write_bad(path: Path, n: int) -> Path:
-    """A file no reader can take: empty, corrupt .docx, truncated PDF, or plain text renamed."""
+    """A file no reader can take: empty (n == 0), a corrupt zip or a broken PDF; distinct bytes for each n."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    variant = n % 3
-    if variant == 0:
+    if n == 0:
         path.write_bytes(b"")
-    elif variant == 1:
+    elif n % 2:
         path.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4 + str(n).encode())
     else:
         path.write_bytes(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n" + str(n).encode() * 50)

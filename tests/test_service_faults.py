@@ -40,6 +40,7 @@ def start(base: Path, *extra: str) -> subprocess.Popen:
         LETTERS_POLL_SECONDS="0.3",
         LETTERS_RESCAN_SECONDS="2",
         LETTERS_WORKERS="2",
+        LETTERS_TEMPLATES=str(ROOT / "letter_templates"),
         PYTHONPATH=str(ROOT),
     )
     proc = subprocess.Popen(
@@ -87,18 +88,48 @@ def make_fake_letters(inbox: Path, n: int, bad: int) -> tuple[set[str], set[str]
     return clean, broken
 
 
+def make_real_letters(base: Path, n: int, bad: int) -> tuple[set[str], set[str]]:
+    """Mixed .docx and text-PDF letters (some in unit subfolders), `bad` unreadable files, and a list."""
+    from tests.service_letters import import_records, spec_for, write_bad, write_letter
+
+    db = open_database(load_settings(env={}, base_dir=base, config=base / "none.toml"))
+    try:
+        import_records(db, load_settings(env={}, base_dir=base, config=base / "none.toml"), base)
+    finally:
+        db.dispose()
+    inbox = base / "inbox"
+    clean, broken = set(), set()
+    for i in range(n):
+        folder = inbox / f"单位{i % 7}" if i % 3 == 0 else inbox
+        suffix = ".pdf" if i % 2 else ".docx"
+        name = f"来函{i:03d}{suffix}"
+        if i % (n // bad) == 0 and len(broken) < bad:
+            write_bad(folder / name, i)
+            broken.add(name)
+        else:
+            write_letter(folder / name, spec_for(i, people=3))
+            clean.add(name)
+    return clean, broken
+
+
 @pytest.mark.slow
-def test_kill_nine_five_times_and_every_letter_ends_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("processor", ["fake", "real"])
+def test_kill_nine_five_times_and_every_letter_ends_once(tmp_path: Path, processor: str) -> None:
     base = tmp_path
     inbox = base / "inbox"
     inbox.mkdir()
     rng = random.Random(20260604)
-    clean, broken = make_fake_letters(inbox, 200, 10)
+    if processor == "fake":
+        clean, broken = make_fake_letters(inbox, 200, 10)
+        extra: tuple[str, ...] = ("--fake",)
+    else:
+        clean, broken = make_real_letters(base, 200, 10)
+        extra = ()
     for _ in range(5):
-        proc = start(base, "--fake")
+        proc = start(base, *extra)
         time.sleep(rng.uniform(0.3, 2.5))  # a random moment: that is the point of this test
         kill9(proc)
-    proc = start(base, "--fake")
+    proc = start(base, *extra)
     try:
         wait_for(
             lambda: len(rows := final_cases(base)) >= 200 and all(c.state in FINAL for c, _ in rows),
@@ -120,7 +151,7 @@ def test_kill_nine_five_times_and_every_letter_ends_once(tmp_path: Path) -> None
     assert len(set(numbers)) == 190
     outbox = sorted(p.name for p in (base / "outbox").iterdir())
     expected = sorted(name for c, _ in rows for name in (c.outputs or {}).values())
-    assert outbox == expected and len(outbox) == 380
+    assert outbox == expected and len(outbox) == 190 * (2 if processor == "fake" else 3)
     assert [p for p in inbox.rglob("*") if p.is_file()] == []
     assert list((base / "data" / "staging").iterdir()) == []
     failed = sorted(p.name for p in (base / "failed").iterdir())
