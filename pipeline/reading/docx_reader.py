@@ -38,7 +38,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -119,6 +119,20 @@ W_CHAR = _w("char")
 W_TYPE = _w("type")
 W_STYLEID = _w("styleId")
 W_DEFAULT = _w("default")
+W_NUMPR = _w("numPr")
+W_NUMID = _w("numId")
+W_ILVL = _w("ilvl")
+W_NUM = _w("num")
+W_ABSTRACTNUM = _w("abstractNum")
+W_ABSTRACTNUMID = _w("abstractNumId")
+W_LVL = _w("lvl")
+W_LVLOVERRIDE = _w("lvlOverride")
+W_STARTOVERRIDE = _w("startOverride")
+W_START = _w("start")
+W_NUMFMT = _w("numFmt")
+W_LVLTEXT = _w("lvlText")
+W_SUFF = _w("suff")
+W_ISLGL = _w("isLgl")
 MC_ALT = f"{{{MC_NS}}}AlternateContent"
 MC_CHOICE = f"{{{MC_NS}}}Choice"
 MC_FALLBACK = f"{{{MC_NS}}}Fallback"
@@ -220,6 +234,7 @@ class _Style:
     jc: str | None
     sz: float | None
     bold: bool | None
+    num: tuple[str | None, str | None] | None = None  # (numId, ilvl) from w:numPr
 
 
 class _Styles:
@@ -345,6 +360,8 @@ class _Styles:
                 style.sz = _size(prop)
             elif tag == W_B:
                 style.bold = _on(prop)
+            elif tag == W_NUMPR:
+                style.num = _num_pr(prop)
 
     def _chain(self, sid: str | None) -> Iterator[_Style]:
         seen: set[str] = set()
@@ -376,6 +393,14 @@ class _Styles:
         self._para[sid] = result
         return result
 
+    def num(self, sid: str | None) -> tuple[str | None, str | None] | None:
+        """(numId, ilvl) a paragraph style puts on its paragraphs (Word's "List Number" styles)."""
+        known = sid is not None and self._style(sid) is not None
+        for style in self._chain(sid if known else self._default_para):
+            if style.num is not None:
+                return style.num
+        return None
+
     def char(self, sid: str) -> tuple[float | None, bool | None]:
         """(size, bold) set by character style `sid` (None: inherit from the paragraph)."""
         try:
@@ -402,12 +427,231 @@ def _load_styles(pkg: _Package, name: str | None, notes: set[str]) -> _Styles:
         return _Styles.from_tree(pkg.xml(name))
     except (etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error, EOFError, KeyError) as exc:
         log.warning("skipping damaged styles part %s: %s", name, exc)
-        notes.add("Word 文件中部分辅助内容（样式或页眉页脚）已损坏，已跳过，请核对原件。")
+        notes.add("Word 文件中部分辅助内容（样式、编号或页眉页脚）已损坏，已跳过，请核对原件。")
         return _Styles()
 
 
 def _on_attr(value: str | None) -> bool:
     return value is not None and value not in _OFF
+
+
+def _num_pr(el: etree._Element) -> tuple[str | None, str | None]:
+    num_id = ilvl = None
+    for child in el:
+        if child.tag == W_NUMID:
+            num_id = child.get(W_VAL)
+        elif child.tag == W_ILVL:
+            ilvl = child.get(W_VAL)
+    return num_id, ilvl
+
+
+# --- list numbering ----------------------------------------------------------------
+
+_CN_DIGITS = "零一二三四五六七八九"
+_CN_LEGAL = "零壹贰叁肆伍陆柒捌玖"
+_STEMS = "甲乙丙丁戊己庚辛壬癸"
+_BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
+
+
+def _chinese(n: int, digits: str = _CN_DIGITS, units: str = "十百千") -> str:
+    """1 -> 一, 10 -> 十, 21 -> 二十一, 105 -> 一百零五 (up to 9999, then Arabic)."""
+    if not 0 < n < 10000:
+        return str(n)
+    out = ""
+    pending_zero = False
+    for value, unit in ((1000, units[2]), (100, units[1]), (10, units[0]), (1, "")):
+        d, n = divmod(n, value)
+        if d:
+            if pending_zero:
+                out += digits[0]
+            out += ("" if (value == 10 and d == 1 and not out) else digits[d]) + unit
+            pending_zero = False
+        elif out:
+            pending_zero = True
+    return out
+
+
+def _roman(n: int) -> str:
+    if not 0 < n < 4000:
+        return str(n)
+    out = ""
+    for value, sym in (
+        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+        (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+    ):  # fmt: skip
+        while n >= value:
+            out += sym
+            n -= value
+    return out
+
+
+def _letters(n: int) -> str:
+    """Word's letter numbering: A..Z, AA..ZZ, AAA..."""
+    if n < 1:
+        return str(n)
+    return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+
+
+def _format_number(n: int, fmt: str) -> str:
+    if fmt in ("decimal", "") or n < 1:
+        return str(n)
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    if fmt in ("upperRoman", "lowerRoman"):
+        return _roman(n) if fmt[0] == "u" else _roman(n).lower()
+    if fmt in ("upperLetter", "lowerLetter"):
+        return _letters(n) if fmt[0] == "u" else _letters(n).lower()
+    if fmt in _CN_COUNTING:
+        return _chinese(n)
+    if fmt in ("ideographDigital", "japaneseDigitalTenThousand"):
+        return "".join("〇一二三四五六七八九"[int(d)] for d in str(n))
+    if fmt == "chineseLegalSimplified":
+        return _chinese(n, _CN_LEGAL, "拾佰仟")
+    if fmt == "ideographTraditional" and n <= 10:
+        return _STEMS[n - 1]
+    if fmt == "ideographZodiac" and n <= 12:
+        return _BRANCHES[n - 1]
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and n <= 20:
+        return chr(0x2460 + n - 1)
+    if fmt == "decimalEnclosedParen" and n <= 20:
+        return chr(0x2474 + n - 1)
+    if fmt == "decimalEnclosedFullstop" and n <= 20:
+        return chr(0x2488 + n - 1)
+    if fmt in ("decimalFullWidth", "decimalFullWidth2"):
+        return str(n).translate(_FULLWIDTH)
+    return str(n)
+
+
+# LibreOffice writes Chinese counting lists as taiwaneseCountingThousand.
+_CN_COUNTING = frozenset(
+    (
+        "chineseCounting",
+        "chineseCountingThousand",
+        "taiwaneseCounting",
+        "taiwaneseCountingThousand",
+        "japaneseCounting",
+    )
+)
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+_SUFFIX = {"tab": "\t", "space": " ", "nothing": ""}
+
+
+@dataclass(slots=True)
+class _Level:
+    start: int = 1
+    fmt: str = "decimal"
+    text: str | None = None
+    suffix: str = "\t"
+    legal: bool = False
+
+
+def _level(el: etree._Element, base: _Level | None = None) -> _Level:
+    lvl = _Level() if base is None else _Level(base.start, base.fmt, base.text, base.suffix, base.legal)
+    for child in el:
+        tag = child.tag
+        if tag == W_START:
+            lvl.start = _int(child.get(W_VAL), 1)
+        elif tag == W_NUMFMT:
+            lvl.fmt = child.get(W_VAL, "decimal")
+        elif tag == W_LVLTEXT:
+            lvl.text = child.get(W_VAL)
+        elif tag == W_SUFF:
+            lvl.suffix = _SUFFIX.get(child.get(W_VAL, "tab"), "\t")
+        elif tag == W_ISLGL:
+            lvl.legal = _on(child)
+    return lvl
+
+
+class _Numbering:
+    """List labels (1.  一、 ⑴ ...) that Word draws in front of list paragraphs but
+    never stores as text — an auto-numbered 序号 column is empty without them.
+
+    Counters follow Word: per abstract list, deeper levels restart when a
+    shallower one advances, a w:num's startOverride restarts its level on first
+    use. The numbering part is only parsed once a numbered paragraph shows up.
+    """
+
+    def __init__(self, load: Callable[[], etree._Element | None]) -> None:
+        self._load: Callable[[], etree._Element | None] | None = load
+        self._abstract: dict[str, dict[int, _Level]] = {}
+        self._nums: dict[str, tuple[str, dict[int, tuple[int | None, etree._Element | None]]]] = {}
+        self._levels: dict[tuple[str, int], _Level | None] = {}
+        self._counters: dict[str, list[int | None]] = {}
+        self._used: set[str] = set()
+
+    def _parse(self) -> None:
+        load, self._load = self._load, None
+        root = load() if load is not None else None
+        if root is None:
+            return
+        for el in root:
+            if el.tag == W_ABSTRACTNUM:
+                levels = {}
+                for lvl in el.iter(W_LVL):
+                    levels[_int(lvl.get(W_ILVL))] = _level(lvl)
+                self._abstract[el.get(W_ABSTRACTNUMID, "")] = levels
+            elif el.tag == W_NUM:
+                abstract = el.find(W_ABSTRACTNUMID)
+                overrides: dict[int, tuple[int | None, etree._Element | None]] = {}
+                for ov in el.iter(W_LVLOVERRIDE):
+                    start = ov.find(W_STARTOVERRIDE)
+                    overrides[_int(ov.get(W_ILVL))] = (
+                        _int(start.get(W_VAL), 1) if start is not None else None,
+                        ov.find(W_LVL),
+                    )
+                if abstract is not None:
+                    self._nums[el.get(W_NUMID, "")] = (abstract.get(W_VAL, ""), overrides)
+
+    def _lvl(self, num_id: str, ilvl: int) -> _Level | None:
+        key = (num_id, ilvl)
+        if key not in self._levels:
+            abstract_id, overrides = self._nums[num_id]
+            base = self._abstract.get(abstract_id, {}).get(ilvl)
+            override = overrides.get(ilvl, (None, None))[1]
+            self._levels[key] = _level(override, base) if override is not None else base
+        return self._levels[key]
+
+    def label(self, num_id: str | None, ilvl_text: str | None) -> str | None:
+        """Advance the list and return the label with its suffix, or None (no list, bullets)."""
+        if not num_id or num_id == "0":
+            return None
+        if self._load is not None:
+            self._parse()
+        if num_id not in self._nums:
+            return None
+        ilvl = min(max(_int(ilvl_text), 0), 8)
+        lvl = self._lvl(num_id, ilvl)
+        if lvl is None:
+            return None
+        abstract_id, overrides = self._nums[num_id]
+        counters = self._counters.setdefault(abstract_id, [None] * 9)
+        if num_id not in self._used:
+            self._used.add(num_id)
+            for level, (start, _) in overrides.items():
+                if start is not None and 0 <= level < 9:
+                    counters[level] = start - 1
+        current = counters[ilvl]
+        counters[ilvl] = lvl.start if current is None else current + 1
+        for deeper in range(ilvl + 1, 9):
+            counters[deeper] = None
+        if lvl.fmt in ("bullet", "none") or lvl.text is None:
+            return None
+
+        def value(match: re.Match[str]) -> str:
+            k = int(match.group(1)) - 1
+            if not 0 <= k < 9:
+                return ""
+            other = self._lvl(num_id, k) or _Level()
+            n = counters[k] if counters[k] is not None else other.start
+            return _format_number(n, "decimal" if lvl.legal else other.fmt)
+
+        text = _LVL_TEXT_RE.sub(value, lvl.text)
+        if not text.strip():
+            return None
+        return text + lvl.suffix
+
+
+_LVL_TEXT_RE = re.compile(r"%([1-9])")
 
 
 # --- walking -------------------------------------------------------------------
@@ -434,8 +678,16 @@ class _Para:
 class _Walker:
     """Turns one XML part (body, header or footer) into blocks."""
 
-    def __init__(self, styles: _Styles, part: Part, notes: set[str], table_counter: list[int]) -> None:
+    def __init__(
+        self,
+        styles: _Styles,
+        numbering: _Numbering,
+        part: Part,
+        notes: set[str],
+        table_counter: list[int],
+    ) -> None:
         self.styles = styles
+        self.numbering = numbering
         self.part = part
         self.notes = notes
         self.blocks: list[Block] = []
@@ -455,7 +707,7 @@ class _Walker:
                 self.notes.add("文件中含有嵌入的外部文档片段（altChunk），其内容未读取，请人工核对原件。")
 
     def _paragraph(self, p: etree._Element) -> None:
-        pstyle = jc = None
+        pstyle = jc = num = None
         mark_sz = mark_bold = None
         ppr = p[0] if len(p) and p[0].tag == W_PPR else ()
         for prop in ppr:
@@ -464,6 +716,8 @@ class _Walker:
                 pstyle = prop.get(W_VAL)
             elif tag == W_JC:
                 jc = prop.get(W_VAL)
+            elif tag == W_NUMPR:
+                num = _num_pr(prop)
             elif tag == W_RPR:
                 for rp in prop:
                     if rp.tag == W_SZ:
@@ -473,6 +727,7 @@ class _Walker:
         s_jc, s_sz, s_bold = self.styles.para(pstyle)
         acc = _Para()
         self._inline(p, acc, s_sz, s_bold, True)
+        label = self._label(num, pstyle)
 
         if acc.chars:
             font_size: float | None = max(acc.sizes.items(), key=lambda kv: kv[1])[0] if acc.sizes else None
@@ -488,7 +743,7 @@ class _Walker:
             index = self._anchor
             location = Location(part="textbox" if self.part == "body" else self.part, paragraph=index)
         paragraph = Paragraph(
-            text=acc.text(),
+            text=_labelled(label, acc.text()),
             location=location,
             align=_ALIGN.get(jc or s_jc or "left"),
             font_size=font_size,
@@ -505,6 +760,17 @@ class _Walker:
         self.blocks.append(paragraph)
         for box in after:
             self._textbox(box, index)
+
+    def _label(self, num: tuple[str | None, str | None] | None, pstyle: str | None) -> str | None:
+        """The list label Word would draw before this paragraph (advancing the list)."""
+        if num is None:
+            num = self.styles.num(pstyle)
+            if num is None:
+                return None
+        elif num[0] is None:  # numPr with only an ilvl: the numId comes from the style
+            inherited = self.styles.num(pstyle)
+            num = (inherited[0] if inherited else None, num[1])
+        return self.numbering.label(num[0], num[1])
 
     def _textbox(self, content: etree._Element, anchor: int) -> None:
         outer = self._anchor
@@ -683,13 +949,27 @@ class _Walker:
                 continue
             acc = _Para()
             self._inline(el, acc, None, None, False)
-            lines.append(acc.text())
+            label = None
+            if len(el) and el[0].tag == W_PPR:
+                ppr = el[0]
+                num_pr = ppr.find(W_NUMPR)
+                style = ppr.find(W_PSTYLE)
+                pstyle = style.get(W_VAL) if style is not None else None
+                if num_pr is not None or pstyle is not None:
+                    label = self._label(_num_pr(num_pr) if num_pr is not None else None, pstyle)
+            lines.append(_labelled(label, acc.text()))
             for _, box in acc.boxes:  # text boxes in a cell: appended to the cell's text
                 for bp in _flatten(box, frozenset((W_P,))):
                     inner = _Para()
                     self._inline(bp, inner, None, None, False)
                     lines.append(inner.text())
         return "\n".join(lines).strip("\n")
+
+
+def _labelled(label: str | None, text: str) -> str:
+    if label is None:
+        return text
+    return label + text if text else label.rstrip()
 
 
 def _find_boxes(el: etree._Element) -> list[etree._Element]:
@@ -845,19 +1125,20 @@ def _read(path: Path) -> Document:
         root = pkg.xml(main)
         rels = pkg.rels(main)
         notes: set[str] = set()
-        styles = _load_styles(pkg, _styles_part(pkg, rels), notes)
+        styles = _load_styles(pkg, _related(pkg, rels, "styles"), notes)
 
         body = root.find(W_BODY)
+        numbering = _Numbering(lambda: _optional_xml(pkg, _related(pkg, rels, "numbering"), notes))
         tables = [0]
-        walker = _Walker(styles, "body", notes, tables)
+        walker = _Walker(styles, numbering, "body", notes, tables)
         if body is not None:
             walker.walk(body)
         else:
             notes.add("该 Word 文件没有正文内容。")
 
         by_id = {rid: (rtype, name) for rid, rtype, name in rels}
-        headers = _furniture(pkg, root, by_id, rels, "header", styles, notes)
-        footers = _furniture(pkg, root, by_id, rels, "footer", styles, notes)
+        headers = _furniture(pkg, root, by_id, rels, "header", styles, numbering, notes)
+        footers = _furniture(pkg, root, by_id, rels, "footer", styles, numbering, notes)
     log.debug(
         "read docx %s: %d blocks, %d body paragraphs, %d tables",
         path.name,
@@ -874,11 +1155,12 @@ def _read(path: Path) -> Document:
     )
 
 
-def _styles_part(pkg: _Package, rels: list[tuple[str, str, str]]) -> str | None:
+def _related(pkg: _Package, rels: list[tuple[str, str, str]], kind: str) -> str | None:
+    """The document's styles/numbering part: by relationship, else by its usual name."""
     for _, rtype, name in rels:
-        if rtype.endswith("/styles") and pkg.has(name):
+        if rtype.endswith("/" + kind) and pkg.has(name):
             return name
-    return "word/styles.xml" if pkg.has("word/styles.xml") else None
+    return f"word/{kind}.xml" if pkg.has(f"word/{kind}.xml") else None
 
 
 def _optional_xml(pkg: _Package, name: str | None, notes: set[str]) -> etree._Element | None:
@@ -889,7 +1171,7 @@ def _optional_xml(pkg: _Package, name: str | None, notes: set[str]) -> etree._El
         return pkg.xml(name)
     except (etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error, EOFError, KeyError) as exc:
         log.warning("skipping damaged part %s: %s", name, exc)
-        notes.add("Word 文件中部分辅助内容（样式或页眉页脚）已损坏，已跳过，请核对原件。")
+        notes.add("Word 文件中部分辅助内容（样式、编号或页眉页脚）已损坏，已跳过，请核对原件。")
         return None
 
 
@@ -900,6 +1182,7 @@ def _furniture(
     rels: list[tuple[str, str, str]],
     kind: Literal["header", "footer"],
     styles: _Styles,
+    numbering: _Numbering,
     notes: set[str],
 ) -> list[Paragraph]:
     """Headers or footers of all sections (default/first/even), each part once, in section order."""
@@ -919,7 +1202,7 @@ def _furniture(
         part_root = _optional_xml(pkg, name, notes)
         if part_root is None:
             continue
-        walker = _Walker(styles, kind, notes, [0])
+        walker = _Walker(styles, numbering, kind, notes, [0])
         walker.walk(part_root)
         for block in walker.blocks:
             if isinstance(block, Paragraph):
