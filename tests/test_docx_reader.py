@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import pipeline.reading as reading
 from pipeline.document import Document, Paragraph, Table
-from pipeline.errors import CorruptFile, EmptyFile, UnreadableLetter, UnsupportedFormat
+from pipeline.errors import CorruptFile, EmptyFile, EncryptedFile, UnreadableLetter, UnsupportedFormat
 from pipeline.reading.docx_reader import read_docx
 from tests.builders.docx_builder import (
     add_textbox,
@@ -34,6 +34,7 @@ from tests.builders.docx_builder import (
     write_corrupted_docx,
     write_docx_without_document,
     write_empty,
+    write_encrypted_entries_docx,
     write_ole,
     write_random,
     write_truncated_docx,
@@ -578,6 +579,7 @@ BAD_INPUTS = [
     ("corrupted_data", lambda s, p: write_corrupted_docx(s, p), CorruptFile),
     ("bad_xml", lambda s, p: write_bad_xml_docx(s, p), CorruptFile),
     ("no_document", lambda s, p: write_docx_without_document(s, p), CorruptFile),
+    ("zip_encrypted", lambda s, p: write_encrypted_entries_docx(s, p), EncryptedFile),
 ]
 
 

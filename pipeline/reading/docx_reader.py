@@ -28,7 +28,13 @@ What the Document looks like (extraction relies on this):
 * Headers and footers of every section go to Document.headers/footers (tables
   there flattened to one tab-joined Paragraph per row; blank lines dropped).
 * Tracked changes are read as accepted (insertions kept, deletions dropped);
-  hidden text (w:vanish) and field codes are skipped.
+  hidden text (w:vanish) and field codes are skipped. Line breaks are "\n",
+  tabs "\t"; a page break inside a paragraph is "\n", at its edges nothing.
+* Word's automatic list numbers are drawn into the text as Word shows them
+  ("1.\t王伟", "一、总体要求", an auto-numbered 序号 cell reads "3"); bullets
+  add nothing.
+* Problems the clerk should know about (embedded Excel objects, altChunks,
+  hidden text, damaged style/header parts) go to Document.notes in Chinese.
 """
 
 from __future__ import annotations
@@ -56,7 +62,6 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 O_NS = "urn:schemas-microsoft-com:office:office"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 # ISO/IEC 29500 Strict namespaces -> their Transitional twins (some WPS and
 # "Strict Open XML" saves use these); rewritten in the raw bytes before parsing.

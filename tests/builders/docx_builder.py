@@ -340,6 +340,22 @@ def write_corrupted_docx(spec: LetterSpec, path: Path, part: str = "word/documen
     return path
 
 
+def write_encrypted_entries_docx(spec: LetterSpec, path: Path) -> Path:
+    """A .docx whose zip entries are flagged as password-protected (zip-level encryption)."""
+    build_docx(spec, path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        pos = zf.start_dir
+        for _ in zf.infolist():
+            data[pos + 8] |= 0x01  # general-purpose flag bit 0: encrypted
+            name_len, extra_len, comment_len = (
+                int.from_bytes(data[pos + k : pos + k + 2], "little") for k in (28, 30, 32)
+            )
+            pos += 46 + name_len + extra_len + comment_len
+    path.write_bytes(bytes(data))
+    return path
+
+
 def write_zip_not_docx(path: Path) -> Path:
     """A zip archive with no Word document inside (someone zipped the attachments)."""
     with zipfile.ZipFile(path, "w") as zf:
