@@ -19,7 +19,7 @@ from pipeline.errors import LettersError
 log = logging.getLogger("pipeline")
 
 # Modules under pipeline.commands, each with register(subparsers).
-COMMANDS = ("extract", "records", "process", "watch", "cases", "status", "audit")
+COMMANDS = ("extract", "records", "process", "watch", "cases", "status", "audit", "review")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

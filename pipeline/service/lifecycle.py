@@ -341,10 +341,26 @@ class CaseService:
             src.unlink()
             fsync_dir(src.parent)
 
-    def _decide(self, case_id: int, letter: Path) -> None:
+    def fresh_staging(self, case_id: int) -> Path:
+        """The case's private staging folder, emptied: leftovers of a run that died are never published."""
         staging = self.folders.staging / str(case_id)
-        shutil.rmtree(staging, ignore_errors=True)  # leftovers of a run that died: never published
+        shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True, mode=0o700)
+        return staging
+
+    def complete(self, case_id: int, result: ProcessResult, staging: Path) -> None:
+        """Store a decision made outside the watcher (review), publish it and end the case.
+
+        The case must be 'processing'; a crash in between is finished by the
+        service's recovery like any other case.
+        """
+        with_retries(lambda: self._record(case_id, result, staging), "record decision")
+        case, tracking = self._load(case_id)
+        with_retries(lambda: self._publish(case, tracking), "publish")
+        self._finish(case_id, result.state)
+
+    def _decide(self, case_id: int, letter: Path) -> None:
+        staging = self.fresh_staging(case_id)
         try:
             result = self.processor(letter, case_id, staging)
         except LettersError as exc:

@@ -1,0 +1,81 @@
+"""`letters review show|approve|correct CASE`: finish a case waiting for review from the command line."""
+
+from __future__ import annotations
+
+import argparse
+
+from pipeline.service.context import open_context
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "review", help="人工复核：查看、批准或更正待复核的案件", description="人工复核待复核的案件。"
+    )
+    inner = p.add_subparsers(dest="review_command", metavar="子命令", required=True)
+    s = inner.add_parser(
+        "show", help="查看案件及需复核的原因", description="查看案件详情（身份证号已脱敏）。"
+    )
+    s.add_argument("case", type=int, help="案件编号")
+    s.set_defaults(func=run_show)
+    a = inner.add_parser(
+        "approve", help="复核通过：重新核查并生成复函", description="重新核查名单，无其他问题时生成复函。"
+    )
+    a.add_argument("case", type=int, help="案件编号")
+    a.add_argument("--by", required=True, help="批准人姓名")
+    a.set_defaults(func=run_approve)
+    c = inner.add_parser(
+        "correct",
+        help="更正提取结果：重新核查并生成复函",
+        description="更正来函提取结果后重新核查；无问题时生成复函，否则继续待复核。",
+    )
+    c.add_argument("case", type=int, help="案件编号")
+    c.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="字段=值",
+        help="更正内容，可重复：unit=来函单位、doc_number=来函文号、date=2026-06-04、kind=civil_servant|public_institution、2.name=姓名、2.id_number=身份证号码",
+    )
+    c.add_argument("--by", required=True, help="更正人姓名")
+    c.set_defaults(func=run_correct)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from pipeline.service.review import show
+
+    ctx = open_context()
+    try:
+        print(show(ctx, args.case))
+        return 0
+    finally:
+        ctx.close()
+
+
+def _report(case: int, result) -> int:  # type: ignore[no-untyped-def]
+    if result.state == "replied":
+        print(f"第{case}号案件已生成复函：{result.reply_doc_number}（已放入发件箱）。")
+        return 0
+    print(f"第{case}号案件仍需复核：")
+    for reason in result.reasons:
+        print(f"  - {reason}")
+    return 10
+
+
+def run_approve(args: argparse.Namespace) -> int:
+    from pipeline.service.review import approve
+
+    ctx = open_context()
+    try:
+        return _report(args.case, approve(ctx, args.case, args.by))
+    finally:
+        ctx.close()
+
+
+def run_correct(args: argparse.Namespace) -> int:
+    from pipeline.service.review import correct
+
+    ctx = open_context()
+    try:
+        return _report(args.case, correct(ctx, args.case, args.field, args.by))
+    finally:
+        ctx.close()

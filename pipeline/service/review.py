@@ -1,0 +1,445 @@
+"""Finish a case that waits for review: show it, approve it, or correct it (re-check, re-render).
+
+Used by `letters review …` now and by the web console later. Every action
+is by a named person and leaves an audit event. A reply is only ever
+rendered after a fresh check that leaves nothing for a person to decide
+except the notice's second review of hits on civil-servant queries — and
+that approval must come from someone other than the person who corrected
+the case. The reply is published through the case life (staging, record,
+publish), so a crash half-way is finished by the service's recovery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import update
+
+from pipeline.contract import letter_to_json
+from pipeline.domain.idnumber import check_id
+from pipeline.domain.letter import Contact, Kind, Letter, Person
+from pipeline.domain.result import CheckOutcome
+from pipeline.privacy import mask_id, private_file
+from pipeline.service import audit
+from pipeline.service.context import ServiceContext
+from pipeline.service.db import write_session
+from pipeline.service.lifecycle import CaseService
+from pipeline.service.models import CaseTracking
+from pipeline.service.outcome import ProcessResult
+from pipeline.service.queries import InvalidRequest, get_case
+from pipeline.service.recovery import register_instance, stop_instance
+from pipeline.storage.models import Case, CaseState
+
+SECOND_REVIEW = "二次复审"
+LETTER_FIELDS = {"kind", "unit", "doc_number", "date", "addressee"}
+PERSON_FIELDS = {"name", "id_number"}
+FIELD_HELP = "可更正：unit=来函单位、doc_number=来函文号、date=2026-06-04、kind=civil_servant|public_institution、addressee=主送单位、N.name=姓名、N.id_number=身份证号码（N为序号）"
+
+
+def letter_from_json(data: dict) -> Letter:
+    """Inverse of contract.letter_to_json for what a reply needs (sources are not kept)."""
+    people = [
+        Person(
+            name=p.get("name") or "",
+            id_number=p.get("id_number") or "",
+            problems=list(p.get("problems") or []),
+            notes=list(p.get("notes") or []),
+            seq=p.get("seq"),
+        )
+        for p in data.get("people") or []
+    ]
+    contact = data.get("contact") or {}
+    return Letter(
+        kind=Kind(data["kind"]) if data.get("kind") else None,
+        doc_number=data.get("doc_number"),
+        unit=data.get("unit"),
+        date=dt.date.fromisoformat(data["date"]) if data.get("date") else None,
+        addressee=data.get("addressee"),
+        contact=Contact(contact.get("name"), contact.get("phone")),
+        people=people,
+        problems=list(data.get("problems") or []),
+        notes=list(data.get("notes") or []),
+        stated_count=data.get("stated_count"),
+        title=data.get("title"),
+        from_scan=bool(data.get("from_scan")),
+    )
+
+
+def apply_corrections(letter: Letter, fields: list[str]) -> list[str]:
+    """Apply `key=value` corrections; returns Chinese descriptions (IDs masked) for the audit log."""
+    done = []
+    for item in fields:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            raise InvalidRequest(f"bad field {item!r}", f"更正内容格式应为 字段=值：{item}。{FIELD_HELP}")
+        if key in LETTER_FIELDS:
+            if key == "kind":
+                try:
+                    letter.kind = Kind(value)
+                except ValueError:
+                    raise InvalidRequest(
+                        "bad kind", "kind 只能是 civil_servant（公务员）或 public_institution（事业单位）。"
+                    ) from None
+            elif key == "date":
+                try:
+                    letter.date = dt.date.fromisoformat(value)
+                except ValueError:
+                    raise InvalidRequest(
+                        "bad date", f"来函日期格式无效：{value}（应写作 2026-06-04）"
+                    ) from None
+            else:
+                setattr(letter, key, value or None)
+            done.append(f"{key}={value}")
+            continue
+        seq, _, attr = key.partition(".")
+        if not seq.isdigit() or attr not in PERSON_FIELDS:
+            raise InvalidRequest(f"unknown field {key!r}", f"无法更正“{key}”。{FIELD_HELP}")
+        index = int(seq) - 1
+        if not 0 <= index < len(letter.people):
+            raise InvalidRequest("no such person", f"名单中没有第{seq}人（共{len(letter.people)}人）。")
+        person = letter.people[index]
+        if attr == "name":
+            person.name = value
+            done.append(f"第{seq}人姓名={value}")
+        else:
+            checked = check_id(value)
+            person.id_number = checked.number
+            person.notes = list(checked.notes)
+            done.append(f"第{seq}人身份证号码={mask_id(checked.number)}")
+        person.problems = list(check_id(person.id_number).problems)
+        if not person.name.strip():
+            person.problems.append("姓名为空")
+    return done
+
+
+@dataclass(slots=True)
+class ReviewResult:
+    state: str
+    reasons: list[str]
+    reply_doc_number: str | None
+
+
+def _reasons_now(
+    ctx: ServiceContext, letter: Letter, now: dt.datetime
+) -> tuple[CheckOutcome | None, list[str]]:
+    from pipeline.checking import check_people
+    from pipeline.process import review_reasons
+
+    outcome = None
+    if letter.people:
+        with ctx.db.sessions() as session:
+            outcome = check_people(session, letter, ctx.settings, now)
+    return outcome, review_reasons(letter, outcome)
+
+
+def _render(
+    ctx: ServiceContext,
+    letter: Letter,
+    outcome: CheckOutcome,
+    case_id: int,
+    staging: Path,
+    by: str,
+    now: dt.datetime,
+) -> ProcessResult:
+    """Render, verify and stage the reply (same content rules as pipeline.process)."""
+    from pipeline.checking import outcome_to_json
+    from pipeline.domain.reply import ReplyContext
+    from pipeline.outbox import reply_stem
+    from pipeline.process import issue_date
+    from pipeline.reply import render_reply, verify_reply
+    from pipeline.storage.numbers import allocate_reply_number
+
+    assert letter.kind is not None and letter.unit is not None and letter.date is not None
+    settings = ctx.settings
+    issued = issue_date(settings, now.date())
+    number = allocate_reply_number(
+        ctx.db.sessions, settings.reply_prefix, issued.year, case_id=case_id, now=now
+    )
+    consulted = [s.list_name for s in outcome.snapshots]
+    reply = ReplyContext(
+        kind=letter.kind,
+        reply_doc_number=number,
+        addressee=letter.unit,
+        letter_date=letter.date,
+        letter_doc_number=letter.doc_number,
+        results=outcome.results,
+        office_name=settings.office_name,
+        issue_date=issued,
+        contact_name=settings.contact_name,
+        contact_phone=settings.contact_phone,
+        lists_consulted=list(dict.fromkeys([*consulted, *(n for r in outcome.results for n in r.lists)])),
+    )
+    rendered = render_reply(reply, settings, staging / ".render")
+    verify_reply(rendered, reply)
+    stem = reply_stem(letter, issued)
+    outputs = {
+        "docx": staging / f"{stem}.docx",
+        "pdf": staging / f"{stem}.pdf",
+        "json": staging / f"{stem}_结果.json",
+    }
+    os.replace(rendered.docx, outputs["docx"])
+    os.replace(rendered.pdf, outputs["pdf"])
+    check_json = outcome_to_json(outcome)
+    private_file(outputs["json"])
+    outputs["json"].write_text(
+        json.dumps(
+            {
+                "case_id": case_id,
+                "state": "replied",
+                "reply_doc_number": number,
+                "issue_date": issued.isoformat(),
+                "reviewed_by": by,
+                "letter": letter_to_json(letter, with_sources=False),
+                "check": check_json,
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    return ProcessResult(
+        state="replied",
+        reply_doc_number=number,
+        outputs=outputs,
+        kind=letter.kind.value,
+        unit=letter.unit,
+        doc_number=letter.doc_number,
+        letter_json=letter_to_json(letter),
+        check_json=check_json,
+    )
+
+
+def _take(ctx: ServiceContext, case_id: int, owner: str, by: str, reason: str, corrected: bool) -> None:
+    """waiting_review → processing, held by this review run, with the person's audit event."""
+    with write_session(ctx.db) as session:
+        case, _ = get_case(session, case_id)
+        if case.state != CaseState.WAITING_REVIEW.value:
+            raise InvalidRequest(
+                f"case {case_id} is {case.state}",
+                f"第{case_id}号案件状态为“{CaseState(case.state).label_zh}”，不在待人工复核中。",
+            )
+        now = dt.datetime.now()
+        taken = session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.state == CaseState.WAITING_REVIEW.value)
+            .values(state=CaseState.PROCESSING.value, updated_at=now)
+        ).rowcount
+        if taken != 1:
+            raise InvalidRequest("taken by someone else", f"第{case_id}号案件正由他人处理。")
+        values: dict[str, object] = {"owner": owner, "claimed_at": now, "outcome": None}
+        if corrected:
+            values["corrected_by"] = by
+        session.execute(update(CaseTracking).where(CaseTracking.case_id == case_id).values(**values))
+        audit.append(
+            session,
+            actor=by,
+            case_id=case_id,
+            from_state=CaseState.WAITING_REVIEW,
+            to_state=CaseState.PROCESSING,
+            reason=reason,
+            at=now,
+        )
+
+
+def _finish_review(
+    ctx: ServiceContext,
+    case_id: int,
+    letter: Letter,
+    by: str,
+    *,
+    approving: bool,
+    corrections: list[str] | None = None,
+) -> ReviewResult:
+    now = dt.datetime.now()
+    outcome, reasons = _reasons_now(ctx, letter, now)
+    second = [r for r in reasons if SECOND_REVIEW in r]
+    others = [r for r in reasons if r not in second]
+    with ctx.db.sessions() as session:
+        _, tracking = get_case(session, case_id)
+        corrector = tracking.corrected_by
+    if approving:
+        if others:
+            raise InvalidRequest(
+                "still has problems",
+                "该案件仍有需处理的问题，请先用 letters review correct 更正：\n"
+                + "\n".join(f"  - {r}" for r in others),
+            )
+        if second and corrector and corrector == by:
+            raise InvalidRequest(
+                "approver is the corrector",
+                f"该案件由{by}更正，查询结果含失信联合惩戒对象，须由更正人以外的人员复核批准。",
+            )
+    instance = register_instance(ctx.db, mode="review", inbox=ctx.settings.path(ctx.settings.inbox))
+    try:
+        service = CaseService(
+            ctx.settings, ctx.db, _no_processor, instance_id=instance, calendar=ctx.calendar
+        )
+        if approving:
+            _take(
+                ctx,
+                case_id,
+                instance,
+                by,
+                "复核通过" + (f"（二次复审：{len(second)}人）" if second else "") + "，生成复函",
+                corrected=False,
+            )
+        else:
+            removed = "；".join(letter.problems)
+            _take(
+                ctx,
+                case_id,
+                instance,
+                by,
+                "人工更正："
+                + "，".join(corrections or [])
+                + (f"；已核实并清除：{removed}" if removed else ""),
+                corrected=True,
+            )
+            letter.problems = []
+            outcome, reasons = _reasons_now(ctx, letter, now)
+            second = [r for r in reasons if SECOND_REVIEW in r]
+            others = [r for r in reasons if r not in second]
+        try:
+            staging = service.fresh_staging(case_id)
+            if approving or not reasons:
+                assert outcome is not None
+                result = _render(ctx, letter, outcome, case_id, staging, by, now)
+            else:
+                from pipeline.checking import outcome_to_json
+
+                result = ProcessResult(
+                    state="waiting_review",
+                    reasons=reasons,
+                    kind=letter.kind.value if letter.kind else None,
+                    unit=letter.unit,
+                    doc_number=letter.doc_number,
+                    letter_json=letter_to_json(letter),
+                    check_json=outcome_to_json(outcome) if outcome else None,
+                )
+            service.complete(case_id, result, staging)
+        except Exception as exc:
+            _give_back(ctx, case_id, by, exc)
+            raise
+        return ReviewResult(result.state, result.reasons, result.reply_doc_number)
+    finally:
+        stop_instance(ctx.db, instance)
+
+
+def _give_back(ctx: ServiceContext, case_id: int, by: str, exc: Exception) -> None:
+    """Rendering failed after the case was taken: put it back in the review queue, unchanged."""
+    message = getattr(exc, "message_zh", None) or "系统内部错误"
+    with write_session(ctx.db) as session:
+        now = dt.datetime.now()
+        back = session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.state == CaseState.PROCESSING.value)
+            .values(state=CaseState.WAITING_REVIEW.value, updated_at=now)
+        ).rowcount
+        if back == 1:
+            session.execute(
+                update(CaseTracking).where(CaseTracking.case_id == case_id).values(owner=None, outcome=None)
+            )
+            audit.append(
+                session,
+                actor=by,
+                case_id=case_id,
+                from_state=CaseState.PROCESSING,
+                to_state=CaseState.WAITING_REVIEW,
+                reason=f"复核未完成，退回待复核：{message}"[:500],
+                at=now,
+            )
+
+
+def _no_processor(letter: Path, case_id: int, staging: Path) -> ProcessResult:  # pragma: no cover
+    raise AssertionError("review never runs the watcher's processor")
+
+
+def _stored_letter(ctx: ServiceContext, case_id: int) -> Letter:
+    with ctx.db.sessions() as session:
+        case, _ = get_case(session, case_id)
+        if case.state != CaseState.WAITING_REVIEW.value:
+            raise InvalidRequest(
+                f"case {case_id} is {case.state}",
+                f"第{case_id}号案件状态为“{CaseState(case.state).label_zh}”，不在待人工复核中。",
+            )
+        if not case.letter_json:
+            raise InvalidRequest("no letter data", f"第{case_id}号案件没有可用的来函提取结果，请人工办理。")
+        return letter_from_json(case.letter_json)
+
+
+def _named(by: str) -> str:
+    if not by or not by.strip():
+        raise InvalidRequest("no name", "请用 --by 写明办理人姓名。")
+    return by.strip()
+
+
+def approve(ctx: ServiceContext, case_id: int, by: str) -> ReviewResult:
+    """Re-check now and reply, when nothing is left but (at most) the second review of hits."""
+    by = _named(by)
+    return _finish_review(ctx, case_id, _stored_letter(ctx, case_id), by, approving=True)
+
+
+def correct(ctx: ServiceContext, case_id: int, fields: list[str], by: str) -> ReviewResult:
+    """Apply corrections, re-check and reply — or wait again with the reasons that remain."""
+    by = _named(by)
+    if not fields:
+        raise InvalidRequest("no fields", f"请用 --field 写明更正内容。{FIELD_HELP}")
+    letter = _stored_letter(ctx, case_id)
+    done = apply_corrections(letter, fields)
+    return _finish_review(ctx, case_id, letter, by, approving=False, corrections=done)
+
+
+def show(ctx: ServiceContext, case_id: int) -> str:
+    """Everything a reviewer needs on one screen (IDs masked)."""
+    with ctx.db.sessions() as session:
+        case, tracking = get_case(session, case_id)
+        events = audit.events_for(session, case_id)
+    lines = [
+        f"案件编号：{case.id}　状态：{CaseState(case.state).label_zh}",
+        f"来函文件：{case.original_name}（{case.received_at:%Y-%m-%d %H:%M} 接收，期限 {tracking.due_date:%Y-%m-%d}）",
+        f"来函单位：{case.unit or '（未识别）'}　来函文号：{case.doc_number or '（无）'}",
+    ]
+    if tracking.archive_path:
+        lines.append(f"原件：archive/{tracking.archive_path}")
+    if case.reply_doc_number:
+        lines.append(f"复函文号：{case.reply_doc_number}")
+    if case.error:
+        lines.append(f"失败原因：{case.error}")
+    if case.reasons:
+        lines.append("需人工处理的原因：")
+        lines.extend(f"  - {r}" for r in case.reasons)
+    letter = letter_from_json(case.letter_json) if case.letter_json else None
+    if letter is not None:
+        if letter.problems:
+            lines.append("来函层面的问题（更正后视为已核实）：")
+            lines.extend(f"  - {p}" for p in letter.problems)
+        verdicts = {r["seq"]: r for r in (case.check_json or {}).get("results", [])}
+        lines.append(f"查询对象（共{len(letter.people)}人）：")
+        for i, p in enumerate(letter.people, 1):
+            v = verdicts.get(i)
+            verdict = (
+                {
+                    "listed": "失信联合惩戒对象",
+                    "clear": "未列入",
+                    "name_mismatch": "号码在名单中但姓名不同",
+                    "possible": "可能匹配（脱敏记录）",
+                }.get(v["verdict"], v["verdict"])
+                if v
+                else "未核查"
+            )
+            flag = "　✗ " + "；".join(p.problems) if p.problems else ""
+            lines.append(f"  {i:>3}. {p.name}　{mask_id(p.id_number)}　{verdict}{flag}")
+    if tracking.corrected_by:
+        lines.append(f"最近更正人：{tracking.corrected_by}")
+    lines.append("办理记录：")
+    for ev in events:
+        actor = "系统" if ev.actor == audit.SERVICE else ev.actor
+        lines.append(
+            f"  {ev.at[:16].replace('T', ' ')}  {actor}  {ev.from_state or '—'}→{ev.to_state or '—'}  {ev.reason}"
+        )
+    return "\n".join(lines)

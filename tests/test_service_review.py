@@ -1,0 +1,106 @@
+"""Review from the command line: show, approve a second-review hit, correct a bad ID."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.service.adapter import make_processor
+from pipeline.service.context import ServiceContext, open_context
+from pipeline.service.lifecycle import CaseService
+from pipeline.service.recovery import register_instance
+from pipeline.settings import load_settings
+from tests.builders.spec import bad_check_digit
+from tests.service_letters import ROOT, import_records, spec_for, write_letter
+
+
+@pytest.fixture
+def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for key in list(os.environ):
+        if key.startswith("LETTERS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LETTERS_TEMPLATES", str(ROOT / "letter_templates"))
+    settings = load_settings()
+    ctx = open_context(settings)
+    import_records(ctx.db, settings, tmp_path)
+    service = CaseService(
+        settings,
+        ctx.db,
+        make_processor(settings, ctx.db),
+        instance_id=register_instance(ctx.db, mode="events", inbox=tmp_path),
+    )
+    yield ctx, service
+    ctx.close()
+
+
+def drop(service: CaseService, name: str, spec) -> int:  # type: ignore[no-untyped-def]
+    path = write_letter(service.folders.inbox / name, spec)
+    case_id = service.handle_file(path)
+    assert case_id is not None
+    return case_id
+
+
+def state(ctx: ServiceContext, case_id: int) -> str:
+    from pipeline.storage.models import Case
+
+    with ctx.db.sessions() as s:
+        return s.get(Case, case_id).state  # type: ignore[union-attr]
+
+
+def test_a_civil_servant_hit_is_replied_only_after_approval(
+    office, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ctx, service = office
+    case_id = drop(service, "hit.docx", spec_for(1, kind="civil_servant", hit=True))
+    assert state(ctx, case_id) == "waiting_review"
+    assert main(["review", "show", str(case_id)]) == 0
+    out = capsys.readouterr().out
+    assert "二次复审" in out and "失信联合惩戒对象" in out
+    assert "610402********3071"[:6] in out and "19760724" not in out  # IDs masked
+    assert main(["review", "approve", str(case_id), "--by", "李科长"]) == 0
+    assert "已生成复函" in capsys.readouterr().out
+    assert state(ctx, case_id) == "replied"
+    assert len([p for p in service.folders.outbox.iterdir() if p.suffix == ".docx"]) == 1
+    assert main(["audit", "show", str(case_id)]) == 0
+    assert "李科长" in capsys.readouterr().out
+    assert main(["audit", "verify"]) == 0
+
+
+def test_a_bad_id_is_corrected_and_replied(office, capsys: pytest.CaptureFixture[str]) -> None:
+    ctx, service = office
+    spec = spec_for(2)
+    name, good = spec.people[1]
+    spec.people[1] = (name, bad_check_digit(good))
+    case_id = drop(service, "bad-id.pdf", spec)
+    assert state(ctx, case_id) == "waiting_review"
+    assert main(["review", "approve", str(case_id), "--by", "王芳"]) == 2
+    assert "校验位" in capsys.readouterr().err
+    assert main(["review", "correct", str(case_id), "--field", f"2.id_number={good}", "--by", "王芳"]) == 0
+    assert state(ctx, case_id) == "replied"
+
+
+def test_the_corrector_of_a_hit_cannot_approve_it(office, capsys: pytest.CaptureFixture[str]) -> None:
+    ctx, service = office
+    spec = spec_for(3, kind="civil_servant", hit=True)
+    name, good = spec.people[1]
+    spec.people[1] = (name, bad_check_digit(good))
+    case_id = drop(service, "hit-bad.docx", spec)
+    assert main(["review", "correct", str(case_id), "--field", f"2.id_number={good}", "--by", "王芳"]) == 10
+    assert "二次复审" in capsys.readouterr().out
+    assert state(ctx, case_id) == "waiting_review"
+    assert main(["review", "approve", str(case_id), "--by", "王芳"]) == 2
+    assert "更正人以外" in capsys.readouterr().err
+    assert main(["review", "approve", str(case_id), "--by", "李科长"]) == 0
+    assert state(ctx, case_id) == "replied"
+
+
+def test_unknown_field_is_refused_in_chinese(office, capsys: pytest.CaptureFixture[str]) -> None:
+    ctx, service = office
+    case_id = drop(service, "hit.docx", spec_for(4, kind="civil_servant", hit=True))
+    assert main(["review", "correct", str(case_id), "--field", "salary=1", "--by", "王芳"]) == 2
+    assert "无法更正" in capsys.readouterr().err
+    assert state(ctx, case_id) == "waiting_review"
