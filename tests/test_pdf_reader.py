@@ -168,6 +168,24 @@ def test_table_with_many_columns(tmp_path):
     assert [[c.text for c in row] for row in table.rows] == spec.roster_rows()
 
 
+def test_table_without_outer_side_borders(tmp_path):
+    spec = LetterSpec(people=crowd(40))
+    doc = read_pdf(build_pdf(spec, tmp_path / "a.pdf", table_rules="open_sides"))
+    tables = list(doc.tables())
+    assert len(tables) == 1
+    assert [[c.text for c in row] for row in tables[0].rows] == spec.roster_rows()
+
+
+def test_three_line_table_reads_as_spaced_lines(tmp_path):
+    """No column rules: not a table for pdfplumber, so each row is a line with gaps."""
+    doc = read_pdf(build_pdf(LetterSpec(), tmp_path / "a.pdf", table_rules="three_line"))
+    assert not list(doc.tables())
+    texts = [p.text for p in lines(doc)]
+    assert "序号 姓名 身份证号码" in texts
+    for i, (name, number) in enumerate(DEFAULT_PEOPLE, start=1):
+        assert f"{i} {name} {number}" in texts
+
+
 def test_table_over_several_pages_is_one_table(tmp_path):
     people = crowd(70)
     doc = read_pdf(build_pdf(LetterSpec(people=people), tmp_path / "a.pdf"))

@@ -247,6 +247,47 @@ class _Grid:
         return None
 
 
+def _open_table_sides(page) -> list[dict]:  # page: pdfplumber.page.Page
+    """Vertical rules to add where a table leaves its outer sides open.
+
+    Many Chinese forms rule every row and the inner column lines but draw no
+    left/right border; pdfplumber then finds only the inner columns. A stack of
+    three or more horizontal rules of equal extent, crossed by inner vertical
+    rules, is closed at whichever end has no vertical rule of its own.
+    """
+    edges = page.edges
+    if not edges:
+        return []
+    from pdfplumber.table import merge_edges
+
+    merged = merge_edges(edges, 3, 3, 3, 3)
+    hs = [e for e in merged if e["orientation"] == "h" and e["x1"] - e["x0"] > 20]
+    vs = [e for e in merged if e["orientation"] == "v" and e["bottom"] - e["top"] > 4]
+    if len(hs) < 3 or not vs:
+        return []
+    groups: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    for e in hs:
+        groups[(round(e["x0"] / 3), round(e["x1"] / 3))].append(e)
+    sides: list[dict] = []
+    for stack in groups.values():
+        if len(stack) < 3:
+            continue
+        x0 = min(e["x0"] for e in stack)
+        x1 = max(e["x1"] for e in stack)
+        top = min(e["top"] for e in stack)
+        bottom = max(e["top"] for e in stack)
+        within = [v for v in vs if v["top"] >= top - 3 and v["bottom"] <= bottom + 3]
+        if not any(x0 + 5 < v["x0"] < x1 - 5 for v in within):
+            continue  # rules without columns: a list or a 三线表, left to the line reader
+        for x in (x0, x1):
+            if not any(abs(v["x0"] - x) <= 3 for v in within):
+                sides.append(
+                    {"object_type": "line", "x0": x, "x1": x, "top": top, "bottom": bottom,
+                     "width": 0, "height": bottom - top}
+                )  # fmt: skip
+    return sides
+
+
 def _read_page(page, number: int) -> _PageResult:  # page: pdfplumber.page.Page
     width, height = float(page.width), float(page.height)
     if (page.rotation or 0) % 180 == 90:  # pdfminer gives chars in the rotated (viewed) frame
@@ -261,10 +302,15 @@ def _read_page(page, number: int) -> _PageResult:  # page: pdfplumber.page.Page
         covered += w * h
     result.image_cover = min(1.0, covered / area)
 
+    settings: dict = _TABLE_SETTINGS
+    sides = _open_table_sides(page)
+    if sides:
+        settings = {**_TABLE_SETTINGS, "explicit_vertical_lines": sides}
     grids: list[_Grid] = []
-    for t in page.find_tables(_TABLE_SETTINGS):
-        if len(t.cells) >= 2:  # a single box (page frame, boxed note) is not a table
-            grids.append(_Grid(t.cells))
+    for t in page.find_tables(settings):
+        grid = _Grid(t.cells)
+        if len(grid.xs) >= 3:  # one column is a box (page frame, boxed note), not a table
+            grids.append(grid)
     table_chars: list[dict[int, list[_Char]]] = [defaultdict(list) for _ in grids]
 
     free: list[_Char] = []

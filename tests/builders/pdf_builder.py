@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4
@@ -258,7 +259,13 @@ def _column_widths(w: _Writer, rows: list[list[str]], size: float) -> tuple[list
 
 
 def _table(
-    w: _Writer, rows: list[list[str]], *, repeat_header: bool = True, size: float = 12.0, row_h: float = 24.0
+    w: _Writer,
+    rows: list[list[str]],
+    *,
+    repeat_header: bool = True,
+    rules: str = "grid",
+    size: float = 12.0,
+    row_h: float = 24.0,
 ) -> None:
     """A ruled table; the header row is repeated at the top of every page it runs onto
     (unless `repeat_header` is off, as in many hand-made Word tables)."""
@@ -272,7 +279,20 @@ def _table(
         top = w.y
         ys = [top - i * row_h for i in range(len(chunk) + 1)]
         w.c.setLineWidth(0.75)
-        w.c.grid(xs, ys)
+        if rules == "grid":
+            w.c.grid(xs, ys)
+        elif rules == "open_sides":  # every row ruled, inner column lines, no outer left/right border
+            for y in ys:
+                w.c.line(xs[0], y, xs[-1], y)
+            for x in xs[1:-1]:
+                w.c.line(x, ys[0], x, ys[-1])
+        else:  # 三线表: top rule, rule under the header, bottom rule
+            w.c.setLineWidth(1.5)
+            w.c.line(xs[0], ys[0], xs[-1], ys[0])
+            w.c.line(xs[0], ys[-1], xs[-1], ys[-1])
+            w.c.setLineWidth(0.75)
+            if len(ys) > 2:
+                w.c.line(xs[0], ys[1], xs[-1], ys[1])
         for r, row in enumerate(chunk):
             baseline = ys[r] - row_h / 2 - size * 0.35
             for col, cell in enumerate(row):
@@ -300,20 +320,26 @@ def build_pdf(
     fake_bold: bool = False,
     roster_on_new_page: bool = True,
     repeat_header: bool = True,
+    table_rules: Literal["grid", "open_sides", "three_line"] = "grid",
     page_number: str = "— {n} —",
     encrypt: object = None,
 ) -> Path:
     """Render `spec` as a text PDF (A4, embedded CJK TrueType font).
 
     `page_number` is the footer format ({n} = this page, {total} = page
-    count, e.g. "第{n}页 共{total}页"); `encrypt` is passed to reportlab's
+    count, e.g. "第{n}页 共{total}页"); `table_rules` how the roster table is
+    ruled (full grid, rows and inner columns only, or a 三线表); `encrypt` is passed to reportlab's
     canvas (a password or a `reportlab.lib.pdfencrypt.StandardEncryption`).
     """
     path = Path(path)
     total = 0
     if "{total}" in page_number:  # the canvas cannot know the page count ahead: lay out twice
-        total = _render(spec, path, fake_bold, roster_on_new_page, repeat_header, page_number, 0, None)
-    _render(spec, path, fake_bold, roster_on_new_page, repeat_header, page_number, total, encrypt)
+        total = _render(
+            spec, path, fake_bold, roster_on_new_page, repeat_header, table_rules, page_number, 0, None
+        )
+    _render(
+        spec, path, fake_bold, roster_on_new_page, repeat_header, table_rules, page_number, total, encrypt
+    )
     return path
 
 
@@ -323,6 +349,7 @@ def _render(
     fake_bold: bool,
     roster_on_new_page: bool,
     repeat_header: bool,
+    table_rules: str,
     page_number: str,
     total: int,
     encrypt: object,
@@ -340,11 +367,11 @@ def _render(
         for text in spec.roster_lines():
             w.line(text, 14, "left")
     elif spec.roster_split is not None and 0 < spec.roster_split < len(rows) - 1:
-        _table(w, rows[: spec.roster_split + 1], repeat_header=repeat_header)
+        _table(w, rows[: spec.roster_split + 1], repeat_header=repeat_header, rules=table_rules)
         w.y -= 12
-        _table(w, [rows[0], *rows[spec.roster_split + 1 :]], repeat_header=repeat_header)
+        _table(w, [rows[0], *rows[spec.roster_split + 1 :]], repeat_header=repeat_header, rules=table_rules)
     else:
-        _table(w, rows, repeat_header=repeat_header)
+        _table(w, rows, repeat_header=repeat_header, rules=table_rules)
     w.save()
     return w.page
 
