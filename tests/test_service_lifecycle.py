@@ -223,3 +223,29 @@ def test_cases_of_a_killed_watcher_are_taken_over_and_live_ones_left_alone(
         assert s.get(ServiceInstance, live).stopped_at is None  # type: ignore[union-attr]
     service.resume(ids[0])
     assert case_of(db, ids[0])[0].state == "replied"
+
+
+def test_a_letter_answered_by_letters_process_is_a_duplicate_in_the_inbox(
+    service: CaseService, db: Database
+) -> None:
+    from pipeline.service.files import sha256_file
+
+    path = drop(service, "a.docx", "OK by hand")
+    now = dt.datetime.now()
+    with db.sessions.begin() as s:  # what `letters process` stores: a case without a claim
+        s.add(
+            Case(
+                file_sha256=sha256_file(path),
+                original_name="a.docx",
+                received_at=now,
+                updated_at=now,
+                state="replied",
+                reply_doc_number="陕信用函〔2026〕9号",
+                outputs={"docx": "/x/outbox/r.docx"},
+            )
+        )
+    case_id = service.handle_file(path)
+    case, tracking = case_of(db, case_id)  # type: ignore[arg-type]
+    assert case.state == "duplicate" and tracking.duplicate_of == 1
+    note = (service.folders.duplicates / "a.docx.重复说明.txt").read_text(encoding="utf-8")
+    assert "陕信用函〔2026〕9号" in note and "outbox/r.docx" in note

@@ -190,6 +190,16 @@ class CaseService:
             .where(CaseTracking.claim_key == sha)
         ).first()
         if found is None:
+            # Same bytes already answered by `letters process` (a case without a claim): a duplicate too.
+            by_hand = session.execute(
+                select(Case)
+                .outerjoin(CaseTracking, CaseTracking.case_id == Case.id)
+                .where(Case.file_sha256 == sha, CaseTracking.case_id.is_(None))
+                .order_by(Case.id)
+                .limit(1)
+            ).scalar_one_or_none()
+            if by_hand is not None:
+                return self._new_duplicate(session, rel, sha, st, by_hand, now)
             case = self._new_case(session, rel, sha, now)
             session.add(
                 CaseTracking(
@@ -213,6 +223,11 @@ class CaseService:
         tracking, earlier = found
         if tracking.source_path == rel and tracking.inbox_cleared_at is None:
             return earlier.id  # this very file, registered before (by us or another watcher)
+        return self._new_duplicate(session, rel, sha, st, earlier, now)
+
+    def _new_duplicate(
+        self, session: Session, rel: str, sha: str, st: os.stat_result, earlier: Case, now: dt.datetime
+    ) -> int:
         key = hashlib.sha256(f"dup|{sha}|{rel}|{st.st_ino}|{st.st_mtime_ns}".encode()).hexdigest()
         again = session.execute(
             select(CaseTracking).where(CaseTracking.claim_key == key)
@@ -457,7 +472,7 @@ class CaseService:
             if earlier.reply_doc_number:
                 lines.append(f"原案件复函文号：{earlier.reply_doc_number}")
             for name in (earlier.outputs or {}).values():
-                lines.append(f"原案件复函文件：outbox/{name}")
+                lines.append(f"原案件复函文件：outbox/{Path(name).name}")
         lines.append("如确需再次办理，请联系工作人员。")
         return mask_ids_in("\n".join(lines) + "\n")
 

@@ -19,6 +19,7 @@ from pipeline.service.recovery import LEASE_SECONDS, pid_alive
 from pipeline.service.workdays import WorkCalendar
 from pipeline.storage.models import Case, CaseState
 
+FINAL_STATES = ("replied", "waiting_review", "failed", "duplicate")
 # States in which the office still owes the sender an answer.
 OPEN_STATES = (CaseState.RECEIVED, CaseState.PROCESSING, CaseState.WAITING_REVIEW, CaseState.FAILED)
 
@@ -92,7 +93,7 @@ def list_cases(
     today = today or dt.date.today()
     query = (
         select(Case, CaseTracking)
-        .join(CaseTracking, CaseTracking.case_id == Case.id)
+        .outerjoin(CaseTracking, CaseTracking.case_id == Case.id)  # `letters process` cases have none
         .order_by(Case.id.desc())
         .limit(limit)
     )
@@ -103,7 +104,7 @@ def list_cases(
     )  # later rows win
     rows = []
     for case, tracking in session.execute(query).all():
-        due = delays.get(case.id, tracking.due_date)
+        due = delays.get(case.id, tracking.due_date if tracking else calendar.due_date(case.received_at))
         rows.append(
             CaseRow(
                 id=case.id,
@@ -122,11 +123,27 @@ def list_cases(
     return rows
 
 
-def get_case(session: Session, case_id: int) -> tuple[Case, CaseTracking]:
+def get_case(
+    session: Session, case_id: int, calendar: WorkCalendar | None = None
+) -> tuple[Case, CaseTracking]:
+    """The case and its service bookkeeping; a case made by `letters process` gets its row on first use."""
     case = session.get(Case, case_id)
-    tracking = session.get(CaseTracking, case_id)
-    if case is None or tracking is None:
+    if case is None:
         raise CaseNotFound(f"no case {case_id}", f"找不到第{case_id}号案件。")
+    tracking = session.get(CaseTracking, case_id)
+    if tracking is None:
+        tracking = CaseTracking(
+            case_id=case_id,
+            claim_key=None,
+            source_path=case.original_name,
+            attempts=0,
+            due_date=(calendar or WorkCalendar(None)).due_date(case.received_at),
+            inbox_cleared_at=case.received_at,
+            finished_at=case.updated_at if case.state in FINAL_STATES else None,
+            outcome=case.state if case.state in FINAL_STATES else None,
+        )
+        session.add(tracking)
+        session.flush()
     return case, tracking
 
 
