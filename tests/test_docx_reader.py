@@ -414,6 +414,26 @@ def test_textbox_in_table_cell_is_part_of_the_cell(tmp_path: Path) -> None:
     assert all_text(doc).count("陕西省财政厅") == 1
 
 
+def test_vml_wordart_letterhead_read_once(tmp_path: Path) -> None:
+    document = docx.Document()
+    p = document.add_paragraph()
+    p._p.append(
+        parse_xml(
+            f'<w:r {NSDECL} xmlns:v="urn:schemas-microsoft-com:vml"><w:pict>'
+            '<v:shape style="position:absolute;width:420pt;height:50pt" fillcolor="red" stroked="f">'
+            f'<v:textpath style="font-family:&quot;方正小标宋简体&quot;" string="{LETTERHEAD}"/>'
+            "</v:shape></w:pict></w:r>"
+        )
+    )
+    document.add_paragraph("陕人社函〔2021〕88号")
+    doc = read_docx(save(document, tmp_path / "w.docx"))
+    assert [(b.text, b.location.part, b.location.paragraph) for b in doc.blocks] == [
+        (LETTERHEAD, "textbox", 0),
+        ("", "body", 0),
+        ("陕人社函〔2021〕88号", "body", 1),
+    ]
+
+
 def _textbox_run(text: str) -> str:
     from tests.builders.docx_builder import textbox_run_xml
 

@@ -20,7 +20,8 @@ What the Document looks like (extraction relies on this):
   the outer table continues (same table index, real row numbers). Outer pieces
   whose cells are all blank (pure layout) are dropped, so a roster inside a
   one-cell layout table reads as an ordinary table.
-* Text boxes (DrawingML wps:txbx and VML v:textbox) become Paragraphs with
+* Text boxes (DrawingML wps:txbx and VML v:textbox, and VML WordArt's
+  v:textpath) become Paragraphs with
   `Location(part="textbox", paragraph=<anchor body paragraph>)`. For
   mc:AlternateContent only the Choice branch is read, so a box Word wrote twice
   (Choice + Fallback) appears once. Text-box text inside a table cell is
@@ -142,6 +143,7 @@ MC_ALT = f"{{{MC_NS}}}AlternateContent"
 MC_CHOICE = f"{{{MC_NS}}}Choice"
 MC_FALLBACK = f"{{{MC_NS}}}Fallback"
 O_OLEOBJECT = f"{{{O_NS}}}OLEObject"
+V_TEXTPATH = "{urn:schemas-microsoft-com:vml}textpath"
 R_ID = f"{{{R_NS}}}id"
 
 # Inline wrappers whose runs are part of the paragraph text. w:del and
@@ -778,6 +780,12 @@ class _Walker:
         return self.numbering.label(num[0], num[1])
 
     def _textbox(self, content: etree._Element, anchor: int) -> None:
+        if content.tag == V_TEXTPATH:  # VML WordArt: one line of text in an attribute
+            text = content.get("string", "")
+            if text:
+                part: Part = "textbox" if self.part == "body" else self.part
+                self.blocks.append(Paragraph(text, Location(part=part, paragraph=anchor), align="center"))
+            return
         outer = self._anchor
         self._anchor = anchor if outer is None else outer
         try:
@@ -964,6 +972,9 @@ class _Walker:
                     label = self._label(_num_pr(num_pr) if num_pr is not None else None, pstyle)
             lines.append(_labelled(label, acc.text()))
             for _, box in acc.boxes:  # text boxes in a cell: appended to the cell's text
+                if box.tag == V_TEXTPATH:
+                    lines.append(box.get("string", ""))
+                    continue
                 for bp in _flatten(box, frozenset((W_P,))):
                     inner = _Para()
                     self._inline(bp, inner, None, None, False)
@@ -978,12 +989,14 @@ def _labelled(label: str | None, text: str) -> str:
 
 
 def _find_boxes(el: etree._Element) -> list[etree._Element]:
-    """w:txbxContent elements inside a drawing/pict/object, reading one AlternateContent branch."""
+    """Text containers inside a drawing/pict/object, reading one AlternateContent branch:
+    w:txbxContent (text boxes, DrawingML WordArt) and v:textpath (VML WordArt, as
+    old Word and WPS write red letterheads)."""
     out: list[etree._Element] = []
     stack = [el]
     while stack:
         node = stack.pop()
-        if node.tag == W_TXBX:
+        if node.tag == W_TXBX or node.tag == V_TEXTPATH:
             out.append(node)
             continue
         if node.tag == MC_ALT:
