@@ -11,12 +11,22 @@ find the ruled tables once — and each page's caches are dropped after use, so
 long rosters stay fast and small.
 
 Rules worth knowing downstream:
-  * a space in a line means a horizontal gap wider than ~0.3 em between CJK
-    characters (0.15 em between Latin ones), or a space glyph; runs of
+  * a space in a line means a horizontal gap wider than ~0.3 em next to a CJK
+    character (0.15 em between Latin ones), or a space glyph; runs of
     whitespace (incl. U+3000) collapse to one ASCII space;
-  * `align` comes from the line's position relative to the body text area:
-    "justify" (spans the full width), "center", "right" (starts right of 30 %
-    of the text width), else "left";
+  * `align` comes from the line's position relative to the body text area
+    (edges shared by two lines, per page width): "justify" (spans the full
+    width), "center", "right" (starts right of 30 % of the text width), else
+    "left"; `bold` from a bold font name or fake-bold doubled glyphs;
+  * headers/footers: page numbers ("— 1 —", "第1页 共3页", "1/3", "3") in the
+    top/bottom 15 % of a page, and lines repeated with the same text (short
+    numbers aside) at the same height in the top/bottom 25 % of every page of
+    a multi-page file;
+  * tables are pdfplumber's ruled ("lines") tables with at least two columns,
+    open outer sides closed first; a table continued at the top of the next
+    page merges into one, repeated header rows dropped; merged cells repeat
+    their text; text in a table never appears as lines;
+  * undecodable glyphs become U+FFFD (with a note), never silently dropped;
   * the document is a scan (ScannedLetter) if any page that carries content
     has no usable text layer, so a scanned roster page is never silently lost.
 """
