@@ -86,26 +86,27 @@ def _birth_sum(birth: str) -> int | None:
 
 def parse_id(raw: object) -> tuple[str, bool]:
     """(18 characters, masked?) — a full ID validated like extraction does, or a masked one kept masked."""
-    text = _cell_text(raw)
-    if not text:
-        raise Rejected(REASON_NO_ID)
-    number = text if _FULL_ID.fullmatch(text) else normalise_id(text)
-    if len(number) == 15 and number.isdigit():
-        number = upgrade_15(number)
-    if "*" in number:
-        if not _MASKED_ID.fullmatch(number) or number.count("*") == 18:
-            raise Rejected(REASON_MASK)
-        return number, True
-    if len(number) != 18:
-        raise Rejected(PROBLEM_LENGTH)
-    if not _FULL_ID.fullmatch(number):
-        raise Rejected(PROBLEM_FORMAT)
-    birth = _birth_sum(number[6:14])
+    text = raw.strip() if type(raw) is str else _cell_text(raw)
+    if not _FULL_ID.fullmatch(text):
+        if not text:
+            raise Rejected(REASON_NO_ID)
+        text = normalise_id(text)
+        if len(text) == 15 and text.isdigit():
+            text = upgrade_15(text)
+        if "*" in text:
+            if not _MASKED_ID.fullmatch(text) or text.count("*") == 18:
+                raise Rejected(REASON_MASK)
+            return text, True
+        if len(text) != 18:
+            raise Rejected(PROBLEM_LENGTH)
+        if not _FULL_ID.fullmatch(text):
+            raise Rejected(PROBLEM_FORMAT)
+    birth = _birth_sum(text[6:14])
     if birth is None:
         raise Rejected(PROBLEM_BIRTH_DATE)
-    if number[17] != _CHECK[(_region_sum(number[:6]) + birth + _SEQ_SUMS[number[14:17]]) % 11]:
+    if text[17] != _CHECK[(_region_sum(text[:6]) + birth + _SEQ_SUMS[text[14:17]]) % 11]:
         raise Rejected(PROBLEM_CHECK_DIGIT)
-    return number, False
+    return text, False
 
 
 _DATES: dict[str, str | None] = {}  # cell text -> ISO date; lists repeat the same few thousand dates
@@ -159,12 +160,12 @@ def _cell_text(raw: object) -> str:
 
 
 def _optional(raw: object) -> str | None:
-    text = _cell_text(raw)
+    text = raw.strip() if type(raw) is str else _cell_text(raw)
     return None if text in _EMPTY else text[:200]
 
 
 def _name(raw: object) -> str:
-    text = _cell_text(raw)
+    text = raw.strip() if type(raw) is str else _cell_text(raw)
     if unicodedata.is_normalized("NFKC", text) and not _NAME_NEEDS_CLEANING.search(text):
         name = text
     else:
