@@ -520,6 +520,14 @@ def test_strict_namespaces_and_other_prefixes(spec: LetterSpec, tmp_path: Path) 
         ]
 
 
+@pytest.mark.parametrize("dropped", ["[Content_Types].xml", "_rels/.rels", "docProps/app.xml"])
+def test_missing_package_furniture_is_tolerated(spec: LetterSpec, tmp_path: Path, dropped: str) -> None:
+    src = build_docx(spec, tmp_path / "a.docx")
+    doc = read_docx(rewrite_docx(src, tmp_path / "q.docx", lambda n, d: None if n == dropped else d))
+    assert doc.text() == read_docx(src).text()
+    assert [p.text for p in doc.headers] == [spec.header_text]
+
+
 def test_main_part_found_through_relationships(spec: LetterSpec, tmp_path: Path) -> None:
     src = build_docx(spec, tmp_path / "a.docx")
 
