@@ -210,6 +210,17 @@ def test_continuation_without_repeated_header_is_merged(tmp_path):
     assert [(row[1].text, row[2].text) for row in tables[0].rows[1:]] == people
 
 
+def test_continuation_under_a_header_missing_from_page_one(tmp_path):
+    """A running header only on later pages is not recognised as furniture, but
+    must not split the table either."""
+    people = crowd(70)
+    spec = LetterSpec(people=people, header_text="内部资料")
+    doc = read_pdf(build_pdf(spec, tmp_path / "a.pdf", header_from_page=2))
+    tables = list(doc.tables())
+    assert len(tables) == 1
+    assert [(row[1].text, row[2].text) for row in tables[0].rows[1:]] == people
+
+
 def test_separate_tables_stay_separate(tmp_path):
     people = crowd(8)
     doc = read_pdf(build_pdf(LetterSpec(people=people, roster_split=5), tmp_path / "a.pdf"))

@@ -473,25 +473,29 @@ def _repeated_header_rows(prev: _RawTable, cont: _RawTable) -> int:
 def _merge_continuations(pages: list[_PageResult]) -> list[_Line | _RawTable]:
     """Body blocks in reading order; a table continued at the top of the next
     page (header row repeated, or same columns) is appended to the one that
-    ended the previous page."""
+    ended the previous page. Short lines in the top 10 % of the next page may
+    sit above the continuation (a running header only on later pages)."""
     out: list[_Line | _RawTable] = []
     carry: _RawTable | None = None  # table that ended the previous page
     for page in pages:
         blocks: list[_Line | _RawTable] = sorted([*page.lines, *page.tables], key=lambda b: b.bbox[1])
+        first = next((i for i, b in enumerate(blocks) if isinstance(b, _RawTable)), None)
         if (
-            blocks
-            and carry is not None
-            and isinstance(blocks[0], _RawTable)
-            and _is_continuation(carry, blocks[0])
+            carry is not None
+            and first is not None
+            and all(b.bbox[3] < 0.1 * page.height for b in blocks[:first])
+            and _is_continuation(carry, blocks[first])  # type: ignore[arg-type]
         ):
-            cont = blocks[0]
+            cont = blocks[first]
+            assert isinstance(cont, _RawTable)
             repeated = _repeated_header_rows(carry, cont)
             if repeated or _same_columns(carry, cont):
                 carry.rows.extend(cont.rows[repeated:])
                 carry.end_page = cont.page
-                blocks = blocks[1:]
-                if not blocks:
-                    continue  # the whole page continues the table
+                del blocks[first]
+                if len(blocks) == first:  # nothing after it: the table may go on
+                    out.extend(blocks)
+                    continue
         carry = blocks[-1] if blocks and isinstance(blocks[-1], _RawTable) else None
         out.extend(blocks)
     return out

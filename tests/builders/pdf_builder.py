@@ -118,8 +118,10 @@ class _Writer:
         encrypt: object = None,
         page_number: str = "— {n} —",
         total_pages: int = 0,
+        header_from_page: int = 1,
     ) -> None:
         self.spec = spec
+        self.header_from_page = header_from_page
         self.page_number = page_number
         self.total_pages = total_pages
         self.fake_bold = fake_bold
@@ -157,7 +159,7 @@ class _Writer:
 
     def furniture(self) -> None:
         spec = self.spec
-        if spec.header_text:
+        if spec.header_text and self.page >= self.header_from_page:
             w = self.width(spec.header_text, 10.5)
             self.text((PAGE_W - w) / 2, PAGE_H - 40, spec.header_text, 10.5)
             self.c.setLineWidth(0.5)
@@ -322,23 +324,43 @@ def build_pdf(
     repeat_header: bool = True,
     table_rules: Literal["grid", "open_sides", "three_line"] = "grid",
     page_number: str = "— {n} —",
+    header_from_page: int = 1,
     encrypt: object = None,
 ) -> Path:
     """Render `spec` as a text PDF (A4, embedded CJK TrueType font).
 
     `page_number` is the footer format ({n} = this page, {total} = page
     count, e.g. "第{n}页 共{total}页"); `table_rules` how the roster table is
-    ruled (full grid, rows and inner columns only, or a 三线表); `encrypt` is passed to reportlab's
+    ruled (full grid, rows and inner columns only, or a 三线表);
+    `header_from_page` > 1 leaves the header off the first pages; `encrypt` is passed to reportlab's
     canvas (a password or a `reportlab.lib.pdfencrypt.StandardEncryption`).
     """
     path = Path(path)
     total = 0
     if "{total}" in page_number:  # the canvas cannot know the page count ahead: lay out twice
         total = _render(
-            spec, path, fake_bold, roster_on_new_page, repeat_header, table_rules, page_number, 0, None
+            spec,
+            path,
+            fake_bold,
+            roster_on_new_page,
+            repeat_header,
+            table_rules,
+            page_number,
+            0,
+            None,
+            header_from_page,
         )
     _render(
-        spec, path, fake_bold, roster_on_new_page, repeat_header, table_rules, page_number, total, encrypt
+        spec,
+        path,
+        fake_bold,
+        roster_on_new_page,
+        repeat_header,
+        table_rules,
+        page_number,
+        total,
+        encrypt,
+        header_from_page,
     )
     return path
 
@@ -353,8 +375,17 @@ def _render(
     page_number: str,
     total: int,
     encrypt: object,
+    header_from_page: int,
 ) -> int:
-    w = _Writer(spec, path, fake_bold=fake_bold, encrypt=encrypt, page_number=page_number, total_pages=total)
+    w = _Writer(
+        spec,
+        path,
+        fake_bold=fake_bold,
+        encrypt=encrypt,
+        page_number=page_number,
+        total_pages=total,
+        header_from_page=header_from_page,
+    )
     _front_matter(w)
     if roster_on_new_page:
         w.new_page()
