@@ -34,7 +34,7 @@ from pipeline.reading import read_document
 from pipeline.service.files import sha256_file
 from pipeline.service.workdays import next_workday
 from pipeline.settings import Settings
-from pipeline.storage import Database
+from pipeline.storage import Database, write_transaction
 from pipeline.storage.models import Case, CaseState
 from pipeline.storage.numbers import allocate_reply_number
 
@@ -200,7 +200,7 @@ def process_letter(
 
 
 def _new_case(sessions: sessionmaker[Session], path: Path, sha: str, now: dt.datetime) -> int:
-    with sessions.begin() as session:
+    with write_transaction(sessions) as session:
         case = Case(
             file_sha256=sha,
             original_name=path.name,
@@ -214,7 +214,7 @@ def _new_case(sessions: sessionmaker[Session], path: Path, sha: str, now: dt.dat
 
 
 def _store(sessions: sessionmaker[Session], result: ProcessOutcome, now: dt.datetime) -> None:
-    with sessions.begin() as session:
+    with write_transaction(sessions) as session:
         case = session.get(Case, result.case_id)
         assert case is not None
         case.state = CaseState(result.state.value).value

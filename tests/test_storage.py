@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -13,11 +14,11 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.settings import Settings
-from pipeline.storage import Database, open_database
+from pipeline.storage import Database, open_database, write_transaction
 from pipeline.storage.models import Base, Case, CaseState
 from pipeline.storage.numbers import allocate_reply_number, allocated_numbers, format_doc_number
 
@@ -169,3 +170,23 @@ def test_sqlite_file_mode_is_tightened_when_it_already_exists(tmp_path: Path) ->
     os.chmod(path, 0o644)
     open_database(Settings(base_dir=tmp_path)).dispose()
     assert mode(path) == 0o600
+
+
+def test_write_transaction_takes_the_sqlite_write_lock_up_front(tmp_path: Path) -> None:
+    db = open_database(Settings(base_dir=tmp_path))
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    try:
+        with write_transaction(db.sessions) as session:
+            session.add(_case())
+        with db.sessions.begin() as session:
+            session.add(_case())
+        assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE", "BEGIN"]
+        other = sqlite3.connect(tmp_path / "data" / "letters.db", timeout=0.1, isolation_level=None)
+        with write_transaction(db.sessions), pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")  # another writer cannot start while the lock is held
+        other.execute("BEGIN IMMEDIATE")  # and can once it is released
+        other.execute("ROLLBACK")
+        other.close()
+    finally:
+        db.dispose()

@@ -28,6 +28,7 @@ from pipeline.records.rows import Rejected, RowParser
 from pipeline.records.source import FileFacts, ListFileError, Progress, inspect_file, read_rows
 from pipeline.records.writer import BatchWriter
 from pipeline.settings import Settings
+from pipeline.storage import write_transaction
 from pipeline.storage.models import CreditList, Record, Snapshot
 
 log = logging.getLogger("pipeline.records")
@@ -189,7 +190,7 @@ def _import(
     header, columns = _find_header(rows, path)
     rejections.header = header
     with ExitStack() as stack:
-        session = stack.enter_context(sessions.begin())
+        session = stack.enter_context(write_transaction(sessions))
         stack.enter_context(_bulk_cache(session))
         credit_list = session.scalar(select(CreditList).where(CreditList.name == name))
         if credit_list is None:

@@ -5,6 +5,6 @@ privately (0600) when needed, applies every migration, and hands back a
 session factory.
 """
 
-from pipeline.storage.database import Database, open_database
+from pipeline.storage.database import Database, open_database, write_transaction
 
-__all__ = ["Database", "open_database"]
+__all__ = ["Database", "open_database", "write_transaction"]

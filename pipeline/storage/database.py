@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +20,8 @@ from pipeline.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 15_000
+SQLITE_BEGIN = "sqlite_begin"  # execution option read by the begin hook
+MIGRATION_LOCK_KEY = 0x6C657474  # "lett": PostgreSQL advisory lock held while migrating
 
 
 @dataclass(slots=True)
@@ -70,7 +74,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # write_transaction() asks for IMMEDIATE: the write lock up front, so a transaction
+        # that reads before it writes waits its turn instead of failing with "database is locked".
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def create_db_engine(url: str) -> Engine:
@@ -93,13 +100,29 @@ def create_db_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+@contextmanager
+def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in a transaction that holds SQLite's write lock from the start (PostgreSQL: plain)."""
+    with sessions.begin() as session:
+        session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+        yield session
+
+
 def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest migration shipped in the package."""
+    """Upgrade the schema to the newest migration shipped in the package.
+
+    Two processes starting at once on a new database take turns: SQLite through
+    BEGIN IMMEDIATE, PostgreSQL through a transaction-scoped advisory lock.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
 
 
 def open_database(settings: Settings, *, upgrade: bool = True) -> Database:

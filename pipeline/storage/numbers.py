@@ -12,6 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.storage.database import write_transaction
 from pipeline.storage.models import ReplyCounter, ReplyNumber
 
 
@@ -43,7 +44,7 @@ def allocate_reply_number(
     now: dt.datetime | None = None,
 ) -> str:
     """Take the next number for (prefix, year) and commit it at once."""
-    with sessions.begin() as session:
+    with write_transaction(sessions) as session:
         _ensure_counter(session, prefix, year)
         # The UPDATE takes the row (PostgreSQL) or database (SQLite) write lock first,
         # so two processes can never read the same last_number.
