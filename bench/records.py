@@ -17,7 +17,12 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -66,6 +71,24 @@ def generate(
             removed = listed + dt.timedelta(days=400) if i % 10 == 5 else ""
             fh.write(f"{name},{shown},失信被执行人,西安市中级人民法院,(2020)陕01执{i}号,{listed},{removed}\n")
     return sample, masked
+
+
+@contextmanager
+def scratch_database(url: str) -> Iterator[str]:
+    """SQLite: the default file in the temp folder. PostgreSQL: a schema of its own, dropped afterwards."""
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    schema = f"bench_{os.getpid()}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def peak_mb() -> float:
