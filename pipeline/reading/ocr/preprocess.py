@@ -15,16 +15,18 @@ import numpy as np
 
 # A pixel is "seal red" when red clearly dominates green and blue.
 RED_MIN_MARGIN = 30  # R - max(G, B)
-HALO_LIGHT = 150  # grey level above which a pixel next to seal ink is taken as seal ghost
+SEAL_DARK_SHARE = 0.4  # R below this share of the seal's R is print under the seal -> black
+HALO_LIGHT = 100  # grey above this next to seal ink is a ghost (red ink has luminance ~90; print ~30)
 
 
 def suppress_red(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     """(grey 3-channel image with the red seal whitened, share of reddish pixels).
 
     In the red channel seal ink is nearly as bright as paper while black print
-    stays dark, also where it lies under the seal; so reddish pixels take their
-    red value, stretched so the seal ink itself turns white while black strokes
-    and their dark-red anti-aliased edges keep their contrast.
+    stays darker, also where it lies under (translucent) seal ink; so reddish
+    pixels take their red value, stretched so the seal ink itself turns white
+    while black strokes, dark-red print under the seal and anti-aliased edges
+    keep their contrast.
     """
     import cv2
 
@@ -35,12 +37,13 @@ def suppress_red(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     share = float(reddish.mean())
     if share:
         level = max(float(np.percentile(r[reddish], 40)), 100.0)  # R of the seal ink itself
-        stretched = np.clip(r[reddish].astype(np.float32) * (255.0 / level), 0, 255)
-        grey[reddish] = stretched.astype(np.uint8)
-        # JPEG blurs the seal's colour at its edges into pale grey ghosts: whiten light pixels
-        # right next to seal ink (black print is far darker than HALO_LIGHT and stays).
+        dark = SEAL_DARK_SHARE * level  # print under translucent seal ink keeps R about this low
+        stretched = (r[reddish].astype(np.float32) - dark) * (255.0 / (level - dark))
+        grey[reddish] = np.clip(stretched, 0, 255).astype(np.uint8)
+        # JPEG blurs the seal's colour at its edges into pale, no longer reddish ghosts: whiten
+        # light pixels right next to seal ink (black print is far darker than HALO_LIGHT).
         near = cv2.dilate(reddish.view(np.uint8), np.ones((7, 7), np.uint8)).view(bool)
-        grey[near & (grey > HALO_LIGHT)] = 255
+        grey[near & ~reddish & (grey > HALO_LIGHT)] = 255
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB), share
 
 
