@@ -75,11 +75,12 @@ def timed(fn, path: Path, repeat: int) -> float:
 
 
 def peak_rss_mb(path: Path) -> float:
+    # VmHWM of the child itself: ru_maxrss after fork+exec can carry the parent's size.
     code = (
-        "import resource,sys;from pathlib import Path;"
+        "import sys;from pathlib import Path;"
         "from pipeline.reading import read_document;from pipeline.extraction import extract;"
         "extract(read_document(Path(sys.argv[1])));"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"
+        "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))/1024)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True, cwd=ROOT

@@ -336,3 +336,10 @@ def test_addressee_in_the_colophon(tmp_path):
     letter = extract(doc, today=TODAY)
     assert letter.addressee == "省信息中心（省信用办）"
     assert people(letter) == DEFAULT_PEOPLE
+
+
+def test_undecodable_character_in_a_name_blocks(tmp_path):
+    doc = build_document(LetterSpec(people=[("王\ufffd", DEFAULT_PEOPLE[0][1]), DEFAULT_PEOPLE[1]]))
+    letter = extract(doc, today=TODAY)
+    assert letter.people[0].problems == [checks.PROBLEM_UNREADABLE_NAME]
+    assert letter.people[1].problems == []

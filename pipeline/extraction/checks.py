@@ -27,6 +27,7 @@ PROBLEM_NO_KIND = "未能识别查询类别（公务员录用、调任或事业�
 PROBLEM_NO_NAME = "缺少姓名"
 PROBLEM_NO_ID = "缺少身份证号码"
 PROBLEM_BAD_NAME = "姓名含有数字或其他异常字符"
+PROBLEM_UNREADABLE_NAME = "姓名中有无法识别的字符（原文件字体缺少编码信息），请对照原件核对"
 NOTE_NO_DOC_NUMBER = "来函未标注文号，复函中将不引用来函文号"
 NOTE_NO_ADDRESSEE = "未能识别主送单位"
 NOTE_NO_CONTACT = "来函未写明联系人或联系电话"
@@ -44,6 +45,8 @@ def stated_count(body_lines: list[str]) -> int | None:
 def check_person(person: Person, today: dt.date) -> None:
     if not person.name:
         person.problems.append(PROBLEM_NO_NAME)
+    elif "\ufffd" in person.name:
+        person.problems.append(PROBLEM_UNREADABLE_NAME)
     elif _ALNUM.search(person.name):
         person.problems.append(PROBLEM_BAD_NAME)
     if not _DIGIT.search(person.id_number):
