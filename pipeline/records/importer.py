@@ -96,11 +96,11 @@ class _Rejections:
 
 
 def _find_header(rows: Iterator[tuple[int, list]], path: Path) -> tuple[list, dict[str, int]]:
-    for _line, cells in rows:
+    for line, cells in rows:
         columns = match_header(cells)
         if columns is not None:
             return cells, columns
-        if _line >= HEADER_SEARCH_ROWS:
+        if line >= HEADER_SEARCH_ROWS:
             break
     raise ListFileError(f"{path.name}: no header row", missing_columns_zh())
 
