@@ -86,3 +86,17 @@ def test_unique_path_never_overwrites(tmp_path: Path) -> None:
     (tmp_path / "a(2).docx").write_bytes(b"2")
     assert unique_path(tmp_path, "a.docx").name == "a(3).docx"
     assert unique_path(tmp_path, "b.docx").name == "b.docx"
+
+
+def test_partial_copies_of_dead_writers_are_swept(tmp_path: Path) -> None:
+    from pipeline.service.files import sweep_partials
+
+    (tmp_path / "2026" / "11").mkdir(parents=True)
+    dead = tmp_path / "2026" / "11" / ".000001-a.docx.999999.part"
+    live = tmp_path / "2026" / "11" / ".000002-b.docx.4242.part"
+    mine = tmp_path / f".c.docx.{os.getpid()}.part"
+    letter = tmp_path / "2026" / "11" / "000003-c.docx"
+    for p in (dead, live, mine, letter):
+        p.write_bytes(b"x")
+    assert sweep_partials(tmp_path, recursive=True, alive=lambda pid: pid == 4242) == 1
+    assert not dead.exists() and live.exists() and mine.exists() and letter.exists()

@@ -176,3 +176,28 @@ def write_note(path: Path, text: str) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def sweep_partials(
+    folder: Path, *, recursive: bool = False, alive: Callable[[int], bool] | None = None
+) -> int:
+    """Remove `.<name>.<pid>.part` files left by a writer that died (kill -9 during a copy).
+
+    Only files whose writer process is gone are removed; returns how many.
+    """
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for path in folder.rglob(".*.part") if recursive else folder.glob(".*.part"):
+        pid_text = path.name[: -len(".part")].rsplit(".", 1)[-1]
+        if not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if pid == os.getpid() or (alive is not None and alive(pid)):
+            continue
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed

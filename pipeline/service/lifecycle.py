@@ -40,9 +40,10 @@ from pipeline.privacy import mask_ids_in
 from pipeline.service import audit
 from pipeline.service.db import write_session
 from pipeline.service.faults import PassingFault, is_passing, with_retries
-from pipeline.service.files import fsync_dir, safe_copy, sha256_file, unique_path, write_note
+from pipeline.service.files import fsync_dir, safe_copy, sha256_file, sweep_partials, unique_path, write_note
 from pipeline.service.models import CaseTracking
 from pipeline.service.outcome import Processor, ProcessResult
+from pipeline.service.recovery import pid_alive
 from pipeline.service.workdays import WorkCalendar
 from pipeline.settings import Settings
 from pipeline.storage import Database
@@ -80,6 +81,9 @@ class Folders:
             os.chmod(folder, 0o700)  # originals and unpublished replies: personal data
         for folder in (folders.inbox, folders.outbox, folders.failed, folders.duplicates):
             folder.mkdir(parents=True, exist_ok=True)
+        for folder in (folders.outbox, folders.failed, folders.duplicates):
+            sweep_partials(folder, alive=pid_alive)
+        sweep_partials(folders.archive, recursive=True, alive=pid_alive)
         return folders
 
 
