@@ -193,6 +193,17 @@ def test_upside_down_scan_is_turned(tmp_path_factory):
 
 @needs_models
 @pytest.mark.slow
+def test_translucent_seal_over_the_print_on_a_coarse_scan(tmp_path_factory):
+    path = _scan(tmp_path_factory, "over.pdf", seal_over=0.8, dpi=150, one_page=True, seed=7, jpeg_quality=60)
+    doc = ocr_reader.read_scan(path)
+    lines = texts(doc)
+    assert "陕西省人力资源和社会保障厅" in lines
+    assert "2021年6月4日" in lines
+    assert people_rows(doc) == PEOPLE
+
+
+@needs_models
+@pytest.mark.slow
 def test_turned_scan_keeps_rows_together(tmp_path_factory):
     path = _scan(tmp_path_factory, "turned.pdf", rotate_deg=-2.0, one_page=True, seed=3)
     doc = ocr_reader.read_scan(path)
@@ -342,3 +353,25 @@ def test_table_continues_on_the_next_page_without_header():
         ["李娜", "610113199512312465"],
     ]
     assert [f.text for f in footers] == ["— 2 —"]
+
+
+def test_compound_heading_stays_one_column_and_merged_cells_are_cut_by_content():
+    page = PageBoxes(
+        1,
+        2000,
+        2800,
+        0.3,
+        [
+            _box("序号 姓名", 250, 500, 600),  # two headings OCR read as one box
+            _box("身份证号码", 950, 500, 1200),
+            _box("报考职位", 1500, 500, 1700),
+            _box("1 王  伟", 260, 580, 560),  # spaced-out name
+            _box("610102 19900101 1231", 900, 580, 1450),  # ID printed in groups
+            _box("科员", 1550, 580, 1650),
+        ],
+    )
+    (table,), _ = build_blocks([page])
+    assert [[c.text for c in r] for r in table.rows] == [
+        ["序号", "姓名", "身份证号码", "报考职位"],
+        ["1", "王 伟", "610102 19900101 1231", "科员"],  # one box keeps its text as read
+    ]

@@ -30,6 +30,7 @@ def build_scan(
     rotate_deg: float = 0.7,
     upside_down: bool = False,
     seal: bool = True,
+    seal_over: float = 0.0,
     noise: float = 6.0,
     specks: int = 40,
     jpeg_quality: int = 70,
@@ -40,7 +41,9 @@ def build_scan(
 ) -> Path:
     """Write a scan of `spec` to `path` and return it.
 
-    `noise` is the sigma of Gaussian pixel noise (0 for none); `one_page` puts
+    `seal_over` > 0 stamps the seal on top of the print with that opacity
+    (print under it turns dark red, as on many real scans) instead of
+    multiplying it in. `noise` is the sigma of Gaussian pixel noise (0 for none); `one_page` puts
     the roster under the letter text instead of on its own page (single-image
     formats need that unless the letter is short).
     """
@@ -52,7 +55,7 @@ def build_scan(
         text_pdf = build_pdf(spec, Path(tmp) / "letter.pdf", roster_on_new_page=not one_page)
         pages = _render(text_pdf, dpi)
         if seal:
-            _stamp_seal(pages, text_pdf, spec, dpi, rng)
+            _stamp_seal(pages, text_pdf, spec, dpi, rng, seal_over)
     scans = [_degrade(p, rotate_deg, upside_down, noise, specks, jpeg_quality, rng) for p in pages]
     return _save(scans, path, fmt, dpi)
 
@@ -91,9 +94,12 @@ def _find_text(pdf_path: Path, needle: str) -> tuple[int, tuple[float, float, fl
     return found
 
 
-def _stamp_seal(pages: list, pdf_path: Path, spec: LetterSpec, dpi: int, rng: random.Random) -> None:
+def _stamp_seal(
+    pages: list, pdf_path: Path, spec: LetterSpec, dpi: int, rng: random.Random, over: float = 0.0
+) -> None:
     """A round red seal centred between the signing unit and the date, over both."""
-    from PIL import ImageChops
+    import numpy as np
+    from PIL import Image, ImageChops
 
     unit = _find_text(pdf_path, spec.unit)
     date = _find_text(pdf_path, spec.date_text())
@@ -107,7 +113,14 @@ def _stamp_seal(pages: list, pdf_path: Path, spec: LetterSpec, dpi: int, rng: ra
     cy = sum((b[1] + b[3]) / 2 for b in boxes) / len(boxes) * px + rng.uniform(-6, 6) * px
     radius = 60 * px  # a 42 mm seal
     layer = _seal_layer(pages[page_index].size, (cx, cy), radius, spec.unit, px)
-    pages[page_index] = ImageChops.multiply(pages[page_index], layer)
+    if not over:
+        pages[page_index] = ImageChops.multiply(pages[page_index], layer)
+        return
+    base = np.asarray(pages[page_index]).astype(np.float32)
+    ink = np.asarray(layer).astype(np.float32)
+    alpha = (1 - ink.min(axis=2, keepdims=True) / 255) * over  # how much seal ink covers each pixel
+    mixed = base * (1 - alpha) + np.asarray(SEAL_RED, np.float32) * alpha
+    pages[page_index] = Image.fromarray(mixed.clip(0, 255).astype(np.uint8))
 
 
 def _seal_layer(size: tuple[int, int], centre: tuple[float, float], radius: float, unit: str, px: float):

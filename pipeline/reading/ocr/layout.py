@@ -21,6 +21,7 @@ from pipeline.document import BBox, Block, Cell, Location, Paragraph, Table
 HEADER_WORD = re.compile(
     r"序号|编号|姓名|身份证|证件号|身份号|公民身份|证号|性别|民族|出生|单位|职位|岗位|备注|学历|报考|拟录用|拟聘|部门|类别|联系电话"
 )
+HEADER_CORE = re.compile(r"序号|编号|姓名|身份证|公民身份|证件号|性别")  # where merged heading cells are cut
 HEADER_KEY = re.compile(r"姓名|身份证|证件号|身份号|公民身份")
 ID_LIKE = re.compile(r"[0-9OoDIlZSB]{14,}[0-9Xx×]?")  # OCR'd IDs may carry look-alike letters
 PAGE_NUMBER = re.compile(
@@ -170,6 +171,7 @@ class Column:
     title: str
     x0: float
     x1: float
+    box: Box | None = None  # the heading's OCR box
 
     def overlap(self, x0: float, x1: float) -> float:
         return max(0.0, min(self.x1, x1) - max(self.x0, x0))
@@ -177,28 +179,33 @@ class Column:
 
 def header_columns(line: VisualLine, page_width: float) -> list[Column] | None:
     """Columns when `line` is a roster header row (序号 / 姓名 / 身份证号码 …), else None."""
-    parts = [p for b in line.boxes for p in _split_header_box(b)]
+    parts = [(*p, b) for b in line.boxes for p in _split_header_box(b)]
     if len(parts) < 2:
         return None
-    titles = [t for t, _, _ in parts]
+    titles = [p[0] for p in parts]
     if not all(HEADER_WORD.search(t) and len(t) <= 12 for t in titles):
         return None
     if not any(HEADER_KEY.search(t) for t in titles):
         return None
     parts.sort(key=lambda p: p[1])
     columns: list[Column] = []
-    for i, (title, x0, x1) in enumerate(parts):
+    for i, (title, x0, x1, box) in enumerate(parts):
         left = 0.0 if i == 0 else (parts[i - 1][2] + x0) / 2
         right = page_width if i == len(parts) - 1 else (x1 + parts[i + 1][1]) / 2
-        columns.append(Column(title, left, right))
+        columns.append(Column(title, left, right, box))
     return columns
+
+
+def header_cells(columns: list[Column]) -> list[list[_Piece]]:
+    """The header row itself: each heading in its own column."""
+    return [[_Piece(c.title, c.box)] if c.box is not None else [] for c in columns]
 
 
 def _split_header_box(box: Box) -> list[tuple[str, float, float]]:
     """A box may hold several headings when OCR merged neighbouring cells."""
     words = [w for w in re.split(r"\s+", box.text.strip()) if w]
     if len(words) <= 1:
-        matches = list(HEADER_WORD.finditer(box.text))
+        matches = list(HEADER_CORE.finditer(box.text))
         if len(matches) <= 1 or len(box.text) > 16:
             return [(box.text.strip(), box.x0, box.x1)]
         words = _cut_at(box.text, [m.start() for m in matches])
@@ -227,18 +234,31 @@ def _spread(tokens: list[str], box: Box) -> list[tuple[str, float, float]]:
     return out
 
 
-def _tokens_for_columns(box: Box, columns: list[Column]) -> list[tuple[str, float, float]]:
-    """Split a box that spans several columns (merged by OCR) into per-column pieces."""
-    width = box.x1 - box.x0
-    spanned = [c for c in columns if c.overlap(box.x0, box.x1) > 0.2 * min(width, c.x1 - c.x0)]
-    if len(spanned) <= 1:
-        return [(box.text.strip(), box.x0, box.x1)]
-    tokens = [t for t in re.split(r"\s+", box.text.strip()) if t]
-    if len(tokens) == 1:  # no space: cut where script changes (1王伟 / 王伟610102…)
-        tokens = [m.group(0) for m in re.finditer(r"[0-9A-Za-z×]+|[^0-9A-Za-z×\s]+", box.text)]
-    if len(tokens) == 1:
-        return [(box.text.strip(), box.x0, box.x1)]
-    return _spread(tokens, box)
+TOKEN = re.compile(r"[0-9A-Za-z×]+|[^0-9A-Za-z×\s]+")  # runs of one script: 1 | 王伟 | 610102…
+
+
+def _tokens(text: str) -> list[str]:
+    """Script runs of a box, with spaced-out names (王  伟) and IDs printed in groups rejoined."""
+    out: list[str] = []
+    for tok in TOKEN.findall(text):
+        if out:
+            prev = out[-1]
+            if _is_cjk(tok) and _is_cjk(prev) and (len(tok) == 1 or len(prev.replace(" ", "")) == 1):
+                out[-1] = f"{prev} {tok}"
+                continue
+            if _is_num(tok) and _is_num(prev) and len(prev) >= 4 and len(prev) + len(tok) <= 18:
+                out[-1] = prev + tok
+                continue
+        out.append(tok)
+    return out
+
+
+def _is_cjk(text: str) -> bool:
+    return bool(CJK_CHAR.match(text))
+
+
+def _is_num(text: str) -> bool:
+    return bool(re.fullmatch(r"[0-9Xx×]+", text))
 
 
 def _column_of(x0: float, x1: float, columns: list[Column]) -> int:
@@ -260,10 +280,27 @@ class _Piece:
 
 
 def assign_to_columns(line: VisualLine, columns: list[Column]) -> list[list[_Piece]]:
+    """Each box's text to the column it overlaps most. A box OCR merged across cells
+    (1王伟, 王伟 610102…) is cut into script runs placed by their share of the box's
+    width, and what a run is overrides where it lands: an ID goes to the ID column,
+    a leading small number to 序号, a name never to 序号 or the ID column."""
     cells: list[list[_Piece]] = [[] for _ in columns]
+    id_col, seq_col, name_col = _id_column(columns), _seq_column(columns), _name_column(columns)
     for box in line.boxes:
-        for text, x0, x1 in _tokens_for_columns(box, columns):
-            cells[_column_of(x0, x1, columns)].append(_Piece(text, box))
+        tokens = _tokens(box.text.strip())
+        placed = _spread(tokens, box) if len(tokens) > 1 else [(box.text.strip(), box.x0, box.x1)]
+        for i, (text, x0, x1) in enumerate(placed):
+            col = _column_of(x0, x1, columns)
+            if id_col is not None and _is_id_like(text):
+                col = id_col
+            elif seq_col is not None and i == 0 and len(placed) > 1 and re.fullmatch(r"\d{1,3}", text):
+                col = seq_col
+            elif name_col is not None and col in (seq_col, id_col) and _is_cjk(text):
+                col = name_col
+            if cells[col] and cells[col][-1].box is box:  # runs of one box in one cell stay one text
+                cells[col][-1] = _Piece(cells[col][-1].text + text, box)
+            else:
+                cells[col].append(_Piece(text, box))
     return cells
 
 
@@ -273,6 +310,10 @@ def _is_id_like(text: str) -> bool:
 
 def _id_column(columns: list[Column]) -> int | None:
     return next((i for i, c in enumerate(columns) if re.search(r"身份|证件|证号", c.title)), None)
+
+
+def _name_column(columns: list[Column]) -> int | None:
+    return next((i for i, c in enumerate(columns) if "姓名" in c.title or c.title.endswith("名")), None)
 
 
 def _seq_column(columns: list[Column]) -> int | None:
@@ -363,7 +404,7 @@ def build_blocks(pages: list[PageBoxes]) -> tuple[list[Block], list[Paragraph]]:
             if header is not None:
                 close_table()
                 columns = header
-                rows = [assign_to_columns(line, columns)]
+                rows = [header_cells(columns)]
                 last_row_line = line
                 continue
             if columns is not None:
