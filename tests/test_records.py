@@ -344,3 +344,34 @@ def test_progress_bar_draws_on_request() -> None:
     silent = io.StringIO()
     ProgressBar("导入", silent)(1, 2)  # not a terminal: nothing
     assert silent.getvalue() == ""
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_with_file_size(tmp_path: Path) -> None:
+    """Python allocations during an import do not grow with the file (streaming, bounded batches)."""
+    import tracemalloc
+
+    from pipeline.storage import open_database
+
+    def peak_for(rows: int) -> int:
+        base = tmp_path / str(rows)
+        settings = Settings(base_dir=base)
+        path = base / "list.csv"
+        base.mkdir()
+        with path.open("w", encoding="utf-8") as fh:
+            fh.write(",".join(HEADER) + "\n")
+            for n in range(rows):
+                ident = make_id("610102", f"19{50 + n % 50:02d}0101", f"{n % 1000:03d}")
+                fh.write(f"人{n},{ident},失信被执行人,法院,(2020)陕01执{n}号,2020-01-02,\n")
+        db = open_database(settings)
+        try:
+            tracemalloc.start()
+            import_list(db.sessions, path, settings, now=NOW)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        finally:
+            db.dispose()
+        return peak
+
+    small, large = peak_for(50_000), peak_for(150_000)
+    assert large < small * 1.5, (small, large)
