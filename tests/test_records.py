@@ -375,3 +375,24 @@ def test_memory_stays_flat_with_file_size(tmp_path: Path) -> None:
 
     small, large = peak_for(50_000), peak_for(150_000)
     assert large < small * 1.5, (small, large)
+
+
+def test_records_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from pipeline.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for key in ("LETTERS_CONFIG", "LETTERS_DATABASE_URL", "LETTERS_BASE_DIR", "LETTERS_DATA_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    path = write_csv(tmp_path / "失信被执行人_20260601.csv", [row("王伟", WANG), row("", LI)])
+    assert main(["records", "import", str(path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "名单“失信被执行人”导入完成：数据行2，导入1" in out and "rejected.csv" in out
+    assert WANG not in out
+    assert main(["records", "import", str(path)]) == 0
+    assert "未做任何更改" in capsys.readouterr().out
+    assert main(["records", "status"]) == 0
+    assert "失信被执行人：1条" in capsys.readouterr().out
+    assert main(["records", "import", str(tmp_path / "missing.csv")]) == 7
+    assert "找不到名单文件" in capsys.readouterr().err
