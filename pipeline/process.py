@@ -107,46 +107,25 @@ def _write_private_json(path: Path, data: dict) -> Path:
     return path
 
 
-def process_letter(
-    path: Path,
+def write_reply(
+    letter: Letter,
+    outcome: CheckOutcome,
     settings: Settings,
     sessions: sessionmaker[Session],
     workdir: Path,
     *,
-    case_id: int | None = None,
-    now: dt.datetime | None = None,
-) -> ProcessOutcome:
-    """Decide one letter; a reply's finished .docx/.pdf/.json are left in `workdir` under their final names.
+    case_id: int | None,
+    now: dt.datetime,
+    extra: dict[str, Any] | None = None,
+) -> tuple[str, dict[str, Path]]:
+    """Allocate the reply's 文号, render, verify, and leave .docx/.pdf/.json in `workdir` under final names.
 
-    Raises UnreadableLetter (and other LettersError) for files that cannot be
-    read; the caller records those as failed.
+    Shared by automatic processing and by a clerk's decision after review;
+    `extra` adds fields to the result JSON (e.g. who reviewed it).
     """
     from pipeline.reply import check_reply_setup, render_reply, verify_reply  # loaded only when needed
 
-    now = now or dt.datetime.now()
-    letter = extract(read_document(path), today=now.date())
-    letter_json = letter_to_json(letter)
-    base = ProcessOutcome(
-        Decision.WAITING_REVIEW,
-        kind=letter.kind.value if letter.kind else None,
-        unit=letter.unit,
-        doc_number=letter.doc_number,
-        letter_json=letter_json,
-        case_id=case_id,
-    )
-    outcome = None
-    if letter.people:
-        with sessions() as session:
-            outcome = check_people(session, letter, settings, now)
-        base.check_json = outcome_to_json(outcome)
-    reasons = review_reasons(letter, outcome)
-    if reasons or outcome is None:
-        base.reasons = reasons
-        base.exit_code = EXIT_WAITING_REVIEW
-        log.info("case %s waits for review: %d reasons", case_id, len(reasons))
-        return base
     assert letter.kind is not None and letter.unit is not None and letter.date is not None
-
     check_reply_setup(settings)  # a broken template or missing font must not use up a 文号
     issued = issue_date(settings, now.date())
     number = allocate_reply_number(sessions, settings.reply_prefix, issued.year, case_id=case_id, now=now)
@@ -183,19 +162,58 @@ def process_letter(
         outputs["json"],
         {
             "case_id": case_id,
-            "file": path.name,
+            **(extra or {}),
             "state": Decision.REPLIED.value,
             "reply_doc_number": number,
             "issue_date": issued.isoformat(),
             "letter": letter_to_json(letter, with_sources=False),
-            "check": base.check_json,
+            "check": outcome_to_json(outcome),
         },
+    )
+    return number, outputs
+
+
+def process_letter(
+    path: Path,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    workdir: Path,
+    *,
+    case_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> ProcessOutcome:
+    """Decide one letter; a reply's finished .docx/.pdf/.json are left in `workdir` under their final names.
+
+    Raises UnreadableLetter (and other LettersError) for files that cannot be
+    read; the caller records those as failed.
+    """
+    now = now or dt.datetime.now()
+    letter = extract(read_document(path), today=now.date())
+    base = ProcessOutcome(
+        Decision.WAITING_REVIEW,
+        kind=letter.kind.value if letter.kind else None,
+        unit=letter.unit,
+        doc_number=letter.doc_number,
+        letter_json=letter_to_json(letter),
+        case_id=case_id,
+    )
+    outcome = None
+    if letter.people:
+        with sessions() as session:
+            outcome = check_people(session, letter, settings, now)
+        base.check_json = outcome_to_json(outcome)
+    reasons = review_reasons(letter, outcome)
+    if reasons or outcome is None:
+        base.reasons = reasons
+        base.exit_code = EXIT_WAITING_REVIEW
+        log.info("case %s waits for review: %d reasons", case_id, len(reasons))
+        return base
+    base.reply_doc_number, base.outputs = write_reply(
+        letter, outcome, settings, sessions, workdir, case_id=case_id, now=now, extra={"file": path.name}
     )
     base.state = Decision.REPLIED
     base.exit_code = EXIT_REPLIED
-    base.reply_doc_number = number
-    base.outputs = outputs
-    log.info("case %s replied as %s", case_id, number)
+    log.info("case %s replied as %s", case_id, base.reply_doc_number)
     return base
 
 
