@@ -102,7 +102,7 @@ def test_delay_needs_a_working_day_and_moves_the_due_date(
     assert "已延期" in capsys.readouterr().out
     assert main(["cases"]) == 0
     assert f"期限 {target:%Y-%m-%d}（已延期）" in capsys.readouterr().out
-    assert main(["audit", "show", "2"]) == 0
+    assert main(["review", "show", "2"]) == 0
     assert "王芳" in capsys.readouterr().out
     assert (
         main(["cases", "delay", "1", "--until", f"{target:%Y-%m-%d}", "--reason", "x", "--by", "王芳"]) == 2

@@ -249,3 +249,50 @@ def test_a_letter_answered_by_letters_process_is_a_duplicate_in_the_inbox(
     assert case.state == "duplicate" and tracking.duplicate_of == 1
     note = (service.folders.duplicates / "a.docx.重复说明.txt").read_text(encoding="utf-8")
     assert "陕信用函〔2026〕9号" in note and "outbox/r.docx" in note
+
+
+def test_a_passing_fault_puts_the_case_back_for_later_and_it_then_finishes(
+    settings: Settings, db: Database
+) -> None:
+    import errno
+
+    real = fake_processor(settings, db)
+    calls = {"n": 0}
+
+    def flaky(letter: Path, case_id: int, staging: Path):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(letter, case_id, staging)
+
+    svc = CaseService(settings, db, flaky, instance_id=register_instance(db, mode="events", inbox=Path("x")))
+    case_id = svc.handle_file(drop(svc, "a.docx", "OK 1"))
+    case, tracking = case_of(db, case_id)  # type: ignore[arg-type]
+    assert case.state == "received" and tracking.attempts == 1
+    assert tracking.retry_after is not None and tracking.retry_after > dt.datetime.now()
+    assert recover(db, svc.me) == []  # not before its time
+    with db.sessions.begin() as s:
+        s.get(CaseTracking, case_id).retry_after = dt.datetime.now()  # type: ignore[union-attr]
+    assert recover(db, svc.me) == [case_id]
+    svc.resume(case_id)  # type: ignore[arg-type]
+    assert case_of(db, case_id)[0].state == "replied"  # type: ignore[arg-type]
+    with db.sessions() as s:
+        reasons = [e.reason for e in audit.events_for(s, case_id)]  # type: ignore[arg-type]
+        assert any("暂时性故障" in r for r in reasons)
+
+
+def test_a_permanent_fault_fails_only_that_letter(settings: Settings, db: Database) -> None:
+    real = fake_processor(settings, db)
+
+    def buggy(letter: Path, case_id: int, staging: Path):  # type: ignore[no-untyped-def]
+        if "boom" in letter.read_text(encoding="utf-8"):
+            raise KeyError("a bug")
+        return real(letter, case_id, staging)
+
+    svc = CaseService(settings, db, buggy, instance_id=register_instance(db, mode="events", inbox=Path("x")))
+    bad = svc.handle_file(drop(svc, "a.docx", "OK boom"))
+    good = svc.handle_file(drop(svc, "b.docx", "OK fine"))
+    assert case_of(db, bad)[0].state == "failed"  # type: ignore[arg-type]
+    assert "系统内部错误" in (case_of(db, bad)[0].error or "")  # type: ignore[arg-type]
+    assert case_of(db, good)[0].state == "replied"  # type: ignore[arg-type]
+    assert (svc.folders.failed / "a.docx.原因.txt").exists()

@@ -65,7 +65,7 @@ def test_a_civil_servant_hit_is_replied_only_after_approval(
     assert "已生成复函" in capsys.readouterr().out
     assert state(ctx, case_id) == "replied"
     assert len([p for p in service.folders.outbox.iterdir() if p.suffix == ".docx"]) == 1
-    assert main(["audit", "show", str(case_id)]) == 0
+    assert main(["review", "show", str(case_id)]) == 0
     assert "李科长" in capsys.readouterr().out
     assert main(["audit", "verify"]) == 0
 
@@ -79,7 +79,10 @@ def test_a_bad_id_is_corrected_and_replied(office, capsys: pytest.CaptureFixture
     assert state(ctx, case_id) == "waiting_review"
     assert main(["review", "approve", str(case_id), "--by", "王芳"]) == 2
     assert "校验位" in capsys.readouterr().err
-    assert main(["review", "correct", str(case_id), "--field", f"2.id_number={good}", "--by", "王芳"]) == 0
+    assert (
+        main(["review", "correct", str(case_id), "--field", "2.id_number", "--value", good, "--by", "王芳"])
+        == 0
+    )
     assert state(ctx, case_id) == "replied"
 
 

@@ -36,6 +36,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="字段=值",
         help="更正内容，可重复：unit=来函单位、doc_number=来函文号、date=2026-06-04、kind=civil_servant|public_institution、2.name=姓名、2.id_number=身份证号码",
     )
+    c.add_argument(
+        "--value",
+        action="append",
+        default=[],
+        metavar="值",
+        help="与不含“=”的 --field 依次配对的值（--field 2.name --value 王伟）",
+    )
     c.add_argument("--by", required=True, help="更正人姓名")
     c.set_defaults(func=run_correct)
 
@@ -71,11 +78,32 @@ def run_approve(args: argparse.Namespace) -> int:
         ctx.close()
 
 
+def pair_fields(fields: list[str], values: list[str]) -> list[str]:
+    """`--field K=V`, or `--field K --value V` pairs in order; a missing value is an error."""
+    from pipeline.service.queries import InvalidRequest
+
+    values = list(values)
+    out = []
+    for field in fields:
+        if "=" in field:
+            out.append(field)
+        elif values:
+            out.append(f"{field}={values.pop(0)}")
+        else:
+            raise InvalidRequest(
+                f"no value for {field}", f"更正字段“{field}”缺少值：请写 --field {field}=值 或加 --value 值。"
+            )
+    if values:
+        raise InvalidRequest("extra values", "--value 的个数多于需要配对的 --field。")
+    return out
+
+
 def run_correct(args: argparse.Namespace) -> int:
     from pipeline.service.review import correct
 
+    fields = pair_fields(args.field, args.value)
     ctx = open_context()
     try:
-        return _report(args.case, correct(ctx, args.case, args.field, args.by))
+        return _report(args.case, correct(ctx, args.case, fields, args.by))
     finally:
         ctx.close()

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     def ready() -> None:
         mode = "轮询" if service.poll else "文件事件"
         print(
-            f"正在监视收件箱 {settings.path(settings.inbox)}（{mode}模式，{settings.workers}个并行处理）。"
+            f"正在监视收件箱 {settings.path(settings.inbox).resolve()}（{mode}模式，{settings.workers}个并行处理）。"
             "按 Ctrl-C 停止，手头的来函会先办完。",
             file=sys.stderr,
             flush=True,
