@@ -374,7 +374,9 @@ def test_memory_stays_flat_with_file_size(tmp_path: Path) -> None:
         return peak
 
     small, large = peak_for(50_000), peak_for(150_000)
-    assert large < small * 1.5, (small, large)
+    # Bounded by the batches in flight (at most four of 10,000 rows, however the threads are timed);
+    # holding the whole file would take about 90 MB here.
+    assert large < 40_000_000 and large < small * 2.5, (small, large)
 
 
 def test_records_commands(

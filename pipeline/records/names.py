@@ -1,19 +1,24 @@
-"""Name comparison key: how two spellings of one name are recognised as the same."""
+"""Names as lists store them and as the check compares them: the extraction's own normalisation.
+
+Using one function on both sides is what makes 阿卜杜拉•麦麦提 in a letter and
+阿卜杜拉·麦麦提 in a list the same person's name.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-# Middle dots in minority names arrive as any of these; the canonical one is U+00B7.
-_DOTS = re.compile(r"[\u00b7\u2022\u2027\u2219\u30fb\uff65\u22c5\u0387\u16eb\u2e31\u318d\uff0e.]")
-_SPACE = re.compile(r"\s+")
+from pipeline.extraction.text import DOTS, WS_RE, normalise_name
+
+_NEEDS_WORK = re.compile(rf"{WS_RE.pattern}|[{re.escape(DOTS)}]")
 
 
 def clean_name(text: str) -> str:
-    """A name as stored and printed: whitespace out, middle dots unified, full-width folded."""
-    folded = unicodedata.normalize("NFKC", text)
-    return _DOTS.sub("\u00b7", _SPACE.sub("", folded))
+    """A name without whitespace, with middle-dot look-alikes unified to U+00B7."""
+    if unicodedata.is_normalized("NFC", text) and not _NEEDS_WORK.search(text):
+        return text  # the common case, and an import's hot path
+    return normalise_name(text)
 
 
 def name_key(text: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Sequence
 from operator import itemgetter
 
@@ -165,11 +164,7 @@ def _optional(raw: object) -> str | None:
 
 
 def _name(raw: object) -> str:
-    text = raw.strip() if type(raw) is str else _cell_text(raw)
-    if unicodedata.is_normalized("NFKC", text) and not _NAME_NEEDS_CLEANING.search(text):
-        name = text
-    else:
-        name = clean_name(text)
+    name = clean_name(raw.strip() if type(raw) is str else _cell_text(raw))
     if name in _EMPTY:
         raise Rejected(REASON_NO_NAME)
     return name[:200]
