@@ -122,13 +122,19 @@ class OcrEngine:
         return [(180 if "180" in str(label) else 0, float(score)) for label, score in out.cls_res]
 
     def recognise(self, crops: list[Any]) -> list[tuple[str, float]]:
-        """(text, confidence) per line crop."""
+        """(text, confidence) per line crop. The confidence is that of the least certain
+        character: one doubtful character in a name is what matters, and a line mean
+        hides it."""
         if not crops:
             return []
         from rapidocr.ch_ppocr_rec.typings import TextRecInput
 
-        out = self._rec(TextRecInput(img=crops))
-        return [(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
+        out = self._rec(TextRecInput(img=crops, return_word_box=True))
+        results = []
+        for text, score, words in zip(out.txts, out.scores, out.word_results, strict=True):
+            confs = [float(c) for c in (getattr(words, "confs", None) or []) if c is not None]
+            results.append((str(text), min(confs) if confs else float(score)))
+        return results
 
 
 def _forbid_downloads() -> None:
