@@ -21,7 +21,9 @@ from pipeline.extraction.text import CJK, compact, fold_digits, normalise_name
 HEADER_ID = re.compile(r"身份证|证件号|身份号|公民身份|证号|身份证件")
 HEADER_NAME = re.compile(r"姓名|名字|人员名称|查询对象$|^对象$|^名称$")
 HEADER_SEQ = re.compile(r"^(序号|编号|序|No\.?|NO\.?)$", re.IGNORECASE)
-SUMMARY_ROW = re.compile(r"^[\s\u3000]*(合[\s\u3000]*计|共[\s\u3000]*计|总[\s\u3000]*计|小[\s\u3000]*计|注|备[\s\u3000]*注|说[\s\u3000]*明)")
+SUMMARY_ROW = re.compile(
+    r"^[\s\u3000]*(合[\s\u3000]*计|共[\s\u3000]*计|总[\s\u3000]*计|小[\s\u3000]*计|注|备[\s\u3000]*注|说[\s\u3000]*明)"
+)
 
 # An ID inside free text: 18 characters (single spaces allowed between digits), or an old 15-digit one.
 ID_TOKEN = re.compile(
