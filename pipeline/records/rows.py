@@ -163,6 +163,21 @@ def _optional(raw: object) -> str | None:
     return None if text in _EMPTY else text[:200]
 
 
+_SHARED: dict[str, str] = {}  # 名单类别 and 认定部门 take few values: one object each, encoded once
+
+
+def _repeated(raw: object) -> str | None:
+    text = _optional(raw)
+    if text is None:
+        return None
+    shared = _SHARED.get(text)
+    if shared is None:
+        if len(_SHARED) >= 50_000:
+            return text
+        shared = _SHARED[text] = text
+    return shared
+
+
 def _name(raw: object) -> str:
     name = clean_name(raw.strip() if type(raw) is str else _cell_text(raw))
     if name in _EMPTY:
@@ -195,8 +210,8 @@ class RowParser:
             name,
             number,
             masked,
-            _optional(category),
-            _optional(authority),
+            _repeated(category),
+            _repeated(authority),
             _optional(doc_ref),
             listed_on,
             removed_on,
