@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, literal_column, select, text
+from sqlalchemy import Integer, String, any_, bindparam, literal_column, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from pipeline.checking.match import in_force, masked_fits
@@ -34,9 +35,22 @@ def _chunks(values: Sequence[str], size: int) -> Iterable[Sequence[str]]:
         yield values[start : start + size]
 
 
+def _matching(column: Any, values: Sequence[str], dialect: str) -> Any:
+    """column IN values — on PostgreSQL as = ANY(one array parameter), which plans far faster."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+    return column.in_(values)
+
+
 def _fetch(
     session: Session, column: Any, values: Sequence[str], snapshot_ids: list[int], *extra: Any
 ) -> list:
+    """Records whose `column` is in `values`, in the consulted snapshots, a few thousand values a query.
+
+    The unary plus on snapshot_id keeps SQLite (which has no statistics) off the
+    snapshot index, which matches every row of a list, and on the ID or name index.
+    """
+    dialect = session.get_bind().dialect.name
     rows: list = []
     for chunk in _chunks(values, IN_BATCH):
         rows.extend(
@@ -48,7 +62,7 @@ def _fetch(
                     Record.snapshot_id,
                     Record.listed_on,
                     Record.removed_on,
-                ).where(column.in_(chunk), UNINDEXED_SNAPSHOT.in_(snapshot_ids), *extra)
+                ).where(_matching(column, chunk, dialect), UNINDEXED_SNAPSHOT.in_(snapshot_ids), *extra)
             ).all()
         )
     return rows
