@@ -73,10 +73,9 @@ def check_people(session: Session, letter: Letter, settings: Settings, now: dt.d
     wanted = settings.lists_for(letter.kind.value) if letter.kind else []
     lists = current_lists(session, wanted)
     problems = stale_problems(lists, now, settings.freshness_days)
-    consulted = [item for item in lists if item.snapshot is not None]
     refs = [
         SnapshotRef(item.name, item.snapshot.id, item.snapshot.imported_at, item.snapshot.rows_imported)
-        for item in consulted
+        for item in lists
         if item.snapshot is not None
     ]
     list_of = {ref.snapshot_id: ref.list_name for ref in refs}
