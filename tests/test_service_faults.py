@@ -166,3 +166,35 @@ def test_kill_nine_five_times_and_every_letter_ends_once(tmp_path: Path, process
             assert audit.verify_chain(s).ok
     finally:
         db.dispose()
+
+
+@pytest.mark.slow
+def test_two_watchers_on_one_inbox_never_handle_the_same_letter(tmp_path: Path) -> None:
+    base = tmp_path
+    (base / "inbox").mkdir()
+    first = start(base, "--fake")
+    second = start(base, "--fake", "--poll")
+    try:
+        clean, broken = make_fake_letters(base / "inbox", 60, 3)
+        wait_for(
+            lambda: len(rows := final_cases(base)) >= 60 and all(c.state in FINAL for c, _ in rows),
+            timeout=120,
+            interval=0.3,
+            what="60 letters final",
+        )
+    finally:
+        for proc in (first, second):
+            proc.send_signal(signal.SIGTERM)
+        assert first.wait(30) == 0 and second.wait(30) == 0
+    rows = final_cases(base)
+    assert Counter(c.state for c, _ in rows) == {"replied": 57, "failed": 3}
+    assert sorted(Path(c.original_name).name for c, _ in rows) == sorted(clean | broken)
+    owners = Counter((t.claim_key is not None) for _, t in rows)
+    assert owners == {True: 60}
+    assert len(list((base / "outbox").iterdir())) == 57 * 2
+    db = open_database(load_settings(env={}, base_dir=base, config=base / "none.toml"))
+    try:
+        with db.sessions() as s:
+            assert audit.verify_chain(s).ok
+    finally:
+        db.dispose()

@@ -297,7 +297,7 @@ class CaseService:
                 case_id=case_id,
                 from_state=CaseState.RECEIVED,
                 to_state=CaseState.PROCESSING,
-                reason="开始处理",
+                reason=f"开始处理（{self.me}）",
                 at=now,
             )
             return True
