@@ -136,6 +136,8 @@ class CaseService:
             return None
         rel = path.relative_to(self.folders.inbox).as_posix()
         case_id = with_retries(lambda: self._register(rel, sha, st), "register")
+        if case_id is None:
+            return None
         self.resume(case_id)
         return case_id
 
@@ -177,7 +179,7 @@ class CaseService:
 
     # -- register and claim ---------------------------------------------------
 
-    def _register(self, rel: str, sha: str, st: os.stat_result) -> int:
+    def _register(self, rel: str, sha: str, st: os.stat_result) -> int | None:
         for _ in range(3):
             try:
                 with write_session(self.db) as session:
@@ -186,7 +188,7 @@ class CaseService:
                 continue  # another process registered it at the same moment: look again
         raise PassingFault(f"could not register {rel}")
 
-    def _register_in(self, session: Session, rel: str, sha: str, st: os.stat_result) -> int:
+    def _register_in(self, session: Session, rel: str, sha: str, st: os.stat_result) -> int | None:
         now = dt.datetime.now()
         found = session.execute(
             select(CaseTracking, Case)
@@ -231,7 +233,15 @@ class CaseService:
 
     def _new_duplicate(
         self, session: Session, rel: str, sha: str, st: os.stat_result, earlier: Case, now: dt.datetime
-    ) -> int:
+    ) -> int | None:
+        # Checked after the case rows were read: if another watcher archived this very file and
+        # cleared it from the inbox meanwhile, it is gone now — not a second drop of the same bytes.
+        try:
+            now_st = (self.folders.inbox / rel).stat()
+        except FileNotFoundError:
+            return None
+        if (now_st.st_ino, now_st.st_mtime_ns) != (st.st_ino, st.st_mtime_ns):
+            return None  # replaced since we hashed it: the rescan looks at the new file
         key = hashlib.sha256(f"dup|{sha}|{rel}|{st.st_ino}|{st.st_mtime_ns}".encode()).hexdigest()
         again = session.execute(
             select(CaseTracking).where(CaseTracking.claim_key == key)
