@@ -92,3 +92,42 @@ def test_sigterm_finishes_the_letter_in_hand(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
     assert [c.state for c, _ in final_cases(tmp_path)] == ["replied"]
+
+
+@pytest.mark.slow
+def test_readme_run_command_starts_and_stops_cleanly(tmp_path: Path) -> None:
+    """`letters watch` itself (what `make run` starts): a real letter with no list imported waits for review."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.service_letters import ROOT, spec_for, write_letter
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LETTERS_")}
+    env.update(
+        LETTERS_TEMPLATES=str(ROOT / "letter_templates"), LETTERS_STABLE_SECONDS="0.2", PYTHONPATH=str(ROOT)
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "watch"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert proc.stderr is not None
+        assert "正在监视收件箱" in proc.stderr.readline().decode("utf-8")
+        write_letter(tmp_path / "inbox" / "来函.docx", spec_for(7))
+        wait_for(
+            lambda: [c.state for c, _ in final_cases(tmp_path)] == ["waiting_review"], timeout=60, what="held"
+        )
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        assert "服务已停止" in proc.stderr.read().decode("utf-8")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    ((case, _),) = final_cases(tmp_path)
+    assert any("失信名单未导入" in r for r in case.reasons or [])
+    assert (tmp_path / "logs" / "letters.log").exists()

@@ -215,13 +215,13 @@ class Status:
 
 
 def service_health(session: Session, now: dt.datetime | None = None) -> list[InstanceHealth]:
-    """Instances not marked stopped, with whether each still looks alive."""
+    """Watchers not marked stopped, with whether each still looks alive (review runs are not listed)."""
     now = now or dt.datetime.now()
     host = socket.gethostname()
     out = []
     for row in session.execute(
         select(ServiceInstance)
-        .where(ServiceInstance.stopped_at.is_(None))
+        .where(ServiceInstance.stopped_at.is_(None), ServiceInstance.mode != "review")
         .order_by(ServiceInstance.started_at)
     ).scalars():
         alive = row.heartbeat_at >= now - dt.timedelta(seconds=LEASE_SECONDS)
