@@ -296,3 +296,20 @@ def test_a_permanent_fault_fails_only_that_letter(settings: Settings, db: Databa
     assert "系统内部错误" in (case_of(db, bad)[0].error or "")  # type: ignore[arg-type]
     assert case_of(db, good)[0].state == "replied"  # type: ignore[arg-type]
     assert (svc.folders.failed / "a.docx.原因.txt").exists()
+
+
+def test_receipt_time_is_when_the_file_arrived_not_when_it_was_taken(
+    service: CaseService, db: Database
+) -> None:
+    import time
+
+    from pipeline.service.lifecycle import received_time
+
+    path = drop(service, "a.docx", "OK 1")
+    st = path.stat()
+    later = dt.datetime.fromtimestamp(st.st_ctime) + dt.timedelta(days=2)  # service down over a weekend
+    assert received_time(st, now=later) == dt.datetime.fromtimestamp(st.st_ctime)
+    assert received_time(st, now=later + dt.timedelta(days=60)) == later + dt.timedelta(days=60)
+    before = time.time()
+    case_id = service.handle_file(path)
+    assert case_of(db, case_id)[0].received_at <= dt.datetime.fromtimestamp(before)  # type: ignore[arg-type]

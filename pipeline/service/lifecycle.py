@@ -189,7 +189,7 @@ class CaseService:
         raise PassingFault(f"could not register {rel}")
 
     def _register_in(self, session: Session, rel: str, sha: str, st: os.stat_result) -> int | None:
-        now = dt.datetime.now()
+        now = received_time(st)
         found = session.execute(
             select(CaseTracking, Case)
             .join(Case, Case.id == CaseTracking.case_id)
@@ -575,6 +575,15 @@ class CaseService:
                 at=now,
             )
             return True
+
+
+def received_time(st: os.stat_result, now: dt.datetime | None = None) -> dt.datetime:
+    """When the letter arrived: the file's last change in the inbox (ctime: created, moved in or
+    last written), never later than now. Not mtime, which copy tools carry over from the sender.
+    A service that was down over a weekend still dates Friday's letters Friday."""
+    now = now or dt.datetime.now()
+    arrived = dt.datetime.fromtimestamp(st.st_ctime)
+    return min(arrived, now) if now - arrived < dt.timedelta(days=30) else now
 
 
 def finish_reason(case: Case, outcome: str) -> str:

@@ -8,7 +8,9 @@ rescan, and heartbeats. Stopping lets each worker finish its letter.
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -83,7 +85,12 @@ def run_forever(service: Service, *, on_ready: Callable[[], None] | None = None)
     stop = threading.Event()
 
     def _signal(signum: int, _frame: object) -> None:
+        if stop.is_set():  # asked twice: stop now; every step is recorded, the next start resumes
+            log.warning("signal %s again: stopping at once", signum)
+            print("立即停止：未办完的来函将在下次启动时继续办理。", file=sys.stderr, flush=True)
+            os._exit(130)
         log.info("signal %s: stopping after the letters in hand", signum)
+        print("正在停止：等待手头的来函办完（再按一次 Ctrl-C 立即停止）……", file=sys.stderr, flush=True)
         stop.set()
 
     old = {sig: signal.signal(sig, _signal) for sig in (signal.SIGINT, signal.SIGTERM)}
