@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import time
 from pathlib import Path
@@ -131,3 +132,25 @@ def test_readme_run_command_starts_and_stops_cleanly(tmp_path: Path) -> None:
     ((case, _),) = final_cases(tmp_path)
     assert any("失信名单未导入" in r for r in case.reasons or [])
     assert (tmp_path / "logs" / "letters.log").exists()
+
+
+def test_a_list_dropped_into_lists_is_imported(service: Service) -> None:
+    from pipeline.records import list_status
+    from tests.service_letters import LISTED
+
+    lists = service.settings.path(service.settings.lists_dir)
+    (lists / "失信被执行人_20261128.csv").write_text(
+        f"姓名,身份证号码,名单类别,认定部门,认定文书号,列入日期,移出日期\n{LISTED[0]},{LISTED[1]},失信被执行人,法院,(2020)陕01执1号,2020-01-02,\n",
+        encoding="utf-8",
+    )
+    (lists / "坏名单.csv").write_text("这不是名单\n", encoding="utf-8")
+
+    def imported() -> bool:
+        return bool(list((lists / "已导入").glob("*失信被执行人_20261128.csv"))) and bool(
+            list((lists / "导入失败").glob("*.原因.txt"))
+        )
+
+    wait_for(imported, timeout=30, what="list imported and the bad one set aside")
+    with service.db.sessions() as s:
+        names = [st.name for st in list_status(s, 7, dt.datetime.now())]
+    assert names == ["失信被执行人"]

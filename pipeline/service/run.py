@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from pipeline.service import models as _models  # noqa: F401  (registers the service tables)
 from pipeline.service.lifecycle import CaseService
+from pipeline.service.lists import ListWatcher
 from pipeline.service.outcome import Processor
 from pipeline.service.recovery import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
 from pipeline.service.watcher import InboxWatcher
@@ -51,6 +52,7 @@ class Service:
         self.instance = register_instance(self.db, mode="polling" if self.poll else "events", inbox=inbox)
         self.cases = CaseService(settings, self.db, proc, instance_id=self.instance)
         self._last_beat = 0.0
+        self.lists = ListWatcher(settings, self.db, interval=max(1.0, min(5.0, settings.poll_seconds)))
         self.watcher = InboxWatcher(
             inbox,
             self.cases.handle,
@@ -71,8 +73,10 @@ class Service:
 
     def start(self) -> None:
         self.watcher.start()
+        self.lists.start()
 
     def stop(self) -> None:
+        self.lists.stop()
         self.watcher.stop()
         try:
             stop_instance(self.db, self.instance)
