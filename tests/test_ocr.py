@@ -375,3 +375,22 @@ def test_compound_heading_stays_one_column_and_merged_cells_are_cut_by_content()
         ["序号", "姓名", "身份证号码", "报考职位"],
         ["1", "王 伟", "610102 19900101 1231", "科员"],  # one box keeps its text as read
     ]
+
+
+def test_specks_at_the_edge_of_roster_cells_are_dropped():
+    page = PageBoxes(
+        1,
+        2000,
+        2800,
+        0.3,
+        [
+            _box("序号", 250, 500, 330),
+            _box("姓名", 500, 500, 600),
+            _box("身份证号码", 1100, 500, 1300),
+            _box(".1", 270, 580, 310),
+            _box("曹刚敏.", 480, 580, 640),
+            _box("610102199001011231,", 950, 580, 1460),
+        ],
+    )
+    (table,), _ = build_blocks([page])
+    assert [c.text for c in table.rows[1]] == ["1", "曹刚敏", "610102199001011231"]

@@ -39,7 +39,7 @@ NOTE_NO_TEXT = "扫描件中未识别到文字"
 
 DET_LONG_SIDE = 1440  # detection input (px, long side): ~120 dpi on A4 finds 9 pt lines; cost grows with area
 MIN_BOX_PX = 10  # boxes lower than this (full-resolution px) are specks, not text
-STRAY_LEAD = re.compile(r"^[.,'`·]+(?=[\u4e00-\u9fff0-9])")  # a paper speck read as a dot before text
+STRAY_LEAD = re.compile(r"^[.,'`·]+\s*(?=[\u4e00-\u9fff0-9])")  # a paper speck read as a dot before text
 FLIP_RETRY_CONFIDENCE = 0.75  # below this mean confidence, also try the page the other way up
 
 

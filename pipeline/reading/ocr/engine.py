@@ -91,6 +91,8 @@ class OcrEngine:
                 "Det.model_path": str(folder / MODEL_FILES["det"]),
                 "Cls.model_path": str(folder / MODEL_FILES["cls"]),
                 "Rec.model_path": str(folder / MODEL_FILES["rec"]),
+                # keep faint short boxes (a lone 序号 digit); specks they add are dropped after recognition
+                "Det.box_thresh": 0.3,
             }
         )
         # rapidocr loads its sessions lazily behind these loaders; load them now so a broken

@@ -346,8 +346,17 @@ def _cell(pieces: list[_Piece]) -> Cell:
     )
 
 
-def _build_table(rows: list[list[list[_Piece]]]) -> Table:
+SPECK_ENDS = " .,'`·。，、:;：；_~-"  # paper specks read as punctuation at a cell's edge
+
+
+def _build_table(rows: list[list[list[_Piece]]], columns: list[Column]) -> Table:
     cell_rows = [[_cell(pieces) for pieces in row] for row in rows]
+    # 序号, names and IDs never begin or end with punctuation: there it is a speck on the paper
+    roles = {_seq_column(columns), _name_column(columns), _id_column(columns)} - {None}
+    for row in cell_rows:
+        for i in roles:
+            cell = row[i]  # type: ignore[index]
+            cell.text = cell.text.strip(SPECK_ENDS)
     located = [c for row in cell_rows for c in row if c.location.bbox is not None]
     bbox = union_bbox(c.location.bbox for c in located) if located else None
     page = located[0].location.page if located else None
@@ -389,10 +398,10 @@ def build_blocks(pages: list[PageBoxes]) -> tuple[list[Block], list[Paragraph]]:
         rows: list[list[list[_Piece]]] = []
         last_row_line: VisualLine | None = None
 
-        def close_table() -> None:
+        def close_table(open_columns: list[Column] | None) -> None:
             nonlocal rows
             if rows:
-                blocks.append(_build_table(rows))
+                blocks.append(_build_table(rows, open_columns or []))
             rows = []
 
         for line in lines:
@@ -402,7 +411,7 @@ def build_blocks(pages: list[PageBoxes]) -> tuple[list[Block], list[Paragraph]]:
                 continue
             header = header_columns(line, page.width)
             if header is not None:
-                close_table()
+                close_table(columns)
                 columns = header
                 rows = [header_cells(columns)]
                 last_row_line = line
@@ -420,10 +429,10 @@ def build_blocks(pages: list[PageBoxes]) -> tuple[list[Block], list[Paragraph]]:
                     rows.append(cells)
                     last_row_line = line
                     continue
-                close_table()
+                close_table(columns)
                 columns = None
             blocks.append(_paragraph(line, page))
-        close_table()  # a table running to the page end stays open for the next page's rows
+        close_table(columns)  # a table running to the page end stays open for the next page's rows
         if columns is not None and not _is_id_like(" ".join(ln.text() for ln in lines[-3:])):
             columns = None
     return blocks, footers
