@@ -86,6 +86,7 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--dpi", type=int, help="override the render resolution of PDF pages")
     parser.add_argument("--det-side", type=int, help="override the detection image's long side (px)")
+    parser.add_argument("--keep", type=Path, help="copy the generated scans into this folder")
     parser.add_argument("-v", "--verbose", action="store_true", help="list misread names (IDs stay masked)")
     args = parser.parse_args()
 
@@ -114,6 +115,11 @@ def main() -> int:
         wall = cpu = 0.0
         names_ok = ids_ok = ids_ok_repaired = total = 0
         wrong_flagged = wrong = right_flagged = 0
+        if args.keep:
+            import shutil
+
+            for path, _ in scans:
+                shutil.copy(path, args.keep)
         for path, crowd in scans:
             t, c = time.perf_counter(), time.process_time()
             doc = ocr_reader.read_scan(Path(path))
@@ -127,6 +133,8 @@ def main() -> int:
                 total += 1
                 row = read.get(str(seq))
                 if row is None:
+                    if args.verbose:
+                        print(f"  {Path(path).name} #{seq}: {name} not found in any table")
                     continue
                 names_ok += row[1].replace(" ", "") == name
                 flagged = conf.get(str(seq), 0) < LOW_NAME_CONFIDENCE
