@@ -40,6 +40,8 @@ NOTE_NO_TEXT = "扫描件中未识别到文字"
 DET_LONG_SIDE = 1440  # detection input (px, long side): ~120 dpi on A4 finds 9 pt lines; cost grows with area
 MIN_BOX_PX = 10  # boxes lower than this (full-resolution px) are specks, not text
 STRAY_LEAD = re.compile(r"^[.,'`·]+\s*(?=[\u4e00-\u9fff0-9])")  # a paper speck read as a dot before text
+SEAL_REMNANT_RED = 0.3  # a short, doubtful box this red on the original is seal lettering
+SEAL_REMNANT_CONFIDENCE = 0.7
 FLIP_RETRY_CONFIDENCE = 0.75  # below this mean confidence, also try the page the other way up
 
 
@@ -84,10 +86,18 @@ def _ocr_page(engine: OcrEngine, page: PageImage) -> tuple[PageBoxes, bool]:
     import numpy as np
 
     from pipeline.reading.ocr.layout import Box
-    from pipeline.reading.ocr.preprocess import crop_line, estimate_skew, rotate_points, suppress_red
+    from pipeline.reading.ocr.preprocess import (
+        crop_line,
+        estimate_skew,
+        mask_share,
+        rotate_points,
+        suppress_red,
+    )
 
     t0 = time.perf_counter()
-    clean, red_share = suppress_red(page.image)
+    clean, red = suppress_red(page.image)
+    red_share = float(red.mean())
+    red_sum = cv2.integral(red.view(np.uint8)) if red_share else None
     h, w = clean.shape[:2]
     factor = min(1.0, DET_LONG_SIDE / max(h, w))
     small = cv2.resize(clean, (round(w * factor), round(h * factor)), interpolation=cv2.INTER_AREA)
@@ -119,8 +129,13 @@ def _ocr_page(engine: OcrEngine, page: PageImage) -> tuple[PageBoxes, bool]:
     for quad, orig, (text, score) in zip(straight, quads, results, strict=True):
         text = STRAY_LEAD.sub("", text.strip())
         if not text or score < 0.2 or (len(text) == 1 and score < 0.5):
-            continue  # seal remnants and specks read as stray characters
+            continue  # specks read as stray characters
         xs, ys = orig[:, 0], orig[:, 1]
+        if red_sum is not None and score < SEAL_REMNANT_CONFIDENCE and len(text) <= 4:
+            x0, y0 = max(int(xs.min()), 0), max(int(ys.min()), 0)
+            x1, y1 = min(int(xs.max()), w), min(int(ys.max()), h)
+            if mask_share(red_sum, x0, y0, x1, y1) > SEAL_REMNANT_RED:
+                continue  # what is left of the seal's own lettering, read as junk
         boxes.append(
             Box(
                 text=text,

@@ -19,8 +19,8 @@ SEAL_DARK_SHARE = 0.4  # R below this share of the seal's R is print under the s
 HALO_LIGHT = 100  # grey above this next to seal ink is a ghost (red ink has luminance ~90; print ~30)
 
 
-def suppress_red(rgb: np.ndarray) -> tuple[np.ndarray, float]:
-    """(grey 3-channel image with the red seal whitened, share of reddish pixels).
+def suppress_red(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(grey 3-channel image with the red seal whitened, boolean mask of the reddish pixels).
 
     In the red channel seal ink is nearly as bright as paper while black print
     stays darker, also where it lies under (translucent) seal ink; so reddish
@@ -34,8 +34,7 @@ def suppress_red(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     gb = np.maximum(rgb[:, :, 1], rgb[:, :, 2])
     reddish = r.astype(np.int16) - gb.astype(np.int16) > RED_MIN_MARGIN
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    share = float(reddish.mean())
-    if share:
+    if reddish.any():
         level = max(float(np.percentile(r[reddish], 40)), 100.0)  # R of the seal ink itself
         dark = SEAL_DARK_SHARE * level  # print under translucent seal ink keeps R about this low
         stretched = (r[reddish].astype(np.float32) - dark) * (255.0 / (level - dark))
@@ -44,7 +43,14 @@ def suppress_red(rgb: np.ndarray) -> tuple[np.ndarray, float]:
         # light pixels right next to seal ink (black print is far darker than HALO_LIGHT).
         near = cv2.dilate(reddish.view(np.uint8), np.ones((7, 7), np.uint8)).view(bool)
         grey[near & ~reddish & (grey > HALO_LIGHT)] = 255
-    return cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB), share
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB), reddish
+
+
+def mask_share(integral: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> float:
+    """Share of set pixels of a mask inside a rectangle, from its cv2.integral image."""
+    area = max((x1 - x0) * (y1 - y0), 1)
+    total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    return float(total) / area
 
 
 def quad_angle(quad: np.ndarray) -> float:
