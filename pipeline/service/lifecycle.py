@@ -143,17 +143,18 @@ class CaseService:
 
     def resume(self, case_id: int) -> None:
         """Claim the case if it is free and take it as far as it goes."""
-        try:
-            claimed = with_retries(lambda: self._claim(case_id), "claim")
-        except Exception as exc:
-            log.warning("cannot claim case %s: %s", case_id, exc)
-            return
-        if not claimed:
-            return
         with self._active_lock:
-            self.active.add(case_id)
+            if case_id in self.active:
+                return  # another worker of ours has it
+            self.active.add(case_id)  # before the claim: recovery never takes back a case we are claiming
         try:
-            self._run_guarded(case_id)
+            try:
+                claimed = with_retries(lambda: self._claim(case_id), "claim")
+            except Exception as exc:
+                log.warning("cannot claim case %s: %s", case_id, exc)
+                return
+            if claimed:
+                self._run_guarded(case_id)
         finally:
             with self._active_lock:
                 self.active.discard(case_id)

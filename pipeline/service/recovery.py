@@ -109,7 +109,7 @@ def mark_dead(session: Session, me: str) -> set[str]:
 
 def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 200) -> list[int]:
     """Hand back cases of dead instances (and our own stranded ones); list cases ready to run."""
-    active = set(active or ())
+    active = active if active is not None else set()  # live: a case claimed meanwhile is seen
     now = dt.datetime.now()
     with write_session(db) as session:
         live = mark_dead(session, me) | {me}

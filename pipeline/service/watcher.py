@@ -80,6 +80,7 @@ class InboxWatcher:
         self._wake = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._rescan_due = True
+        self._dirty = False  # a candidate arrived since the settler last looked
         self._threads: list[threading.Thread] = []
         self._backoff: dict[Path, tuple[float, float]] = {}  # path -> (not before, last delay)
         self._observer: Observer | PollingObserver | None = None
@@ -97,6 +98,7 @@ class InboxWatcher:
             return
         with self._wake:
             self._candidates.add(path)
+            self._dirty = True
             self._wake.notify()
 
     def rescan_soon(self) -> None:
@@ -143,6 +145,7 @@ class InboxWatcher:
                 if self._rescan_due:
                     self._rescan_due = False
                     next_rescan = 0.0
+                self._dirty = False
                 candidates = list(self._candidates)
             now = time.monotonic()
             if now >= next_rescan:
@@ -182,10 +185,14 @@ class InboxWatcher:
                 else:
                     wait = min(wait, max(0.05, self.tracker.wait_left(path) + 0.01))
             with self._wake:
-                if not self._candidates and not self._rescan_due:
-                    wait = max(0.05, next_rescan - time.monotonic())
-                if not self._stop.is_set():
-                    self._wake.wait(timeout=min(wait, 5.0))
+                busy = self._dirty or self._rescan_due  # something arrived while we were looking
+                if not busy:
+                    if not self._candidates:
+                        wait = max(0.05, next_rescan - time.monotonic())
+                    if not self._stop.is_set():
+                        self._wake.wait(timeout=min(wait, 5.0))
+            if busy:
+                self._stop.wait(0.02)  # look again soon, but never spin on a stream of events
 
     def _work_loop(self) -> None:
         while True:
