@@ -81,10 +81,14 @@ class ChainReport:
     ok: bool
     events: int
     problems: list[str]  # Chinese, one line per broken link
+    head: str = GENESIS  # hash of the last event: note it down to detect a rewritten tail later
 
     def summary_zh(self) -> str:
         if self.ok:
-            return f"审计日志完整：共{self.events}条记录，哈希链校验通过。"
+            return (
+                f"审计日志完整：共{self.events}条记录，哈希链校验通过。"
+                f"\n最新记录哈希：{self.head}（可另行留存，用于日后核对）"
+            )
         return f"审计日志校验失败（共{self.events}条记录）：\n" + "\n".join(f"  - {p}" for p in self.problems)
 
 
@@ -115,7 +119,7 @@ def verify_chain(session: Session) -> ChainReport:
         problems.append(
             f"审计日志末尾的记录缺失：链头记录为第{head.seq}条，实际最后一条为第{expected_seq - 1}条"
         )
-    return ChainReport(ok=not problems, events=count, problems=problems)
+    return ChainReport(ok=not problems, events=count, problems=problems, head=prev)
 
 
 def events_for(session: Session, case_id: int) -> list[AuditEvent]:
