@@ -37,7 +37,7 @@ NOTE_FROM_SCAN = "来自扫描件"
 NOTE_UPSIDE_DOWN = "扫描件第{pages}页为倒置扫描，已自动转正"
 NOTE_NO_TEXT = "扫描件中未识别到文字"
 
-DET_LONG_SIDE = 1440  # detection input (px, long side): ~120 dpi on A4 finds 9 pt lines; cost grows with area
+DET_LONG_SIDE = 1600  # detection input (px, long side): ~135 dpi on A4; cost grows with area (bench/ocr.py)
 MIN_BOX_PX = 10  # boxes lower than this (full-resolution px) are specks, not text
 STRAY_LEAD = re.compile(r"^[.,'`·]+\s*(?=[\u4e00-\u9fff0-9])")  # a paper speck read as a dot before text
 SEAL_REMNANT_RED = 0.3  # a short, doubtful box this red on the original is seal lettering
