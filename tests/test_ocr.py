@@ -398,3 +398,19 @@ def test_specks_at_the_edge_of_roster_cells_are_dropped():
     )
     (table,), _ = build_blocks([page])
     assert [c.text for c in table.rows[1]] == ["1", "曹刚敏", "610102199001011231"]
+
+
+@needs_models
+def test_blank_pages_and_page_cap_are_told_to_the_clerk(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from pipeline.reading.ocr import images
+
+    blank = [Image.new("RGB", (1240, 1754), (250, 250, 250)) for _ in range(2)]
+    path = tmp_path / "blank.tiff"
+    blank[0].save(path, "TIFF", save_all=True, append_images=blank[1:], dpi=(150, 150))
+    monkeypatch.setattr(images, "MAX_PAGES", 1)
+    doc = ocr_reader.read_scan(path)
+    assert doc.blocks == [] and doc.page_count == 1
+    assert ocr_reader.NOTE_NO_TEXT in doc.notes
+    assert "扫描件共2页，只识别了前1页，请人工核对其余页面" in doc.notes

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 NOTE_FROM_SCAN = "来自扫描件"
 NOTE_UPSIDE_DOWN = "扫描件第{pages}页为倒置扫描，已自动转正"
 NOTE_NO_TEXT = "扫描件中未识别到文字"
+NOTE_TOO_MANY_PAGES = "扫描件共{total}页，只识别了前{read}页，请人工核对其余页面"
 
 DET_LONG_SIDE = 1600  # detection input (px, long side): ~135 dpi on A4; cost grows with area (bench/ocr.py)
 MIN_BOX_PX = 10  # boxes lower than this (full-resolution px) are specks, not text
@@ -59,7 +60,9 @@ def read_scan(path: Path) -> Document:
     started = time.perf_counter()
     pages = []
     flipped: list[int] = []
+    total = 0
     for page in load_pages(path):
+        total = page.total
         boxes, was_flipped = _ocr_page(engine, page)
         pages.append(boxes)
         if was_flipped:
@@ -70,6 +73,8 @@ def read_scan(path: Path) -> Document:
         notes.append(NOTE_UPSIDE_DOWN.format(pages="、".join(map(str, flipped))))
     if not any(p.boxes for p in pages):
         notes.append(NOTE_NO_TEXT)
+    if total > len(pages):
+        notes.append(NOTE_TOO_MANY_PAGES.format(total=total, read=len(pages)))
     log.info(
         "OCR read %s: %d page(s), %d block(s) in %.1f s",
         path.name,

@@ -28,6 +28,7 @@ class PageImage:
     number: int  # 1-based page number in the file
     image: np.ndarray  # RGB uint8, H x W x 3
     pt_per_px: float  # PDF points per pixel (provenance boxes are in points)
+    total: int = 1  # pages in the file (only the first MAX_PAGES are read)
 
 
 def load_pages(path: Path) -> Iterator[PageImage]:
@@ -56,7 +57,7 @@ def _pdf_pages(path: Path) -> Iterator[PageImage]:
             bitmap = page.render(scale=scale, rev_byteorder=True)
             rgb = np.ascontiguousarray(bitmap.to_numpy()[:, :, :3])
             page.close()
-            yield PageImage(index + 1, rgb, 72 / RENDER_DPI)
+            yield PageImage(index + 1, rgb, 72 / RENDER_DPI, len(pdf))
     finally:
         pdf.close()
 
@@ -70,13 +71,14 @@ def _image_pages(path: Path) -> Iterator[PageImage]:
         img.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise CorruptFile(f"{path.name}: image cannot be decoded ({exc})") from exc
+    total = getattr(img, "n_frames", 1)
     for index, frame in enumerate(ImageSequence.Iterator(img)):
         if index >= MAX_PAGES:
             break
         dpi = _dpi(frame.info.get("dpi"))
         frame = ImageOps.exif_transpose(frame.convert("RGB"))
         arr, pt_per_px = _normalise_size(np.asarray(frame), dpi)
-        yield PageImage(index + 1, arr, pt_per_px)
+        yield PageImage(index + 1, arr, pt_per_px, total)
 
 
 def _dpi(value: object) -> float | None:
