@@ -12,8 +12,6 @@ publish), so a crash half-way is finished by the service's recovery.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from pipeline.contract import letter_to_json
 from pipeline.domain.idnumber import check_id
 from pipeline.domain.letter import Contact, Kind, Letter, Person
 from pipeline.domain.result import CheckOutcome
-from pipeline.privacy import mask_id, private_file
+from pipeline.privacy import mask_id
 from pipeline.service import audit
 from pipeline.service.context import ServiceContext
 from pipeline.service.db import write_session
@@ -146,62 +144,21 @@ def _render(
     by: str,
     now: dt.datetime,
 ) -> ProcessResult:
-    """Render, verify and stage the reply (same content rules as pipeline.process)."""
+    """Render, verify and stage the reply with issue 3's write_reply (same content rules as processing)."""
     from pipeline.checking import outcome_to_json
-    from pipeline.domain.reply import ReplyContext
-    from pipeline.outbox import reply_stem
-    from pipeline.process import issue_date
-    from pipeline.reply import render_reply, verify_reply
-    from pipeline.storage.numbers import allocate_reply_number
+    from pipeline.process import write_reply
 
-    assert letter.kind is not None and letter.unit is not None and letter.date is not None
-    settings = ctx.settings
-    issued = issue_date(settings, now.date())
-    number = allocate_reply_number(
-        ctx.db.sessions, settings.reply_prefix, issued.year, case_id=case_id, now=now
+    number, outputs = write_reply(
+        letter,
+        outcome,
+        ctx.settings,
+        ctx.db.sessions,
+        staging,
+        case_id=case_id,
+        now=now,
+        extra={"reviewed_by": by},
     )
-    consulted = [s.list_name for s in outcome.snapshots]
-    reply = ReplyContext(
-        kind=letter.kind,
-        reply_doc_number=number,
-        addressee=letter.unit,
-        letter_date=letter.date,
-        letter_doc_number=letter.doc_number,
-        results=outcome.results,
-        office_name=settings.office_name,
-        issue_date=issued,
-        contact_name=settings.contact_name,
-        contact_phone=settings.contact_phone,
-        lists_consulted=list(dict.fromkeys([*consulted, *(n for r in outcome.results for n in r.lists)])),
-    )
-    rendered = render_reply(reply, settings, staging / ".render")
-    verify_reply(rendered, reply)
-    stem = reply_stem(letter, issued)
-    outputs = {
-        "docx": staging / f"{stem}.docx",
-        "pdf": staging / f"{stem}.pdf",
-        "json": staging / f"{stem}_结果.json",
-    }
-    os.replace(rendered.docx, outputs["docx"])
-    os.replace(rendered.pdf, outputs["pdf"])
-    check_json = outcome_to_json(outcome)
-    private_file(outputs["json"])
-    outputs["json"].write_text(
-        json.dumps(
-            {
-                "case_id": case_id,
-                "state": "replied",
-                "reply_doc_number": number,
-                "issue_date": issued.isoformat(),
-                "reviewed_by": by,
-                "letter": letter_to_json(letter, with_sources=False),
-                "check": check_json,
-            },
-            ensure_ascii=False,
-            indent=1,
-        ),
-        encoding="utf-8",
-    )
+    assert letter.kind is not None
     return ProcessResult(
         state="replied",
         reply_doc_number=number,
@@ -210,7 +167,7 @@ def _render(
         unit=letter.unit,
         doc_number=letter.doc_number,
         letter_json=letter_to_json(letter),
-        check_json=check_json,
+        check_json=outcome_to_json(outcome),
     )
 
 
