@@ -193,6 +193,23 @@ def test_upside_down_scan_is_turned(tmp_path_factory):
 
 @needs_models
 @pytest.mark.slow
+def test_sideways_photo_is_turned_and_boxes_point_at_the_file_as_stored(tmp_path_factory):
+    path = _scan(tmp_path_factory, "side.png", fmt="png", sideways=True, one_page=True, seed=8)
+    doc = ocr_reader.read_scan(path)
+    assert people_rows(doc) == PEOPLE
+    assert any("横置" in n for n in doc.notes)
+    ids = [row[2] for row in next(doc.tables()).rows[1:]]
+    for cell in ids:  # the stored image is landscape: 842 x 595 pt at 200 dpi
+        x0, top, x1, bottom = cell.location.bbox
+        assert 0 <= x0 < x1 <= 843 and 0 <= top < bottom <= 596
+        assert bottom - top > x1 - x0  # the ID stands upright in the stored image
+    assert (
+        ids[0].location.bbox[0] < ids[1].location.bbox[0]
+    )  # turned counter-clockwise: rows run left to right
+
+
+@needs_models
+@pytest.mark.slow
 def test_translucent_seal_over_the_print_on_a_coarse_scan(tmp_path_factory):
     path = _scan(tmp_path_factory, "over.pdf", seal_over=0.8, dpi=150, one_page=True, seed=7, jpeg_quality=60)
     doc = ocr_reader.read_scan(path)

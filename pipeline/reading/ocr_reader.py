@@ -34,7 +34,7 @@ __all__ = ["NOTE_FROM_SCAN", "OcrModelsMissing", "available", "check_models", "r
 log = logging.getLogger(__name__)
 
 NOTE_FROM_SCAN = "来自扫描件"
-NOTE_UPSIDE_DOWN = "扫描件第{pages}页为倒置扫描，已自动转正"
+NOTE_UPSIDE_DOWN = "扫描件第{pages}页方向不正（倒置或横置），已自动转正"
 NOTE_NO_TEXT = "扫描件中未识别到文字"
 NOTE_TOO_MANY_PAGES = "扫描件共{total}页，只识别了前{read}页，请人工核对其余页面"
 
@@ -86,7 +86,7 @@ def read_scan(path: Path) -> Document:
 
 
 def _ocr_page(engine: OcrEngine, page: PageImage) -> tuple[PageBoxes, bool]:
-    """OCR one page image into layout boxes; True when the page was upside down."""
+    """OCR one page image into layout boxes; True when the page had to be turned."""
     import cv2
     import numpy as np
 
@@ -101,15 +101,18 @@ def _ocr_page(engine: OcrEngine, page: PageImage) -> tuple[PageBoxes, bool]:
 
     t0 = time.perf_counter()
     clean, red = suppress_red(page.image)
+    quads = _detect(engine, clean)
+    sideways = _sideways(quads)
+    if sideways:  # scanned a quarter turn off: turn it, and let the 0/180° vote settle the rest
+        clean, red = (
+            cv2.rotate(clean, cv2.ROTATE_90_CLOCKWISE),
+            cv2.rotate(red.view(np.uint8), cv2.ROTATE_90_CLOCKWISE),
+        )
+        red = red.view(bool)
+        quads = _detect(engine, clean)
     red_share = float(red.mean())
     red_sum = cv2.integral(red.view(np.uint8)) if red_share else None
     h, w = clean.shape[:2]
-    factor = min(1.0, DET_LONG_SIDE / max(h, w))
-    small = cv2.resize(clean, (round(w * factor), round(h * factor)), interpolation=cv2.INTER_AREA)
-    det = engine.detect(small)
-    quads = det.quads / factor
-    keep = [i for i, q in enumerate(quads) if _height(q) >= MIN_BOX_PX]
-    quads = quads[keep]
     crops = [crop_line(clean, q) for q in quads]
     t_det = time.perf_counter()
 
@@ -130,6 +133,7 @@ def _ocr_page(engine: OcrEngine, page: PageImage) -> tuple[PageBoxes, bool]:
     skew = estimate_skew(layout_quads)
     straight = rotate_points(layout_quads, skew, (w / 2, h / 2))
     s = page.pt_per_px
+    orig_h_pt = w * s  # the original page's height, when it was turned a quarter
     boxes: list[Box] = []
     for quad, orig, (text, score) in zip(straight, quads, results, strict=True):
         text = STRAY_LEAD.sub("", text.strip())
@@ -150,22 +154,61 @@ def _ocr_page(engine: OcrEngine, page: PageImage) -> tuple[PageBoxes, bool]:
                 y0=float(quad[:, 1].min()),
                 x1=float(quad[:, 0].max()),
                 y1=float(quad[:, 1].max()),
-                bbox=(float(xs.min()) * s, float(ys.min()) * s, float(xs.max()) * s, float(ys.max()) * s),
+                bbox=_bbox(xs, ys, s, orig_h_pt if sideways else None),
             )
         )
     log.debug(
-        "OCR page %d: %dx%d px, red %.3f, skew %.2f deg, flipped %s, %d boxes, det %.2f s, total %.2f s",
+        "OCR page %d: %dx%d px, red %.3f, skew %.2f deg, sideways %s, flipped %s, %d boxes, det %.2f s, total %.2f s",
         page.number,
         w,
         h,
         red_share,
         skew,
+        sideways,
         flipped,
         len(boxes),
         t_det - t0,
         time.perf_counter() - t0,
     )
-    return PageBoxes(page.number, float(w), float(h), s, boxes), flipped
+    return PageBoxes(page.number, float(w), float(h), s, boxes), flipped or sideways
+
+
+def _bbox(xs: Any, ys: Any, s: float, turned_from_height: float | None) -> tuple[float, float, float, float]:
+    """Box in points on the page as stored in the file (undoing our quarter turn if any)."""
+    x0, y0, x1, y1 = float(xs.min()) * s, float(ys.min()) * s, float(xs.max()) * s, float(ys.max()) * s
+    if turned_from_height is None:
+        return (x0, y0, x1, y1)
+    return (y0, turned_from_height - x1, y1, turned_from_height - x0)
+
+
+def _detect(engine: OcrEngine, image: Any) -> Any:
+    """Text-line quads on the full-resolution image, found on a reduced copy."""
+    import cv2
+
+    h, w = image.shape[:2]
+    factor = min(1.0, DET_LONG_SIDE / max(h, w))
+    small = cv2.resize(image, (round(w * factor), round(h * factor)), interpolation=cv2.INTER_AREA)
+    quads = engine.detect(small).quads / factor
+    return quads[[i for i, q in enumerate(quads) if _height(q) >= MIN_BOX_PX]]
+
+
+def _sideways(quads: Any) -> bool:
+    """Most long text boxes stand upright: the page lies on its side."""
+    import numpy as np
+
+    upright = flat = 0
+    for q in quads:
+        dx, dy = np.abs(q[1] - q[0]) + np.abs(q[2] - q[3])
+        sx, sy = np.abs(q[3] - q[0]) + np.abs(q[2] - q[1])
+        width, height = float(np.hypot(dx, dy)), float(np.hypot(sx, sy))
+        if max(width, height) < 3 * min(width, height):
+            continue  # short boxes say nothing about direction
+        long_dx, long_dy = (dx, dy) if width >= height else (sx, sy)
+        if long_dy > long_dx:
+            upright += 1
+        else:
+            flat += 1
+    return upright >= 3 and upright > 2 * flat
 
 
 def _height(quad: Any) -> float:

@@ -29,6 +29,7 @@ def build_scan(
     *,
     rotate_deg: float = 0.7,
     upside_down: bool = False,
+    sideways: bool = False,
     seal: bool = True,
     seal_over: float = 0.0,
     noise: float = 6.0,
@@ -47,6 +48,8 @@ def build_scan(
     the roster under the letter text instead of on its own page (single-image
     formats need that unless the letter is short).
     """
+    from PIL import Image
+
     from tests.builders.pdf_builder import build_pdf
 
     path = Path(path)
@@ -57,6 +60,8 @@ def build_scan(
         if seal:
             _stamp_seal(pages, text_pdf, spec, dpi, rng, seal_over)
     scans = [_degrade(p, rotate_deg, upside_down, noise, specks, jpeg_quality, rng) for p in pages]
+    if sideways:  # laid on the scanner a quarter turn off (counter-clockwise)
+        scans = [s.transpose(Image.Transpose.ROTATE_90) for s in scans]
     return _save(scans, path, fmt, dpi)
 
 
