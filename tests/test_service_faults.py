@@ -29,12 +29,16 @@ from pipeline.storage import open_database
 from pipeline.storage.models import Case
 from tests.service_helpers import wait_for
 
+pytest_plugins = ["tests.db_backends"]
+
 ROOT = Path(__file__).resolve().parents[1]
 FINAL = {"replied", "waiting_review", "failed", "duplicate"}
 
 
-def start(base: Path, *extra: str) -> subprocess.Popen:
+def start(base: Path, *extra: str, database_url: str = "") -> subprocess.Popen:
     env = dict(os.environ)
+    if database_url:
+        env["LETTERS_DATABASE_URL"] = database_url
     env.update(
         LETTERS_STABLE_SECONDS="0.2",
         LETTERS_POLL_SECONDS="0.3",
@@ -60,8 +64,10 @@ def kill9(proc: subprocess.Popen) -> None:
     proc.wait(10)
 
 
-def final_cases(base: Path) -> list[tuple[Case, CaseTracking]]:
-    db = open_database(load_settings(env={}, base_dir=base, config=base / "none.toml"))
+def final_cases(base: Path, database_url: str = "") -> list[tuple[Case, CaseTracking]]:
+    db = open_database(
+        load_settings(env={}, base_dir=base, config=base / "none.toml", database_url=database_url)
+    )
     try:
         with db.sessions() as s:
             return list(
@@ -169,15 +175,16 @@ def test_kill_nine_five_times_and_every_letter_ends_once(tmp_path: Path, process
 
 
 @pytest.mark.slow
-def test_two_watchers_on_one_inbox_never_handle_the_same_letter(tmp_path: Path) -> None:
+def test_two_watchers_on_one_inbox_never_handle_the_same_letter(tmp_path: Path, db_url: str) -> None:
+    """Claims hold on SQLite and on a real PostgreSQL server (db_url fixture: both backends)."""
     base = tmp_path
     (base / "inbox").mkdir()
-    first = start(base, "--fake")
-    second = start(base, "--fake", "--poll")
+    first = start(base, "--fake", database_url=db_url)
+    second = start(base, "--fake", "--poll", database_url=db_url)
     try:
         clean, broken = make_fake_letters(base / "inbox", 60, 3)
         wait_for(
-            lambda: len(rows := final_cases(base)) >= 60 and all(c.state in FINAL for c, _ in rows),
+            lambda: len(rows := final_cases(base, db_url)) >= 60 and all(c.state in FINAL for c, _ in rows),
             timeout=120,
             interval=0.3,
             what="60 letters final",
@@ -186,13 +193,13 @@ def test_two_watchers_on_one_inbox_never_handle_the_same_letter(tmp_path: Path) 
         for proc in (first, second):
             proc.send_signal(signal.SIGTERM)
         assert first.wait(30) == 0 and second.wait(30) == 0
-    rows = final_cases(base)
+    rows = final_cases(base, db_url)
     assert Counter(c.state for c, _ in rows) == {"replied": 57, "failed": 3}
     assert sorted(Path(c.original_name).name for c, _ in rows) == sorted(clean | broken)
     owners = Counter((t.claim_key is not None) for _, t in rows)
     assert owners == {True: 60}
     assert len(list((base / "outbox").iterdir())) == 57 * 2
-    db = open_database(load_settings(env={}, base_dir=base, config=base / "none.toml"))
+    db = open_database(load_settings(env={}, base_dir=base, config=base / "none.toml", database_url=db_url))
     try:
         with db.sessions() as s:
             assert audit.verify_chain(s).ok
