@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from pipeline.service.context import open_context
+
+if TYPE_CHECKING:
+    from pipeline.service.review import ReviewResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,7 +62,7 @@ def run_show(args: argparse.Namespace) -> int:
         ctx.close()
 
 
-def _report(case: int, result) -> int:  # type: ignore[no-untyped-def]
+def _report(case: int, result: ReviewResult) -> int:
     if result.state == "replied":
         print(f"第{case}号案件已生成复函：{result.reply_doc_number}（已放入发件箱）。")
         return 0
