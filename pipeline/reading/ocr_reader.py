@@ -1,8 +1,9 @@
 """Scanned letters (image-only PDFs, JPG/PNG/TIFF/BMP) -> Document, by OCR.
 
-Per page: red seal whitened -> text lines detected on a reduced copy ->
-each line cut from the full-resolution page -> page orientation voted by the
-line classifier (upside-down scans are turned) -> lines recognised -> skew
+Per page: red seal whitened -> text lines detected on a reduced copy (a page
+whose lines stand upright lies on its side and is turned a quarter) -> each
+line cut from the full-resolution page -> upside-down pages found by the line
+classifier's vote and turned -> lines recognised -> skew
 measured from the lines and taken out of the layout coordinates -> lines and
 the roster table rebuilt (ocr.layout). The result is the same Document a text
 PDF gives, with source_type "ocr", OCR confidences on every paragraph and
@@ -34,7 +35,7 @@ __all__ = ["NOTE_FROM_SCAN", "OcrModelsMissing", "available", "check_models", "r
 log = logging.getLogger(__name__)
 
 NOTE_FROM_SCAN = "来自扫描件"
-NOTE_UPSIDE_DOWN = "扫描件第{pages}页方向不正（倒置或横置），已自动转正"
+NOTE_TURNED = "扫描件第{pages}页方向不正（倒置或横置），已自动转正"
 NOTE_NO_TEXT = "扫描件中未识别到文字"
 NOTE_TOO_MANY_PAGES = "扫描件共{total}页，只识别了前{read}页，请人工核对其余页面"
 
@@ -59,18 +60,18 @@ def read_scan(path: Path) -> Document:
     engine = get_engine()
     started = time.perf_counter()
     pages = []
-    flipped: list[int] = []
+    turned: list[int] = []
     total = 0
     for page in load_pages(path):
         total = page.total
-        boxes, was_flipped = _ocr_page(engine, page)
+        boxes, was_turned = _ocr_page(engine, page)
         pages.append(boxes)
-        if was_flipped:
-            flipped.append(page.number)
+        if was_turned:
+            turned.append(page.number)
     blocks, footers = build_blocks(pages)
     notes = [NOTE_FROM_SCAN]
-    if flipped:
-        notes.append(NOTE_UPSIDE_DOWN.format(pages="、".join(map(str, flipped))))
+    if turned:
+        notes.append(NOTE_TURNED.format(pages="、".join(map(str, turned))))
     if not any(p.boxes for p in pages):
         notes.append(NOTE_NO_TEXT)
     if total > len(pages):
