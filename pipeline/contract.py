@@ -6,7 +6,9 @@ stated_count ...) are allowed and used by the review console.
 
 from __future__ import annotations
 
-from pipeline.domain.letter import Letter, Person
+import datetime as dt
+
+from pipeline.domain.letter import Contact, Kind, Letter, Person
 
 
 def person_to_json(person: Person, *, with_sources: bool = True) -> dict:
@@ -15,6 +17,7 @@ def person_to_json(person: Person, *, with_sources: bool = True) -> dict:
         "id_number": person.id_number,
         "problems": list(person.problems),
         "notes": list(person.notes),
+        "confirm": list(person.confirm),
     }
     if person.seq is not None:
         data["seq"] = person.seq
@@ -45,3 +48,33 @@ def letter_to_json(letter: Letter, *, with_sources: bool = True) -> dict:
     if with_sources:
         data["sources"] = {key: src.to_json() for key, src in letter.sources.items()}
     return data
+
+
+def letter_from_json(data: dict) -> Letter:
+    """Inverse of letter_to_json for what checking and replying need (sources are not kept)."""
+    people = [
+        Person(
+            name=p.get("name") or "",
+            id_number=p.get("id_number") or "",
+            problems=list(p.get("problems") or []),
+            notes=list(p.get("notes") or []),
+            confirm=list(p.get("confirm") or []),
+            seq=p.get("seq"),
+        )
+        for p in data.get("people") or []
+    ]
+    contact = data.get("contact") or {}
+    return Letter(
+        kind=Kind(data["kind"]) if data.get("kind") else None,
+        doc_number=data.get("doc_number"),
+        unit=data.get("unit"),
+        date=dt.date.fromisoformat(data["date"]) if data.get("date") else None,
+        addressee=data.get("addressee"),
+        contact=Contact(contact.get("name"), contact.get("phone")),
+        people=people,
+        problems=list(data.get("problems") or []),
+        notes=list(data.get("notes") or []),
+        stated_count=data.get("stated_count"),
+        title=data.get("title"),
+        from_scan=bool(data.get("from_scan")),
+    )

@@ -27,7 +27,7 @@ from pipeline.domain.letter import Kind, Letter
 from pipeline.domain.reply import ReplyContext
 from pipeline.domain.result import CheckOutcome, Verdict
 from pipeline.errors import LettersError, UnreadableLetter
-from pipeline.extraction import extract
+from pipeline.extraction import CONFIRM_ID_REPAIRED, CONFIRM_NAME, checks, extract
 from pipeline.outbox import publish, reply_stem
 from pipeline.privacy import private_file
 from pipeline.reading import read_document
@@ -73,17 +73,34 @@ def issue_date(settings: Settings, today: dt.date) -> dt.date:
     return next_workday(today, settings.path(settings.holidays_file))
 
 
-def review_reasons(letter: Letter, outcome: CheckOutcome | None) -> list[str]:
+SECOND_REVIEW = "查询结果为失信联合惩戒对象，公务员录用、调任查询须二次复审、复核、复查"
+SCAN_CONFIRM = "来函为扫描件，须对照原件确认识别结果后复函"
+_CONFIRMABLE = (SECOND_REVIEW, SCAN_CONFIRM, CONFIRM_NAME, CONFIRM_ID_REPAIRED)
+
+
+def approvable(reason: str) -> bool:
+    """Reasons a named person settles by approving (a second review, a scan read against its original);
+    all others need a correction first."""
+    return reason.endswith(_CONFIRMABLE)
+
+
+def review_reasons(
+    letter: Letter, outcome: CheckOutcome | None, settings: Settings | None = None
+) -> list[str]:
     """Every reason a clerk must look before a reply may go (Chinese); empty means reply."""
     reasons = list(letter.blocking_reasons)
     for missing, text in (
-        (letter.kind is None, "未能识别查询类别（公务员录用、调任或事业单位聘用）"),
-        (letter.unit is None, "未能识别来函单位"),
-        (letter.date is None, "未能识别来函日期"),
-        (not letter.people, "未找到查询对象名单（姓名和身份证号码），请核对来函"),
+        (letter.kind is None, checks.PROBLEM_NO_KIND),
+        (letter.unit is None, checks.PROBLEM_NO_UNIT),
+        (letter.date is None, checks.PROBLEM_NO_DATE),
+        (not letter.people, checks.PROBLEM_NO_PEOPLE),
     ):
         if missing and text not in reasons:
             reasons.append(text)
+    for index, person in enumerate(letter.people, 1):
+        reasons.extend(f"第{index}人（{person.name}）：{c}" for c in person.confirm)
+    if letter.from_scan and not (settings and settings.ocr_auto_answer):
+        reasons.append(SCAN_CONFIRM)
     if outcome is None:
         return reasons
     reasons.extend(outcome.problems)
@@ -94,7 +111,7 @@ def review_reasons(letter: Letter, outcome: CheckOutcome | None) -> list[str]:
         elif r.verdict == Verdict.POSSIBLE:
             reasons.append(f"{who}：与失信名单中一条脱敏身份证号码记录的姓名和可见号码相符，需人工核实")
         elif r.verdict == Verdict.LISTED and letter.kind == Kind.CIVIL_SERVANT:
-            reasons.append(f"{who}：查询结果为失信联合惩戒对象，公务员录用、调任查询须二次复审、复核、复查")
+            reasons.append(f"{who}：{SECOND_REVIEW}")
     return list(dict.fromkeys(reasons))
 
 
@@ -202,7 +219,7 @@ def process_letter(
         with sessions() as session:
             outcome = check_people(session, letter, settings, now)
         base.check_json = outcome_to_json(outcome)
-    reasons = review_reasons(letter, outcome)
+    reasons = review_reasons(letter, outcome, settings)
     if reasons or outcome is None:
         base.reasons = reasons
         base.exit_code = EXIT_WAITING_REVIEW

@@ -50,6 +50,8 @@ class Person:
     id_number: str
     problems: list[str] = field(default_factory=list)  # blocking, Chinese
     notes: list[str] = field(default_factory=list)  # non-blocking, Chinese
+    # Not errors, but a person must compare with the original before a reply (OCR repairs, doubtful reads).
+    confirm: list[str] = field(default_factory=list)
     seq: int | None = None  # 序号 as printed, when the roster has one
     name_source: Source | None = None
     id_source: Source | None = None

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 NOTE_FROM_SCAN = "来自扫描件"
 LOW_NAME_CONFIDENCE = 0.8
+CONFIRM_NAME = "姓名识别置信度较低，请对照原件确认"
+CONFIRM_ID_REPAIRED = "身份证号码经扫描识别自动纠错，请对照原件确认"
 
 
 def extract(document: Document, *, today: dt.date | None = None) -> Letter:
@@ -104,7 +106,7 @@ def _person(entry: RosterEntry, document: Document, today: dt.date) -> Person:
     if document.is_ocr:
         _repair_ocr_id(person)
         if person.name_source and person.name_source.confidence < LOW_NAME_CONFIDENCE:
-            person.notes.append("姓名识别置信度较低，请核对")
+            person.confirm.append(CONFIRM_NAME)
     checks.check_person(person, today)
     return person
 
@@ -118,7 +120,9 @@ def _repair_ocr_id(person: Person) -> None:
     result = repair_id(person.id_number)
     if result.repaired:
         person.id_number = result.id
-        person.notes.append("身份证号码经扫描识别自动纠错，请核对原件")
+        person.confirm.append(CONFIRM_ID_REPAIRED)
+    elif result.ambiguous:
+        person.notes.append(f"扫描识别的身份证号码有{len(result.candidates)}种可能的纠正，无法自动确定")
 
 
 def _looks_like_letter(letter: Letter, lines: list[Line]) -> bool:

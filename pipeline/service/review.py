@@ -17,11 +17,12 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from pipeline.contract import letter_to_json
+from pipeline.contract import letter_from_json, letter_to_json
 from pipeline.domain.idnumber import check_id
-from pipeline.domain.letter import Contact, Kind, Letter, Person
+from pipeline.domain.letter import Kind, Letter
 from pipeline.domain.result import CheckOutcome
 from pipeline.privacy import mask_id
+from pipeline.process import SECOND_REVIEW, approvable
 from pipeline.service import audit
 from pipeline.service.context import ServiceContext
 from pipeline.service.db import write_session
@@ -32,39 +33,9 @@ from pipeline.service.queries import InvalidRequest, get_case
 from pipeline.service.recovery import register_instance, stop_instance
 from pipeline.storage.models import Case, CaseState
 
-SECOND_REVIEW = "二次复审"
 LETTER_FIELDS = {"kind", "unit", "doc_number", "date", "addressee"}
 PERSON_FIELDS = {"name", "id_number"}
 FIELD_HELP = "可更正：unit=来函单位、doc_number=来函文号、date=2026-06-04、kind=civil_servant|public_institution、addressee=主送单位、N.name=姓名、N.id_number=身份证号码（N为序号）"
-
-
-def letter_from_json(data: dict) -> Letter:
-    """Inverse of contract.letter_to_json for what a reply needs (sources are not kept)."""
-    people = [
-        Person(
-            name=p.get("name") or "",
-            id_number=p.get("id_number") or "",
-            problems=list(p.get("problems") or []),
-            notes=list(p.get("notes") or []),
-            seq=p.get("seq"),
-        )
-        for p in data.get("people") or []
-    ]
-    contact = data.get("contact") or {}
-    return Letter(
-        kind=Kind(data["kind"]) if data.get("kind") else None,
-        doc_number=data.get("doc_number"),
-        unit=data.get("unit"),
-        date=dt.date.fromisoformat(data["date"]) if data.get("date") else None,
-        addressee=data.get("addressee"),
-        contact=Contact(contact.get("name"), contact.get("phone")),
-        people=people,
-        problems=list(data.get("problems") or []),
-        notes=list(data.get("notes") or []),
-        stated_count=data.get("stated_count"),
-        title=data.get("title"),
-        from_scan=bool(data.get("from_scan")),
-    )
 
 
 def apply_corrections(letter: Letter, fields: list[str]) -> list[str]:
@@ -132,7 +103,7 @@ def _reasons_now(
     if letter.people:
         with ctx.db.sessions() as session:
             outcome = check_people(session, letter, ctx.settings, now)
-    return outcome, review_reasons(letter, outcome)
+    return outcome, review_reasons(letter, outcome, ctx.settings)
 
 
 def _render(
@@ -214,8 +185,8 @@ def _finish_review(
 ) -> ReviewResult:
     now = dt.datetime.now()
     outcome, reasons = _reasons_now(ctx, letter, now)
-    second = [r for r in reasons if SECOND_REVIEW in r]
-    others = [r for r in reasons if r not in second]
+    second = [r for r in reasons if r.endswith(SECOND_REVIEW)]
+    others = [r for r in reasons if not approvable(r)]
     with ctx.db.sessions() as session:
         _, tracking = get_case(session, case_id)
         corrector = tracking.corrected_by
@@ -259,8 +230,8 @@ def _finish_review(
             )
             letter.problems = []
             outcome, reasons = _reasons_now(ctx, letter, now)
-            second = [r for r in reasons if SECOND_REVIEW in r]
-            others = [r for r in reasons if r not in second]
+            second = [r for r in reasons if r.endswith(SECOND_REVIEW)]
+            others = [r for r in reasons if not approvable(r)]
         try:
             staging = service.fresh_staging(case_id)
             if approving or not reasons:
