@@ -9,7 +9,6 @@ from pipeline.service.outcome import Processor, ProcessResult
 from pipeline.settings import Settings
 from pipeline.storage import Database
 
-
 log = logging.getLogger(__name__)
 
 
