@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from pipeline.reply.make_template import build
 from pipeline.reply.pdf import write_pdf
 from pipeline.reply.verify import docx_content, pdf_content, squeeze
 from pipeline.settings import Settings
+from tests.builders.docx_builder import libreoffice_convert
 from tests.builders.spec import make_id
 
 REPO = Path(__file__).resolve().parents[1]
@@ -564,23 +564,8 @@ def test_configured_font_comes_first(tmp_path):
 def test_libreoffice_opens_the_reply(settings, tmp_path):
     ctx = make_ctx(roster=people(40))
     rendered = render_reply(ctx, settings, tmp_path / "work")
-    out = tmp_path / "lo"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(rendered.docx),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    with pdfplumber.open(out / "reply.pdf") as pdf:
+    converted = libreoffice_convert(rendered.docx, tmp_path / "lo", "pdf")
+    with pdfplumber.open(converted) as pdf:
         pages = [page.extract_text() or "" for page in pdf.pages]
         size = (round(pdf.pages[0].width), round(pdf.pages[0].height))
     assert size == (595, 842)

@@ -14,9 +14,6 @@ from __future__ import annotations
 import glob
 import io
 import os
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -411,36 +408,10 @@ def _render(
 
 
 def build_pdf_via_libreoffice(docx_path: Path, out_dir: Path, *, timeout: float = 180) -> Path:
-    """Convert a .docx with LibreOffice, as most letters in the wild are made.
+    """Convert a .docx with LibreOffice, as most letters in the wild are made."""
+    from tests.builders.docx_builder import libreoffice_convert
 
-    A private user profile keeps parallel runs from fighting over ~/.config.
-    """
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise FileNotFoundError("soffice not on PATH")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
-        subprocess.run(
-            [
-                soffice,
-                f"-env:UserInstallation={Path(profile).as_uri()}",
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(out_dir),
-                str(docx_path),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=timeout,
-        )
-    out = out_dir / (Path(docx_path).stem + ".pdf")
-    if not out.exists():
-        raise RuntimeError(f"LibreOffice did not produce {out.name}")
-    return out
+    return libreoffice_convert(Path(docx_path), Path(out_dir), "pdf", timeout=timeout)
 
 
 def _render_scan_image(lines: list[str], *, dpi: int = 100):  # -> PIL.Image.Image
