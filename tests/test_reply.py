@@ -254,6 +254,31 @@ def test_pdf_embeds_a_truetype_subset(settings, tmp_path):
         assert round(title["size"]) == L.TITLE_PT
 
 
+def test_fonts_are_mapped_and_subset_without_copying_glyf(settings):
+    """Memory (issue 4): the CJK files stay in the page cache and subsetting slices glyphs out."""
+    import mmap
+
+    from reportlab.pdfbase import pdfmetrics
+
+    fonts = check_reply_setup(settings)
+    for name in {fonts.body, fonts.hei}:
+        face = pdfmetrics.getFont(name).face
+        assert isinstance(face._ttf_data, mmap.mmap)
+        assert not isinstance(face.get_table("glyf"), bytes)
+
+
+def test_replies_rendered_on_two_threads_at_once_read_back(settings, tmp_path):
+    """The watcher renders on several threads sharing one font object; each PDF must be whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(n: int) -> None:
+        ctx = make_ctx(roster=people(12 + n))
+        verify_reply(render_reply(ctx, settings, tmp_path / str(n)), ctx)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(one, range(6)))
+
+
 # --- escaping and what a reply may say ------------------------------------------------
 
 
