@@ -17,8 +17,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from pipeline.checking.match import in_force, masked_fits
+from pipeline.domain.decision import decision_from_json, decision_to_json, record_from_json, record_to_json
 from pipeline.domain.letter import Letter
-from pipeline.domain.result import CheckOutcome, PersonResult, SnapshotRef, Verdict
+from pipeline.domain.result import CheckOutcome, PersonResult, RecordRef, SnapshotRef, Verdict
 from pipeline.records.catalog import current_lists, stale_problems
 from pipeline.records.names import name_key
 from pipeline.settings import Settings
@@ -56,6 +57,8 @@ def _fetch(
         rows.extend(
             session.execute(
                 select(
+                    Record.id,
+                    Record.line,
                     Record.id_number,
                     Record.name_key,
                     Record.category,
@@ -97,6 +100,9 @@ def check_people(session: Session, letter: Letter, settings: Settings, now: dt.d
     def labels(rows: list) -> list[str]:
         return list(dict.fromkeys(row.category or list_of[row.snapshot_id] for row in rows))
 
+    def record_refs(rows: list) -> list[RecordRef]:
+        return [RecordRef(row.snapshot_id, row.id, list_of[row.snapshot_id], row.line) for row in rows]
+
     results = []
     for seq, person in enumerate(letter.people, 1):
         key = name_key(person.name)
@@ -109,7 +115,9 @@ def check_people(session: Session, letter: Letter, settings: Settings, now: dt.d
             fits = [r for r in masked.get(key, []) if masked_fits(r.id_number, person.id_number)]
             if fits:
                 verdict, held = Verdict.POSSIBLE, fits
-        results.append(PersonResult(seq, person.name, person.id_number, verdict, labels(held)))
+        results.append(
+            PersonResult(seq, person.name, person.id_number, verdict, labels(held), record_refs(held))
+        )
     return CheckOutcome(checked_at=now, results=results, snapshots=refs, problems=problems)
 
 
@@ -133,6 +141,8 @@ def outcome_to_json(outcome: CheckOutcome) -> dict:
                 "id_number": r.id_number,
                 "verdict": r.verdict.value,
                 "lists": r.lists,
+                "records": [record_to_json(ref) for ref in r.records],
+                "decided": decision_to_json(r.decided) if r.decided else None,
             }
             for r in outcome.results
         ],
@@ -145,7 +155,15 @@ def outcome_from_json(data: dict) -> CheckOutcome:
     return CheckOutcome(
         checked_at=dt.datetime.fromisoformat(data["checked_at"]),
         results=[
-            PersonResult(r["seq"], r["name"], r["id_number"], Verdict(r["verdict"]), list(r["lists"]))
+            PersonResult(
+                r["seq"],
+                r["name"],
+                r["id_number"],
+                Verdict(r["verdict"]),
+                list(r["lists"]),
+                [record_from_json(ref) for ref in r.get("records", [])],
+                decision_from_json(r["decided"]) if r.get("decided") else None,
+            )
             for r in data["results"]
         ],
         snapshots=[

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.domain.decision import ManualDecision
 
 
 class Verdict(StrEnum):
@@ -12,6 +16,16 @@ class Verdict(StrEnum):
     CLEAR = "clear"  # no record in force
     NAME_MISMATCH = "name_mismatch"  # ID listed, but under another name: a person must look
     POSSIBLE = "possible"  # only a masked record matches name + visible digits: a person must look
+
+    @property
+    def label_zh(self) -> str:
+        """How a verdict is shown to clerks (never printed on a reply)."""
+        return {
+            "listed": "失信联合惩戒对象",
+            "clear": "未列入",
+            "name_mismatch": "号码在名单中但姓名不同",
+            "possible": "可能匹配（脱敏记录）",
+        }[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +38,20 @@ class SnapshotRef:
     row_count: int
 
 
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """One list record a verdict rests on. Record rows are replaced by every import of their list,
+    so the same (snapshot, record) pair means the very same record as when it was looked at."""
+
+    snapshot_id: int
+    record_id: int
+    list_name: str
+    line: int  # line (CSV) or row (XLSX) in the imported file
+
+    def label_zh(self) -> str:
+        return f"{self.list_name}（快照{self.snapshot_id}）第{self.line}行"
+
+
 @dataclass(slots=True)
 class PersonResult:
     seq: int  # 1-based position in the roster
@@ -31,6 +59,8 @@ class PersonResult:
     id_number: str
     verdict: Verdict
     lists: list[str] = field(default_factory=list)  # 名单类别 / list names that hold the person
+    records: list[RecordRef] = field(default_factory=list)  # the records the verdict rests on
+    decided: ManualDecision | None = None  # a named person's decision that settled this verdict
 
     def result_text_zh(self) -> str:
         """The only thing a reply may say about a person (the notice forbids any other credit information)."""
