@@ -12,7 +12,14 @@ from pipeline.storage import Database
 
 pytest_plugins = ["tests.db_backends"]
 
-SERVICE_TABLES = {"case_tracking", "case_delays", "audit_events", "audit_head", "service_instances"}
+SERVICE_TABLES = {
+    "case_tracking",
+    "case_delays",
+    "case_decisions",
+    "audit_events",
+    "audit_head",
+    "service_instances",
+}
 
 
 def _service_only(name: str | None, type_: str, parent_names: dict) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pipeline.storage.models import Case
@@ -61,6 +61,28 @@ class CaseDelay(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, ondelete="CASCADE"), index=True)
     new_due_date: Mapped[dt.date] = mapped_column(Date())
     reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
+class CaseDecision(Base):
+    """A named person's decision on one person's possible/name_mismatch verdict (migration 0003).
+
+    Kept as history, never updated: the latest row per (case, seq) is the one
+    re-checks apply, and only while the same records still match.
+    """
+
+    __tablename__ = "case_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # 1-based position in the roster
+    name: Mapped[str] = mapped_column(String(200))
+    id_number: Mapped[str] = mapped_column(String(18))
+    was: Mapped[str] = mapped_column(String(20))  # possible | name_mismatch
+    verdict: Mapped[str] = mapped_column(String(20))  # clear | listed
+    records: Mapped[list] = mapped_column(JSON)  # [{snapshot_id, record_id, list_name, line}]
+    lists: Mapped[list] = mapped_column(JSON)  # 名单类别 / list names of those records
     by: Mapped[str] = mapped_column(String(100))
     at: Mapped[dt.datetime] = mapped_column(DateTime())
 
