@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = inner.add_parser(
         "correct",
         help="更正提取结果：重新核查并生成复函",
-        description="更正来函提取结果后重新核查；无问题时生成复函，否则继续待复核。",
+        description="更正来函提取结果或填写人工核实结论后重新核查；无问题时生成复函，否则继续待复核。",
     )
     c.add_argument("case", type=int, help="案件编号")
     c.add_argument(
@@ -38,7 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="字段=值",
-        help="更正内容，可重复：unit=来函单位、doc_number=来函文号、date=2026-06-04、kind=civil_servant|public_institution、2.name=姓名、2.id_number=身份证号码",
+        help="更正内容，可重复：unit=来函单位、doc_number=来函文号、date=2026-06-04、"
+        "kind=civil_servant|public_institution、2.name=姓名、2.id_number=身份证号码、"
+        "2.result=clear|listed（人工核实结论，仅限“可能匹配”或“号码在名单中但姓名不同”的人员）",
     )
     c.add_argument(
         "--value",

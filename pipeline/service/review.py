@@ -1,7 +1,11 @@
 """Finish a case that waits for review: show it, approve it, or correct it (re-check, re-render).
 
 Used by `letters review …` now and by the web console later. Every action
-is by a named person and leaves an audit event. A reply is only ever
+is by a named person and leaves an audit event. A correction may also be a
+person's decision on a verdict the check cannot settle (`N.result=clear|listed`
+on a possible or name_mismatch person): it is stored with the case and
+applied at every re-check while the same records still match
+(pipeline.domain.decision). A reply is only ever
 rendered after a fresh check that leaves nothing for a person to decide
 except the notice's second review of hits on civil-servant queries — and
 that approval must come from someone other than the person who corrected
@@ -15,19 +19,28 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from pipeline.contract import letter_from_json, letter_to_json
+from pipeline.domain.decision import (
+    DECIDABLE,
+    ManualDecision,
+    apply_decisions,
+    decide,
+    record_from_json,
+    record_to_json,
+)
 from pipeline.domain.idnumber import check_id
 from pipeline.domain.letter import Kind, Letter
-from pipeline.domain.result import CheckOutcome
+from pipeline.domain.result import CheckOutcome, Verdict
 from pipeline.privacy import mask_id
 from pipeline.process import SECOND_REVIEW, approvable
 from pipeline.service import audit
 from pipeline.service.context import ServiceContext
 from pipeline.service.db import write_session
 from pipeline.service.lifecycle import CaseService
-from pipeline.service.models import CaseTracking
+from pipeline.service.models import CaseDecision, CaseTracking
 from pipeline.service.outcome import ProcessResult
 from pipeline.service.queries import InvalidRequest, get_case
 from pipeline.service.recovery import register_instance, stop_instance
@@ -35,7 +48,39 @@ from pipeline.storage.models import Case, CaseState
 
 LETTER_FIELDS = {"kind", "unit", "doc_number", "date", "addressee"}
 PERSON_FIELDS = {"name", "id_number"}
-FIELD_HELP = "可更正：unit=来函单位、doc_number=来函文号、date=2026-06-04、kind=civil_servant|public_institution、addressee=主送单位、N.name=姓名、N.id_number=身份证号码（N为序号）"
+RESULT_FIELD = "result"  # N.result=clear|listed: a person's decision on a possible/name_mismatch verdict
+RESULT_VALUES = {"clear": Verdict.CLEAR, "listed": Verdict.LISTED}
+FIELD_HELP = (
+    "可更正：unit=来函单位、doc_number=来函文号、date=2026-06-04、kind=civil_servant|public_institution、"
+    "addressee=主送单位、N.name=姓名、N.id_number=身份证号码、"
+    "N.result=clear|listed（人工核实结论：clear=不属于、listed=属于失信联合惩戒对象，"
+    "仅限核查结论为“可能匹配”或“号码在名单中但姓名不同”的人员）（N为序号）"
+)
+
+
+def split_decisions(fields: list[str]) -> tuple[dict[int, Verdict], list[str]]:
+    """Separate `N.result=…` decisions from the corrections of the letter itself."""
+    wanted: dict[int, Verdict] = {}
+    rest: list[str] = []
+    for item in fields:
+        key, sep, value = item.partition("=")
+        seq, _, attr = key.strip().partition(".")
+        if attr != RESULT_FIELD or not sep:
+            rest.append(item)
+            continue
+        if not seq.isdigit():
+            raise InvalidRequest(f"unknown field {key!r}", f"无法更正“{key.strip()}”。{FIELD_HELP}")
+        verdict = RESULT_VALUES.get(value.strip())
+        if verdict is None:
+            raise InvalidRequest(
+                "bad result",
+                f"第{seq}人的人工核实结论只能是 clear（不属于失信联合惩戒对象）"
+                f"或 listed（属于失信联合惩戒对象）：{value.strip()}",
+            )
+        if int(seq) in wanted:
+            raise InvalidRequest("result twice", f"第{seq}人的人工核实结论写了两次，请只写一个。")
+        wanted[int(seq)] = verdict
+    return wanted, rest
 
 
 def apply_corrections(letter: Letter, fields: list[str]) -> list[str]:
@@ -93,17 +138,89 @@ class ReviewResult:
     reply_doc_number: str | None
 
 
+def _stored_decisions(session: Session, case_id: int) -> list[ManualDecision]:
+    """Every decision recorded for the case, oldest first (the latest per person counts)."""
+    rows = session.execute(
+        select(CaseDecision).where(CaseDecision.case_id == case_id).order_by(CaseDecision.id)
+    ).scalars()
+    return [
+        ManualDecision(
+            seq=row.seq,
+            name=row.name,
+            id_number=row.id_number,
+            was=Verdict(row.was),
+            verdict=Verdict(row.verdict),
+            records=tuple(record_from_json(r) for r in row.records),
+            lists=tuple(row.lists),
+            by=row.by,
+            at=row.at,
+        )
+        for row in rows
+    ]
+
+
+def _no_longer_applies(d: ManualDecision) -> str:
+    return (
+        f"第{d.seq}人（{d.name}）：{d.by}于{d.at:%Y-%m-%d %H:%M}作出的人工核实结论所依据的名单记录"
+        "或查询对象信息已变化，该结论不再适用，需重新核实"
+    )
+
+
 def _reasons_now(
-    ctx: ServiceContext, letter: Letter, now: dt.datetime
+    ctx: ServiceContext,
+    letter: Letter,
+    now: dt.datetime,
+    case_id: int,
+    pending: list[ManualDecision] | None = None,
 ) -> tuple[CheckOutcome | None, list[str]]:
+    """A fresh check with the case's decisions (and `pending` ones) applied, and what is left for a person."""
     from pipeline.checking import check_people
     from pipeline.process import review_reasons
 
     outcome = None
+    dropped: list[ManualDecision] = []
     if letter.people:
         with ctx.db.sessions() as session:
-            outcome = check_people(session, letter, ctx.settings, now)
-    return outcome, review_reasons(letter, outcome, ctx.settings)
+            raw = check_people(session, letter, ctx.settings, now)
+            decisions = [*_stored_decisions(session, case_id), *(pending or [])]
+        outcome, dropped = apply_decisions(raw, decisions)
+    reasons = review_reasons(letter, outcome, ctx.settings)
+    if outcome is not None:
+        undecided = {r.seq for r in outcome.needs_person}
+        reasons.extend(_no_longer_applies(d) for d in dropped if d.seq in undecided)
+    return outcome, reasons
+
+
+def _decisions(
+    ctx: ServiceContext, letter: Letter, wanted: dict[int, Verdict], by: str, now: dt.datetime
+) -> list[ManualDecision]:
+    """Decisions on the people's fresh verdicts; refused for anyone the check itself settled."""
+    if not wanted:
+        return []
+    from pipeline.checking import check_people
+
+    for seq in wanted:
+        if not 1 <= seq <= len(letter.people):
+            raise InvalidRequest("no such person", f"名单中没有第{seq}人（共{len(letter.people)}人）。")
+    with ctx.db.sessions() as session:
+        fresh = check_people(session, letter, ctx.settings, now)
+    done = []
+    for seq, verdict in wanted.items():
+        result = fresh.results[seq - 1]
+        if result.verdict not in DECIDABLE:
+            why = (
+                "身份证号码和姓名与名单记录完全一致，不能人工改判"
+                if result.verdict == Verdict.LISTED
+                else "未匹配任何名单记录，不能人工认定"
+            )
+            raise InvalidRequest(
+                f"verdict {result.verdict} is not a person's to decide",
+                f"第{seq}人（{result.name}）的核查结论为“{result.verdict.label_zh}”，{why}。"
+                "人工核实结论（N.result）只能用于核查结论为“可能匹配（脱敏记录）”"
+                "或“号码在名单中但姓名不同”的人员。",
+            )
+        done.append(decide(result, verdict, by, now.replace(microsecond=0)))
+    return done
 
 
 def _render(
@@ -142,8 +259,17 @@ def _render(
     )
 
 
-def _take(ctx: ServiceContext, case_id: int, owner: str, by: str, reason: str, corrected: bool) -> None:
-    """waiting_review → processing, held by this review run, with the person's audit event."""
+def _take(
+    ctx: ServiceContext,
+    case_id: int,
+    owner: str,
+    by: str,
+    reason: str,
+    corrected: bool,
+    decisions: list[ManualDecision] | None = None,
+) -> None:
+    """waiting_review → processing, held by this review run, with the person's audit event
+    and their decisions, committed together."""
     with write_session(ctx.db) as session:
         case, _ = get_case(session, case_id)
         if case.state != CaseState.WAITING_REVIEW.value:
@@ -163,6 +289,21 @@ def _take(ctx: ServiceContext, case_id: int, owner: str, by: str, reason: str, c
         if corrected:
             values["corrected_by"] = by
         session.execute(update(CaseTracking).where(CaseTracking.case_id == case_id).values(**values))
+        session.add_all(
+            CaseDecision(
+                case_id=case_id,
+                seq=d.seq,
+                name=d.name,
+                id_number=d.id_number,
+                was=d.was.value,
+                verdict=d.verdict.value,
+                records=[record_to_json(r) for r in d.records],
+                lists=list(d.lists),
+                by=d.by,
+                at=d.at,
+            )
+            for d in decisions or []
+        )
         audit.append(
             session,
             actor=by,
@@ -182,9 +323,11 @@ def _finish_review(
     *,
     approving: bool,
     corrections: list[str] | None = None,
+    decisions: list[ManualDecision] | None = None,
+    now: dt.datetime | None = None,
 ) -> ReviewResult:
-    now = dt.datetime.now()
-    outcome, reasons = _reasons_now(ctx, letter, now)
+    now = now or dt.datetime.now()
+    outcome, reasons = _reasons_now(ctx, letter, now, case_id, decisions)
     second = [r for r in reasons if r.endswith(SECOND_REVIEW)]
     others = [r for r in reasons if not approvable(r)]
     with ctx.db.sessions() as session:
@@ -201,6 +344,12 @@ def _finish_review(
             raise InvalidRequest(
                 "approver is the corrector",
                 f"该案件由{by}更正，查询结果含失信联合惩戒对象，须由更正人以外的人员复核批准。",
+            )
+        deciders = {r.decided.by for r in (outcome.hits if outcome else []) if r.decided}
+        if second and by in deciders:
+            raise InvalidRequest(
+                "approver made the listed decision",
+                f"失信联合惩戒对象的人工核实结论由{by}作出，须由其他人员复核批准。",
             )
     instance = register_instance(ctx.db, mode="review", inbox=ctx.settings.path(ctx.settings.inbox))
     try:
@@ -227,9 +376,10 @@ def _finish_review(
                 + "，".join(corrections or [])
                 + (f"；已核实并清除：{removed}" if removed else ""),
                 corrected=True,
+                decisions=decisions,
             )
             letter.problems = []
-            outcome, reasons = _reasons_now(ctx, letter, now)
+            outcome, reasons = _reasons_now(ctx, letter, now, case_id)
             second = [r for r in reasons if r.endswith(SECOND_REVIEW)]
             others = [r for r in reasons if not approvable(r)]
         try:
@@ -313,13 +463,20 @@ def approve(ctx: ServiceContext, case_id: int, by: str) -> ReviewResult:
 
 
 def correct(ctx: ServiceContext, case_id: int, fields: list[str], by: str) -> ReviewResult:
-    """Apply corrections, re-check and reply — or wait again with the reasons that remain."""
+    """Apply corrections and decisions (`N.result=clear|listed`), re-check and reply — or wait again
+    with the reasons that remain."""
     by = _named(by)
     if not fields:
         raise InvalidRequest("no fields", f"请用 --field 写明更正内容。{FIELD_HELP}")
+    wanted, rest = split_decisions(fields)
     letter = _stored_letter(ctx, case_id)
-    done = apply_corrections(letter, fields)
-    return _finish_review(ctx, case_id, letter, by, approving=False, corrections=done)
+    done = apply_corrections(letter, rest)
+    now = dt.datetime.now()
+    decisions = _decisions(ctx, letter, wanted, by, now)
+    done.extend(d.describe_zh() for d in decisions)
+    return _finish_review(
+        ctx, case_id, letter, by, approving=False, corrections=done, decisions=decisions, now=now
+    )
 
 
 def show(ctx: ServiceContext, case_id: int) -> str:
@@ -327,6 +484,7 @@ def show(ctx: ServiceContext, case_id: int) -> str:
     with ctx.db.sessions() as session:
         case, tracking = get_case(session, case_id)
         events = audit.events_for(session, case_id)
+        decisions = _stored_decisions(session, case_id)
     lines = [
         f"案件编号：{case.id}　状态：{CaseState(case.state).label_zh}",
         f"来函文件：{case.original_name}（{case.received_at:%Y-%m-%d %H:%M} 接收，期限 {tracking.due_date:%Y-%m-%d}）",
@@ -350,18 +508,14 @@ def show(ctx: ServiceContext, case_id: int) -> str:
         lines.append(f"查询对象（共{len(letter.people)}人）：")
         for i, p in enumerate(letter.people, 1):
             v = verdicts.get(i)
-            verdict = (
-                {
-                    "listed": "失信联合惩戒对象",
-                    "clear": "未列入",
-                    "name_mismatch": "号码在名单中但姓名不同",
-                    "possible": "可能匹配（脱敏记录）",
-                }.get(v["verdict"], v["verdict"])
-                if v
-                else "未核查"
-            )
+            verdict = Verdict(v["verdict"]).label_zh if v else "未核查"
+            if v and v.get("decided"):
+                verdict += f"（人工核实：{v['decided']['by']}）"
             flag = "　✗ " + "；".join(p.problems) if p.problems else ""
             lines.append(f"  {i:>3}. {p.name}　{mask_id(p.id_number)}　{verdict}{flag}")
+    if decisions:
+        lines.append("人工核实记录（重新核查时，仅在所依据的名单记录未变化时适用）：")
+        lines.extend(f"  {d.at:%Y-%m-%d %H:%M}  {d.by}  {d.describe_zh()}" for d in decisions)
     if tracking.corrected_by:
         lines.append(f"最近更正人：{tracking.corrected_by}")
     lines.append("办理记录：")
