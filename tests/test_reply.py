@@ -255,16 +255,18 @@ def test_pdf_embeds_a_truetype_subset(settings, tmp_path):
 
 
 def test_fonts_are_mapped_and_subset_without_copying_glyf(settings):
-    """Memory (issue 4): the CJK files stay in the page cache and subsetting slices glyphs out."""
+    """Memory (issue 4): the CJK files stay in the page cache and subsetting slices glyphs out,
+    giving the same subset as reportlab's own copy of the table."""
     import mmap
 
-    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
 
-    fonts = check_reply_setup(settings)
-    for name in {fonts.body, fonts.hei}:
-        face = pdfmetrics.getFont(name).face
-        assert isinstance(face._ttf_data, mmap.mmap)
-        assert not isinstance(face.get_table("glyf"), bytes)
+    path = check_reply_setup(settings).body_path
+    face = reply_fonts.open_font("MappedTest", path).face
+    assert isinstance(face._ttf_data, mmap.mmap)
+    assert not isinstance(face.get_table("glyf"), bytes)
+    subset = [ord(c) for c in "附件社会信用记录查询结果王伟李娜0123456789X"]
+    assert face.makeSubset(subset) == TTFont("CopiedTest", str(path)).face.makeSubset(subset)
 
 
 def test_replies_rendered_on_two_threads_at_once_read_back(settings, tmp_path):

@@ -81,8 +81,7 @@ def _load(path: Path, condensed: bool = False) -> str:
 
 def _register(path: Path, key: tuple[Path, bool], condensed: bool) -> str:
     name = f"CJK{len(_registered)}-{path.stem}{'-28' if condensed else ''}"
-    font = TTFont(name, _MappedFont(path), subfontIndex=0)
-    _lean_subsetting(font.face)
+    font = open_font(name, path)
     if condensed:
         widths = font.face.charWidths
         for code, width in widths.items():
@@ -91,6 +90,13 @@ def _register(path: Path, key: tuple[Path, bool], condensed: bool) -> str:
     pdfmetrics.registerFont(font)
     _registered[key] = name
     return name
+
+
+def open_font(name: str, path: Path) -> TTFont:
+    """A reportlab TTFont on the file mapped read-only, subsetting without whole-table copies."""
+    font = TTFont(name, _MappedFont(path), subfontIndex=0)
+    _lean_subsetting(font.face)
+    return font
 
 
 class _MappedFont:
