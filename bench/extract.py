@@ -37,13 +37,19 @@ def crowd(n: int) -> list[tuple[str, str]]:
 
 
 def bare_docx(path: Path) -> int:
+    """python-docx load + walking the body with its own API: blocks in order, paragraph text, cell text."""
     import docx
+    from docx.table import Table
 
     document = docx.Document(str(path))
     count = 0
-    for child in document.element.body.iterchildren():
-        for t in child.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"):
-            count += len(t.text or "")
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                for cell in row.cells:
+                    count += len(cell.text)
+        else:
+            count += len(block.text)
     return count
 
 

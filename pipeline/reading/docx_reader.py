@@ -154,6 +154,15 @@ _INLINE_WRAPPERS = frozenset(
 _SHAPES = frozenset((W_DRAWING, W_PICT, W_OBJECT, MC_ALT))
 _BLOCKS = frozenset((W_P, W_TBL, W_ALTCHUNK))
 _CELL_BLOCKS = frozenset((W_P, W_TBL))
+
+# Cells holding anything beyond plain runs of text need the full inline walk; the
+# rest (nearly every roster cell) take a C-level text fast path. One query per table.
+_COMPLEX_CELLS = etree.XPath(
+    ".//w:tc[.//w:tab or .//w:ptab or .//w:br or .//w:cr or .//w:sym or .//w:noBreakHyphen"
+    " or .//w:drawing or .//w:pict or .//w:object or .//w:ruby or .//w:tbl or .//w:numPr"
+    " or .//w:pStyle or .//w:sdt or .//w:customXml or .//mc:AlternateContent or .//w:vanish]",
+    namespaces={"w": W_NS, "mc": MC_NS},
+)
 _ROW = frozenset((W_TR,))
 _CELL = frozenset((W_TC,))
 
@@ -701,6 +710,7 @@ class _Walker:
         self.n_paragraphs = 0
         self._tables = table_counter  # shared so table indexes are unique per part kind
         self._anchor: int | None = None  # body paragraph index while inside a text box
+        self._complex: set[etree._Element] | None = None  # cells of the current table needing the full walk
 
     # -- blocks --
 
@@ -879,6 +889,16 @@ class _Walker:
     # -- tables --
 
     def _table(self, tbl: etree._Element) -> None:
+        if self._complex is None:  # outermost table: find the cells that need the full walk
+            self._complex = set(_COMPLEX_CELLS(tbl))
+            try:
+                self._table_in(tbl)
+            finally:
+                self._complex = None
+            return
+        self._table_in(tbl)
+
+    def _table_in(self, tbl: etree._Element) -> None:
         index = self._tables[0]
         self._tables[0] += 1
         part: Part = "textbox" if self._anchor is not None and self.part == "body" else self.part
@@ -907,7 +927,7 @@ class _Walker:
                 has_nested = True
                 flush(False)
                 for inner in nested:
-                    self._table(inner)
+                    self._table_in(inner)
         flush(not has_nested)
 
         width = max((len(texts) for _, piece in pieces for _, texts in piece), default=0)
@@ -955,6 +975,9 @@ class _Walker:
         return texts
 
     def _cell_text(self, tc: etree._Element, nested: list[etree._Element]) -> str:
+        if self._complex is not None and tc not in self._complex:
+            # Plain runs only: the same text the inline walk would give, without the walk.
+            return "\n".join("".join(p.itertext(W_T, with_tail=False)) for p in tc.iter(W_P)).strip("\n")
         lines: list[str] = []
         for el in _flatten(tc, _CELL_BLOCKS):
             if el.tag == W_TBL:
