@@ -15,6 +15,7 @@ import mmap
 import os
 import struct
 import threading
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,10 +94,45 @@ def _register(path: Path, key: tuple[Path, bool], condensed: bool) -> str:
 
 
 def open_font(name: str, path: Path) -> TTFont:
-    """A reportlab TTFont on the file mapped read-only, subsetting without whole-table copies."""
-    font = TTFont(name, _MappedFont(path), subfontIndex=0)
+    """A reportlab TTFont on the file mapped read-only, subsetting without whole-table copies.
+
+    Not shapable: CJK needs no shaping (reportlab only shapes with uharfbuzz, not installed),
+    which lets _compact drop the glyph -> characters table only shaping reads.
+    """
+    font = TTFont(name, _MappedFont(path), subfontIndex=0, shapable=False)
+    _compact(font.face)
     _lean_subsetting(font.face)
     return font
+
+
+class _Metrics:
+    """hmetrics as reportlab reads it, (advance, lsb) per glyph, in two arrays: 30-45k glyphs
+    held as tuples of ints cost 2.5-4 MB per face, as arrays 0.2 MB."""
+
+    def __init__(self, pairs: list[tuple[int, int]]) -> None:
+        self._advances = array("l", (int(a) for a, _ in pairs))
+        self._lsbs = array("l", (int(b) for _, b in pairs))
+
+    def __len__(self) -> int:
+        return len(self._advances)
+
+    def __getitem__(self, glyph: int) -> tuple[int, int]:
+        return self._advances[glyph], self._lsbs[glyph]
+
+
+def _compact(face: Any) -> None:
+    """Shrink the per-glyph tables reportlab keeps in Python objects (~10 MB over two faces).
+
+    glyphToChar serves shaping only; glyph offsets and metrics are read by index while
+    subsetting. A face whose tables are not plain lists (another reportlab) is left as is.
+    """
+    if isinstance(getattr(face, "glyphToChar", None), dict):
+        face.glyphToChar = {}
+    if isinstance(getattr(face, "glyphPos", None), list):
+        face.glyphPos = array("q", face.glyphPos)
+    hmetrics = getattr(face, "hmetrics", None)
+    if isinstance(hmetrics, list) and all(isinstance(m, tuple) and len(m) == 2 for m in hmetrics):
+        face.hmetrics = _Metrics(hmetrics)
 
 
 class _MappedFont:
