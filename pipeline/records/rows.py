@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from operator import itemgetter
+
+from stdnum.cn import ric
 
 from pipeline.domain.idnumber import (
     PROBLEM_BIRTH_DATE,
@@ -33,7 +34,6 @@ _DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _EMPTY = frozenset({"", "-", "－", "—", "——", "/", "无", "暂无", "null", "NULL", "None"})
 EARLIEST_LISTING = dt.date(1990, 1, 1)
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
-_CHECK = "10X98765432"
 
 REASON_NO_NAME = "缺少姓名"
 REASON_NO_ID = "缺少身份证号码"
@@ -49,38 +49,21 @@ class Rejected(ValueError):
     """A row that cannot become a record; the message is the Chinese reason."""
 
 
-def _weighted(digits: str, weights: Sequence[int]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights, strict=True))
+_BIRTHS: dict[str, bool] = {}  # YYYYMMDD -> a possible birth date; lists repeat the same dates
 
 
-# Partial check-digit sums (GB 11643) for the ID's three parts, remembered per value.
-_REGION_SUMS: dict[str, int] = {}
-_BIRTH_SUMS: dict[str, int | None] = {}  # None: no such date
-_SEQ_SUMS = {f"{n:03d}": _weighted(f"{n:03d}", (8, 4, 2)) for n in range(1000)}
-
-
-def _region_sum(region: str) -> int:
-    value = _REGION_SUMS.get(region)
-    if value is None:
-        value = _weighted(region, (7, 9, 10, 5, 8, 4))
-        if len(_REGION_SUMS) < 100_000:
-            _REGION_SUMS[region] = value
-    return value
-
-
-def _birth_sum(birth: str) -> int | None:
-    if birth in _BIRTH_SUMS:
-        return _BIRTH_SUMS[birth]
+def _birth_ok(birth: str) -> bool:
+    known = _BIRTHS.get(birth)
+    if known is not None:
+        return known
     try:
         born = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
-        value: int | None = _weighted(birth, (2, 1, 6, 3, 7, 9, 10, 5)) if born >= EARLIEST_BIRTH else None
     except ValueError:
-        value = None
-    if value is not None and born > dt.date.today():
-        return None  # not remembered: tomorrow it may be a real birth date
-    if len(_BIRTH_SUMS) < 200_000:
-        _BIRTH_SUMS[birth] = value
-    return value
+        born = None
+    ok = born is not None and EARLIEST_BIRTH <= born <= dt.date.today()
+    if ok and len(_BIRTHS) < 200_000:  # a future date is not remembered: tomorrow it may be real
+        _BIRTHS[birth] = ok
+    return ok
 
 
 def parse_id(raw: object) -> tuple[str, bool]:
@@ -100,10 +83,9 @@ def parse_id(raw: object) -> tuple[str, bool]:
             raise Rejected(PROBLEM_LENGTH)
         if not _FULL_ID.fullmatch(text):
             raise Rejected(PROBLEM_FORMAT)
-    birth = _birth_sum(text[6:14])
-    if birth is None:
+    if not _birth_ok(text[6:14]):
         raise Rejected(PROBLEM_BIRTH_DATE)
-    if text[17] != _CHECK[(_region_sum(text[:6]) + birth + _SEQ_SUMS[text[14:17]]) % 11]:
+    if text[17] != ric.calc_check_digit(text):
         raise Rejected(PROBLEM_CHECK_DIGIT)
     return text, False
 
