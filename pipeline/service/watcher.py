@@ -22,6 +22,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from pipeline.service.files import StabilityTracker, is_ignored, iter_letters
+from pipeline.service.memory import release_free_memory
 
 log = logging.getLogger("pipeline.service.watcher")
 
@@ -217,6 +218,7 @@ class InboxWatcher:
                             self._candidates.add(job)
                         else:
                             self._backoff.pop(job, None)
+                release_free_memory()  # a letter's freed memory stays in this thread's arena otherwise
 
     # -- life ---------------------------------------------------------------
 
