@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pipeline.service import models as _models  # noqa: F401  (registers the service tables)
 from pipeline.service.lifecycle import CaseService
 from pipeline.service.lists import ListWatcher
+from pipeline.service.memory import freeze_start_up
 from pipeline.service.outcome import Processor
 from pipeline.service.recovery import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
 from pipeline.service.watcher import InboxWatcher
@@ -72,6 +73,7 @@ class Service:
             heartbeat(self.db, self.instance)
 
     def start(self) -> None:
+        freeze_start_up()  # imports, fonts, template: kept out of the per-letter collections
         self.watcher.start()
         self.lists.start()
 

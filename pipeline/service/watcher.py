@@ -22,7 +22,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from pipeline.service.files import StabilityTracker, is_ignored, iter_letters
-from pipeline.service.memory import release_free_memory
+from pipeline.service.memory import release_after_letter
 
 log = logging.getLogger("pipeline.service.watcher")
 
@@ -218,7 +218,7 @@ class InboxWatcher:
                             self._candidates.add(job)
                         else:
                             self._backoff.pop(job, None)
-                release_free_memory()  # a letter's freed memory stays in this thread's arena otherwise
+                release_after_letter()  # else a letter's garbage waits for a rare full collection
 
     # -- life ---------------------------------------------------------------
 
