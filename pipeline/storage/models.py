@@ -101,7 +101,6 @@ class Record(Base):
     __tablename__ = "records"
     __table_args__ = (
         Index("ix_records_id_number", "id_number"),
-        Index("ix_records_snapshot", "snapshot_id"),
         # Masked records are looked up by name; the partial index keeps full-ID imports cheap.
         Index(
             "ix_records_masked_name",
