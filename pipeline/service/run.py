@@ -18,10 +18,10 @@ from collections.abc import Callable
 from pipeline.service import models as _models  # noqa: F401  (registers the service tables)
 from pipeline.service.lifecycle import CaseService
 from pipeline.service.lists import ListWatcher
-from pipeline.service.memory import freeze_start_up
+from pipeline.service.memory import freeze_start_up, release_after_letter
 from pipeline.service.outcome import Processor
 from pipeline.service.recovery import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
-from pipeline.service.watcher import InboxWatcher
+from pipeline.service.watcher import InboxWatcher, Job
 from pipeline.settings import Settings
 from pipeline.storage import Database, open_database
 
@@ -56,7 +56,7 @@ class Service:
         self.lists = ListWatcher(settings, self.db, interval=max(1.0, min(5.0, settings.poll_seconds)))
         self.watcher = InboxWatcher(
             inbox,
-            self.cases.handle,
+            self._handle,
             workers=settings.workers,
             stable_seconds=settings.stable_seconds,
             poll=self.poll,
@@ -65,6 +65,13 @@ class Service:
             extra_jobs=lambda: recover(self.db, self.instance, self.cases.active),
             on_tick=self._beat,
         )
+
+    def _handle(self, job: Job) -> None:
+        """One letter, then its garbage collected and freed pages returned (pipeline.service.memory)."""
+        try:
+            self.cases.handle(job)
+        finally:
+            release_after_letter()
 
     def _beat(self) -> None:
         now = time.monotonic()

@@ -22,7 +22,6 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from pipeline.service.files import StabilityTracker, is_ignored, iter_letters
-from pipeline.service.memory import release_after_letter
 
 log = logging.getLogger("pipeline.service.watcher")
 
@@ -218,7 +217,6 @@ class InboxWatcher:
                             self._candidates.add(job)
                         else:
                             self._backoff.pop(job, None)
-                release_after_letter()  # else a letter's garbage waits for a rare full collection
 
     # -- life ---------------------------------------------------------------
 
