@@ -130,7 +130,8 @@ def test_a_failing_handler_never_stops_the_watcher(tmp_path: Path) -> None:
         (watcher.inbox / "bad.docx").write_bytes(b"x")
         (watcher.inbox / "good.docx").write_bytes(b"x")
         wait_for(lambda: done == ["good.docx"], what="good letter handled")
-        assert watcher._backoff  # the bad one is looked at again only after a pause
+        # the bad one is looked at again only after a pause (set once its worker has failed)
+        wait_for(lambda: watcher._backoff, what="bad letter put on backoff")
     finally:
         watcher.stop(timeout=10)
 
