@@ -52,7 +52,8 @@ class Decision(StrEnum):
 
 @dataclass(slots=True)
 class ProcessOutcome:
-    """What processing one letter decided. `outputs`: kind (docx/pdf/json) -> finished file."""
+    """What processing one letter decided — the one outcome type for `letters process`, the
+    watcher and review. `outputs`: kind (docx/pdf/json) -> finished file."""
 
     state: Decision
     reasons: list[str] = field(default_factory=list)  # Chinese: why a clerk must look
@@ -66,6 +67,9 @@ class ProcessOutcome:
     letter_json: dict[str, Any] | None = None
     check_json: dict[str, Any] | None = None
     case_id: int | None = None
+
+    def __post_init__(self) -> None:
+        self.state = Decision(self.state)  # callers may pass the stored string form
 
 
 def issue_date(settings: Settings, today: dt.date) -> dt.date:

@@ -36,18 +36,6 @@ def make_processor(settings: Settings, db: Database) -> Processor:
     _check_ocr()
 
     def process(letter: Path, case_id: int, staging: Path) -> ProcessResult:
-        out = process_letter(letter, settings, db.sessions, staging, case_id=case_id)
-        return ProcessResult(
-            state=out.state.value,  # type: ignore[arg-type]
-            reasons=list(out.reasons),
-            error=out.error,
-            reply_doc_number=out.reply_doc_number,
-            outputs=dict(out.outputs),
-            kind=out.kind,
-            unit=out.unit,
-            doc_number=out.doc_number,
-            letter_json=out.letter_json,
-            check_json=out.check_json,
-        )
+        return process_letter(letter, settings, db.sessions, staging, case_id=case_id)
 
     return process
