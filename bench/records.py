@@ -123,6 +123,10 @@ def main() -> int:
             f"{result.rows_per_second:,.0f} rows/s ({db.engine.dialect.name}); "
             f"CPU {cpu:.1f} s over both threads; load average {os.getloadavg()[0]:.1f}; peak {peak_mb():.0f} MB"
         )
+        helper = resource.getrusage(resource.RUSAGE_CHILDREN)  # the parsing helper process, if one ran
+        print(
+            f"parsing helper: CPU {helper.ru_utime + helper.ru_stime:.1f} s; peak {helper.ru_maxrss / 1024:.0f} MB"
+        )
         half = args.roster // 2
         people = [Person(n, i) for n, i in rng.sample(sample, min(half, len(sample)))]
         people += [Person(n, i) for n, i in masked[: args.roster // 100]]

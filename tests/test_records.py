@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -13,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pipeline.records import ListFileError, default_list_name, import_list, list_status
+from pipeline.records import parsing as parsing_module
 from pipeline.records.columns import match_header
 from pipeline.records.progress import ProgressBar
 from pipeline.records.rows import Rejected, RowParser, parse_date, parse_id
@@ -41,6 +44,29 @@ def row(name: str, ident: str, listed: str = "2020-01-02", removed: str = "", ca
     return [name, ident, category, "西安市中级人民法院", "(2020)陕01执1号", listed, removed]
 
 
+def helpers() -> list[int]:
+    """Parsing helper processes still running under this one."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"\nPPid:\t{os.getpid()}\n" in text and b"pipeline.records.helper" in cmdline:
+            found.append(int(status.parent.name))
+    return found
+
+
+@pytest.fixture(params=["in-process", "helper-process"])
+def parsing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Runs a test both ways: small files parse in-process, large ones in a helper process."""
+    if request.param == "helper-process":
+        monkeypatch.setattr(parsing_module, "PARALLEL_MIN_BYTES", 0)
+    yield request.param
+    assert not helpers()  # the helper never outlives its import
+
+
 def records(db: Database) -> list[Record]:
     with db.sessions() as session:
         return list(
@@ -53,7 +79,7 @@ def records(db: Database) -> list[Record]:
         )
 
 
-def test_import_utf8_csv(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_import_utf8_csv(db: Database, settings: Settings, tmp_path: Path, parsing: str) -> None:
     path = write_csv(
         tmp_path / "失信被执行人.csv", [row("王伟", WANG), row("李娜", LI, removed="2024-05-01")]
     )
@@ -76,14 +102,18 @@ def test_import_utf8_csv(db: Database, settings: Settings, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk", "gb18030"])
-def test_import_bom_and_gbk_csv(db: Database, settings: Settings, tmp_path: Path, encoding: str) -> None:
+def test_import_bom_and_gbk_csv(
+    db: Database, settings: Settings, tmp_path: Path, parsing: str, encoding: str
+) -> None:
     path = write_csv(tmp_path / "list.csv", [row("阿卜杜拉·麦麦提", WANG), row("李娜", LI)], encoding)
     result = import_list(db.sessions, path, settings, list_name="名单", now=NOW)
     assert result.rows_imported == 2
     assert [r.name for r in records(db)] == ["阿卜杜拉·麦麦提", "李娜"]
 
 
-def test_import_xlsx_with_title_rows_and_synonyms(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_import_xlsx_with_title_rows_and_synonyms(
+    db: Database, settings: Settings, tmp_path: Path, parsing: str
+) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["陕西省失信被执行人名单（2026年6月）"])
@@ -125,7 +155,9 @@ def test_header_is_found_despite_full_width_and_spaces() -> None:
     assert match_header(["姓名", "备注"]) is None
 
 
-def test_broken_rows_are_reported_with_line_numbers(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_broken_rows_are_reported_with_line_numbers(
+    db: Database, settings: Settings, tmp_path: Path, parsing: str
+) -> None:
     path = write_csv(
         tmp_path / "list.csv",
         [
@@ -161,7 +193,9 @@ def test_broken_rows_are_reported_with_line_numbers(db: Database, settings: Sett
     assert WANG not in result.log_file.read_text(encoding="utf-8")
 
 
-def test_multi_line_cells_keep_true_line_numbers(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_multi_line_cells_keep_true_line_numbers(
+    db: Database, settings: Settings, tmp_path: Path, parsing: str
+) -> None:
     path = write_csv(tmp_path / "list.csv", [row("王伟", WANG, category="失信\n被执行人"), row("", LI)])
     result = import_list(db.sessions, path, settings, now=NOW)
     assert result.rejected_report is not None
@@ -169,7 +203,7 @@ def test_multi_line_cells_keep_true_line_numbers(db: Database, settings: Setting
     assert lines[1][0] == "4"
 
 
-def test_masked_ids_are_kept_masked(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_masked_ids_are_kept_masked(db: Database, settings: Settings, tmp_path: Path, parsing: str) -> None:
     path = write_csv(
         tmp_path / "list.csv",
         [
@@ -226,7 +260,9 @@ def test_row_parser_tolerates_short_rows_and_missing_columns() -> None:
     assert parse(["王 伟", WANG])[:3] == ("王伟", "王伟", WANG)
 
 
-def test_reimporting_the_same_file_changes_nothing(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_reimporting_the_same_file_changes_nothing(
+    db: Database, settings: Settings, tmp_path: Path, parsing: str
+) -> None:
     path = write_csv(tmp_path / "list.csv", [row("王伟", WANG)])
     first = import_list(db.sessions, path, settings, now=NOW)
     again = import_list(db.sessions, path, settings, now=NOW + dt.timedelta(days=1))
@@ -260,7 +296,9 @@ def test_lists_are_independent(db: Database, settings: Settings, tmp_path: Path)
     assert sorted(r.name for r in records(db)) == ["李娜", "王伟"]
 
 
-def test_a_failing_import_leaves_the_old_snapshot(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_a_failing_import_leaves_the_old_snapshot(
+    db: Database, settings: Settings, tmp_path: Path, parsing: str
+) -> None:
     good = write_csv(tmp_path / "good.csv", [row("王伟", WANG)])
     import_list(db.sessions, good, settings, list_name="L", now=NOW)
     broken = tmp_path / "broken.csv"
@@ -277,7 +315,9 @@ def test_a_failing_import_leaves_the_old_snapshot(db: Database, settings: Settin
     assert not list((settings.path(settings.data_dir) / "imports").glob("*broken*"))
 
 
-def test_a_file_without_valid_rows_is_refused(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_a_file_without_valid_rows_is_refused(
+    db: Database, settings: Settings, tmp_path: Path, parsing: str
+) -> None:
     import_list(
         db.sessions, write_csv(tmp_path / "a.csv", [row("王伟", WANG)]), settings, list_name="L", now=NOW
     )
@@ -288,14 +328,18 @@ def test_a_file_without_valid_rows_is_refused(db: Database, settings: Settings, 
     assert [r.name for r in records(db)] == ["王伟"]
 
 
-def test_a_file_without_header_is_refused(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_a_file_without_header_is_refused(
+    db: Database, settings: Settings, tmp_path: Path, parsing: str
+) -> None:
     path = write_csv(tmp_path / "a.csv", [row("王伟", WANG)], header=["name", "id"])
     with pytest.raises(ListFileError) as info:
         import_list(db.sessions, path, settings, now=NOW)
     assert "未找到表头行" in info.value.message_zh
 
 
-def test_legacy_xls_is_refused_with_advice(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_legacy_xls_is_refused_with_advice(
+    db: Database, settings: Settings, tmp_path: Path, parsing: str
+) -> None:
     path = tmp_path / "old.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
     with pytest.raises(ListFileError) as info:
@@ -398,3 +442,45 @@ def test_records_commands(
     assert "失信被执行人：1条" in capsys.readouterr().out
     assert main(["records", "import", str(tmp_path / "missing.csv")]) == 7
     assert "找不到名单文件" in capsys.readouterr().err
+
+
+def test_helper_process_reports_progress_and_counts_like_in_process(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [row("王伟", WANG) if i % 7 else row("", LI) for i in range(25_000)]
+    path = write_csv(tmp_path / "big.csv", rows)
+    here = import_list(db.sessions, path, settings, list_name="A", now=NOW)
+    monkeypatch.setattr(parsing_module, "PARALLEL_MIN_BYTES", 0)
+    seen: list[tuple[int, int]] = []
+    there = import_list(
+        db.sessions, path, settings, list_name="B", now=NOW, progress=lambda d, t: seen.append((d, t))
+    )
+    assert (there.rows_total, there.rows_imported, there.rows_rejected, there.rows_masked) == (
+        here.rows_total,
+        here.rows_imported,
+        here.rows_rejected,
+        here.rows_masked,
+    )
+    assert seen and seen[-1] == (path.stat().st_size, path.stat().st_size)
+    assert there.rejected_report is not None and here.rejected_report is not None
+    assert there.rejected_report.read_bytes() == here.rejected_report.read_bytes()
+    assert not helpers()
+
+
+def test_a_database_failure_stops_the_helper_and_keeps_the_old_snapshot(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_list(
+        db.sessions, write_csv(tmp_path / "a.csv", [row("王伟", WANG)]), settings, list_name="L", now=NOW
+    )
+    monkeypatch.setattr(parsing_module, "PARALLEL_MIN_BYTES", 0)
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("pipeline.records.writer.insert_rows", fail)
+    path = write_csv(tmp_path / "b.csv", [row("李娜", LI)] * 30_000)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_list(db.sessions, path, settings, list_name="L", now=NOW)
+    assert not helpers()
+    assert [r.name for r in records(db)] == ["王伟"]

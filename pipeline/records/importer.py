@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,9 +23,8 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.privacy import private_file
-from pipeline.records.columns import HEADER_SEARCH_ROWS, match_header, missing_columns_zh
-from pipeline.records.rows import Rejected, RowParser
-from pipeline.records.source import FileFacts, ListFileError, Progress, inspect_file, read_rows
+from pipeline.records.parsing import parsed_batches
+from pipeline.records.source import FileFacts, ListFileError, Progress, inspect_file
 from pipeline.records.writer import BatchWriter
 from pipeline.settings import Settings
 from pipeline.storage import write_transaction
@@ -33,7 +32,6 @@ from pipeline.storage.models import CreditList, Record, Snapshot
 
 log = logging.getLogger("pipeline.records")
 
-BATCH = 10_000
 IMPORT_CACHE_KB = 96 * 1024
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
 _TRAILING_DATE = re.compile(r"[-_ .（(]*\d{6,14}[)）]?$")
@@ -93,16 +91,6 @@ class _Rejections:
             self.writer.writerow(["行号", "原因", *("" if c is None else c for c in self.header)])
         self.writer.writerow([line, reason, *("" if c is None else c for c in cells)])
         self.count += 1
-
-
-def _find_header(rows: Iterator[tuple[int, list]], path: Path) -> tuple[list, dict[str, int]]:
-    for line, cells in rows:
-        columns = match_header(cells)
-        if columns is not None:
-            return cells, columns
-        if line >= HEADER_SEARCH_ROWS:
-            break
-    raise ListFileError(f"{path.name}: no header row", missing_columns_zh())
 
 
 @contextmanager
@@ -186,10 +174,10 @@ def _import(
     rejections: _Rejections,
     progress: Progress | None,
 ) -> ImportResult:
-    rows = read_rows(path, facts, progress)
-    header, columns = _find_header(rows, path)
+    header, batches = parsed_batches(path, facts, progress)  # may parse in a helper process
     rejections.header = header
     with ExitStack() as stack:
+        stack.enter_context(closing(batches))  # stops the helper process on any failure
         session = stack.enter_context(write_transaction(sessions))
         stack.enter_context(_bulk_cache(session))
         credit_list = session.scalar(select(CreditList).where(CreditList.name == name))
@@ -211,29 +199,17 @@ def _import(
         session.add(snapshot)
         session.flush()
         total = imported = masked = 0
-        batch: list[tuple] = []
-        parse = RowParser(columns)
         snapshot_id = snapshot.id
         dialect = session.get_bind().dialect.name
         raw = session.connection().connection.driver_connection
-        writer = stack.enter_context(BatchWriter(raw, dialect))
-        for line, cells in rows:
-            try:
-                values = parse(cells)
-            except Rejected as exc:
-                if not any(c is not None and str(c).strip() for c in cells):
-                    continue  # blank line: not a row of data
-                total += 1
-                rejections.add(line, str(exc), cells)
-                continue
-            total += 1
-            batch.append((snapshot_id, line, *values))
-            imported += 1
-            masked += values[3]
-            if len(batch) >= BATCH:
-                writer.put(batch)
-                batch = []
-        writer.put(batch)
+        writer = stack.enter_context(BatchWriter(raw, dialect, snapshot_id))
+        for batch in batches:
+            for line, reason, cells in batch.rejected:
+                rejections.add(line, reason, cells)
+            total += batch.total
+            imported += len(batch.records)
+            masked += batch.masked
+            writer.put(batch.records)
         writer.finish()
         if imported == 0:
             raise ListFileError(

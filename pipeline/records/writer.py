@@ -29,18 +29,23 @@ RECORD_COLUMNS = (
 _DONE = object()
 
 
-def insert_rows(raw: Any, dialect: str, batch: list[tuple]) -> None:
-    """Raw DBAPI for speed: executemany on SQLite, COPY on PostgreSQL."""
+def insert_rows(raw: Any, dialect: str, snapshot_id: int, batch: list[tuple]) -> None:
+    """Raw DBAPI for speed: executemany on SQLite, COPY on PostgreSQL.
+
+    Rows come without their snapshot id (RECORD_COLUMNS[1:]): building a new
+    tuple per row just to prepend it would cost more than the insert saves.
+    """
     columns = ", ".join(RECORD_COLUMNS)
     cursor = raw.cursor()
     try:
         if dialect == "postgresql":
             with cursor.copy(f"COPY records ({columns}) FROM STDIN") as copy:
                 for row in batch:
-                    copy.write_row(row)
+                    copy.write_row((snapshot_id, *row))
         else:
-            marks = ", ".join("?" for _ in RECORD_COLUMNS)
-            cursor.executemany(f"INSERT INTO records ({columns}) VALUES ({marks})", batch)
+            marks = ", ".join("?" for _ in RECORD_COLUMNS[1:])
+            sql = f"INSERT INTO records ({columns}) VALUES ({int(snapshot_id)}, {marks})"
+            cursor.executemany(sql, batch)
     finally:
         cursor.close()
 
@@ -48,9 +53,10 @@ def insert_rows(raw: Any, dialect: str, batch: list[tuple]) -> None:
 class BatchWriter:
     """put(batch) hands a batch to the writer thread; finish() waits and re-raises its error."""
 
-    def __init__(self, raw: Any, dialect: str) -> None:
+    def __init__(self, raw: Any, dialect: str, snapshot_id: int) -> None:
         self.raw = raw
         self.dialect = dialect
+        self.snapshot_id = snapshot_id
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=2)  # bounded: memory stays flat
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="records-writer", daemon=True)
@@ -60,7 +66,7 @@ class BatchWriter:
         while (batch := self.queue.get()) is not _DONE:
             if self.error is None:
                 try:
-                    insert_rows(self.raw, self.dialect, batch)
+                    insert_rows(self.raw, self.dialect, self.snapshot_id, batch)
                 except BaseException as exc:  # handed to the importing thread by finish()
                     self.error = exc
 
