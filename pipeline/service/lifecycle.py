@@ -207,26 +207,7 @@ class CaseService:
             ).scalar_one_or_none()
             if by_hand is not None:
                 return self._new_duplicate(session, rel, sha, st, by_hand, now)
-            case = self._new_case(session, rel, sha, now)
-            session.add(
-                CaseTracking(
-                    case_id=case.id,
-                    claim_key=sha,
-                    source_path=rel,
-                    attempts=0,
-                    due_date=self.calendar.due_date(now),
-                )
-            )
-            audit.append(
-                session,
-                actor=audit.SERVICE,
-                case_id=case.id,
-                from_state=None,
-                to_state=CaseState.RECEIVED,
-                reason=f"收到来函：{rel}",
-                at=now,
-            )
-            return case.id
+            return self._open_case(session, rel, sha, now, claim_key=sha, reason=f"收到来函：{rel}")
         tracking, earlier = found
         if tracking.source_path == rel and tracking.inbox_cleared_at is None:
             return earlier.id  # this very file, registered before (by us or another watcher)
@@ -249,15 +230,37 @@ class CaseService:
         ).scalar_one_or_none()
         if again is not None:
             return again.case_id
+        return self._open_case(
+            session,
+            rel,
+            sha,
+            now,
+            claim_key=key,
+            reason=f"收到来函：{rel}（与第{earlier.id}号案件内容相同）",
+            duplicate_of=earlier.id,
+        )
+
+    def _open_case(
+        self,
+        session: Session,
+        rel: str,
+        sha: str,
+        now: dt.datetime,
+        *,
+        claim_key: str,
+        reason: str,
+        duplicate_of: int | None = None,
+    ) -> int:
+        """A new received case with its tracking row and first audit event, in the caller's transaction."""
         case = self._new_case(session, rel, sha, now)
         session.add(
             CaseTracking(
                 case_id=case.id,
-                claim_key=key,
+                claim_key=claim_key,
                 source_path=rel,
                 attempts=0,
                 due_date=self.calendar.due_date(now),
-                duplicate_of=earlier.id,
+                duplicate_of=duplicate_of,
             )
         )
         audit.append(
@@ -266,7 +269,7 @@ class CaseService:
             case_id=case.id,
             from_state=None,
             to_state=CaseState.RECEIVED,
-            reason=f"收到来函：{rel}（与第{earlier.id}号案件内容相同）",
+            reason=reason,
             at=now,
         )
         return case.id
