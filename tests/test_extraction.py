@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 
+from pipeline.document import Cell, Location, Table
 from pipeline.domain.idnumber import PROBLEM_BIRTH_DATE, PROBLEM_CHECK_DIGIT
 from pipeline.domain.letter import Kind, Letter
 from pipeline.extraction import checks, extract
@@ -343,3 +345,58 @@ def test_undecodable_character_in_a_name_blocks(tmp_path):
     letter = extract(doc, today=TODAY)
     assert letter.people[0].problems == [checks.PROBLEM_UNREADABLE_NAME]
     assert letter.people[1].problems == []
+
+
+def _paged_table(rows: list[list[str]], pages: list[int]) -> Table:
+    return Table(
+        [
+            [
+                Cell(text, Location(page=page, bbox=(0, 0, 1, 1), table=0, row=r, col=c))
+                for c, text in enumerate(row)
+            ]
+            for r, (row, page) in enumerate(zip(rows, pages, strict=True))
+        ]
+    )
+
+
+def test_row_cut_by_a_page_break_is_joined(tmp_path):
+    """LibreOffice lets a row break across pages: the last digit of an ID, or the end of a
+    long name, lands in a row of its own (no 序号) at the top of the next page."""
+    first, second = DEFAULT_PEOPLE[0], DEFAULT_PEOPLE[2]
+    rows = [
+        ["序号", "姓名", "身份证号码"],
+        ["1", first[0], first[1][:17]],
+        ["", "", first[1][17:]],
+        ["2", "阿卜杜拉·麦", second[1]],
+        ["", "麦提", ""],
+    ]
+    doc = build_document(LetterSpec(people=[]))
+    doc.blocks = [b for b in doc.blocks if not isinstance(b, Table)] + [_paged_table(rows, [2, 2, 3, 3, 4])]
+    letter = extract(doc, today=TODAY)
+    assert people(letter) == [first, second]
+    assert letter.problems == []
+
+
+def test_a_person_without_serial_number_on_the_same_page_is_never_merged(tmp_path):
+    rows = [["序号", "姓名", "身份证号码"], ["1", "王伟", DEFAULT_PEOPLE[0][1]], ["", "李娜", ""]]
+    doc = build_document(LetterSpec(people=[]))
+    doc.blocks = [b for b in doc.blocks if not isinstance(b, Table)] + [_paged_table(rows, [2, 2, 2])]
+    letter = extract(doc, today=TODAY)
+    assert [p.name for p in letter.people] == ["王伟", "李娜"]
+    assert letter.people[1].problems == [checks.PROBLEM_NO_ID]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="soffice not installed")
+def test_libreoffice_pdf_of_a_long_split_roster(tmp_path):
+    from tests.builders.docx_builder import build_docx
+    from tests.builders.pdf_builder import build_pdf_via_libreoffice
+
+    crowd = [
+        (f"张{chr(0x4E00 + i)}{chr(0x4E50 + i % 9)}", make_id("610102", "19900101", f"{i:03d}"))
+        for i in range(45)
+    ]
+    docx_path = build_docx(LetterSpec(people=crowd, roster_split=20), tmp_path / "letter.docx")
+    letter = extract(read_document(build_pdf_via_libreoffice(docx_path, tmp_path / "out")), today=TODAY)
+    assert people(letter) == crowd
+    assert letter.problems == []

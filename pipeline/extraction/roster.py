@@ -37,6 +37,7 @@ EXTRA_VALUE = re.compile(rf"^(男|女|[{CJK}]{{1,4}}族|\d{{4}}[.\-/年]\d{{1,2}
 ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
 PARENTHETICAL = re.compile(r"[（(][^（()）]*[)）]")
 ANY_DIGIT = re.compile(r"[0-9０-９]")
+ID_FRAGMENT = re.compile(r"[0-9]{0,17}[0-9Xx×]")
 SENTENCE_PUNCT = re.compile(r"[，。；！？、“”《》]")
 
 
@@ -135,8 +136,40 @@ def _rows_text(table: Table) -> list[list[str]]:
     return [[c.text.strip() for c in row] for row in table.rows]
 
 
+def _continue(previous: RosterEntry, name_text: str, id_text: str, location: Location) -> bool:
+    """Join a row fragment (no 序号, at the top of the next page) to the row above when that
+    row is visibly incomplete: its ID short of 18 characters (the rest of the digits went to
+    the next page), or its name cut (only a name fragment, no ID, follows). Returns True when
+    joined. Only across a page break: anywhere else such a row is a person of its own."""
+    if previous.id_source is None or previous.id_source.location.page is None or location.page is None:
+        return False
+    if location.page <= previous.id_source.location.page:
+        return False
+    prev_id = previous.id_source.text
+    digits = compact(id_text)
+    if digits and len(previous.id_raw) not in (15, 18) and ID_FRAGMENT.fullmatch(fold_digits(digits)):
+        joined, _ = find_id(prev_id + digits)
+        if len(joined) in (15, 18):
+            previous.id_raw = joined
+            if previous.id_source:
+                previous.id_source = Source(
+                    previous.id_source.location, prev_id + digits, previous.id_source.confidence
+                )
+            if compact(name_text):
+                previous.name = clean_name(
+                    (previous.name_source.text if previous.name_source else "") + name_text
+                )
+            return True
+    if not digits and compact(name_text) and previous.name_source and len(previous.id_raw) in (15, 18):
+        joined_name = clean_name(previous.name_source.text + name_text)
+        if 2 <= len(joined_name) <= 20 and not ANY_DIGIT.search(joined_name):
+            previous.name = joined_name
+            return True
+    return False
+
+
 def _table_entries(
-    table: Table, block_index: int, columns: _Columns | None
+    table: Table, block_index: int, columns: _Columns | None, carried: RosterEntry | None = None
 ) -> tuple[list[RosterEntry], _Columns | None]:
     rows = _rows_text(table)
     start = 0
@@ -169,8 +202,17 @@ def _table_entries(
         if not ANY_DIGIT.search(id_text) and not name_text:
             continue
         cells = table.rows[r]
+        seq_text = row[columns.seq] if columns.seq is not None and columns.seq < len(row) else None
+        previous = entries[-1] if entries else carried
+        if (
+            seq_text is not None
+            and not compact(seq_text)
+            and previous is not None
+            and _continue(previous, name_text, id_text, cells[columns.id].location)
+        ):
+            continue  # the rest of a row that a page break cut in two
         id_raw, note = find_id(id_text)
-        seq = _int(row[columns.seq]) if columns.seq is not None and columns.seq < len(row) else None
+        seq = _int(seq_text) if seq_text is not None else None
         entries.append(
             RosterEntry(
                 name=clean_name(name_text),
@@ -282,7 +324,7 @@ def find_roster(document: Document) -> Roster:
     for block_index, block in enumerate(document.blocks):
         if not isinstance(block, Table):
             continue
-        found, columns_now = _table_entries(block, block_index, columns)
+        found, columns_now = _table_entries(block, block_index, columns, entries[-1] if entries else None)
         if found:
             tables.add(block_index)
             entries.extend(found)
