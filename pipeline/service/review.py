@@ -31,9 +31,10 @@ from pipeline.domain.decision import (
     record_from_json,
     record_to_json,
 )
-from pipeline.domain.idnumber import check_id
+from pipeline.domain.idnumber import NOTE_CONVERTED_15, NOTE_UNKNOWN_REGION
 from pipeline.domain.letter import Kind, Letter
 from pipeline.domain.result import CheckOutcome, Verdict
+from pipeline.extraction.checks import check_person
 from pipeline.privacy import mask_id
 from pipeline.process import SECOND_REVIEW, approvable
 from pipeline.service import audit
@@ -119,15 +120,18 @@ def apply_corrections(letter: Letter, fields: list[str]) -> list[str]:
         person = letter.people[index]
         if attr == "name":
             person.name = value
-            done.append(f"第{seq}人姓名={value}")
         else:
-            checked = check_id(value)
-            person.id_number = checked.number
-            person.notes = list(checked.notes)
-            done.append(f"第{seq}人身份证号码={mask_id(checked.number)}")
-        person.problems = list(check_id(person.id_number).problems)
-        if not person.name.strip():
-            person.problems.append("姓名为空")
+            person.id_number = value
+            person.notes = []  # the old number's notes no longer apply
+        # The same person checks as extraction: one definition of a blocking name or ID.
+        id_notes = {NOTE_CONVERTED_15, NOTE_UNKNOWN_REGION}
+        person.problems = []
+        person.notes = [n for n in person.notes if n not in id_notes]
+        check_person(person, dt.date.today())
+        if attr == "name":
+            done.append(f"第{seq}人姓名={person.name}")
+        else:
+            done.append(f"第{seq}人身份证号码={mask_id(person.id_number)}")
     return done
 
 
