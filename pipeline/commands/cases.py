@@ -7,8 +7,8 @@ import datetime as dt
 
 from pipeline.errors import LettersError
 from pipeline.service.context import open_context
-from pipeline.service.db import write_session
 from pipeline.service.queries import CaseRow, delay_case, list_cases
+from pipeline.storage import write_transaction
 from pipeline.storage.models import CaseState
 
 
@@ -89,7 +89,7 @@ def run_delay(args: argparse.Namespace) -> int:
     until = parse_date(args.until)
     ctx = open_context()
     try:
-        with write_session(ctx.db) as session:
+        with write_transaction(ctx.db.sessions) as session:
             delay_case(session, ctx.calendar, args.case, until=until, reason=args.reason, by=args.by)
         print(f"第{args.case}号案件已延期至 {until:%Y年%m月%d日}（{args.by}）。")
         return 0

@@ -38,7 +38,6 @@ from sqlalchemy.orm import Session
 from pipeline.errors import LettersError
 from pipeline.privacy import mask_ids_in
 from pipeline.service import audit
-from pipeline.service.db import write_session
 from pipeline.service.faults import PassingFault, is_passing, with_retries
 from pipeline.service.files import fsync_dir, safe_copy, sha256_file, sweep_partials, unique_path, write_note
 from pipeline.service.models import CaseTracking
@@ -46,7 +45,7 @@ from pipeline.service.outcome import Processor, ProcessResult
 from pipeline.service.recovery import pid_alive
 from pipeline.service.workdays import WorkCalendar
 from pipeline.settings import Settings
-from pipeline.storage import Database
+from pipeline.storage import Database, write_transaction
 from pipeline.storage.models import Case, CaseState
 
 log = logging.getLogger("pipeline.service.lifecycle")
@@ -183,7 +182,7 @@ class CaseService:
     def _register(self, rel: str, sha: str, st: os.stat_result) -> int | None:
         for _ in range(3):
             try:
-                with write_session(self.db) as session:
+                with write_transaction(self.db.sessions) as session:
                     return self._register_in(session, rel, sha, st)
             except IntegrityError:
                 continue  # another process registered it at the same moment: look again
@@ -288,7 +287,7 @@ class CaseService:
         return case
 
     def _claim(self, case_id: int) -> bool:
-        with write_session(self.db) as session:
+        with write_transaction(self.db.sessions) as session:
             now = dt.datetime.now()
             tracking = session.get(CaseTracking, case_id)
             if tracking is None or (tracking.retry_after is not None and tracking.retry_after > now):
@@ -327,7 +326,7 @@ class CaseService:
 
     def _set(self, case_id: int, **values: object) -> None:
         def step() -> None:
-            with write_session(self.db) as session:
+            with write_transaction(self.db.sessions) as session:
                 session.execute(update(CaseTracking).where(CaseTracking.case_id == case_id).values(**values))
 
         with_retries(step, "record step")
@@ -416,7 +415,7 @@ class CaseService:
                     moved = staging / target.name
                     os.replace(staged, moved)
                 outputs[kind] = target.name
-        with write_session(self.db) as session:
+        with write_transaction(self.db.sessions) as session:
             case = session.get(Case, case_id)
             tracking = session.get(CaseTracking, case_id)
             assert case is not None and tracking is not None
@@ -498,7 +497,7 @@ class CaseService:
 
     def _finish(self, case_id: int, outcome: str) -> None:
         def step() -> None:
-            with write_session(self.db) as session:
+            with write_transaction(self.db.sessions) as session:
                 now = dt.datetime.now()
                 done = session.execute(
                     update(Case)
@@ -531,7 +530,7 @@ class CaseService:
     def _fail_now(self, case_id: int, error: str) -> None:
         """A permanent fault: record it, park what we have, end the case as failed."""
         try:
-            with write_session(self.db) as session:
+            with write_transaction(self.db.sessions) as session:
                 case = session.get(Case, case_id)
                 tracking = session.get(CaseTracking, case_id)
                 if case is None or tracking is None or case.state != CaseState.PROCESSING.value:
@@ -553,7 +552,7 @@ class CaseService:
         """A passing fault outlived the quick retries: hand the case back for a later attempt.
 
         False when it has been tried too often: the caller then fails it."""
-        with write_session(self.db) as session:
+        with write_transaction(self.db.sessions) as session:
             now = dt.datetime.now()
             tracking = session.get(CaseTracking, case_id)
             assert tracking is not None

@@ -20,9 +20,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.service import audit
-from pipeline.service.db import write_session
 from pipeline.service.models import CaseTracking, ServiceInstance
-from pipeline.storage import Database
+from pipeline.storage import Database, write_transaction
 from pipeline.storage.models import Case, CaseState
 
 log = logging.getLogger("pipeline.service.recovery")
@@ -51,7 +50,7 @@ def register_instance(db: Database, *, mode: str, inbox: Path) -> str:
     now = dt.datetime.now()
     host = socket.gethostname()
     instance = f"{host[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    with write_session(db) as session:
+    with write_transaction(db.sessions) as session:
         session.add(
             ServiceInstance(
                 id=instance,
@@ -67,7 +66,7 @@ def register_instance(db: Database, *, mode: str, inbox: Path) -> str:
 
 
 def heartbeat(db: Database, instance: str) -> None:
-    with write_session(db) as session:
+    with write_transaction(db.sessions) as session:
         session.execute(
             update(ServiceInstance)
             .where(ServiceInstance.id == instance)
@@ -76,7 +75,7 @@ def heartbeat(db: Database, instance: str) -> None:
 
 
 def stop_instance(db: Database, instance: str) -> None:
-    with write_session(db) as session:
+    with write_transaction(db.sessions) as session:
         session.execute(
             update(ServiceInstance).where(ServiceInstance.id == instance).values(stopped_at=dt.datetime.now())
         )
@@ -111,7 +110,7 @@ def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 
     """Hand back cases of dead instances (and our own stranded ones); list cases ready to run."""
     active = active if active is not None else set()  # live: a case claimed meanwhile is seen
     now = dt.datetime.now()
-    with write_session(db) as session:
+    with write_transaction(db.sessions) as session:
         live = mark_dead(session, me) | {me}
         stranded = session.execute(
             select(Case.id, CaseTracking.owner)

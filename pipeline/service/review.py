@@ -39,12 +39,12 @@ from pipeline.privacy import mask_id
 from pipeline.process import SECOND_REVIEW, approvable
 from pipeline.service import audit
 from pipeline.service.context import ServiceContext
-from pipeline.service.db import write_session
 from pipeline.service.lifecycle import CaseService
 from pipeline.service.models import CaseDecision, CaseTracking
 from pipeline.service.outcome import ProcessResult
 from pipeline.service.queries import InvalidRequest, get_case
 from pipeline.service.recovery import register_instance, stop_instance
+from pipeline.storage import write_transaction
 from pipeline.storage.models import Case, CaseState
 
 LETTER_FIELDS = {"kind", "unit", "doc_number", "date", "addressee"}
@@ -274,7 +274,7 @@ def _take(
 ) -> None:
     """waiting_review → processing, held by this review run, with the person's audit event
     and their decisions, committed together."""
-    with write_session(ctx.db) as session:
+    with write_transaction(ctx.db.sessions) as session:
         case, _ = get_case(session, case_id)
         if case.state != CaseState.WAITING_REVIEW.value:
             raise InvalidRequest(
@@ -415,7 +415,7 @@ def _finish_review(
 def _give_back(ctx: ServiceContext, case_id: int, by: str, exc: Exception) -> None:
     """Rendering failed after the case was taken: put it back in the review queue, unchanged."""
     message = getattr(exc, "message_zh", None) or "系统内部错误"
-    with write_session(ctx.db) as session:
+    with write_transaction(ctx.db.sessions) as session:
         now = dt.datetime.now()
         back = session.execute(
             update(Case)
