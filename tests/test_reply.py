@@ -29,6 +29,7 @@ from pipeline.reply import (
     template_path,
     verify_reply,
 )
+from pipeline.reply import docx as docx_module
 from pipeline.reply import fonts as reply_fonts
 from pipeline.reply import layout as L
 from pipeline.reply.fields import reply_fields
@@ -606,3 +607,58 @@ def test_libreoffice_opens_the_reply(settings, tmp_path):
     assert all(p >= 0 for p in positions) and positions == sorted(positions)
     for number, text in enumerate(pages, start=1):
         assert f"—{number}—" in squeeze(text)
+
+
+# --- the template is code: it runs in the sandbox ------------------------------------
+
+_RCE = "cycler.__init__.__globals__.os.popen('touch {marker}').read()"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{{{{ office_name.__class__.__mro__[1].__subclasses__() }}}}",
+        "{{{{ " + _RCE + " }}}}",
+        '{{% if addressee == "从不出现" %}}{{{{ '
+        + _RCE
+        + " }}}}{{% endif %}}",  # a branch no trial render takes
+        "{{{{ office_name|attr('__class__') }}}}",
+        "{{{{ office_name['__class__'] }}}}",
+    ],
+    ids=["subclasses", "popen", "hidden-branch", "attr-filter", "item"],
+)
+def test_reply_template_code_execution_is_refused_at_start_up(tmp_path, payload):
+    marker = tmp_path / "pwned"
+    path = _edited_template(tmp_path, "{{ office_name }}", payload.format(marker=marker))
+    with pytest.raises(ReplyTemplateError) as exc:
+        check_template(path)
+    assert "不安全的写法" in exc.value.message_zh and "reply.docx" in exc.value.message_zh
+    assert not marker.exists()
+
+
+def test_reply_template_sandbox_refuses_what_only_a_real_letter_reaches(tmp_path):
+    """Built from pieces the start-up check cannot read; the sandbox stops it when the branch runs."""
+    marker = tmp_path / "pwned"
+    hidden = (
+        '{% if addressee == "某单位" %}'
+        '{{ [office_name]|map(attribute="_" ~ "_class_" ~ "_")|first }}'
+        f"{marker}{{% endif %}}"
+    )
+    path = _edited_template(tmp_path, "{{ office_name }}", hidden)
+    check_template(path)  # nothing visible to refuse, and the sample addressee never takes the branch
+    fields = {**docx_module._SAMPLE, "addressee": "某单位"}
+    with pytest.raises(ReplyTemplateError) as exc:
+        docx_module.render_docx(path, fields, tmp_path / "out.docx")
+    assert "不安全的写法" in exc.value.message_zh
+    assert not marker.exists() and not (tmp_path / "out.docx").exists()
+
+
+def test_template_environment_is_sandboxed_with_autoescape():
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from pipeline.templating import template_env
+
+    env = template_env()
+    assert isinstance(env, SandboxedEnvironment) and env.autoescape
+    assert set(env.globals) <= {"range"}
+    assert env.from_string("{{ x }}").render(x="A&B<c>") == "A&amp;B&lt;c&gt;"

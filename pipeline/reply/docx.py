@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
 from pipeline.reply.errors import ReplyTemplateError
 from pipeline.reply.fields import TEMPLATE_VARIABLES
+from pipeline.templating import SecurityError, template_env, unsafe_expressions
 
 TEMPLATE_NAME = "reply.docx"
 REQUIRED_VARIABLES = ("reply_doc_number", "incoming", "results")  # what verify_reply reads back
@@ -34,8 +35,25 @@ _SAMPLE: dict[str, Any] = {
 
 
 def jinja_env() -> Environment:
-    """Autoescape (a unit named A&B must not break the XML); a misspelt variable is an error, not a blank."""
-    return Environment(autoescape=True, undefined=StrictUndefined)
+    """The sandbox every template renders in (pipeline/templating.py)."""
+    return template_env()
+
+
+def _source(doc: DocxTemplate) -> str:
+    """The Jinja source docxtpl renders: body, headers and footers, patched as docxtpl patches them."""
+    doc.init_docx()
+    xml = doc.patch_xml(doc.get_xml())
+    for uri in (doc.HEADER_URI, doc.FOOTER_URI):
+        for _, part in doc.get_headers_footers(uri):
+            xml += doc.patch_xml(doc.get_part_xml(part))
+    return xml
+
+
+def _unsafe_zh(path: Path, what: str) -> str:
+    return (
+        f"复函模板 {path.name} 含有不安全的写法（{what}），可能被用来在服务器上执行程序，已拒绝使用。"
+        "请删除这些写法或恢复默认模板（占位符只能使用 README 中列出的变量）。"
+    )
 
 
 def check_template(path: Path, known: Iterable[str] = TEMPLATE_VARIABLES) -> None:
@@ -47,7 +65,9 @@ def check_template(path: Path, known: Iterable[str] = TEMPLATE_VARIABLES) -> Non
             f"复函模板不存在：{path}。请检查 letters.toml 中的 templates 配置。",
         )
     try:
-        used = DocxTemplate(path).get_undeclared_template_variables(jinja_env())
+        doc = DocxTemplate(path)
+        unsafe = unsafe_expressions(_source(doc))
+        used = doc.get_undeclared_template_variables(jinja_env())
     except TemplateSyntaxError as exc:
         raise ReplyTemplateError(
             f"reply template {path}: Jinja syntax error: {exc.message}",
@@ -58,6 +78,11 @@ def check_template(path: Path, known: Iterable[str] = TEMPLATE_VARIABLES) -> Non
             f"reply template {path} cannot be opened: {exc}",
             f"复函模板 {path.name} 无法打开，请确认它是用 Word 或 WPS 保存的 .docx 文件。",
         ) from exc
+    if unsafe:
+        raise ReplyTemplateError(
+            f"reply template {path} accesses private attributes: {unsafe}",
+            _unsafe_zh(path, "访问内部属性 " + "、".join(unsafe)),
+        )
     unknown = sorted(used - set(known))
     if unknown:
         raise ReplyTemplateError(
@@ -86,6 +111,10 @@ def _render(template: Path, fields: dict[str, Any], out: Path | io.BytesIO) -> N
     doc = DocxTemplate(template)
     try:
         doc.render(fields, jinja_env=jinja_env(), autoescape=True)
+    except SecurityError as exc:  # the sandbox refused what the start-up check could not see
+        raise ReplyTemplateError(
+            f"reply template {template}: sandbox refused: {exc}", _unsafe_zh(template, str(exc)[:200])
+        ) from exc
     except TemplateError as exc:
         raise ReplyTemplateError(
             f"reply template {template}: {exc}",
