@@ -282,7 +282,9 @@ def process_file(
     if not path.is_file():
         raise UnreadableLetter(f"{path}: no such file", f"找不到文件：{path}")
     outbox = outbox or settings.path(settings.outbox)
-    case_id = _new_case(db.sessions, path, sha256_file(path), now)
+    case_id = _new_case(
+        db.sessions, path, sha256_file(path.resolve()), now
+    )  # a path the user named: links are theirs
     work = settings.path(settings.data_dir) / "work"
     work.mkdir(parents=True, exist_ok=True, mode=0o700)
     with tempfile.TemporaryDirectory(prefix=f"case-{case_id}-", dir=work) as tmp:

@@ -46,6 +46,13 @@ class Settings:
     freshness_days: int = _help(
         "a list older than this many days is stale and never yields 'clear'", default=7
     )
+    list_shrink_share: float = _help(
+        "a new list snapshot with more than this share fewer records than the one in force is held",
+        default=0.05,
+    )
+    list_unexplained_loss: bool = _help(
+        "also hold a new snapshot that loses more records than it rejects", default=True
+    )
     fonts: list[str] = _help("TrueType fonts for PDF replies, tried in order (paths)", default_factory=list)
     lists_civil_servant: list[str] = _help(
         "lists consulted for civil-servant queries (empty = all)", default_factory=list
@@ -145,6 +152,11 @@ def load_settings(
     settings = Settings(**kwargs)
     if not settings.reply_prefix.strip():
         raise ConfigError("reply_prefix is empty", "配置项 reply_prefix（复函文号前缀）不能为空。")
+    if not 0 <= settings.list_shrink_share < 1:
+        raise ConfigError(
+            "list_shrink_share must be in [0, 1)",
+            "配置项 list_shrink_share 应为 0 到 1 之间的小数，例如 0.05。",
+        )
     if settings.workers < 1:
         raise ConfigError("workers must be >= 1", "配置项 workers 至少为 1。")
     return settings

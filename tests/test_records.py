@@ -423,14 +423,10 @@ def test_memory_stays_flat_with_file_size(tmp_path: Path) -> None:
     assert large < 40_000_000 and large < small * 2.5, (small, large)
 
 
-def test_records_commands(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
+def test_records_commands(cli_folder: Path, capsys: pytest.CaptureFixture) -> None:
+    tmp_path = cli_folder
     from pipeline.cli import main
 
-    monkeypatch.chdir(tmp_path)
-    for key in ("LETTERS_CONFIG", "LETTERS_DATABASE_URL", "LETTERS_BASE_DIR", "LETTERS_DATA_DIR"):
-        monkeypatch.delenv(key, raising=False)
     path = write_csv(tmp_path / "失信被执行人_20260601.csv", [row("王伟", WANG), row("", LI)])
     assert main(["records", "import", str(path), "--quiet"]) == 0
     out = capsys.readouterr().out

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 from pathlib import Path
 
-from pipeline.records import import_list, list_status
+from pipeline.errors import LettersError
+from pipeline.records import Confirmation, ListSnapshotHeld, import_list, list_status
 from pipeline.records.progress import ProgressBar
 from pipeline.settings import load_settings
 from pipeline.storage import open_database
@@ -23,6 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("file", type=Path, help="名单文件")
     imp.add_argument("--list", dest="list_name", help="名单名称（默认取文件名，去掉末尾的日期）")
     imp.add_argument("--quiet", action="store_true", help="不显示进度条")
+    imp.add_argument(
+        "--confirm-shrink",
+        action="store_true",
+        help="确认启用因记录数明显减少或解析异常而暂缓的新版本（须同时写明 --reason）",
+    )
+    imp.add_argument("--reason", help="确认启用的理由（与 --confirm-shrink 一起使用，记入审计日志）")
+    imp.add_argument("--by", help="操作人姓名（默认取当前登录的系统用户名），记入审计日志")
     imp.set_defaults(func=run_import)
     st = actions.add_parser(
         "status", help="查看各名单的记录数、导入时间和是否有效", description="查看各名单的状态。"
@@ -31,16 +40,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=lambda args: p.print_help() or 2)
 
 
+class UsageError(LettersError):
+    exit_code = 2
+
+
 def run_import(args: argparse.Namespace) -> int:
+    by = (args.by or getpass.getuser()).strip()
+    confirm = None
+    if args.confirm_shrink:
+        if not (args.reason or "").strip():
+            raise UsageError(
+                "--confirm-shrink without --reason", "确认启用暂缓的名单新版本时，须用 --reason 写明理由。"
+            )
+        confirm = Confirmation(by=by, reason=args.reason.strip())
     settings = load_settings()
     db = open_database(settings)
     bar = ProgressBar(f"导入 {args.file.name}", enabled=None if not args.quiet else False)
     try:
-        result = import_list(db.sessions, args.file, settings, list_name=args.list_name, progress=bar)
+        result = import_list(
+            db.sessions,
+            args.file,
+            settings,
+            list_name=args.list_name,
+            progress=bar,
+            confirm=confirm,
+            actor=by,
+        )
     finally:
         bar.close()
         db.dispose()
-    if result.unchanged:
+    if result.held:
+        print(
+            f"名单“{result.list_name}”的新版本已读取（数据行{result.rows_total}，有效{result.rows_imported}，"
+            f"拒绝{result.rows_rejected}），但未启用，原名单继续有效。原因："
+        )
+        for reason in result.held:
+            print(f"  - {reason}")
+        if result.rejected_report:
+            print(f"被拒绝或合并的行见：{result.rejected_report}")
+        raise ListSnapshotHeld(
+            f"list {result.list_name}: snapshot {result.snapshot_id} held",
+            "请核对名单文件；确认无误后，用同一文件再次导入并加上 --confirm-shrink --reason 理由，即可启用新版本。",
+        )
+    if result.confirmed:
+        print(f"已按确认启用名单“{result.list_name}”的新版本（确认人：{by}，已记入审计日志）。")
+    elif result.unchanged:
         print(f"名单“{result.list_name}”已是该文件的内容（文件未变化），未做任何更改。")
         return 0
     print(

@@ -4,6 +4,11 @@ Everything happens in one transaction: the new snapshot's records are inserted
 in batches, the old snapshot stops being current and its records are deleted.
 A failure anywhere rolls all of it back, leaving the old snapshot in force.
 Rejected rows go to a report file (0600) with their line numbers.
+
+A snapshot that looks damaged (records/guard.py: it shrinks too much, or the
+parse did not account for the file's lines) is stored but held: the old one
+stays in force until an administrator confirms the new one with a reason.
+Every change of the snapshot in force, and every hold, is an audit event.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,10 +28,13 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.privacy import private_file
+from pipeline.records.guard import ParseFigures, hold_reasons
 from pipeline.records.parsing import parsed_batches
 from pipeline.records.source import FileFacts, ListFileError, Progress, inspect_file
 from pipeline.records.writer import BatchWriter
+from pipeline.service import audit
 from pipeline.settings import Settings
+from pipeline.sheets import safe_cells
 from pipeline.storage import write_transaction
 from pipeline.storage.models import CreditList, Record, Snapshot
 
@@ -37,11 +45,19 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
 _TRAILING_DATE = re.compile(r"[-_ .（(]*\d{6,14}[)）]?$")
 
 
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """An administrator puts a held snapshot in force: who, and why."""
+
+    by: str
+    reason: str
+
+
 @dataclass(slots=True)
 class ImportResult:
     list_name: str
     snapshot_id: int
-    unchanged: bool  # the same file was already the list's current snapshot
+    unchanged: bool  # the same file was already the list's current (or held) snapshot
     rows_total: int
     rows_imported: int
     rows_rejected: int
@@ -49,10 +65,16 @@ class ImportResult:
     rejected_report: Path | None
     log_file: Path | None
     seconds: float
+    held: list[str] = field(default_factory=list)  # why the snapshot is not in force (Chinese)
+    confirmed: bool = False  # put in force by an administrator's confirmation
 
     @property
     def rows_per_second(self) -> float:
         return self.rows_total / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def in_force(self) -> bool:
+        return not self.held
 
 
 def default_list_name(path: Path) -> str:
@@ -73,6 +95,37 @@ def _current_snapshot(session: Session, list_name: str) -> Snapshot | None:
     )
 
 
+def _held_snapshot(session: Session, sha256: str, list_name: str | None) -> tuple[Snapshot, str] | None:
+    """The held snapshot of these bytes (of `list_name`, or of any list), with its list's name."""
+    query = (
+        select(Snapshot, CreditList.name)
+        .join(CreditList, Snapshot.list_id == CreditList.id)
+        .where(Snapshot.sha256 == sha256, Snapshot.staged_reason.is_not(None), ~Snapshot.is_current)
+        .order_by(Snapshot.id.desc())
+        .limit(1)
+    )
+    if list_name is not None:
+        query = query.where(CreditList.name == list_name)
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _result_of(snapshot: Snapshot, name: str, unchanged: bool, started: float) -> ImportResult:
+    return ImportResult(
+        name,
+        snapshot.id,
+        unchanged,
+        snapshot.rows_total,
+        snapshot.rows_imported,
+        snapshot.rows_rejected,
+        snapshot.rows_masked,
+        Path(snapshot.rejected_report) if snapshot.rejected_report else None,
+        None,
+        time.monotonic() - started,
+        held=snapshot.staged_reason.split("\n") if snapshot.staged_reason else [],
+    )
+
+
 class _Rejections:
     """Writes rejected rows as they come; the file exists only when there is one."""
 
@@ -88,8 +141,8 @@ class _Rejections:
             private_file(self.path)
             fh: TextIO = self.stack.enter_context(self.path.open("w", encoding="utf-8-sig", newline=""))
             self.writer = csv.writer(fh)
-            self.writer.writerow(["行号", "原因", *("" if c is None else c for c in self.header)])
-        self.writer.writerow([line, reason, *("" if c is None else c for c in cells)])
+            self.writer.writerow(safe_cells(["行号", "原因", *("" if c is None else c for c in self.header)]))
+        self.writer.writerow(safe_cells([line, reason, *("" if c is None else c for c in cells)]))
         self.count += 1
 
 
@@ -114,39 +167,42 @@ def import_list(
     list_name: str | None = None,
     now: dt.datetime | None = None,
     progress: Progress | None = None,
+    confirm: Confirmation | None = None,
+    actor: str = audit.SERVICE,
 ) -> ImportResult:
-    """Import `path` as the new snapshot of `list_name` (default: from the file name)."""
+    """Import `path` as the new snapshot of `list_name` (default: from the file name).
+
+    With `confirm`, a snapshot the guard would hold goes in force (a held import of the
+    same bytes is put in force without reading the file again); either way it is audited.
+    """
     started = time.monotonic()
     now = now or dt.datetime.now()
     if not path.is_file():
         raise ListFileError(f"{path}: no such file", f"找不到名单文件：{path}")
-    name = (list_name or default_list_name(path)).strip()
+    facts = inspect_file(path)
+    with sessions() as session:
+        held = _held_snapshot(session, facts.sha256, list_name.strip() if list_name else None)
+    name = held[1] if held is not None else (list_name or default_list_name(path)).strip()
     if not name:
         raise ListFileError("empty list name", "名单名称不能为空。")
-    facts = inspect_file(path)
     with sessions() as session:
         current = _current_snapshot(session, name)
         if current is not None and current.sha256 == facts.sha256:
             log.info("list %s: %s already imported as snapshot %s", name, path.name, current.id)
-            return ImportResult(
-                name,
-                current.id,
-                True,
-                current.rows_total,
-                current.rows_imported,
-                current.rows_rejected,
-                current.rows_masked,
-                Path(current.rejected_report) if current.rejected_report else None,
-                None,
-                time.monotonic() - started,
-            )
+            return _result_of(current, name, True, started)
+        if held is not None and confirm is None:
+            log.info("list %s: %s is already held as snapshot %s", name, path.name, held[0].id)
+            return _result_of(held[0], name, True, started)
+    if held is not None and confirm is not None:
+        return _confirm_held(sessions, held[0].id, name, confirm, now, started)
     reports = settings.path(settings.data_dir) / "imports"
     stem = f"{now:%Y%m%d-%H%M%S}-{safe_file_part(name)}"
     rejections_path = reports / f"{stem}.rejected.csv"
+    guard = _Guard(settings.list_shrink_share, settings.list_unexplained_loss, confirm, actor)
     with ExitStack() as stack:
         rejections = _Rejections(rejections_path, stack)
         try:
-            result = _import(sessions, path, name, facts, now, rejections, progress)
+            result = _import(sessions, path, name, facts, now, rejections, progress, guard)
         except BaseException:
             stack.close()
             rejections_path.unlink(missing_ok=True)
@@ -154,8 +210,9 @@ def import_list(
     result.seconds = time.monotonic() - started
     result.log_file = _write_log(reports / f"{stem}.log", path, result, facts)
     log.info(
-        "list %s: imported %s rows (%s rejected, %s masked) from %s as snapshot %s",
+        "list %s: %s %s rows (%s rejected, %s masked) from %s as snapshot %s",
         name,
+        "held" if result.held else "imported",
         result.rows_imported,
         result.rows_rejected,
         result.rows_masked,
@@ -163,6 +220,81 @@ def import_list(
         result.snapshot_id,
     )
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Guard:
+    shrink_share: float
+    unexplained_loss: bool
+    confirm: Confirmation | None
+    actor: str
+
+    @property
+    def who(self) -> str:
+        return self.confirm.by if self.confirm is not None else self.actor
+
+
+def _confirm_held(
+    sessions: sessionmaker[Session],
+    snapshot_id: int,
+    name: str,
+    confirm: Confirmation,
+    now: dt.datetime,
+    started: float,
+) -> ImportResult:
+    """Put a held snapshot in force: the one in force steps down, as at any import."""
+    with write_transaction(sessions) as session:
+        snapshot = session.get(Snapshot, snapshot_id)
+        assert snapshot is not None
+        if snapshot.is_current or snapshot.staged_reason is None:  # confirmed meanwhile by someone else
+            return _result_of(snapshot, name, True, started)
+        reasons = snapshot.staged_reason
+        _retire_others(session, snapshot)
+        snapshot.staged_reason = None
+        snapshot.is_current = True
+        audit.append(
+            session,
+            actor=confirm.by,
+            case_id=None,
+            from_state=None,
+            to_state=None,
+            reason=f"确认启用名单“{name}”的新版本（快照{snapshot.id}，{snapshot.rows_imported}条记录）："
+            f"{confirm.reason}；原暂缓原因：{reasons.replace(chr(10), '；')}"[:1000],
+            at=now,
+        )
+        result = _result_of(snapshot, name, False, started)
+    _analyze(sessions)
+    result.confirmed = True
+    log.info("list %s: held snapshot %s confirmed by an administrator", name, snapshot_id)
+    return result
+
+
+def _retire_others(session: Session, snapshot: Snapshot, *, keep_current: bool = False) -> None:
+    """Other snapshots of the list stop being held (and, unless `keep_current`, current); their records go.
+
+    A newer held snapshot replaces an older held one but leaves the one in force alone.
+    """
+    held = Snapshot.staged_reason.is_not(None)
+    retired = (held & ~Snapshot.is_current) if keep_current else (held | Snapshot.is_current)
+    others = list(
+        session.scalars(
+            select(Snapshot.id).where(
+                Snapshot.list_id == snapshot.list_id, Snapshot.id != snapshot.id, retired
+            )
+        )
+    )
+    if others:
+        values = {"staged_reason": None} if keep_current else {"staged_reason": None, "is_current": False}
+        session.execute(update(Snapshot).where(Snapshot.id.in_(others)).values(**values))
+        session.execute(delete(Record).where(Record.snapshot_id.in_(others)))
+
+
+def _analyze(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return
+    with sessions.begin() as session:  # fresh statistics, or the planner may scan a million rows
+        session.execute(text("ANALYZE records"))
 
 
 def _import(
@@ -173,6 +305,7 @@ def _import(
     now: dt.datetime,
     rejections: _Rejections,
     progress: Progress | None,
+    guard: _Guard,
 ) -> ImportResult:
     header, batches = parsed_batches(path, facts, progress)  # may parse in a helper process
     rejections.header = header
@@ -198,7 +331,7 @@ def _import(
         )
         session.add(snapshot)
         session.flush()
-        total = imported = masked = 0
+        total = imported = masked = merged_lines = last_line = 0
         snapshot_id = snapshot.id
         dialect = session.get_bind().dialect.name
         raw = session.connection().connection.driver_connection
@@ -209,6 +342,8 @@ def _import(
             total += batch.total
             imported += len(batch.records)
             masked += batch.masked
+            merged_lines += batch.merged_lines
+            last_line = max(last_line, batch.last_line)
             writer.put(batch.records)
         writer.finish()
         if imported == 0:
@@ -221,20 +356,42 @@ def _import(
         snapshot.rows_rejected = rejections.count
         snapshot.rows_masked = masked
         snapshot.rejected_report = str(rejections.path) if rejections.count else None
-        old_ids = list(
-            session.scalars(
-                select(Snapshot.id).where(
-                    Snapshot.list_id == credit_list.id, Snapshot.is_current, Snapshot.id != snapshot.id
-                )
-            )
+        current = session.scalar(
+            select(Snapshot).where(Snapshot.list_id == credit_list.id, Snapshot.is_current)
         )
-        if old_ids:
-            session.execute(update(Snapshot).where(Snapshot.id.in_(old_ids)).values(is_current=False))
-            session.execute(delete(Record).where(Record.snapshot_id.in_(old_ids)))
-        snapshot.is_current = True
-    if dialect == "postgresql":
-        with sessions.begin() as session:  # fresh statistics, or the planner may scan a million rows
-            session.execute(text("ANALYZE records"))
+        figures = ParseFigures(
+            previous=current.rows_imported if current is not None else None,
+            imported=imported,
+            rejected=rejections.count,
+            merged_lines=merged_lines,
+            lines_in_file=facts.lines,
+            lines_read=last_line,
+        )
+        held = hold_reasons(figures, shrink_share=guard.shrink_share, unexplained_loss=guard.unexplained_loss)
+        counts = f"快照{snapshot_id}：数据行{total}，导入{imported}，拒绝{rejections.count}"
+        overridden = bool(held) and guard.confirm is not None
+        if held and guard.confirm is None:
+            snapshot.staged_reason = "\n".join(held)
+            _retire_others(session, snapshot, keep_current=True)
+            event = f"名单“{name}”的新版本未启用，暂缓待管理员确认（{counts}）：{'；'.join(held)}"
+        else:
+            _retire_others(session, snapshot)
+            snapshot.is_current = True
+            event = f"名单“{name}”更新为新版本（{counts}）"
+            if held and guard.confirm is not None:
+                event += f"；经确认启用：{guard.confirm.reason}；暂缓原因：{'；'.join(held)}"
+            held = []
+        audit.append(
+            session,
+            actor=guard.who,
+            case_id=None,
+            from_state=None,
+            to_state=None,
+            reason=event[:1000],
+            at=now,
+        )
+    if not held:
+        _analyze(sessions)
     return ImportResult(
         name,
         snapshot_id,
@@ -246,6 +403,8 @@ def _import(
         rejections.path if rejections.count else None,
         None,
         0.0,
+        held=held,
+        confirmed=overridden,
     )
 
 
@@ -264,5 +423,10 @@ def _write_log(path: Path, source: Path, result: ImportResult, facts: FileFacts)
         f"快照编号：{result.snapshot_id}",
         f"用时：{result.seconds:.1f} 秒",
     ]
+    if result.held:
+        lines.append("状态：未启用，原名单继续有效，待管理员核实后确认启用")
+        lines.extend(f"暂缓原因：{reason}" for reason in result.held)
+    elif result.confirmed:
+        lines.append("状态：经管理员确认后启用")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

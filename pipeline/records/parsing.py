@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 from pipeline.errors import LettersError
 from pipeline.records.columns import HEADER_SEARCH_ROWS, match_header, missing_columns_zh
+from pipeline.records.guard import embedded_line_breaks, merged_reason, swallowed_rows
 from pipeline.records.rows import Rejected, RowParser
 from pipeline.records.source import FileFacts, ListFileError, Progress, read_rows
 
@@ -40,26 +41,46 @@ class Batch:
     total: int = 0  # data rows seen, rejected ones included
     masked: int = 0
     progress: tuple[int, int] | None = None
+    merged_lines: int = 0  # physical lines swallowed into a record by an unpaired quote
+    last_line: int = 0  # the last physical line the parser reached so far
 
 
-def find_header(rows: Iterator[tuple[int, list]], path: Path) -> tuple[list, dict[str, int]]:
+def find_header(rows: Iterator[tuple[int, list]], path: Path) -> tuple[int, list, dict[str, int]]:
+    """(line, cells, column positions) of the header row."""
     for line, cells in rows:
         columns = match_header(cells)
         if columns is not None:
-            return cells, columns
+            return line, cells, columns
         if line >= HEADER_SEARCH_ROWS:
             break
     raise ListFileError(f"{path.name}: no header row", missing_columns_zh())
 
 
 def _batches(
-    rows: Iterator[tuple[int, list]], columns: dict[str, int], progress_of: list
+    rows: Iterator[tuple[int, list]],
+    columns: dict[str, int],
+    progress_of: list,
+    file_lines: int | None,
+    header_line: int,
 ) -> Generator[Batch, None, None]:
-    """The parse loop, shared by both paths; `progress_of` holds the source's latest (done, total)."""
+    """The parse loop, shared by both paths; `progress_of` holds the source's latest (done, total).
+
+    `file_lines` is set for CSV, whose rows are physical lines: a row whose cells hold
+    line breaks spanned several of them, and one whose cells hold further rows swallowed them.
+    """
     parse = RowParser(columns)
     batch = Batch([])
     records = batch.records
+    last_line = header_line
     for line, cells in rows:
+        last_line = line
+        if file_lines is not None and ("\n" in (joined := "".join(cells)) or "\r" in joined):
+            last_line = min(line + embedded_line_breaks(cells), file_lines)
+            if swallowed_rows(cells):  # never a record: its fields hold other rows
+                batch.total += 1
+                batch.merged_lines += last_line - line
+                batch.rejected.append((line, merged_reason(line, last_line), cells))
+                continue
         try:
             values = parse(cells)
         except Rejected as exc:
@@ -73,10 +94,12 @@ def _batches(
         batch.masked += values[3]
         if len(records) >= BATCH:
             batch.progress = progress_of[0]
+            batch.last_line = last_line
             yield batch
             batch = Batch([])
             records = batch.records
     batch.progress = progress_of[0]
+    batch.last_line = last_line
     yield batch
 
 
@@ -97,8 +120,8 @@ def parsed_batches(
         return _in_helper(path, facts, progress)
     progress_of: list = [None]
     rows = read_rows(path, facts, _tracker(progress_of, progress))
-    header, columns = find_header(rows, path)
-    return header, _batches(rows, columns, progress_of)
+    line, header, columns = find_header(rows, path)
+    return header, _batches(rows, columns, progress_of, facts.lines, line)
 
 
 # --- the helper process ------------------------------------------------------
@@ -132,12 +155,23 @@ def _helper(path: Path, facts: FileFacts, out: BinaryIO) -> None:
     try:
         progress_of: list = [None]
         rows = read_rows(path, facts, _tracker(progress_of, None))
-        header, columns = find_header(rows, path)
+        line, header, columns = find_header(rows, path)
         send(("header", header))
-        for batch in _batches(rows, columns, progress_of):
+        for batch in _batches(rows, columns, progress_of, facts.lines, line):
             # marshal: records hold only str/int/bool/None, and it is faster than pickle both ways
             records = marshal.dumps(batch.records)
-            send(("batch", records, batch.rejected, batch.total, batch.masked, batch.progress))
+            send(
+                (
+                    "batch",
+                    records,
+                    batch.rejected,
+                    batch.total,
+                    batch.masked,
+                    batch.progress,
+                    batch.merged_lines,
+                    batch.last_line,
+                )
+            )
         send(("done",))
     except BrokenPipeError:
         pass  # the importing process gave up; nothing to tell it
@@ -180,10 +214,10 @@ def _received(
                 return
             if kind != "batch":
                 _raise(message, path)
-            _, records, rejected, total, masked, done = message
+            _, records, rejected, total, masked, done, merged_lines, last_line = message
             if progress is not None and done is not None:
                 progress(*done)
-            yield Batch(marshal.loads(records), rejected, total, masked, done)
+            yield Batch(marshal.loads(records), rejected, total, masked, done, merged_lines, last_line)
     finally:
         _stop(helper)
 

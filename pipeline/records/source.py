@@ -28,23 +28,42 @@ class ListFileError(LettersError):
     default_zh = "名单文件无法导入。"
 
 
+class ListSnapshotHeld(LettersError):
+    """The file was imported but its snapshot is held, not in force (see records/guard.py)."""
+
+    exit_code = 8
+    default_zh = "名单新版本未启用，原名单继续有效，待管理员核实后确认。"
+
+
 @dataclass(slots=True)
 class FileFacts:
     sha256: str
     size: int
     encoding: str | None  # CSV only
+    lines: int | None = None  # CSV only: physical lines, as csv.reader counts them (\n, \r\n or \r)
+
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def inspect_file(path: Path) -> FileFacts:
-    """Hash the file and, for CSV, find its encoding — one streaming pass."""
+    """Hash the file and, for CSV, find its encoding and count its lines — one streaming pass."""
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8-sig")("strict")
     is_utf8 = True
-    size = 0
+    size = breaks = 0
+    nul = False
+    last = b""
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             size += len(chunk)
             digest.update(chunk)
+            # Neither UTF-8 nor GB18030 uses CR or LF inside a multi-byte character.
+            breaks += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+            if last == b"\r" and chunk[:1] == b"\n":
+                breaks -= 1
+            last = chunk[-1:]
+            nul = nul or b"\x00" in chunk
             if is_utf8:
                 try:
                     utf8.decode(chunk)
@@ -55,18 +74,33 @@ def inspect_file(path: Path) -> FileFacts:
             utf8.decode(b"", final=True)
         except UnicodeDecodeError:
             is_utf8 = False
-    encoding = None if is_xlsx(path) else ("utf-8-sig" if is_utf8 else "gb18030")
-    return FileFacts(digest.hexdigest(), size, encoding)
+    if is_xlsx(path):
+        return FileFacts(digest.hexdigest(), size, None)
+    if nul:  # no text export holds NUL bytes: a binary file, or a spreadsheet saved under .csv
+        raise ListFileError(
+            f"{path.name}: binary content (NUL bytes), not a CSV text file",
+            "名单文件不是文本格式的 CSV（含有二进制内容），请导出为 CSV（UTF-8 或 GBK）或 .xlsx 后再导入。",
+        )
+    lines = breaks + (1 if size and last not in (b"\n", b"\r") else 0)
+    return FileFacts(digest.hexdigest(), size, "utf-8-sig" if is_utf8 else "gb18030", lines)
 
 
 def is_xlsx(path: Path) -> bool:
+    """By content; a file named .xlsx that is no zip package is refused rather than read as CSV."""
     with path.open("rb") as fh:
         magic = fh.read(8)
     if magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ListFileError(
             f"{path.name}: legacy .xls", "名单文件为旧版 Excel（.xls）格式，请另存为 .xlsx 或 CSV 后再导入。"
         )
-    return magic[:4] == b"PK\x03\x04"
+    if magic[:4] == b"PK\x03\x04":
+        return True
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        raise ListFileError(f"{path.name}: named .xlsx but not a zip package", NOT_XLSX_ZH)
+    return False
+
+
+NOT_XLSX_ZH = "名单文件不是有效的 Excel（.xlsx）文件（文件已损坏或并非 Excel 格式），原名单保持不变。"
 
 
 class _CountingReader(io.RawIOBase):
@@ -129,18 +163,29 @@ def csv_rows(path: Path, encoding: str, progress: Progress | None = None) -> Ite
 def xlsx_rows(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, list]]:
     """(row number, cell values) for every row of the first worksheet."""
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ListFileError(
-            f"{path.name}: not a readable xlsx: {exc}", "名单文件不是有效的 Excel（.xlsx）文件。"
-        ) from exc
+    except Exception as exc:  # openpyxl raises what zipfile, lxml and its own readers raise
+        raise ListFileError(f"{path.name}: not a readable xlsx: {exc!r}", NOT_XLSX_ZH) from exc
+    number = 0
     try:
+        if not book.worksheets:
+            raise ListFileError(f"{path.name}: workbook has no worksheet", NOT_XLSX_ZH)
         sheet = book.worksheets[0]
         total = sheet.max_row or 0
-        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                break
+            except Exception as exc:  # a damaged sheet part, found only while streaming it
+                raise ListFileError(
+                    f"{path.name}: damaged worksheet near row {number + 1}: {exc!r}",
+                    f"名单文件第{number + 1}行附近已损坏，无法读取，原名单保持不变，请重新导出。",
+                ) from exc
+            number += 1
             yield number, list(values)
             if progress is not None and number % 8192 == 0:
                 progress(number, max(total, number))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.records.catalog import current_lists
+from pipeline.storage.models import CreditList, Snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,22 +21,40 @@ class ListStatus:
     imported_at: dt.datetime | None
     source_file: str | None
     fresh: bool
+    held_rows: int | None = None  # a newer snapshot waiting for an administrator's confirmation
+    held_reason: str | None = None
 
     def line_zh(self, now: dt.datetime) -> str:
         if self.imported_at is None:
-            return f"{self.name}：尚未导入（已过期）"
-        age = (now - self.imported_at).days
-        state = "有效" if self.fresh else "已过期，请导入最新名单"
-        return (
-            f"{self.name}：{self.rows}条（脱敏身份证号{self.masked}条，拒绝{self.rejected}行），"
-            f"导入于{self.imported_at:%Y-%m-%d %H:%M}（{age}天前），{state}"
-        )
+            line = f"{self.name}：尚未导入（已过期）"
+        else:
+            age = (now - self.imported_at).days
+            state = "有效" if self.fresh else "已过期，请导入最新名单"
+            line = (
+                f"{self.name}：{self.rows}条（脱敏身份证号{self.masked}条，拒绝{self.rejected}行），"
+                f"导入于{self.imported_at:%Y-%m-%d %H:%M}（{age}天前），{state}"
+            )
+        if self.held_reason is not None:
+            line += f"\n    另有新版本{self.held_rows}条未启用，待管理员确认：{self.held_reason.replace(chr(10), '；')}"
+        return line
+
+
+def _held(session: Session) -> dict[str, Snapshot]:
+    rows = session.execute(
+        select(CreditList.name, Snapshot)
+        .join(Snapshot, Snapshot.list_id == CreditList.id)
+        .where(Snapshot.staged_reason.is_not(None), ~Snapshot.is_current)
+        .order_by(Snapshot.id)
+    ).all()
+    return {name: snapshot for name, snapshot in rows}
 
 
 def list_status(session: Session, freshness_days: int, now: dt.datetime) -> list[ListStatus]:
     out = []
+    held = _held(session)
     for item in current_lists(session):
         snap = item.snapshot
+        waiting = held.get(item.name)
         out.append(
             ListStatus(
                 item.name,
@@ -44,6 +64,8 @@ def list_status(session: Session, freshness_days: int, now: dt.datetime) -> list
                 snap.imported_at if snap else None,
                 snap.source_file if snap else None,
                 not item.stale(now, freshness_days),
+                waiting.rows_imported if waiting else None,
+                waiting.staged_reason if waiting else None,
             )
         )
     return out

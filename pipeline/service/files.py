@@ -5,16 +5,26 @@ lock and temp files beside the letters; taking either too early is the most
 common complaint about watched folders. A file is taken only when it is not
 ignored, has kept the same size and mtime for `stable_seconds` of our own
 observation, and can be opened for reading.
+
+Only regular files are ever read. Anyone who can write to the shared inbox
+can also put a symlink there (to /etc/shadow, to the database) or a FIFO,
+which blocks a plain open() for ever. So inbox entries are classified with
+lstat, opened with O_NOFOLLOW | O_NONBLOCK, and checked again with fstat on
+the open descriptor (the entry may be swapped between the two).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
@@ -33,21 +43,76 @@ def is_ignored(path: Path, root: Path | None = None) -> bool:
     return lower in IGNORED_NAMES or lower.endswith(IGNORED_SUFFIXES)
 
 
+class Entry(Enum):
+    """What an inbox entry is, by lstat (links are never followed)."""
+
+    FILE = "file"
+    LINK = "link"
+    DIR = "dir"
+    SPECIAL = "special"  # FIFO, socket, device
+    MISSING = "missing"
+
+
+def entry_kind(path: Path) -> Entry:
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return Entry.MISSING
+    if stat.S_ISREG(mode):
+        return Entry.FILE
+    if stat.S_ISLNK(mode):
+        return Entry.LINK
+    if stat.S_ISDIR(mode):
+        return Entry.DIR
+    return Entry.SPECIAL
+
+
+class NotRegularFile(OSError):
+    """A symlink, FIFO, socket or device where a regular file was expected."""
+
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading without following a symlink or blocking on a FIFO."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotRegularFile(errno.ELOOP, "is a symbolic link", str(path)) from exc
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+    return os.fdopen(fd, "rb")
+
+
 def iter_letters(root: Path) -> Iterator[Path]:
-    """Every candidate letter file below root (subfolders included), ignored ones left out."""
+    """Every candidate entry below root (subfolders included), ignored ones left out.
+
+    Symlinks (to files or folders) are yielded too, never followed, so the
+    caller can refuse them; os.walk does not descend into linked folders.
+    """
     for dirpath, dirnames, filenames in os.walk(root):
         base = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
+        linked = [d for d in dirnames if (base / d).is_symlink()]
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in linked)
+        for name in sorted([*filenames, *linked]):
             path = base / name
             if not is_ignored(path, root):
                 yield path
 
 
 def openable(path: Path) -> bool:
-    """Can we open and read the file now? (Fails while a writer holds a share lock.)"""
+    """Can we open and read the regular file now? (Fails while a writer holds a share lock.)"""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             fh.read(1)
         return True
     except OSError:
@@ -77,8 +142,11 @@ class StabilityTracker:
         """Record the file's current state; True once it is complete and can be taken."""
         now = self.clock()
         try:
-            st = path.stat()
+            st = os.lstat(path)
         except OSError:
+            self._seen.pop(path, None)
+            return False
+        if not stat.S_ISREG(st.st_mode):
             self._seen.pop(path, None)
             return False
         seen = self._seen.get(path)
@@ -103,11 +171,15 @@ class StabilityTracker:
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Content hash used for duplicate detection and archive verification."""
+    """Content hash used for duplicate detection and archive verification (regular files only)."""
+    with open_regular(path) as fh:
+        return sha256_stream(fh, chunk)
+
+
+def sha256_stream(fh: BinaryIO, chunk: int = 1 << 20) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
+    while block := fh.read(chunk):
+        digest.update(block)
     return digest.hexdigest()
 
 
@@ -134,8 +206,9 @@ def safe_copy(src: Path, dest: Path, expected_sha256: str | None = None, mode: i
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
     digest = hashlib.sha256()
     try:
+        fin = open_regular(src)
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, mode)
-        with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
+        with fin, os.fdopen(fd, "wb") as fout:
             while block := fin.read(1 << 20):
                 digest.update(block)
                 fout.write(block)

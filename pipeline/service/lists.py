@@ -4,6 +4,9 @@ A complete file (same stability rule as letters) named after its list
 (`失信被执行人_20261128.csv` → list 失信被执行人) is imported as that list's new
 snapshot, then moved to `lists/已导入/`; a file that cannot be imported goes to
 `lists/导入失败/` with a Chinese `.原因.txt` note, and the old snapshot stays in force.
+So does a file whose new snapshot is held (records/guard.py): its note says why
+and how an administrator puts it in force. Whatever goes wrong with one file,
+it is moved out, so it is never retried at every scan.
 """
 
 from __future__ import annotations
@@ -12,15 +15,18 @@ import datetime as dt
 import logging
 import os
 import threading
+from pathlib import Path
 
 from pipeline.errors import LettersError
-from pipeline.service.files import StabilityTracker, is_ignored, unique_path, write_note
+from pipeline.service.faults import is_passing
+from pipeline.service.files import Entry, StabilityTracker, entry_kind, is_ignored, unique_path, write_note
 from pipeline.settings import Settings
 from pipeline.storage import Database
 
 log = logging.getLogger("pipeline.service.lists")
 
 LIST_SUFFIXES = (".csv", ".xlsx", ".txt")
+NOTE = ".原因.txt"
 DONE = "已导入"
 FAILED = "导入失败"
 
@@ -34,23 +40,55 @@ def import_waiting_lists(settings: Settings, db: Database, tracker: StabilityTra
         return []
     imported = []
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or is_ignored(path, folder) or path.suffix.lower() not in LIST_SUFFIXES:
+        if is_ignored(path, folder) or path.suffix.lower() not in LIST_SUFFIXES:
+            continue
+        kind = entry_kind(path)
+        if kind is Entry.LINK:  # never read through a link: its target could be any file on the server
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            note = unique_path(folder / FAILED, f"{stamp}-{path.name}{NOTE}")
+            write_note(
+                note,
+                f"名单文件：{path.name}\n该文件是符号链接（快捷方式），出于安全原因不予读取，已从文件夹移除。\n"
+                "请把名单文件本身放入该文件夹。原有名单继续有效。\n",
+            )
+            path.unlink(missing_ok=True)
+            log.warning("list folder entry %s is a symbolic link: refused, link removed", path.name)
+            continue
+        if kind is not Entry.FILE:
             continue
         if not tracker.observe(path):
             continue
         tracker.forget(path)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = default_list_name(path)
         try:
-            result = import_list(db.sessions, path, settings, list_name=default_list_name(path))
+            result = import_list(db.sessions, path, settings, list_name=name)
         except LettersError as exc:
             log.warning("list file %s not imported: %s", path.name, exc)
-            dest = unique_path(folder / FAILED, f"{stamp}-{path.name}")
-            dest.parent.mkdir(exist_ok=True)
-            os.replace(path, dest)
-            write_note(
-                dest.with_name(dest.name + ".原因.txt"),
-                f"名单文件：{path.name}\n未能导入：{exc.message_zh}\n原有名单继续有效。\n",
+            _park(folder, path, stamp, f"未能导入：{exc.message_zh}")
+            continue
+        except Exception as exc:
+            if is_passing(exc):
+                log.warning("list file %s: passing fault, will retry: %s", path.name, exc)
+                continue
+            log.exception("list file %s: unexpected failure", path.name)
+            _park(folder, path, stamp, "未能导入：导入时发生系统内部错误，已记录日志，请联系系统管理员。")
+            continue
+        if result.held:
+            log.warning("list file %s: snapshot %s held for confirmation", path.name, result.snapshot_id)
+            dest = _park(
+                folder,
+                path,
+                stamp,
+                "已读取，但新版本未启用（暂缓，待管理员核实）：\n"
+                + "".join(f"  - {reason}\n" for reason in result.held)
+                + (f"被拒绝或合并的行见：{result.rejected_report}\n" if result.rejected_report else ""),
             )
+            with open(dest.with_name(dest.name + NOTE), "a", encoding="utf-8") as note:
+                note.write(
+                    "核实该文件无误后，管理员可确认启用："
+                    f"letters records import '{dest}' --list '{name}' --confirm-shrink --reason 理由\n"
+                )
             continue
         dest = unique_path(folder / DONE, f"{stamp}-{path.name}")
         dest.parent.mkdir(exist_ok=True)
@@ -60,6 +98,15 @@ def import_waiting_lists(settings: Settings, db: Database, tracker: StabilityTra
             "list file %s imported as %s (%s rows)", path.name, default_list_name(path), result.rows_imported
         )
     return imported
+
+
+def _park(folder: Path, path: Path, stamp: str, why: str) -> Path:
+    """Move a list file that did not go in force to 导入失败/, with its Chinese note."""
+    dest = unique_path(folder / FAILED, f"{stamp}-{path.name}")
+    dest.parent.mkdir(exist_ok=True)
+    os.replace(path, dest)
+    write_note(dest.with_name(dest.name + NOTE), f"名单文件：{path.name}\n{why}\n原有名单继续有效。\n")
+    return dest
 
 
 class ListWatcher:

@@ -91,6 +91,8 @@ class Snapshot(Base):
     rejected_report: Mapped[str | None] = mapped_column(String(1000))
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime())
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set while the snapshot is held for an administrator's confirmation (records/guard.py).
+    staged_reason: Mapped[str | None] = mapped_column(Text)
 
     credit_list: Mapped[CreditList] = relationship(back_populates="snapshots")
 
