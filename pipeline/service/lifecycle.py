@@ -39,7 +39,19 @@ from pipeline.errors import LettersError
 from pipeline.privacy import mask_ids_in
 from pipeline.service import audit
 from pipeline.service.faults import PassingFault, is_passing, with_retries
-from pipeline.service.files import fsync_dir, safe_copy, sha256_file, sweep_partials, unique_path, write_note
+from pipeline.service.files import (
+    Entry,
+    NotRegularFile,
+    entry_kind,
+    fsync_dir,
+    open_regular,
+    safe_copy,
+    sha256_file,
+    sha256_stream,
+    sweep_partials,
+    unique_path,
+    write_note,
+)
 from pipeline.service.models import CaseTracking
 from pipeline.service.outcome import Processor, ProcessResult
 from pipeline.service.recovery import pid_alive
@@ -123,10 +135,21 @@ class CaseService:
 
     def handle_file(self, path: Path) -> int | None:
         """Register a complete inbox file as a case (or find its case) and run it."""
+        kind = entry_kind(path)
+        if kind is Entry.LINK:
+            self.refuse_link(path)
+            return None
+        if kind is not Entry.FILE or not self._inside_inbox(path):
+            return None
         try:
-            st = path.stat()
-            sha = sha256_file(path)
+            with open_regular(path) as fh:  # stat and hash the very file opened, never a link's target
+                st = os.fstat(fh.fileno())
+                sha = sha256_stream(fh)
         except FileNotFoundError:
+            return None
+        except NotRegularFile:
+            if entry_kind(path) is Entry.LINK:  # swapped for a link since we looked
+                self.refuse_link(path)
             return None
         except OSError as exc:
             if is_passing(exc):
@@ -139,6 +162,50 @@ class CaseService:
             return None
         self.resume(case_id)
         return case_id
+
+    def _inside_inbox(self, path: Path) -> bool:
+        """False for a path reached through a linked folder: its real place is elsewhere."""
+        try:
+            path.parent.resolve().relative_to(self.folders.inbox.resolve())
+            return True
+        except (OSError, ValueError):
+            log.warning("inbox entry %s lies outside the inbox through a linked folder: ignored", path.name)
+            return False
+
+    def refuse_link(self, path: Path) -> None:
+        """A symlink in the inbox is never followed: a note says so, and the link (not its target) goes."""
+        try:
+            rel = path.relative_to(self.folders.inbox).as_posix()
+        except ValueError:
+            rel = path.name
+        try:
+            target = os.readlink(path)
+        except OSError:
+            return  # gone already
+        note = unique_path(self.folders.failed, f"{path.name}{REASON_NOTE}")
+        write_note(
+            note,
+            mask_ids_in(
+                f"收件箱中的“{rel}”是一个符号链接（快捷方式），指向：{target}\n"
+                "出于安全原因，系统不读取符号链接，已将该链接从收件箱移除；"
+                "链接指向的文件未被读取、复制或改动。\n"
+                "处理办法：如需办理，请把来函文件本身（而不是快捷方式）放入收件箱。\n"
+            ),
+        )
+        try:
+            path.unlink()
+            fsync_dir(path.parent)
+        except OSError as exc:
+            log.warning("could not remove refused link %s: %s", path.name, exc)
+        event = mask_ids_in(f"拒收收件箱中的符号链接：{rel}（指向 {target}），未读取其指向的文件")[:1000]
+        try:
+            with write_transaction(self.db.sessions) as session:
+                audit.append(
+                    session, actor=audit.SERVICE, case_id=None, from_state=None, to_state=None, reason=event
+                )
+        except Exception:  # the note is written; a database fault must not stop the watcher
+            log.exception("could not audit the refused link %s", path.name)
+        log.warning("inbox entry %s is a symbolic link: refused, link removed, target not read", path.name)
 
     def resume(self, case_id: int) -> None:
         """Claim the case if it is free and take it as far as it goes."""
@@ -360,16 +427,23 @@ class CaseService:
         dest = self.folders.archive / rel
         if dest.exists() and sha256_file(dest) == case.file_sha256:
             return rel
-        if not src.exists() or sha256_file(src) != case.file_sha256:
-            return None
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        safe_copy(src, dest, case.file_sha256)
+        try:
+            if entry_kind(src) is not Entry.FILE or sha256_file(src) != case.file_sha256:
+                return None
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            safe_copy(src, dest, case.file_sha256)
+        except (FileNotFoundError, NotRegularFile):
+            return None  # moved away, or swapped for a link: never copy a link's target
         return rel
 
     @staticmethod
     def _clear_inbox(src: Path, sha: str) -> None:
         """Remove the original from the inbox — only if it still holds the archived bytes."""
-        if src.exists() and sha256_file(src) == sha:
+        try:
+            same = entry_kind(src) is Entry.FILE and sha256_file(src) == sha
+        except (FileNotFoundError, NotRegularFile):
+            return
+        if same:
             src.unlink()
             fsync_dir(src.parent)
 
@@ -463,7 +537,11 @@ class CaseService:
         dest = self.folders.duplicates / tracking.parked_path
 
         def park() -> None:
-            if src.exists() and sha256_file(src) == case.file_sha256:
+            try:
+                same = entry_kind(src) is Entry.FILE and sha256_file(src) == case.file_sha256
+            except (FileNotFoundError, NotRegularFile):
+                same = False
+            if same:
                 if not dest.exists():
                     safe_copy(src, dest, case.file_sha256)
                 src.unlink()

@@ -21,7 +21,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from pipeline.service.files import StabilityTracker, is_ignored, iter_letters
+from pipeline.service.files import Entry, StabilityTracker, entry_kind, is_ignored, iter_letters
 
 log = logging.getLogger("pipeline.service.watcher")
 
@@ -83,6 +83,7 @@ class InboxWatcher:
         self._dirty = False  # a candidate arrived since the settler last looked
         self._threads: list[threading.Thread] = []
         self._backoff: dict[Path, tuple[float, float]] = {}  # path -> (not before, last delay)
+        self._skipped: set[Path] = set()  # FIFOs, sockets, devices already reported
         self._observer: Observer | PollingObserver | None = None
         self.busy = 0
 
@@ -170,12 +171,19 @@ class InboxWatcher:
                 if not_before > time.monotonic():
                     wait = min(wait, not_before - time.monotonic() + 0.01)
                     continue
-                if not path.exists():
+                kind = entry_kind(path)  # lstat: a link is looked at, never through
+                if kind in (Entry.MISSING, Entry.DIR, Entry.SPECIAL):
+                    if kind is Entry.SPECIAL and path not in self._skipped:
+                        self._skipped.add(path)  # a FIFO, socket or device: never opened, said once
+                        log.warning(
+                            "inbox entry %s is not a regular file (FIFO, socket or device): skipped",
+                            path.name,
+                        )
                     self.tracker.forget(path)
                     with self._lock:
                         self._candidates.discard(path)
                     continue
-                if self.tracker.observe(path):
+                if kind is Entry.LINK or self.tracker.observe(path):  # links go straight to be refused
                     if self._enqueue(path):
                         self.tracker.forget(path)
                         with self._lock:
@@ -211,7 +219,9 @@ class InboxWatcher:
                     self._in_flight.discard(job)
                     if isinstance(job, Path):
                         self.tracker.forget(job)
-                        if job.exists():  # left behind (a passing fault): look again, later each time
+                        if (
+                            entry_kind(job) is Entry.FILE
+                        ):  # left behind (a passing fault): look again, later each time
                             delay = min(600.0, max(2.0, self._backoff.get(job, (0.0, 1.0))[1] * 2))
                             self._backoff[job] = (time.monotonic() + delay, delay)
                             self._candidates.add(job)
