@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.cn import ric
@@ -34,11 +35,26 @@ def test_future_birth_date_blocks():
     assert PROBLEM_BIRTH_DATE in check_id(make_id("610102", "20301010", "111"), TODAY).problems
 
 
-def test_unknown_region_is_only_a_note():
-    # 653001 is a real county code stdnum does not know for the birth year; the ID stays valid.
-    result = check_id("653001198211228934", TODAY)
-    assert result.problems == []
-    assert result.notes == [NOTE_UNKNOWN_REGION]
+@pytest.mark.parametrize(
+    ("region", "born"),
+    [
+        ("610104", "19600101"),  # 莲湖区, code since 1983: issued later than the birth
+        ("610113", "19751231"),  # 雁塔区
+        ("610204", "19850505"),  # 耀州区 (code since 2002)
+        ("653001", "19821122"),  # 阿图什市 (since 1986)
+        ("610100", "19500101"),  # 西安市 as a whole
+        ("110221", "19700101"),  # 昌平县 1982-1999: valid at some date since the birth
+    ],
+)
+def test_region_note_not_put_on_current_codes(region: str, born: str) -> None:
+    """Regression: 68 of 149 sample people carried the unknown-region note, current codes included."""
+    result = check_id(make_id(region, born, "123"), TODAY)
+    assert result.problems == [] and result.notes == []
+
+
+def test_region_abolished_before_the_birth_is_only_a_note():
+    result = check_id(make_id("110221", "20050101", "123"), TODAY)  # 昌平县 became 昌平区 in 1999
+    assert result.problems == [] and result.notes == [NOTE_UNKNOWN_REGION]
 
 
 def test_totally_unknown_region_is_a_note_not_a_crash():

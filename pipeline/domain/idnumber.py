@@ -28,7 +28,7 @@ PROBLEM_BIRTH_DATE = "身份证号码中的出生日期不存在"
 PROBLEM_LENGTH = "身份证号码位数不正确"
 PROBLEM_FORMAT = "身份证号码含有非法字符"
 NOTE_CONVERTED_15 = "原为15位旧身份证号码，已按规则升位为18位"
-NOTE_UNKNOWN_REGION = "身份证号码前6位行政区划代码未在区划库中找到（可能为已撤销的旧区划），请留意"
+NOTE_UNKNOWN_REGION = "身份证号码前6位行政区划代码未在区划库中找到（或在出生前已撤销），请留意"
 
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
@@ -90,12 +90,30 @@ def check_id(text: str, today: dt.date | None = None) -> IdCheck:
 
 @functools.lru_cache(maxsize=4096)
 def _region_known(region: str, year: int) -> bool:
-    """stdnum's region database lookup is slow and rosters repeat regions: cache per (region, year)."""
+    """Did the code name a county at the birth year or any time since? (cached: rosters repeat regions)
+
+    stdnum's get_birth_place asks only "at the birth year", so 610104 莲湖区 (since 1983)
+    was doubtful for everyone born before 1983; an ID keeps the code under which it was
+    issued, which may be later than the birth. Real doubt is a code that never existed,
+    or one abolished before the person was born. The data is python-stdnum's cn/loc.
+    """
+    from stdnum import numdb
+
     try:
-        ric.get_birth_place(f"{region}{year}0101000")
+        found = numdb.get("cn/loc").info(region)
     except (ValidationError, KeyError, ValueError, IndexError):
         return False
-    return True
+    counties = [props["county"] for _, props in found[1:] if "county" in props]
+    if not counties:
+        return False  # the province is unknown, or no county ever had this code
+    for county in ",".join(counties).split(","):
+        if not county.startswith("["):
+            return True  # no validity period recorded
+        period = county[1:].split("]", 1)[0]
+        _, _, end = period.partition("-")
+        if not end or int(end) >= year:
+            return True
+    return False
 
 
 def is_valid_id(text: str) -> bool:
