@@ -95,7 +95,7 @@ def test_a_clean_institution_letter_is_replied(db: Database, office: Settings, t
     assert [r["verdict"] for r in data["check"]["results"]] == ["listed", "clear", "clear"]
     assert data["check"]["checked_at"] == "2026-06-04T10:00:00"
     text = "\n".join(p.text for p in docx.Document(str(result.outputs["docx"])).paragraphs)
-    assert "你单位6月4日来函（陕人社函〔2021〕88号）收悉。" in text
+    assert "你单位2021年6月4日来函（陕人社函〔2021〕88号）收悉。" in text  # a 2021 letter answered in 2026
     (case,) = cases(db)
     assert case.state == "replied" and case.reply_doc_number == "陕信用函〔2026〕1号"
     assert case.outputs == {k: str(v) for k, v in result.outputs.items()}

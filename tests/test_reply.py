@@ -662,3 +662,16 @@ def test_template_environment_is_sandboxed_with_autoescape():
     assert isinstance(env, SandboxedEnvironment) and env.autoescape
     assert set(env.globals) <= {"range"}
     assert env.from_string("{{ x }}").render(x="A&B<c>") == "A&amp;B&lt;c&gt;"
+
+
+def test_incoming_date_carries_the_year_when_it_differs_from_the_reply(settings, tmp_path):
+    """Regression: a 2026 reply said 你单位6月14日来函（陕财函〔2022〕100号） for a 2022 letter."""
+    late = make_ctx()
+    late.letter_date = dt.date(2025, 12, 28)
+    late.issue_date = dt.date(2026, 1, 4)
+    assert late.incoming.startswith("你单位2025年12月28日来函（陕人社函〔2026〕88号）收悉。")
+    assert make_ctx().incoming.startswith("你单位6月4日来函（")  # same year: month and day only
+    rendered = render_reply(late, settings, tmp_path)
+    verify_reply(rendered, late)
+    paragraphs = [p.text for p in Document(rendered.docx).paragraphs]
+    assert any(p.startswith("你单位2025年12月28日来函") for p in paragraphs)

@@ -24,13 +24,15 @@ def date_zh(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def incoming_sentence(letter_date: dt.date, letter_doc_number: str | None) -> str:
-    """你单位6月4日来函（陕人社函〔2021〕88号）收悉。… — without the parenthesis when there is no 文号."""
+def incoming_sentence(letter_date: dt.date, letter_doc_number: str | None, issue_date: dt.date) -> str:
+    """你单位6月4日来函（陕人社函〔2021〕88号）收悉。… — without the parenthesis when there is no 文号.
+
+    The letter's year is printed when it is not the reply's year (你单位2025年12月28日来函):
+    a reply dated January must not seem to answer a December letter of its own year.
+    """
     ref = f"（{letter_doc_number}）" if letter_doc_number else ""
-    return (
-        f"你单位{month_day_zh(letter_date)}来函{ref}收悉。"
-        "我们对来函中相关人员的社会信用记录进行了查询，查询结果附后。"
-    )
+    when = month_day_zh(letter_date) if letter_date.year == issue_date.year else date_zh(letter_date)
+    return f"你单位{when}来函{ref}收悉。我们对来函中相关人员的社会信用记录进行了查询，查询结果附后。"
 
 
 @dataclass(slots=True)
@@ -55,7 +57,7 @@ class ReplyContext:
 
     @property
     def incoming(self) -> str:
-        return incoming_sentence(self.letter_date, self.letter_doc_number)
+        return incoming_sentence(self.letter_date, self.letter_doc_number, self.issue_date)
 
     @property
     def contact_line(self) -> str:
