@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,8 @@ from pipeline import __version__
 from pipeline.errors import LettersError
 
 log = logging.getLogger("pipeline")
+
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE
 
 # Modules under pipeline.commands, each with register(subparsers).
 COMMANDS = ("extract", "records", "process", "watch", "cases", "status", "audit", "review")
@@ -54,7 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe is found here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # `letters cases | head -1`: the reader has what it wanted
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except LettersError as exc:
         log.warning("%s: %s", type(exc).__name__, exc)
         print(f"错误：{exc.message_zh}", file=sys.stderr)
@@ -66,3 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("unexpected failure in %s", args.command)
         print("错误：系统内部错误，已记录日志，请联系系统管理员。", file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)

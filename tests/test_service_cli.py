@@ -128,3 +128,36 @@ def test_audit_verify_passes_then_catches_an_edit(
         conn.execute(text("UPDATE audit_events SET actor = '某人' WHERE seq = 2"))
     assert main(["audit", "verify"]) == 1
     assert "第2条记录" in capsys.readouterr().out
+
+
+def test_broken_pipe_on_stdout_exits_quietly(tmp_path: Path) -> None:
+    """Regression: `letters cases | head -1` printed a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    from tests.service_letters import ROOT
+
+    (tmp_path / "letters.toml").write_text("", encoding="utf-8")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LETTERS_")}
+    env["PYTHONPATH"] = str(ROOT)
+    try:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pipeline.cli import main; sys.exit(main())",
+                "records",
+                "status",
+            ],
+            cwd=tmp_path,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.stderr.decode("utf-8") == ""
+    assert proc.returncode == 141
