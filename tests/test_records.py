@@ -480,3 +480,21 @@ def test_a_database_failure_stops_the_helper_and_keeps_the_old_snapshot(
         import_list(db.sessions, path, settings, list_name="L", now=NOW)
     assert not helpers()
     assert [r.name for r in records(db)] == ["王伟"]
+
+
+def test_status_shows_the_categories_the_records_carry(
+    db: Database, settings: Settings, tmp_path: Path, parsing: str
+) -> None:
+    """Regression: a 名单类别 column with 11 categories showed as one list under its file name."""
+    rows = [
+        row("王伟", WANG, category="失信被执行人"),
+        row("李娜", LI, category="重大税收违法失信主体"),
+        row("赵六", ZHAO, category="失信被执行人"),
+        row("钱七", make_id("610102", "19800101", "771"), category=""),
+    ]
+    import_list(db.sessions, write_csv(tmp_path / "名单.csv", rows), settings, list_name="联合惩戒", now=NOW)
+    with db.sessions() as session:
+        (status,) = list_status(session, settings.freshness_days, NOW)
+    assert status.categories == {"失信被执行人": 2, "重大税收违法失信主体": 1, "": 1}
+    line = status.line_zh(NOW)
+    assert "其中：失信被执行人2条、重大税收违法失信主体1条、未注明类别1条（共3类）" in line

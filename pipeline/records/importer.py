@@ -18,9 +18,11 @@ import datetime as dt
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -41,6 +43,7 @@ from pipeline.storage.models import CreditList, Record, Snapshot
 log = logging.getLogger("pipeline.records")
 
 IMPORT_CACHE_KB = 96 * 1024
+_CATEGORY = itemgetter(5)  # a batch record's 名单类别 (see parsing.Batch)
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
 _TRAILING_DATE = re.compile(r"[-_ .（(]*\d{6,14}[)）]?$")
 
@@ -332,6 +335,7 @@ def _import(
         session.add(snapshot)
         session.flush()
         total = imported = masked = merged_lines = last_line = 0
+        categories: Counter[str | None] = Counter()
         snapshot_id = snapshot.id
         dialect = session.get_bind().dialect.name
         raw = session.connection().connection.driver_connection
@@ -344,6 +348,7 @@ def _import(
             masked += batch.masked
             merged_lines += batch.merged_lines
             last_line = max(last_line, batch.last_line)
+            categories.update(map(_CATEGORY, batch.records))
             writer.put(batch.records)
         writer.finish()
         if imported == 0:
@@ -356,6 +361,7 @@ def _import(
         snapshot.rows_rejected = rejections.count
         snapshot.rows_masked = masked
         snapshot.rejected_report = str(rejections.path) if rejections.count else None
+        snapshot.categories = {(k or ""): n for k, n in categories.most_common()}
         current = session.scalar(
             select(Snapshot).where(Snapshot.list_id == credit_list.id, Snapshot.is_current)
         )

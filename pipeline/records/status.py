@@ -23,6 +23,14 @@ class ListStatus:
     fresh: bool
     held_rows: int | None = None  # a newer snapshot waiting for an administrator's confirmation
     held_reason: str | None = None
+    categories: dict[str, int] | None = None  # records per 名单类别, most first
+
+    def categories_zh(self) -> str:
+        """其中：失信被执行人3000条、…（共11类） — what the records say they are, not just the list's name."""
+        if not self.categories or list(self.categories) == [self.name]:
+            return ""
+        parts = [f"{name or '未注明类别'}{count}条" for name, count in self.categories.items()]
+        return f"\n    其中：{'、'.join(parts)}（共{len(parts)}类）"
 
     def line_zh(self, now: dt.datetime) -> str:
         if self.imported_at is None:
@@ -34,6 +42,7 @@ class ListStatus:
                 f"{self.name}：{self.rows}条（脱敏身份证号{self.masked}条，拒绝{self.rejected}行），"
                 f"导入于{self.imported_at:%Y-%m-%d %H:%M}（{age}天前），{state}"
             )
+        line += self.categories_zh()
         if self.held_reason is not None:
             line += f"\n    另有新版本{self.held_rows}条未启用，待管理员确认：{self.held_reason.replace(chr(10), '；')}"
         return line
@@ -66,6 +75,7 @@ def list_status(session: Session, freshness_days: int, now: dt.datetime) -> list
                 not item.stale(now, freshness_days),
                 waiting.rows_imported if waiting else None,
                 waiting.staged_reason if waiting else None,
+                snap.categories if snap else None,
             )
         )
     return out

@@ -93,6 +93,7 @@ class Snapshot(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set while the snapshot is held for an administrator's confirmation (records/guard.py).
     staged_reason: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[dict[str, int] | None] = mapped_column(JSON)  # records per 名单类别 ("" = none)
 
     credit_list: Mapped[CreditList] = relationship(back_populates="snapshots")
 
