@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from pipeline.checking.match import in_force, masked_fits
 from pipeline.domain.decision import decision_from_json, decision_to_json, record_from_json, record_to_json
 from pipeline.domain.letter import Letter
+from pipeline.domain.names import name_key
 from pipeline.domain.result import CheckOutcome, PersonResult, RecordRef, SnapshotRef, Verdict
 from pipeline.records.catalog import current_lists, stale_problems
-from pipeline.records.names import name_key
 from pipeline.settings import Settings
 from pipeline.storage.models import Record
 

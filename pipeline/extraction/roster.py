@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pipeline.document import Document, Location, Table
 from pipeline.domain.idnumber import normalise_id
 from pipeline.domain.letter import Source
-from pipeline.extraction.text import CJK, compact, fold_digits, normalise_name
+from pipeline.domain.names import normalise_name
+from pipeline.extraction.text import CJK, compact, fold_digits
 
 HEADER_ID = re.compile(r"身份证|证件号|身份号|公民身份|证号|身份证件")
 HEADER_NAME = re.compile(r"姓名|名字|人员名称|查询对象$|^对象$|^名称$")

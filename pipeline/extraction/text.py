@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
-WS_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
-CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-DOTS = "·•・‧∙⋅●．.‐"  # middle dots people type in minority names
+from pipeline.domain.names import CJK, DOTS, WS_RE
+
 NAME_RE = re.compile(rf"[{CJK}][{CJK}{re.escape(DOTS)}]*[{CJK}]|[{CJK}]")
 
-_INNER_DOTS = re.compile(rf"(?<=[{CJK}])[{re.escape(DOTS)}]+(?=[{CJK}])")
 SEAL_RE = re.compile(
     r"[（(]\s*(?:加盖|盖)?\s*(?:公章|印章|单位公章|单位印章|章)\s*[)）]|[（(]\s*盖\s*章\s*[)）]"
 )
@@ -35,12 +32,6 @@ _FOLD = {
 def fold_digits(text: str) -> str:
     """Full-width digits and Latin letters to half-width; CJK punctuation stays as printed."""
     return text.translate(_FOLD) if not text.isascii() else text
-
-
-def normalise_name(text: str) -> str:
-    """王  伟 -> 王伟; any middle-dot look-alike between characters -> U+00B7."""
-    text = unicodedata.normalize("NFC", compact(text))
-    return _INNER_DOTS.sub("·", text)
 
 
 def strip_seal(text: str) -> str:

@@ -22,7 +22,7 @@ from pipeline.domain.idnumber import (
     normalise_id,
     upgrade_15,
 )
-from pipeline.records.names import clean_name
+from pipeline.domain.names import clean_name
 
 _FULL_ID = re.compile(r"[0-9]{17}[0-9X]")
 _MASKED_ID = re.compile(r"[0-9X*]{18}")
