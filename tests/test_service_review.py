@@ -107,3 +107,39 @@ def test_unknown_field_is_refused_in_chinese(office, capsys: pytest.CaptureFixtu
     assert main(["review", "correct", str(case_id), "--field", "salary=1", "--by", "王芳"]) == 2
     assert "无法更正" in capsys.readouterr().err
     assert state(ctx, case_id) == "waiting_review"
+
+
+def test_full_width_corrected_id_is_normalised_like_an_extracted_one(
+    office, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: an ID typed with a Chinese input method (６１０…) was stored as 缺少身份证号码."""
+    ctx, service = office
+    spec = spec_for(3)
+    name, good = spec.people[1]
+    spec.people[1] = (name, bad_check_digit(good))
+    case_id = drop(service, "bad-id.docx", spec)
+    full_width = " ".join(
+        good.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})[i : i + 6] for i in (0, 6, 12)
+    )
+    assert (
+        main(
+            [
+                "review",
+                "correct",
+                str(case_id),
+                "--field",
+                "2.id_number",
+                "--value",
+                full_width,
+                "--by",
+                "王芳",
+            ]
+        )
+        == 0
+    )
+    assert state(ctx, case_id) == "replied"
+    from pipeline.storage.models import Case
+
+    with ctx.db.sessions() as s:
+        stored = s.get(Case, case_id).letter_json["people"][1]  # type: ignore[union-attr]
+    assert stored["id_number"] == good and stored["problems"] == []

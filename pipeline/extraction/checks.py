@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 
-from pipeline.domain.idnumber import check_id
+from pipeline.domain.idnumber import check_id, normalise_id
 from pipeline.domain.letter import Letter, Person
 from pipeline.extraction.text import cn_number, compact, fold_digits
 
@@ -49,7 +49,8 @@ def check_person(person: Person, today: dt.date) -> None:
         person.problems.append(PROBLEM_UNREADABLE_NAME)
     elif _ALNUM.search(person.name):
         person.problems.append(PROBLEM_BAD_NAME)
-    if not _DIGIT.search(person.id_number):
+    # Normalised first: ６１０… typed with a Chinese input method is an ID too.
+    if not _DIGIT.search(normalise_id(person.id_number)):
         person.problems.append(PROBLEM_NO_ID)
         return
     result = check_id(person.id_number, today)

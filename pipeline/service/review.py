@@ -33,6 +33,7 @@ from pipeline.domain.decision import (
 )
 from pipeline.domain.idnumber import NOTE_CONVERTED_15, NOTE_UNKNOWN_REGION
 from pipeline.domain.letter import Kind, Letter
+from pipeline.domain.names import normalise_name
 from pipeline.domain.result import CheckOutcome, Verdict
 from pipeline.extraction.checks import check_person
 from pipeline.privacy import mask_id
@@ -119,7 +120,7 @@ def apply_corrections(letter: Letter, fields: list[str]) -> list[str]:
             raise InvalidRequest("no such person", f"名单中没有第{seq}人（共{len(letter.people)}人）。")
         person = letter.people[index]
         if attr == "name":
-            person.name = value
+            person.name = normalise_name(value)  # as extraction stores names
         else:
             person.id_number = value
             person.notes = []  # the old number's notes no longer apply
