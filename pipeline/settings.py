@@ -62,6 +62,9 @@ class Settings:
     )
     workers: int = _help("letters processed at once by the watcher", default=2)
     stable_seconds: float = _help("a file must be quiet this long before it is taken", default=2.0)
+    incomplete_wait_seconds: float = _help(
+        "a file that does not end as its format ends is failed only once unchanged this long", default=60.0
+    )
     poll: bool = _help("poll the inbox instead of file events (network shares)", default=False)
     poll_seconds: float = _help("polling interval", default=2.0)
     rescan_seconds: float = _help("full rescan interval, for anything missed", default=60.0)

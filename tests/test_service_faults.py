@@ -41,6 +41,7 @@ def start(base: Path, *extra: str, database_url: str = "") -> subprocess.Popen:
         env["LETTERS_DATABASE_URL"] = database_url
     env.update(
         LETTERS_STABLE_SECONDS="0.2",
+        LETTERS_INCOMPLETE_WAIT_SECONDS="1",  # the bad letters are written whole: fail them soon
         LETTERS_POLL_SECONDS="0.3",
         LETTERS_RESCAN_SECONDS="2",
         LETTERS_WORKERS="2",

@@ -21,6 +21,7 @@ def service(tmp_path: Path):
         config=tmp_path / "none.toml",
         base_dir=tmp_path,
         stable_seconds=0.2,
+        incomplete_wait_seconds=1.0,  # the bad letter is written whole: fail it soon
         templates=ROOT / "letter_templates",
     )
     svc = Service(settings)

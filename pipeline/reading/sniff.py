@@ -41,3 +41,39 @@ def sniff(path: Path) -> FileType:
     if any(head.startswith(m) for m in _IMAGE_MAGIC):
         return "image"
     return "unknown"
+
+
+def looks_complete(path: Path) -> bool:
+    """Does the file end the way its format ends? False for a file still being copied in.
+
+    A PDF ends with %%EOF, a zip package (.docx) with its central directory, a
+    PNG with IEND, a JPEG with FFD9. Formats without such an end are taken as
+    complete; so is anything this cannot tell.
+    """
+    kind = sniff(path)
+    if kind == "empty":
+        return False
+    if kind == "zip":
+        return zipfile.is_zipfile(path) and _zip_reads(path)
+    with path.open("rb") as fh:
+        head = fh.read(8)
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 2048))
+        tail = fh.read()
+    if kind == "pdf":
+        return b"%%EOF" in tail
+    if head.startswith(b"\x89PNG"):
+        return b"IEND" in tail[-16:]
+    if head.startswith(b"\xff\xd8\xff"):
+        return b"\xff\xd9" in tail[-1024:]
+    return True
+
+
+def _zip_reads(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            zf.namelist()
+        return True
+    except (zipfile.BadZipFile, OSError):
+        return False

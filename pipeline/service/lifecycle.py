@@ -28,6 +28,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import LettersError
 from pipeline.privacy import mask_ids_in
+from pipeline.reading.sniff import looks_complete
 from pipeline.service import audit
 from pipeline.service.faults import PassingFault, is_passing, with_retries
 from pipeline.service.files import (
@@ -156,12 +158,26 @@ class CaseService:
                 raise PassingFault(str(exc)) from exc  # the watcher looks again later
             log.error("cannot read %s: %s", path.name, exc)
             return None
+        if not self._complete_or_settled(path, st):
+            raise PassingFault(f"{path.name} does not look complete yet: looking again later")
         rel = path.relative_to(self.folders.inbox).as_posix()
         case_id = with_retries(lambda: self._register(rel, sha, st), "register")
         if case_id is None:
             return None
         self.resume(case_id)
         return case_id
+
+    def _complete_or_settled(self, path: Path, st: os.stat_result) -> bool:
+        """A young file that does not end as its format ends is still being copied in, in pieces with
+        pauses longer than the stability wait: never archive or fail it, look again later. Once it
+        has been unchanged for `incomplete_wait_seconds`, it is taken as it is (and fails if broken)."""
+        changed = max(st.st_ctime, st.st_mtime)
+        if time.time() - changed >= self.settings.incomplete_wait_seconds:
+            return True
+        try:
+            return looks_complete(path)
+        except OSError:
+            return False
 
     def _inside_inbox(self, path: Path) -> bool:
         """False for a path reached through a linked folder: its real place is elsewhere."""

@@ -21,6 +21,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from pipeline.service.faults import PassingFault
 from pipeline.service.files import Entry, StabilityTracker, entry_kind, is_ignored, iter_letters
 
 log = logging.getLogger("pipeline.service.watcher")
@@ -211,6 +212,8 @@ class InboxWatcher:
                 self.busy += 1
             try:
                 self.handle(job)
+            except PassingFault as exc:  # looked at again later, each time later (below)
+                log.info("%s: %s", job if isinstance(job, int) else job.name, exc)
             except Exception:  # one bad letter never stops the service
                 log.exception("unexpected failure handling %s", job if isinstance(job, int) else job.name)
             finally:
