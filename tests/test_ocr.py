@@ -13,18 +13,21 @@ import datetime as dt
 import socket
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from pipeline.document import Document, Paragraph, Table
-from pipeline.errors import LettersError
-from pipeline.reading import ocr_reader
-from pipeline.reading.ocr import engine as ocr_engine
-from pipeline.reading.ocr.layout import Box, PageBoxes, build_blocks, group_lines
-from pipeline.reading.ocr.preprocess import estimate_skew, rotate_points, suppress_red
-from tests.builders.spec import LetterSpec, make_id
+SKIP_REASON = "OCR extra not installed (pip install '.[ocr]')"
+np = pytest.importorskip("numpy", reason=SKIP_REASON)
+pytest.importorskip("cv2", reason=SKIP_REASON)
 
-needs_models = pytest.mark.skipif(not ocr_reader.available(), reason="OCR extra not installed")
+from pipeline.document import Document, Paragraph, Table  # noqa: E402
+from pipeline.errors import LettersError  # noqa: E402
+from pipeline.reading import ocr_reader  # noqa: E402
+from pipeline.reading.ocr import engine as ocr_engine  # noqa: E402
+from pipeline.reading.ocr.layout import Box, PageBoxes, build_blocks, group_lines  # noqa: E402
+from pipeline.reading.ocr.preprocess import estimate_skew, rotate_points, suppress_red  # noqa: E402
+from tests.builders.spec import LetterSpec, make_id  # noqa: E402
+
+needs_models = pytest.mark.skipif(not ocr_reader.available(), reason=SKIP_REASON)
 
 PEOPLE = [
     ("王伟", make_id("610102", "19900101", "123")),

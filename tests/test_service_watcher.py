@@ -79,17 +79,23 @@ def test_files_already_there_are_picked_up_at_start(tmp_path: Path) -> None:
 
 
 def test_growing_file_is_not_taken_until_quiet(tmp_path: Path, mode: str) -> None:
+    """Quietness is measured on the tracker's clock, which the test drives: no timing luck involved."""
+    now = [0.0]
     rec = Recorder(tmp_path / "out")
-    watcher = make(tmp_path, rec, mode, stable_seconds=1.0)
+    watcher = make(tmp_path, rec, mode, stable_seconds=1.0, clock=lambda: now[0])
     watcher.start()
     try:
         path = watcher.inbox / "scan.pdf"
         with open(path, "wb") as fh:
-            for _ in range(6):  # a slow scanner: a chunk every 0.3 s for ~1.8 s
+            for _ in range(6):  # a slow scanner: a chunk every 0.3 s (of the watcher's clock)
                 fh.write(b"x" * 1000)
                 fh.flush()
-                time.sleep(0.3)
+                now[0] += 0.3
+                wait_for(lambda: path in watcher.tracker._seen, what="growth observed")
                 assert rec.seen == []
+        time.sleep(0.5)  # the settler looks again and again, but its clock has not moved on
+        assert rec.seen == []
+        now[0] += 1.01
         wait_for(lambda: rec.seen == ["scan.pdf"], what="taken once quiet")
         assert (tmp_path / "out" / "scan.pdf").stat().st_size == 6000
     finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.service.workdays import WorkCalendar
+from pipeline.service.workdays import WorkCalendar, load_holiday_file
 
 D = dt.date
 
@@ -57,9 +57,21 @@ def test_holiday_file_supplies_later_years(tmp_path: Path) -> None:
     assert cal.unknown_years == set()
 
 
-def test_shipped_holiday_file_parses() -> None:
-    root = Path(__file__).resolve().parents[2]
-    WorkCalendar(root / "holidays.toml")
+def test_shipped_holiday_file_parses(tmp_path: Path) -> None:
+    """Regression: this looked one folder above the repo and read the missing file as empty."""
+    shipped = Path(__file__).resolve().parents[1] / "holidays.toml"
+    text = shipped.read_text(encoding="utf-8")
+    assert load_holiday_file(shipped) == {}  # no year is filled in before the State Council publishes it
+    # The example an administrator copies must be a valid section once uncommented.
+    example = "\n".join(
+        line[2:] for line in text.splitlines() if line.startswith(("# [", "# holidays", "# workdays"))
+    )
+    copied = tmp_path / "holidays.toml"
+    copied.write_text(example + "\n", encoding="utf-8")
+    holidays, workdays = load_holiday_file(copied)[2027]
+    assert D(2027, 2, 8) in holidays and D(2027, 10, 1) in holidays and D(2027, 2, 14) in workdays
+    cal = WorkCalendar(copied)
+    assert cal.source(2027) != cal.source(2031) and not cal.is_workday(D(2027, 2, 8))
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,7 @@ class InboxWatcher:
         extra_jobs: Callable[[], list[int]] | None = None,
         queue_size: int | None = None,
         on_tick: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.inbox = inbox
         self.handle = handle
@@ -73,7 +74,7 @@ class InboxWatcher:
         self.rescan_seconds = rescan_seconds
         self.extra_jobs = extra_jobs
         self.on_tick = on_tick
-        self.tracker = StabilityTracker(stable_seconds)
+        self.tracker = StabilityTracker(stable_seconds, clock)  # quietness by `clock` (tests drive it)
         self.queue: queue.Queue[Job | None] = queue.Queue(maxsize=queue_size or self.workers * 2)
         self._candidates: set[Path] = set()
         self._in_flight: set[Job] = set()
