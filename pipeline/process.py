@@ -144,16 +144,20 @@ def write_reply(
     Shared by automatic processing and by a clerk's decision after review;
     `extra` adds fields to the result JSON (e.g. who reviewed it).
     """
-    from pipeline.reply import check_reply_setup, render_reply, verify_reply  # loaded only when needed
+    from pipeline.reply import (
+        check_content,
+        check_reply_setup,
+        render_reply,
+        verify_reply,
+    )  # loaded when needed
 
     assert letter.kind is not None and letter.unit is not None and letter.date is not None
     check_reply_setup(settings)  # a broken template or missing font must not use up a 文号
     issued = issue_date(settings, now.date())
-    number = allocate_reply_number(sessions, settings.reply_prefix, issued.year, case_id=case_id, now=now)
     consulted = [s.list_name for s in outcome.snapshots]
     ctx = ReplyContext(
         kind=letter.kind,
-        reply_doc_number=number,
+        reply_doc_number="",  # allocated below, once the content has passed its checks
         addressee=letter.unit,
         letter_date=letter.date,
         letter_doc_number=letter.doc_number,
@@ -165,6 +169,9 @@ def write_reply(
         # list names and the 名单类别 their records carry: both come only from consulted snapshots
         lists_consulted=list(dict.fromkeys([*consulted, *(n for r in outcome.results for n in r.lists)])),
     )
+    check_content(ctx)  # a reply that cannot go out must not use up a 文号
+    number = allocate_reply_number(sessions, settings.reply_prefix, issued.year, case_id=case_id, now=now)
+    ctx.reply_doc_number = number
     render_dir = workdir / ".render"
     rendered = render_reply(ctx, settings, render_dir)
     verify_reply(rendered, ctx)

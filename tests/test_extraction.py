@@ -248,11 +248,18 @@ def test_bad_ids_are_blocking_problems_on_the_person(fmt, tmp_path):
     assert not letter.is_clean
 
 
-def test_duplicate_people_are_a_letter_problem(fmt, tmp_path):
+def test_identical_duplicate_rows_are_a_note_not_a_problem(fmt, tmp_path):
     crowd = [DEFAULT_PEOPLE[0], DEFAULT_PEOPLE[1], DEFAULT_PEOPLE[0]]
     letter = letter_from(LetterSpec(people=crowd), fmt, tmp_path)
     assert len(letter.people) == 3
-    assert any("重复" in p and "第1人" in p and "第3人" in p for p in letter.problems)
+    assert not any("重复" in p for p in letter.problems)
+    assert any("重复行" in n and "第1人" in n and "第3人" in n for n in letter.notes)
+
+
+def test_one_id_under_two_names_is_a_letter_problem(fmt, tmp_path):
+    crowd = [DEFAULT_PEOPLE[0], DEFAULT_PEOPLE[1], ("王卫", DEFAULT_PEOPLE[0][1])]
+    letter = letter_from(LetterSpec(people=crowd), fmt, tmp_path)
+    assert any("对应不同姓名" in p and "第1人" in p and "第3人" in p for p in letter.problems)
 
 
 def test_stated_count_disagreeing_with_roster(fmt, tmp_path):

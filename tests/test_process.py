@@ -303,3 +303,48 @@ def test_cli_exit_codes(
     assert main(["process", str(empty)]) == 3
     assert "文件为空" in capsys.readouterr().err
     assert (tmp_path / "data" / "letters.db").exists() and mode(tmp_path / "data" / "letters.db") == 0o600
+
+
+def test_identical_duplicate_rows_are_answered_row_by_row(
+    db: Database, office: Settings, tmp_path: Path
+) -> None:
+    """Regression: the same row printed twice blocked the letter; now it is a note and both rows are answered."""
+    load_list(db, office, [["王伟", WANG, "失信被执行人", "法院", "(2020)陕01执1号", "2020-01-02", ""]])
+    people = [("王伟", WANG), ("李娜", LI), ("王伟", WANG)]
+    path = letter_file(tmp_path, kind="public_institution", people=people)
+    result = process_file(path, office, db, outbox=tmp_path / "outbox", now=NOW)
+    assert result.state == Decision.REPLIED, result.reasons
+    table = docx.Document(str(result.outputs["docx"])).tables[-1]
+    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert [r[1] for r in rows] == ["王伟", "李娜", "王伟"]
+    letter = json.loads(result.outputs["json"].read_text(encoding="utf-8"))["letter"]
+    assert any("重复行" in n for n in letter["notes"]) and letter["problems"] == []
+
+
+def test_a_reply_that_fails_its_content_check_uses_no_number(
+    db: Database, office: Settings, tmp_path: Path
+) -> None:
+    """Regression: two people with one ID were caught only when the reply was rendered, burning a 文号."""
+    from pipeline.domain.letter import Kind, Person
+    from pipeline.domain.result import CheckOutcome, PersonResult, Verdict
+    from pipeline.reply import ReplyContentError
+
+    letter = Letter(
+        kind=Kind.PUBLIC_INSTITUTION,
+        unit="陕西省人力资源和社会保障厅",
+        date=dt.date(2026, 6, 1),
+        people=[Person("王伟", WANG), Person("王卫", WANG)],
+    )
+    outcome = CheckOutcome(
+        checked_at=NOW,
+        results=[
+            PersonResult(1, "王伟", WANG, Verdict.CLEAR, []),
+            PersonResult(2, "王卫", WANG, Verdict.CLEAR, []),
+        ],
+        snapshots=[],
+        problems=[],
+    )
+    with pytest.raises(ReplyContentError):
+        process_module.write_reply(letter, outcome, office, db.sessions, tmp_path, case_id=None, now=NOW)
+    with db.sessions() as session:
+        assert allocated_numbers(session, "陕信用函", 2026) == []

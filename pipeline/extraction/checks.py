@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 
 from pipeline.domain.idnumber import check_id, normalise_id
 from pipeline.domain.letter import Letter, Person
+from pipeline.domain.names import name_key
 from pipeline.extraction.text import cn_number, compact, fold_digits
 
 STATED_COUNT = re.compile(
@@ -82,14 +83,19 @@ def check_letter(letter: Letter, today: dt.date) -> None:
 
 
 def _duplicates(letter: Letter) -> None:
+    """The same row printed twice is answered twice (a note); one ID under two names blocks."""
     seen: dict[str, list[int]] = defaultdict(list)
     for index, person in enumerate(letter.people, 1):
         if len(person.id_number) == 18:
             seen[person.id_number].append(index)
     for positions in seen.values():
-        if len(positions) > 1:
-            names = "、".join(f"第{i}人{letter.people[i - 1].name}" for i in positions)
-            letter.problems.append(f"名单中有重复人员（身份证号码相同）：{names}")
+        if len(positions) < 2:
+            continue
+        names = "、".join(f"第{i}人{letter.people[i - 1].name}" for i in positions)
+        if len({name_key(letter.people[i - 1].name) for i in positions}) == 1:
+            letter.notes.append(f"名单中有重复行（姓名和身份证号码均相同）：{names}，复函将按来函逐行答复")
+        else:
+            letter.problems.append(f"名单中同一身份证号码对应不同姓名：{names}，请核对")
 
 
 def _counts(letter: Letter) -> None:

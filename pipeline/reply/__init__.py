@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.domain.reply import ReplyContext
 from pipeline.reply.docx import TEMPLATE_NAME, check_template, render_docx
 from pipeline.reply.errors import ReplyContentError, ReplyFontError, ReplyMismatch, ReplyTemplateError
-from pipeline.reply.fields import TEMPLATE_VARIABLES, reply_fields
+from pipeline.reply.fields import TEMPLATE_VARIABLES, check_content, reply_fields
 from pipeline.reply.fonts import FontSet, find_fonts
 from pipeline.reply.pdf import write_pdf
 from pipeline.reply.verify import verify_reply
@@ -29,6 +29,7 @@ __all__ = [
     "ReplyFontError",
     "ReplyMismatch",
     "ReplyTemplateError",
+    "check_content",
     "check_reply_setup",
     "check_template",
     "render_reply",

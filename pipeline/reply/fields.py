@@ -58,7 +58,14 @@ def title_lines(title: str) -> list[str]:
 def check_content(ctx: ReplyContext) -> None:
     """A reply states only checked results, and names only lists the query consulted."""
     consulted = set(ctx.lists_consulted)
+    names_of: dict[str, set[str]] = {}
     for r in ctx.results:
+        names_of.setdefault(r.id_number, set()).add(r.name)
+        if len(names_of[r.id_number]) > 1:
+            raise ReplyContentError(
+                f"result {r.seq}: ID {mask_id(r.id_number)} stands under two names",
+                f"第{r.seq}人（{mask_id(r.id_number)}）的身份证号码在名单中对应不同姓名，不能出具复函。",
+            )
         if r.verdict not in (Verdict.LISTED, Verdict.CLEAR):
             raise ReplyContentError(
                 f"result {r.seq} ({mask_id(r.id_number)}) is {r.verdict}, not a checked result",

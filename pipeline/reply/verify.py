@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,7 +69,7 @@ def _compare_rows(what: str, got: list[Row], want: list[Row]) -> None:
 
 
 def _compare_text(what: str, text: str, fields: dict, rows: list[Row]) -> None:
-    """The 来函 sentence, the reply's 文号 and title are there; each ID appears exactly once."""
+    """The 来函 sentence, the reply's 文号 and title are there; each ID appears once per roster row."""
     flat = squeeze(text)
     checks = [
         ("incoming sentence", "来函句", fields["incoming"]),
@@ -81,12 +82,14 @@ def _compare_text(what: str, text: str, fields: dict, rows: list[Row]) -> None:
                 f"{what}: {label} missing or altered",
                 f"{what}中的{label_zh}与来函不一致或缺失（应为：{value.replace(chr(10), '')}），不能出具复函。",
             )
+    rows_of = Counter(row[2] for row in rows)  # a row printed twice in the letter is answered twice
     for seq, name, id_number, _ in rows:
         count = flat.count(id_number)
-        if count != 1:
+        if count != rows_of[id_number]:
             raise ReplyMismatch(
-                f"{what}: ID {mask_id(id_number)} appears {count} times",
-                f"{what}中第{seq}人（{name}，{mask_id(id_number)}）的身份证号码出现{count}次，应恰好出现1次，不能出具复函。",
+                f"{what}: ID {mask_id(id_number)} appears {count} times, expected {rows_of[id_number]}",
+                f"{what}中第{seq}人（{name}，{mask_id(id_number)}）的身份证号码出现{count}次，"
+                f"应恰好出现{rows_of[id_number]}次，不能出具复函。",
             )
 
 
