@@ -15,11 +15,9 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.errors import LettersError
+from pipeline.errors import INTERNAL_ERROR_ZH, ExitCode, LettersError
 
 log = logging.getLogger("pipeline")
-
-EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE
 
 # Modules under pipeline.commands, each with register(subparsers).
 COMMANDS = ("extract", "records", "process", "watch", "cases", "status", "audit", "review")
@@ -62,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except BrokenPipeError:  # `letters cases | head -1`: the reader has what it wanted
         _silence_stdout()
-        return EXIT_BROKEN_PIPE
+        return ExitCode.BROKEN_PIPE
     except LettersError as exc:
         log.warning("%s: %s", type(exc).__name__, exc)
         print(f"错误：{exc.message_zh}", file=sys.stderr)
@@ -72,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception:  # the last line of defence: log it, never show a traceback to a clerk
         log.exception("unexpected failure in %s", args.command)
-        print("错误：系统内部错误，已记录日志，请联系系统管理员。", file=sys.stderr)
+        print(f"错误：{INTERNAL_ERROR_ZH}", file=sys.stderr)
         return 1
 
 

@@ -3,15 +3,38 @@
 Each error carries a Chinese message for the clerk (`message_zh`) and an
 English one for the log (`str(exc)`), and fixes its own CLI exit code. The
 library raises; the edges (CLI, watcher, web) turn errors into messages.
+Every error class of the package is here, and every exit code in ExitCode.
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What the `letters` command exits with (README lists them)."""
+
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    UNREADABLE = 3
+    SCANNED_NO_OCR = 4
+    NOT_A_LETTER = 5
+    CONFIG = 6
+    LIST_FILE = 7
+    LIST_HELD = 8
+    WAITING_REVIEW = 10
+    BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE
+
+
+# The one wording of an unexpected failure, wherever a clerk meets it.
+INTERNAL_ERROR_ZH = "系统内部错误，已记录日志，请联系系统管理员。"
 
 
 class LettersError(Exception):
     """Base of every expected failure. Never shown as a traceback."""
 
-    exit_code = 1
+    exit_code: int = ExitCode.INTERNAL
     default_zh = "处理失败。"
 
     def __init__(self, message: str = "", message_zh: str | None = None) -> None:
@@ -25,7 +48,7 @@ class LettersError(Exception):
 class UnreadableLetter(LettersError):
     """The file cannot be turned into a document."""
 
-    exit_code = 3
+    exit_code = ExitCode.UNREADABLE
     default_zh = "无法读取该文件。"
 
 
@@ -48,14 +71,14 @@ class EncryptedFile(UnreadableLetter):
 class ScannedLetter(UnreadableLetter):
     """A PDF without a usable text layer and no OCR reader available."""
 
-    exit_code = 4
+    exit_code = ExitCode.SCANNED_NO_OCR
     default_zh = "该文件为扫描件（无可识别的文字层），需要文字识别（OCR）后才能处理。"
 
 
 class NotALetter(UnreadableLetter):
     """Readable, but nothing in it looks like a credit query letter."""
 
-    exit_code = 5
+    exit_code = ExitCode.NOT_A_LETTER
     default_zh = "该文件不是信用记录查询函（未找到查询对象名单或函件要素），请人工核对。"
 
 
@@ -63,5 +86,75 @@ class NotALetter(UnreadableLetter):
 
 
 class ConfigError(LettersError):
-    exit_code = 6
+    exit_code = ExitCode.CONFIG
     default_zh = "配置有误，请联系系统管理员。"
+
+
+class OcrModelsMissing(ConfigError):
+    """The OCR packages or their bundled model files are not installed."""
+
+    default_zh = "文字识别（OCR）组件或模型文件缺失，无法处理扫描件。请联系系统管理员重新安装 OCR 组件。"
+
+
+# --- requests from a person ------------------------------------------------------
+
+
+class UsageError(LettersError):
+    """A request that cannot be carried out as asked (a bad value, a missing reason)."""
+
+    exit_code = ExitCode.USAGE
+    default_zh = "请求无效。"
+
+
+class InvalidRequest(UsageError):
+    """A review or case request the case's state or rules refuse."""
+
+
+class CaseNotFound(UsageError):
+    default_zh = "找不到该案件。"
+
+
+# --- lists -----------------------------------------------------------------------
+
+
+class ListFileError(LettersError):
+    """A list file that cannot be imported at all (nothing is changed)."""
+
+    exit_code = ExitCode.LIST_FILE
+    default_zh = "名单文件无法导入。"
+
+
+class ListSnapshotHeld(LettersError):
+    """The file was imported but its snapshot is held, not in force (see records/guard.py)."""
+
+    exit_code = ExitCode.LIST_HELD
+    default_zh = "名单新版本未启用，原名单继续有效，待管理员核实后确认。"
+
+
+# --- the reply -------------------------------------------------------------------
+
+
+class ReplyTemplateError(ConfigError):
+    """The reply template is missing, broken, or uses a variable we do not fill: refuse, never render."""
+
+    default_zh = "复函模板有误，请联系系统管理员。"
+
+
+class ReplyFontError(ConfigError):
+    """No CJK TrueType font for the PDF reply."""
+
+    default_zh = (
+        "未找到可用于 PDF 复函的中文字体：请安装 fonts-wqy-zenhei 或在 letters.toml 的 fonts 中配置字体路径。"
+    )
+
+
+class ReplyContentError(LettersError):
+    """The reply would say something it must not (an unchecked result, an unconsulted list)."""
+
+    default_zh = "复函内容不符合要求，不能出具复函。"
+
+
+class ReplyMismatch(LettersError):
+    """A rendered reply read back differs from what it should say: it is never sent."""
+
+    default_zh = "复函生成后核对不一致，不能出具复函，请联系系统管理员。"

@@ -26,7 +26,7 @@ from pipeline.contract import letter_to_json
 from pipeline.domain.letter import Kind, Letter
 from pipeline.domain.reply import ReplyContext
 from pipeline.domain.result import CheckOutcome, Verdict
-from pipeline.errors import LettersError, UnreadableLetter
+from pipeline.errors import INTERNAL_ERROR_ZH, ExitCode, LettersError, UnreadableLetter
 from pipeline.extraction import CONFIRM_ID_REPAIRED, CONFIRM_NAME, checks, extract
 from pipeline.outbox import publish, reply_stem
 from pipeline.privacy import private_file
@@ -39,9 +39,6 @@ from pipeline.storage.models import Case, CaseState
 from pipeline.storage.numbers import allocate_reply_number
 
 log = logging.getLogger("pipeline.process")
-
-EXIT_REPLIED = 0
-EXIT_WAITING_REVIEW = 10  # no reply: a clerk must look (reasons printed and stored)
 
 
 class Decision(StrEnum):
@@ -58,7 +55,7 @@ class ProcessOutcome:
     state: Decision
     reasons: list[str] = field(default_factory=list)  # Chinese: why a clerk must look
     error: str | None = None  # Chinese: why it failed
-    exit_code: int = EXIT_REPLIED
+    exit_code: int = ExitCode.OK
     reply_doc_number: str | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
     kind: str | None = None
@@ -233,14 +230,14 @@ def process_letter(
     reasons = review_reasons(letter, outcome, settings)
     if reasons or outcome is None:
         base.reasons = reasons
-        base.exit_code = EXIT_WAITING_REVIEW
+        base.exit_code = ExitCode.WAITING_REVIEW  # no reply: a clerk must look
         log.info("case %s waits for review: %d reasons", case_id, len(reasons))
         return base
     base.reply_doc_number, base.outputs = write_reply(
         letter, outcome, settings, sessions, workdir, case_id=case_id, now=now, extra={"file": path.name}
     )
     base.state = Decision.REPLIED
-    base.exit_code = EXIT_REPLIED
+    base.exit_code = ExitCode.OK
     log.info("case %s replied as %s", case_id, base.reply_doc_number)
     return base
 
@@ -307,7 +304,7 @@ def process_file(
         except Exception:
             failed = ProcessOutcome(
                 Decision.FAILED,
-                error="处理时发生系统内部错误，已记录日志，请联系系统管理员。",
+                error=INTERNAL_ERROR_ZH,
                 exit_code=1,
                 case_id=case_id,
             )

@@ -18,8 +18,9 @@ from sqlalchemy import select
 from pipeline import process as process_module
 from pipeline.cli import main
 from pipeline.domain.letter import Letter
+from pipeline.errors import ExitCode
 from pipeline.outbox import publish, reply_stem, sanitise
-from pipeline.process import EXIT_WAITING_REVIEW, Decision, issue_date, process_file
+from pipeline.process import Decision, issue_date, process_file
 from pipeline.records import import_list
 from pipeline.settings import Settings
 from pipeline.storage import Database, open_database
@@ -108,7 +109,7 @@ def test_a_civil_servant_hit_waits_for_second_review(db: Database, office: Setti
     load_list(db, office, [["王伟", WANG, "失信被执行人", "法院", "", "2020-01-02", ""]])
     outbox = tmp_path / "outbox"
     result = process_file(letter_file(tmp_path), office, db, outbox=outbox, now=NOW)
-    assert result.state == Decision.WAITING_REVIEW and result.exit_code == EXIT_WAITING_REVIEW == 10
+    assert result.state == Decision.WAITING_REVIEW and result.exit_code == ExitCode.WAITING_REVIEW == 10
     assert result.reasons == [
         "第1人（王伟）：查询结果为失信联合惩戒对象，公务员录用、调任查询须二次复审、复核、复查"
     ]

@@ -5,15 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from pipeline.errors import LettersError
+from pipeline.errors import UsageError
 from pipeline.service.context import open_context
 from pipeline.service.queries import CaseRow, delay_case, list_cases
 from pipeline.storage import write_transaction
 from pipeline.storage.models import CaseState
-
-
-class BadDate(LettersError):
-    exit_code = 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -82,7 +78,7 @@ def parse_date(text: str) -> dt.date:
             return dt.datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
-    raise BadDate(f"bad date {text!r}", f"日期格式无效：{text}（应写作 2026-12-08）")
+    raise UsageError(f"bad date {text!r}", f"日期格式无效：{text}（应写作 2026-12-08）")
 
 
 def run_delay(args: argparse.Namespace) -> int:

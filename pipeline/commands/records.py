@@ -7,8 +7,8 @@ import datetime as dt
 import getpass
 from pathlib import Path
 
-from pipeline.errors import LettersError
-from pipeline.records import Confirmation, ListSnapshotHeld, import_list, list_status
+from pipeline.errors import ListSnapshotHeld, UsageError
+from pipeline.records import Confirmation, import_list, list_status
 from pipeline.records.progress import ProgressBar
 from pipeline.settings import load_settings
 from pipeline.storage import open_database
@@ -38,10 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     st.set_defaults(func=run_status)
     p.set_defaults(func=lambda args: p.print_help() or 2)
-
-
-class UsageError(LettersError):
-    exit_code = 2
 
 
 def run_import(args: argparse.Namespace) -> int:

@@ -86,7 +86,7 @@ def run_approve(args: argparse.Namespace) -> int:
 
 def pair_fields(fields: list[str], values: list[str]) -> list[str]:
     """`--field K=V`, or `--field K --value V` pairs in order; a missing value is an error."""
-    from pipeline.service.queries import InvalidRequest
+    from pipeline.errors import InvalidRequest
 
     values = list(values)
     out = []

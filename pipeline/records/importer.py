@@ -29,10 +29,11 @@ from typing import Any, TextIO
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.errors import ListFileError
 from pipeline.privacy import private_file
 from pipeline.records.guard import ParseFigures, hold_reasons
 from pipeline.records.parsing import parsed_batches
-from pipeline.records.source import FileFacts, ListFileError, Progress, inspect_file
+from pipeline.records.source import FileFacts, Progress, inspect_file
 from pipeline.records.writer import BatchWriter
 from pipeline.service import audit
 from pipeline.settings import Settings

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from pipeline.errors import LettersError
+from pipeline.errors import LettersError, ListFileError
 from pipeline.records.columns import HEADER_SEARCH_ROWS, match_header, missing_columns_zh
 from pipeline.records.guard import embedded_line_breaks, merged_reason, swallowed_rows
 from pipeline.records.rows import Rejected, RowParser
-from pipeline.records.source import FileFacts, ListFileError, Progress, read_rows
+from pipeline.records.source import FileFacts, Progress, read_rows
 
 BATCH = 10_000
 PARALLEL_MIN_BYTES = 5 * 1024 * 1024  # below this, process start-up (~0.3 s) outweighs the gain

@@ -15,24 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import LettersError
+from pipeline.errors import ListFileError
 
 CHUNK = 1 << 20
 Progress = Callable[[int, int], None]  # (done, total) in the unit the source counts
-
-
-class ListFileError(LettersError):
-    """A list file that cannot be imported at all (nothing is changed)."""
-
-    exit_code = 7
-    default_zh = "名单文件无法导入。"
-
-
-class ListSnapshotHeld(LettersError):
-    """The file was imported but its snapshot is held, not in force (see records/guard.py)."""
-
-    exit_code = 8
-    default_zh = "名单新版本未启用，原名单继续有效，待管理员核实后确认。"
 
 
 @dataclass(slots=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.domain.reply import ReplyContext
+from pipeline.errors import ReplyContentError, ReplyFontError, ReplyMismatch, ReplyTemplateError
 from pipeline.reply.docx import TEMPLATE_NAME, check_template, render_docx
-from pipeline.reply.errors import ReplyContentError, ReplyFontError, ReplyMismatch, ReplyTemplateError
 from pipeline.reply.fields import TEMPLATE_VARIABLES, check_content, reply_fields
 from pipeline.reply.fonts import FontSet, find_fonts
 from pipeline.reply.pdf import write_pdf

@@ -11,7 +11,7 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
-from pipeline.reply.errors import ReplyTemplateError
+from pipeline.errors import ReplyTemplateError
 from pipeline.reply.fields import TEMPLATE_VARIABLES
 from pipeline.templating import SecurityError, template_env, unsafe_expressions
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from pipeline.domain.reply import ATTACHMENT, CONCLUSION, ReplyContext, date_zh
 from pipeline.domain.result import Verdict
+from pipeline.errors import ReplyContentError
 from pipeline.privacy import mask_id
-from pipeline.reply.errors import ReplyContentError
 
 # name -> meaning (Chinese, for the clerk and the README)
 TEMPLATE_VARIABLES: dict[str, str] = {

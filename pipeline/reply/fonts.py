@@ -23,8 +23,8 @@ from typing import Any
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from pipeline.errors import ReplyFontError
 from pipeline.reply import layout as L
-from pipeline.reply.errors import ReplyFontError
 
 _WINDOWS_FONTS = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
 

@@ -27,8 +27,8 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import paragraph as _rl_paragraph
 
+from pipeline.errors import ReplyFontError
 from pipeline.reply import layout as L
-from pipeline.reply.errors import ReplyFontError
 from pipeline.reply.fields import TABLE_HEADER
 from pipeline.reply.fonts import FontSet, has_char
 

@@ -11,8 +11,8 @@ import pdfplumber
 from docx import Document
 
 from pipeline.domain.reply import ReplyContext
+from pipeline.errors import ReplyMismatch
 from pipeline.privacy import mask_id
-from pipeline.reply.errors import ReplyMismatch
 from pipeline.reply.fields import ROW_FIELDS, TABLE_HEADER, reply_fields
 
 if TYPE_CHECKING:

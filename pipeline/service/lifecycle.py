@@ -36,7 +36,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.errors import LettersError
+from pipeline.errors import INTERNAL_ERROR_ZH, LettersError
 from pipeline.privacy import mask_ids_in
 from pipeline.reading.sniff import looks_complete
 from pipeline.service import audit
@@ -258,7 +258,7 @@ class CaseService:
                     )
                 return
             log.exception("case %s failed unexpectedly", case_id, extra={"case": case_id})
-            self._fail_now(case_id, "系统内部错误，该来函未能处理，已记录日志，请联系系统管理员。")
+            self._fail_now(case_id, INTERNAL_ERROR_ZH)
 
     # -- register and claim ---------------------------------------------------
 
@@ -491,9 +491,7 @@ class CaseService:
             if is_passing(exc):
                 raise
             log.exception("processing case %s failed", case_id, extra={"case": case_id})
-            result = ProcessResult(
-                state="failed", error="处理时发生系统内部错误，已记录日志，请联系系统管理员。"
-            )
+            result = ProcessResult(state="failed", error=INTERNAL_ERROR_ZH)
         with_retries(lambda: self._record(case_id, result, staging), "record decision")
 
     def _record(self, case_id: int, result: ProcessResult, staging: Path) -> None:

@@ -17,7 +17,7 @@ import os
 import threading
 from pathlib import Path
 
-from pipeline.errors import LettersError
+from pipeline.errors import INTERNAL_ERROR_ZH, LettersError
 from pipeline.service.faults import is_passing
 from pipeline.service.files import Entry, StabilityTracker, entry_kind, is_ignored, unique_path, write_note
 from pipeline.settings import Settings
@@ -72,7 +72,7 @@ def import_waiting_lists(settings: Settings, db: Database, tracker: StabilityTra
                 log.warning("list file %s: passing fault, will retry: %s", path.name, exc)
                 continue
             log.exception("list file %s: unexpected failure", path.name)
-            _park(folder, path, stamp, "未能导入：导入时发生系统内部错误，已记录日志，请联系系统管理员。")
+            _park(folder, path, stamp, f"未能导入：{INTERNAL_ERROR_ZH}")
             continue
         if result.held:
             log.warning("list file %s: snapshot %s held for confirmation", path.name, result.snapshot_id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.errors import LettersError
+from pipeline.errors import CaseNotFound, InvalidRequest
 from pipeline.service import audit
 from pipeline.service.models import CaseDelay, CaseTracking, ServiceInstance
 from pipeline.service.recovery import LEASE_SECONDS, pid_alive
@@ -22,16 +22,6 @@ from pipeline.storage.models import Case, CaseState
 FINAL_STATES = ("replied", "waiting_review", "failed", "duplicate")
 # States in which the office still owes the sender an answer.
 OPEN_STATES = (CaseState.RECEIVED, CaseState.PROCESSING, CaseState.WAITING_REVIEW, CaseState.FAILED)
-
-
-class CaseNotFound(LettersError):
-    exit_code = 2
-    default_zh = "找不到该案件。"
-
-
-class InvalidRequest(LettersError):
-    exit_code = 2
-    default_zh = "请求无效。"
 
 
 @dataclass(slots=True)
@@ -161,9 +151,9 @@ def delay_case(
     today = today or dt.date.today()
     case, _ = get_case(session, case_id)
     if not by.strip():
-        raise InvalidRequest("delay without a name", "请用 --by 写明办理延期的工作人员姓名。")
+        raise InvalidRequest("delay without a name", "请写明办理延期的工作人员姓名。")
     if not reason.strip():
-        raise InvalidRequest("delay without a reason", "请用 --reason 写明延期原因（与来函单位沟通的情况）。")
+        raise InvalidRequest("delay without a reason", "请写明延期原因（与来函单位沟通的情况）。")
     if case.state not in OPEN_STATES:
         raise InvalidRequest(
             f"case {case_id} is {case.state}",

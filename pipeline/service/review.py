@@ -35,6 +35,7 @@ from pipeline.domain.idnumber import NOTE_CONVERTED_15, NOTE_UNKNOWN_REGION
 from pipeline.domain.letter import Kind, Letter
 from pipeline.domain.names import normalise_name
 from pipeline.domain.result import CheckOutcome, Verdict
+from pipeline.errors import INTERNAL_ERROR_ZH, InvalidRequest
 from pipeline.extraction.checks import check_person
 from pipeline.privacy import mask_id
 from pipeline.process import SECOND_REVIEW, approvable
@@ -43,7 +44,7 @@ from pipeline.service.context import ServiceContext
 from pipeline.service.lifecycle import CaseService
 from pipeline.service.models import CaseDecision, CaseTracking
 from pipeline.service.outcome import ProcessResult
-from pipeline.service.queries import InvalidRequest, get_case
+from pipeline.service.queries import get_case
 from pipeline.service.recovery import register_instance, stop_instance
 from pipeline.storage import write_transaction
 from pipeline.storage.models import Case, CaseState
@@ -415,7 +416,7 @@ def _finish_review(
 
 def _give_back(ctx: ServiceContext, case_id: int, by: str, exc: Exception) -> None:
     """Rendering failed after the case was taken: put it back in the review queue, unchanged."""
-    message = getattr(exc, "message_zh", None) or "系统内部错误"
+    message = getattr(exc, "message_zh", None) or INTERNAL_ERROR_ZH
     with write_transaction(ctx.db.sessions) as session:
         now = dt.datetime.now()
         back = session.execute(
@@ -457,7 +458,7 @@ def _stored_letter(ctx: ServiceContext, case_id: int) -> Letter:
 
 def _named(by: str) -> str:
     if not by or not by.strip():
-        raise InvalidRequest("no name", "请用 --by 写明办理人姓名。")
+        raise InvalidRequest("no name", "请写明办理人姓名。")
     return by.strip()
 
 
@@ -472,7 +473,7 @@ def correct(ctx: ServiceContext, case_id: int, fields: list[str], by: str) -> Re
     with the reasons that remain."""
     by = _named(by)
     if not fields:
-        raise InvalidRequest("no fields", f"请用 --field 写明更正内容。{FIELD_HELP}")
+        raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
     wanted, rest = split_decisions(fields)
     letter = _stored_letter(ctx, case_id)
     done = apply_corrections(letter, rest)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ConfigError
+from pipeline.errors import OcrModelsMissing
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +28,6 @@ MODEL_FILES = {
 }
 REQUIRED_MODULES = ("rapidocr", "onnxruntime", "cv2", "numpy")
 INSTALL_HINT = "pip install 'credit-letters[ocr]'"
-
-
-class OcrModelsMissing(ConfigError):
-    """The OCR packages or their bundled model files are not installed."""
-
-    default_zh = "文字识别（OCR）组件或模型文件缺失，无法处理扫描件。请联系系统管理员重新安装 OCR 组件。"
 
 
 def model_dir() -> Path | None:
