@@ -71,7 +71,7 @@ class ProcessOutcome:
 
 def issue_date(settings: Settings, today: dt.date) -> dt.date:
     """The date printed on a reply: today when it is a working day, else the next working day."""
-    return next_workday(today, settings.path(settings.holidays_file))
+    return next_workday(today, settings.holidays_path())
 
 
 SECOND_REVIEW = "查询结果为失信联合惩戒对象，公务员录用、调任查询须二次复审、复核、复查"

@@ -1,9 +1,13 @@
 """One settings object for the whole service, validated at start-up.
 
-Sources, later wins: built-in defaults < `letters.toml` (in the working
-folder, or the path in LETTERS_CONFIG) < environment variables LETTERS_<FIELD>
-(e.g. LETTERS_DATABASE_URL, LETTERS_FRESHNESS_DAYS). Every field is listed
-with its help text so a test can check each one is documented in README.
+Sources, later wins: built-in defaults < the settings file < environment
+variables LETTERS_<FIELD> (e.g. LETTERS_DATABASE_URL, LETTERS_FRESHNESS_DAYS).
+The settings file is found the way administrators expect: LETTERS_CONFIG,
+else `letters.toml` in the working folder, else the system-wide
+/etc/credit-letters/letters.toml. With none of them, a command runs only in a
+project folder: anywhere else it would quietly create an empty database there
+and answer letters against no lists. Every field is listed with its help text
+so a test can check each one is documented in README.
 """
 
 from __future__ import annotations
@@ -76,6 +80,15 @@ class Settings:
         """Resolve a configured folder against base_dir."""
         return value if value.is_absolute() else self.base_dir / value
 
+    def holidays_path(self) -> Path:
+        """The configured holiday file, or the packaged one when left at its default and absent."""
+        configured = self.path(self.holidays_file)
+        if not configured.exists() and self.holidays_file == Settings.holidays_file:
+            from pipeline.defaults import HOLIDAYS
+
+            return HOLIDAYS
+        return configured
+
     @property
     def db_url(self) -> str:
         if self.database_url:
@@ -121,27 +134,84 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
         ) from exc
 
 
+SYSTEM_CONFIG = Path("/etc/credit-letters/letters.toml")
+CONFIG_NAME = "letters.toml"
+
+
+def find_config(env: dict[str, str], cwd: Path) -> Path | None:
+    """LETTERS_CONFIG, then letters.toml in the working folder, then the system-wide file."""
+    named = env.get("LETTERS_CONFIG")
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise ConfigError(
+                f"LETTERS_CONFIG names a missing file: {path}",
+                f"环境变量 LETTERS_CONFIG 指定的配置文件不存在：{path}",
+            )
+        return path
+    for path in (cwd / CONFIG_NAME, SYSTEM_CONFIG):
+        if path.is_file():
+            return path
+    return None
+
+
+def is_project_folder(folder: Path) -> bool:
+    """A folder the service already runs in, or the project's own checkout."""
+    if (folder / "data" / "letters.db").is_file():
+        return True
+    if (folder / "inbox").is_dir() and (folder / "letter_templates").is_dir():
+        return True
+    pyproject = folder / "pyproject.toml"
+    try:
+        return pyproject.is_file() and 'name = "credit-letters"' in pyproject.read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}", f"配置文件 {path} 格式错误：{exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc}", f"配置文件 {path} 无法读取：{exc}") from exc
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown settings {unknown}", f"配置文件 {path} 含有未知配置项：{'、'.join(unknown)}"
+        )
+    return data
+
+
 def load_settings(
     config: Path | None = None, env: dict[str, str] | None = None, **overrides: Any
 ) -> Settings:
-    """Defaults < letters.toml < LETTERS_* environment < explicit overrides."""
+    """Defaults < settings file < LETTERS_* environment < explicit overrides.
+
+    `config` (for callers that choose the file themselves) is read when it exists;
+    otherwise the file is found as the module docstring says.
+    """
     env = dict(os.environ if env is None else env)
     defaults = Settings()
     values: dict[str, Any] = {}
-    path = config or (Path(env["LETTERS_CONFIG"]) if env.get("LETTERS_CONFIG") else Path("letters.toml"))
-    if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: {exc}", f"配置文件 {path} 格式错误：{exc}") from exc
-        known = {f.name for f in fields(Settings)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(
-                f"{path}: unknown settings {unknown}", f"配置文件 {path} 含有未知配置项：{'、'.join(unknown)}"
-            )
-        values.update(data)
+    cwd = Path.cwd()
+    path = config if config is not None else find_config(env, cwd)
+    if path is not None and path.is_file():
+        values.update(_read_config(path))
         values.setdefault("base_dir", str(path.resolve().parent))
+    elif (
+        config is None
+        and "LETTERS_BASE_DIR" not in env
+        and overrides.get("base_dir") is None
+        and not is_project_folder(cwd)
+    ):
+        raise ConfigError(
+            f"no settings file found and {cwd} is not a project folder",
+            f"未找到配置文件：当前文件夹（{cwd}）中没有 {CONFIG_NAME}，也不是本系统的项目文件夹，"
+            f"为免在此新建空数据库、对照空名单办理来函，已停止。请到项目文件夹中执行，"
+            f"或用环境变量 LETTERS_CONFIG 指定配置文件，或放置系统配置文件 {SYSTEM_CONFIG}。",
+        )
     for f in fields(Settings):
         key = f"LETTERS_{f.name.upper()}"
         if key in env:

@@ -292,6 +292,7 @@ def test_cli_exit_codes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "letters.toml").write_text("", encoding="utf-8")  # a project folder
     monkeypatch.setenv("LETTERS_TEMPLATES", str(REPO / "letter_templates"))
     for key in ("LETTERS_CONFIG", "LETTERS_DATABASE_URL", "LETTERS_BASE_DIR"):
         monkeypatch.delenv(key, raising=False)

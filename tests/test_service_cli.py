@@ -25,6 +25,7 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CaseService:
         if key.startswith("LETTERS_"):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "letters.toml").write_text("", encoding="utf-8")  # a project folder
     settings = load_settings()
     ctx = open_context(settings)
     service = CaseService(

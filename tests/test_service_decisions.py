@@ -91,6 +91,7 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iter
         if key.startswith("LETTERS_") and key != "LETTERS_TEST_PG_URL":
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "letters.toml").write_text("", encoding="utf-8")  # a project folder
     monkeypatch.setenv("LETTERS_TEMPLATES", str(ROOT / "letter_templates"))
     monkeypatch.setenv("LETTERS_DATABASE_URL", db_url)
     settings = load_settings()

@@ -23,6 +23,7 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         if key.startswith("LETTERS_"):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "letters.toml").write_text("", encoding="utf-8")  # a project folder
     monkeypatch.setenv("LETTERS_TEMPLATES", str(ROOT / "letter_templates"))
     settings = load_settings()
     ctx = open_context(settings)

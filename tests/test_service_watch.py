@@ -113,6 +113,7 @@ def test_readme_run_command_starts_and_stops_cleanly(tmp_path: Path) -> None:
     env.update(
         LETTERS_TEMPLATES=str(ROOT / "letter_templates"), LETTERS_STABLE_SECONDS="0.2", PYTHONPATH=str(ROOT)
     )
+    (tmp_path / "letters.toml").write_text("", encoding="utf-8")  # a project folder, as the checkout is
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "watch"],
         cwd=tmp_path,

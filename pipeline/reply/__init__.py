@@ -47,8 +47,14 @@ class RenderedReply:
 
 
 def template_path(settings: Settings) -> Path:
-    """letter_templates/reply.docx under the configured templates folder."""
-    return settings.path(settings.templates) / TEMPLATE_NAME
+    """reply.docx in the configured templates folder; the packaged default when that folder is
+    left at its default name and has none (an installed `letters` run outside a project folder)."""
+    configured = settings.path(settings.templates) / TEMPLATE_NAME
+    if not configured.exists() and settings.templates == Settings.templates:
+        from pipeline.defaults import REPLY_TEMPLATE
+
+        return REPLY_TEMPLATE
+    return configured
 
 
 _checked: dict[tuple[Path, int, int], None] = {}

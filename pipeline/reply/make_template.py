@@ -5,7 +5,7 @@ The template is generated rather than drawn by hand so its GB/T 9704-2012 layout
 reviewable and reproducible. Staff may still edit the result in Word or WPS;
 `check_template` refuses an edit that uses an unknown variable.
 
-    .venv/bin/python -m pipeline.reply.make_template [OUT]   # default letter_templates/reply.docx
+    .venv/bin/python -m pipeline.reply.make_template [OUT]   # default: letter_templates/ and pipeline/defaults/
 
 Variables: see pipeline.reply.fields.
 """
@@ -32,6 +32,7 @@ from pipeline.reply import layout as L
 from pipeline.reply.fields import TABLE_HEADER
 
 DEFAULT_OUT = Path("letter_templates/reply.docx")
+PACKAGED = Path(__file__).resolve().parents[1] / "defaults" / "reply.docx"  # what an installed letters uses
 FIXED_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # core properties and zip entries: reproducible bytes
 
 
@@ -332,10 +333,11 @@ def _normalise_zip(data: bytes) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else DEFAULT_OUT
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(build())
-    print(f"wrote {out}")
+    data = build()
+    for out in [Path(args[0])] if args else [DEFAULT_OUT, PACKAGED]:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        print(f"wrote {out}")
     return 0
 
 

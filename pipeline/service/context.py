@@ -23,4 +23,4 @@ class ServiceContext:
 def open_context(settings: Settings | None = None) -> ServiceContext:
     settings = settings or load_settings()
     db = open_database(settings)
-    return ServiceContext(settings, db, WorkCalendar(settings.path(settings.holidays_file)))
+    return ServiceContext(settings, db, WorkCalendar(settings.holidays_path()))

@@ -122,7 +122,7 @@ class CaseService:
         self.processor = processor
         self.me = instance_id
         self.folders = Folders.from_settings(settings)
-        self.calendar = calendar or WorkCalendar(settings.path(settings.holidays_file))
+        self.calendar = calendar or WorkCalendar(settings.holidays_path())
         self.active: set[int] = set()  # cases this process is running right now
         self._active_lock = threading.Lock()
 
