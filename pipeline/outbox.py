@@ -10,6 +10,11 @@ from pathlib import Path
 
 from pipeline.domain.letter import Letter
 from pipeline.service.files import fsync_dir, unique_path
+from pipeline.settings import Settings
+
+# The result JSON holds full IDs and the whole check: personal data for the office's records,
+# kept in data/results (0600), never in the outbox staff collect replies from.
+PRIVATE_KINDS = frozenset({"json"})
 
 # Illegal on Windows shares, plus control characters; runs of them become one underscore.
 _ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
@@ -44,6 +49,15 @@ def reply_stem(letter: Letter, issue_date: dt.date) -> str:
     if len(stem) > MAX_STEM:
         stem = stem[: MAX_STEM - 3] + "_复函"
     return stem
+
+
+def destination(settings: Settings, kind: str, outbox: Path | None = None) -> tuple[Path, int]:
+    """(folder, file mode) a finished output of `kind` is published to."""
+    if kind in PRIVATE_KINDS:
+        results = settings.path(settings.data_dir) / "results"
+        results.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return results, 0o600
+    return outbox or settings.path(settings.outbox), settings.reply_mode
 
 
 def publish(staged: Path, outbox: Path, name: str, mode: int = 0o600) -> Path:

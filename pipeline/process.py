@@ -28,7 +28,7 @@ from pipeline.domain.reply import ReplyContext
 from pipeline.domain.result import CheckOutcome, Verdict
 from pipeline.errors import INTERNAL_ERROR_ZH, ExitCode, LettersError, UnreadableLetter
 from pipeline.extraction import CONFIRM_ID_REPAIRED, CONFIRM_NAME, checks, extract
-from pipeline.outbox import publish, reply_stem
+from pipeline.outbox import destination, publish, reply_stem
 from pipeline.privacy import private_file
 from pipeline.reading import read_document
 from pipeline.service.files import sha256_file
@@ -285,7 +285,6 @@ def process_file(
     now = now or dt.datetime.now()
     if not path.is_file():
         raise UnreadableLetter(f"{path}: no such file", f"找不到文件：{path}")
-    outbox = outbox or settings.path(settings.outbox)
     case_id = _new_case(
         db.sessions, path, sha256_file(path.resolve()), now
     )  # a path the user named: links are theirs
@@ -311,6 +310,10 @@ def process_file(
             _store(db.sessions, failed, now)
             raise
         if result.state == Decision.REPLIED:
-            result.outputs = {kind: publish(p, outbox, p.name) for kind, p in result.outputs.items()}
+            published = {}
+            for kind, staged in result.outputs.items():
+                folder, mode = destination(settings, kind, outbox)
+                published[kind] = publish(staged, folder, staged.name, mode=mode)
+            result.outputs = published
     _store(db.sessions, result, now)
     return result

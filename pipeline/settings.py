@@ -72,6 +72,9 @@ class Settings:
     poll: bool = _help("poll the inbox instead of file events (network shares)", default=False)
     poll_seconds: float = _help("polling interval", default=2.0)
     rescan_seconds: float = _help("full rescan interval, for anything missed", default=60.0)
+    reply_file_mode: str = _help(
+        "permission bits of published replies (octal), e.g. 0640 for the office's group", default="0600"
+    )
     ocr_auto_answer: bool = _help(
         "answer clean scanned letters without a clerk's confirmation", default=False
     )
@@ -79,6 +82,10 @@ class Settings:
     def path(self, value: Path) -> Path:
         """Resolve a configured folder against base_dir."""
         return value if value.is_absolute() else self.base_dir / value
+
+    @property
+    def reply_mode(self) -> int:
+        return int(self.reply_file_mode, 8)
 
     def holidays_path(self) -> Path:
         """The configured holiday file, or the packaged one when left at its default and absent."""
@@ -229,6 +236,15 @@ def load_settings(
         raise ConfigError(
             "list_shrink_share must be in [0, 1)",
             "配置项 list_shrink_share 应为 0 到 1 之间的小数，例如 0.05。",
+        )
+    try:
+        mode = int(settings.reply_file_mode, 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777 or mode & 0o400 == 0:
+        raise ConfigError(
+            f"reply_file_mode {settings.reply_file_mode!r} is not an octal mode readable by its owner",
+            f"配置项 reply_file_mode 应为八进制权限，且所有者可读，例如 0600 或 0640：{settings.reply_file_mode}",
         )
     if settings.workers < 1:
         raise ConfigError("workers must be >= 1", "配置项 workers 至少为 1。")

@@ -89,8 +89,12 @@ def test_a_clean_institution_letter_is_replied(db: Database, office: Settings, t
     )
     assert result.state == Decision.REPLIED and result.exit_code == 0, result.reasons
     assert result.reply_doc_number == "陕信用函〔2026〕1号"
-    assert sorted(p.name for p in outbox.iterdir()) == [f"{STEM}.docx", f"{STEM}.pdf", f"{STEM}_结果.json"]
+    # Staff collect replies from the outbox; the result JSON (full IDs) stays in data/results.
+    assert sorted(p.name for p in outbox.iterdir()) == [f"{STEM}.docx", f"{STEM}.pdf"]
     assert all(mode(p) == 0o600 for p in outbox.iterdir())
+    results = office.path(office.data_dir) / "results"
+    assert result.outputs["json"] == results / f"{STEM}_结果.json"
+    assert mode(result.outputs["json"]) == 0o600 and mode(results) == 0o700
     data = json.loads(result.outputs["json"].read_text(encoding="utf-8"))
     assert data["reply_doc_number"] == "陕信用函〔2026〕1号" and data["issue_date"] == "2026-06-04"
     assert [r["verdict"] for r in data["check"]["results"]] == ["listed", "clear", "clear"]
@@ -350,3 +354,21 @@ def test_a_reply_that_fails_its_content_check_uses_no_number(
         process_module.write_reply(letter, outcome, office, db.sessions, tmp_path, case_id=None, now=NOW)
     with db.sessions() as session:
         assert allocated_numbers(session, "陕信用函", 2026) == []
+
+
+def test_reply_file_mode_is_a_setting_and_the_result_json_stays_private(
+    db: Database, office: Settings, tmp_path: Path
+) -> None:
+    """Staff collect replies under their own accounts: the replies' mode is set; the JSON stays 0600."""
+    load_list(db, office, [["王伟", WANG, "失信被执行人", "法院", "(2020)陕01执1号", "2020-01-02", ""]])
+    shared = dataclasses.replace(office, reply_file_mode="0640")
+    result = process_file(letter_file(tmp_path, kind="public_institution"), shared, db, now=NOW)
+    assert mode(result.outputs["docx"]) == mode(result.outputs["pdf"]) == 0o640
+    assert mode(result.outputs["json"]) == 0o600
+    assert result.outputs["docx"].parent == shared.path(shared.outbox)
+    from pipeline.errors import ConfigError
+    from pipeline.settings import load_settings
+
+    for bad in ("0248", "0040", "rw-r-----"):
+        with pytest.raises(ConfigError):
+            load_settings(env={}, base_dir=tmp_path, config=tmp_path / "none.toml", reply_file_mode=bad)

@@ -51,7 +51,7 @@ def test_clean_letter_is_archived_replied_and_audited(service: CaseService, db: 
     assert archived.parent.relative_to(service.folders.archive).as_posix() == f"{dt.date.today():%Y/%m}"
     assert os.stat(archived).st_mode & 0o777 == 0o600
     published = sorted(p.name for p in service.folders.outbox.iterdir())
-    assert published == sorted(case.outputs.values())  # type: ignore[union-attr]
+    assert published == [case.outputs["docx"]]  # type: ignore[index]  (the result .json goes to data/results)
     assert case.reply_doc_number and case.reply_doc_number in published[0]
     assert tracking.due_date == service.calendar.due_date(case.received_at)
     with db.sessions() as s:
@@ -91,7 +91,7 @@ def test_same_bytes_again_go_to_duplicates_with_a_note(service: CaseService, db:
     assert (service.folders.duplicates / "a.docx").read_text(encoding="utf-8") == "OK same"
     note = (service.folders.duplicates / "a.docx.重复说明.txt").read_text(encoding="utf-8")
     assert f"第{first}号案件" in note and earlier.reply_doc_number in note  # type: ignore[operator]
-    assert len(list(service.folders.outbox.iterdir())) == 2  # one reply (.txt + .json), not two
+    assert len(list(service.folders.outbox.iterdir())) == 1  # one reply (.txt; its .json in data/), not two
     third = service.handle_file(drop(service, "a.docx", "OK same"))
     assert third not in (first, second)
     assert (service.folders.duplicates / "a(2).docx").exists()
@@ -136,7 +136,7 @@ def test_unfinished_case_is_resumed_after_a_crash_without_a_second_reply(
     again.resume(case_id)
     case2, _ = case_of(db, case_id)  # type: ignore[arg-type]
     assert case2.state == "replied" and case2.reply_doc_number == case.reply_doc_number
-    assert sorted(p.name for p in service.folders.outbox.iterdir()) == sorted(case.outputs.values())  # type: ignore[union-attr]
+    assert [p.name for p in service.folders.outbox.iterdir()] == [case.outputs["docx"]]  # type: ignore[index]
     with db.sessions() as s:
         assert audit.verify_chain(s).ok
 
@@ -313,3 +313,20 @@ def test_receipt_time_is_when_the_file_arrived_not_when_it_was_taken(
     before = time.time()
     case_id = service.handle_file(path)
     assert case_of(db, case_id)[0].received_at <= dt.datetime.fromtimestamp(before)  # type: ignore[arg-type]
+
+
+def test_watcher_publishes_replies_with_the_configured_mode_and_keeps_the_json_in_data(
+    settings: Settings, db: Database
+) -> None:
+    import dataclasses
+
+    shared = dataclasses.replace(settings, reply_file_mode="0640")
+    me = register_instance(db, mode="events", inbox=shared.path(shared.inbox))
+    service = CaseService(shared, db, fake_processor(shared, db), instance_id=me)
+    case_id = service.handle_file(drop(service, "来函.docx", "OK mode"))
+    case, _ = case_of(db, case_id)  # type: ignore[arg-type]
+    reply = service.folders.outbox / case.outputs["docx"]  # type: ignore[index]
+    result = shared.path(shared.data_dir) / "results" / case.outputs["json"]  # type: ignore[index]
+    assert os.stat(reply).st_mode & 0o777 == 0o640
+    assert os.stat(result).st_mode & 0o777 == 0o600
+    assert [p.name for p in service.folders.outbox.iterdir()] == [reply.name]

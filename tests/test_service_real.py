@@ -57,7 +57,9 @@ def test_real_letters_get_replies_reviews_and_failures(service: Service) -> None
     assert any("二次复审" in r for r in got["命中.docx"].reasons or [])
     assert got["坏.docx"].state == "failed"
     outbox = sorted(p.name for p in service.cases.folders.outbox.iterdir())
-    assert len(outbox) == 6  # .docx, .pdf and result .json for each of the two replies
+    assert len(outbox) == 4  # .docx and .pdf of each of the two replies; the result .json stays in data/
+    assert len(list((service.settings.path(service.settings.data_dir) / "results").glob("*.json"))) == 2
     for case in (got["公务员.docx"], got["事业单位.pdf"]):
-        assert case.reply_doc_number and all(name in outbox for name in (case.outputs or {}).values())
+        outputs = case.outputs or {}
+        assert case.reply_doc_number and outputs["docx"] in outbox and outputs["pdf"] in outbox
     assert (service.cases.folders.failed / "坏.docx.原因.txt").exists()

@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.errors import INTERNAL_ERROR_ZH, LettersError
+from pipeline.outbox import PRIVATE_KINDS, destination
 from pipeline.privacy import mask_ids_in
 from pipeline.reading.sniff import looks_complete
 from pipeline.service import audit
@@ -498,7 +499,7 @@ class CaseService:
         outputs: dict[str, str] = {}
         if result.state == "replied":
             for kind, staged in result.outputs.items():
-                target = unique_path(self.folders.outbox, staged.name)
+                target = unique_path(destination(self.settings, kind)[0], staged.name)
                 if staged.parent != staging or target.name != staged.name:
                     moved = staging / target.name
                     os.replace(staged, moved)
@@ -524,8 +525,9 @@ class CaseService:
     def _publish(self, case: Case, tracking: CaseTracking) -> None:
         staging = self.folders.staging / str(case.id)
         if tracking.outcome == CaseState.REPLIED.value:
-            for name in (case.outputs or {}).values():
-                publish_file(staging / name, self.folders.outbox / name)
+            for kind, name in (case.outputs or {}).items():
+                folder, mode = destination(self.settings, kind)
+                publish_file(staging / name, folder / name, mode)
         elif tracking.outcome == CaseState.FAILED.value:
             self._park_failed(case, tracking)
 
@@ -580,8 +582,9 @@ class CaseService:
             lines.append(f"原案件状态：{CaseState(earlier.state).label_zh}")
             if earlier.reply_doc_number:
                 lines.append(f"原案件复函文号：{earlier.reply_doc_number}")
-            for name in (earlier.outputs or {}).values():
-                lines.append(f"原案件复函文件：outbox/{Path(name).name}")
+            for kind, name in (earlier.outputs or {}).items():
+                if kind not in PRIVATE_KINDS:
+                    lines.append(f"原案件复函文件：outbox/{Path(name).name}")
         lines.append("如确需再次办理，请联系工作人员。")
         return mask_ids_in("\n".join(lines) + "\n")
 
@@ -692,8 +695,10 @@ def finish_reason(case: Case, outcome: str) -> str:
     return f"处理失败：{case.error or ''}"[:500]
 
 
-def publish_file(staged: Path, target: Path) -> None:
+def publish_file(staged: Path, target: Path, mode: int = 0o600) -> None:
     """Move a finished reply into the outbox without ever overwriting; a no-op when already done."""
+    if staged.exists():
+        os.chmod(staged, mode)  # the link below shares this inode
     if not staged.exists():
         if not target.exists():
             log.error("reply %s is neither staged nor published", target.name)
@@ -707,6 +712,6 @@ def publish_file(staged: Path, target: Path) -> None:
         if exc.errno != errno.EXDEV:
             raise
         if not target.exists():
-            safe_copy(staged, target, sha256_file(staged), mode=0o600)
+            safe_copy(staged, target, sha256_file(staged), mode=mode)
     fsync_dir(target.parent)
     staged.unlink()
