@@ -13,6 +13,8 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Twips
 
 from pipeline.domain.letter import Kind
 from pipeline.domain.reply import ReplyContext
@@ -675,3 +677,51 @@ def test_incoming_date_carries_the_year_when_it_differs_from_the_reply(settings,
     verify_reply(rendered, late)
     paragraphs = [p.text for p in Document(rendered.docx).paragraphs]
     assert any(p.startswith("你单位2025年12月28日来函") for p in paragraphs)
+
+
+# --- the attachment table follows its content ---------------------------------------------
+
+
+def test_table_columns_widen_for_long_names_and_keep_the_text_width():
+    assert L.table_columns_mm(["王伟", "李娜"]) == L.TABLE_COLUMNS_MM
+    wide = L.table_columns_mm(["王伟", "阿卜杜拉·麦麦提"])
+    assert wide[1] > L.TABLE_COLUMNS_MM[1] and L.fits("阿卜杜拉·麦麦提", wide[1])
+    assert sum(wide) == pytest.approx(L.TEXT_WIDTH_MM)
+    longest = L.table_columns_mm(["阿卜杜拉·麦麦提·阿不都热合曼·买买提明"])
+    assert longest[1] == L.name_column_max_mm() and L.fits("不属于失信联合惩戒对象", longest[3])
+
+
+def test_cell_lines_break_only_at_sensible_points():
+    assert L.cell_lines("王伟", 30) == ["王伟"]
+    assert L.cell_lines("阿卜杜拉·麦麦提·阿不都热合曼·买买提明", L.name_column_max_mm()) == [
+        "阿卜杜拉·麦麦提·",
+        "阿不都热合曼·",
+        "买买提明",
+    ]
+    lines = L.cell_lines("属于失信联合惩戒对象（失信被执行人、重大税收违法失信主体）", 60)
+    assert lines[0] == "属于失信联合惩戒对象" and lines[1].startswith("（")
+    assert "".join(lines) == "属于失信联合惩戒对象（失信被执行人、重大税收违法失信主体）"
+
+
+def test_long_name_never_breaks_mid_word_in_the_attachment_table(settings, tmp_path):
+    """Regression: 阿卜杜拉·麦麦 / 提 in both files' attachment table."""
+    ctx = make_ctx()  # its third person is 阿卜杜拉·麦麦提
+    rendered = render_reply(ctx, settings, tmp_path)
+    verify_reply(rendered, ctx)
+    with pdfplumber.open(str(rendered.pdf)) as pdf:
+        rows = [row for page in pdf.pages for table in page.extract_tables() for row in table]
+    (name_cell,) = [row[1] for row in rows if row[1] and "阿卜杜拉" in row[1]]
+    assert name_cell == "阿卜杜拉·麦麦提"  # one line: pdfplumber joins wrapped lines with \n
+    doc = Document(str(rendered.docx))
+    table = doc.tables[-1]
+    widths = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert widths == [L.twips(w) for w in L.table_columns_mm([p[0] for p in PEOPLE])]
+    assert all(cell.width == Twips(w) for cell, w in zip(table.rows[3].cells, widths, strict=True))
+
+
+def test_reply_template_cell_widths_are_in_twips():
+    """Regression: the template's cells said w:tcW 1, 3 and 5 twips (python-docx took ints as EMU)."""
+    with zipfile.ZipFile(TEMPLATE) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    widths = {int(w) for w in re.findall(r'<w:tcW w:type="dxa" w:w="(\d+)"/>', xml)}
+    assert widths == {L.twips(w) for w in L.TABLE_COLUMNS_MM}

@@ -8,11 +8,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from docx.oxml.ns import qn
+from docx.shared import Twips
 from docxtpl import DocxTemplate
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
 from pipeline.errors import ReplyTemplateError
-from pipeline.reply.fields import TEMPLATE_VARIABLES
+from pipeline.reply import layout as L
+from pipeline.reply.fields import TABLE_HEADER, TEMPLATE_VARIABLES
 from pipeline.templating import SecurityError, template_env, unsafe_expressions
 
 TEMPLATE_NAME = "reply.docx"
@@ -120,11 +123,36 @@ def _render(template: Path, fields: dict[str, Any], out: Path | io.BytesIO) -> N
             f"reply template {template}: {exc}",
             f"复函模板 {template.name} 无法生成复函（{exc}），请检查模板中的占位符。",
         ) from exc
+    _fit_results_table(doc, fields.get("results") or [])
     # Word shows these as the document's own dates; a template's dates would mislead.
     now = dt.datetime.now().replace(microsecond=0)
     doc.docx.core_properties.created = now
     doc.docx.core_properties.modified = now
     doc.save(out)
+
+
+def _fit_results_table(doc: DocxTemplate, results: list[dict[str, Any]]) -> None:
+    """Widths that follow the names, and breaks only at sensible points — as the PDF does."""
+    table = next(
+        (t for t in doc.docx.tables if tuple(c.text.strip() for c in t.rows[0].cells) == TABLE_HEADER), None
+    )
+    if table is None or len(table.rows) != len(results) + 1:
+        return  # an edited template without the standard table: leave its layout alone
+    widths = L.table_columns_mm([r["name"] for r in results])
+    grid = table._tbl.tblGrid.findall(qn("w:gridCol"))
+    if len(grid) != len(widths):
+        return
+    for col, width in zip(grid, widths, strict=True):
+        col.set(qn("w:w"), str(L.twips(width)))
+    for row, result in zip(table.rows[1:], results, strict=True):
+        for cell, key, width in zip(row.cells, ("seq", "name", "id_number", "result"), widths, strict=True):
+            cell.width = Twips(L.twips(width))
+            lines = L.cell_lines(str(result[key]), width)
+            runs = cell.paragraphs[0].runs if cell.paragraphs else []
+            if len(lines) > 1 and len(runs) == 1:
+                runs[0].text = "\n".join(lines)  # python-docx writes each \n as a line break
+    for cell, width in zip(table.rows[0].cells, widths, strict=True):
+        cell.width = Twips(L.twips(width))
 
 
 def render_docx(template: Path, fields: dict[str, Any], out: Path) -> Path:

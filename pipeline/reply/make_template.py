@@ -25,7 +25,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, Twips
 from lxml import etree
 
 from pipeline.reply import layout as L
@@ -258,7 +258,7 @@ def _attachment(doc) -> None:
         if i == 0:
             tr_pr.append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))  # repeated on every page
         for cell, text, width in zip(row.cells, texts, widths, strict=True):
-            cell.width = width
+            cell.width = Twips(width)  # a Length: a bare int would be read as EMU (tcW of 1 twip)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             p = cell.paragraphs[0]
             p.style = doc.styles["表格文字"]

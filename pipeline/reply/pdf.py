@@ -172,10 +172,19 @@ def write_pdf(fields: dict[str, Any], out: Path, fonts: FontSet) -> Path:
         para("社会信用记录查询结果", "title"),
         Spacer(1, L.BODY_PT / 2),
     ]
-    rows = [[para(h, "head") for h in TABLE_HEADER]]
-    rows += [[para(r[k], "cell") for k in ("seq", "name", "id_number", "result")] for r in fields["results"]]
+    widths = L.table_columns_mm([r["name"] for r in fields["results"]])
+
+    def cell(text: str, width_mm: float) -> Paragraph:
+        lines = L.cell_lines(text, width_mm)
+        return Paragraph("<br/>".join(_markup(t, fonts, st["cell"].fontName) for t in lines), st["cell"])
+
+    rows: list[list[Any]] = [[para(h, "head") for h in TABLE_HEADER]]
+    rows += [
+        [cell(r[k], w) for k, w in zip(("seq", "name", "id_number", "result"), widths, strict=True)]
+        for r in fields["results"]
+    ]
     pad = max(0.0, (L.TABLE_ROW_MIN_MM * mm - L.TABLE_PT * 1.3) / 2)
-    table = Table(rows, colWidths=[w * mm for w in L.TABLE_COLUMNS_MM], repeatRows=1)
+    table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(
         TableStyle(
             [

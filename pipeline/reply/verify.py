@@ -32,7 +32,8 @@ def docx_content(path: Path) -> tuple[list[str], list[Row]]:
     doc = Document(str(path))
     paragraphs = [p.text for p in doc.paragraphs]
     for table in doc.tables:
-        rows = [tuple(cell.text.strip() for cell in row.cells) for row in table.rows]
+        # Line breaks in a cell are layout (阿卜杜拉· / 麦麦提), not part of the value.
+        rows = [tuple(cell.text.replace("\n", "").strip() for cell in row.cells) for row in table.rows]
         if rows and rows[0] == TABLE_HEADER:
             return paragraphs, rows[1:]
     return paragraphs, []
