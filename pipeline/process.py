@@ -163,6 +163,7 @@ def write_reply(
         issue_date=issued,
         contact_name=settings.contact_name,
         contact_phone=settings.contact_phone,
+        masthead=(settings.masthead_name or settings.office_name) if settings.masthead else "",
         # list names and the 名单类别 their records carry: both come only from consulted snapshots
         lists_consulted=list(dict.fromkeys([*consulted, *(n for r in outcome.results for n in r.lists)])),
     )

@@ -45,6 +45,11 @@ class Settings:
     )
     office_name: str = _help("signing office on replies", default="陕西省信息中心（陕西省信用办）")
     reply_prefix: str = _help("prefix of the reply's own 文号, e.g. 陕信用函", default="陕信用函")
+    masthead: bool = _help(
+        "print the red 发文机关标志 and rules (GB/T 9704 信函格式) for offices without letterhead paper",
+        default=False,
+    )
+    masthead_name: str = _help("the name in the masthead (empty: office_name)", default="")
     contact_name: str = _help("contact person printed on replies", default="")
     contact_phone: str = _help("contact phone printed on replies", default="029-63918210")
     freshness_days: int = _help(

@@ -372,3 +372,20 @@ def test_reply_file_mode_is_a_setting_and_the_result_json_stays_private(
     for bad in ("0248", "0040", "rw-r-----"):
         with pytest.raises(ConfigError):
             load_settings(env={}, base_dir=tmp_path, config=tmp_path / "none.toml", reply_file_mode=bad)
+
+
+def test_masthead_setting_prints_the_office_or_its_masthead_name(
+    db: Database, office: Settings, tmp_path: Path
+) -> None:
+    load_list(db, office, [["王伟", WANG, "失信被执行人", "法院", "(2020)陕01执1号", "2020-01-02", ""]])
+    red = dataclasses.replace(office, masthead=True)
+    result = process_file(letter_file(tmp_path, kind="public_institution"), red, db, now=NOW)
+    assert docx.Document(str(result.outputs["docx"])).paragraphs[0].text == office.office_name
+    named = dataclasses.replace(office, masthead=True, masthead_name="陕西省信用办")
+    again = process_file(
+        letter_file(tmp_path, "b.docx", kind="public_institution", doc_number="陕人社函〔2021〕89号"),
+        named,
+        db,
+        now=NOW,
+    )
+    assert docx.Document(str(again.outputs["docx"])).paragraphs[0].text == "陕西省信用办"

@@ -14,7 +14,7 @@ import pdfplumber
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Twips
+from docx.shared import RGBColor, Twips
 
 from pipeline.domain.letter import Kind
 from pipeline.domain.reply import ReplyContext
@@ -725,3 +725,28 @@ def test_reply_template_cell_widths_are_in_twips():
         xml = z.read("word/document.xml").decode("utf-8")
     widths = {int(w) for w in re.findall(r'<w:tcW w:type="dxa" w:w="(\d+)"/>', xml)}
     assert widths == {L.twips(w) for w in L.TABLE_COLUMNS_MM}
+
+
+# --- the optional masthead (GB/T 9704 信函格式) ---------------------------------------------
+
+
+def test_masthead_is_printed_in_red_only_when_set(settings, tmp_path):
+    plain = render_reply(make_ctx(), settings, tmp_path / "plain")
+    assert "陕西省信息中心（陕西省信用办）" not in Document(str(plain.docx)).paragraphs[0].text
+    ctx = make_ctx()
+    ctx.masthead = "陕西省信息中心（陕西省信用办）"
+    rendered = render_reply(ctx, settings, tmp_path / "masthead")
+    verify_reply(rendered, ctx)
+    doc = Document(str(rendered.docx))
+    first = doc.paragraphs[0]
+    assert first.text == ctx.masthead and first.style.name == "发文机关标志"
+    assert first.style.font.color.rgb == RGBColor(0xE6, 0x00, 0x12)
+    rule = doc.paragraphs[1]._p.find(qn("w:pPr")).find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert rule.get(qn("w:val")) == "thickThinSmallGap" and rule.get(qn("w:color")) == "E60012"
+    assert doc.paragraphs[2].text == ctx.reply_doc_number
+    with pdfplumber.open(str(rendered.pdf)) as pdf:
+        page = pdf.pages[0]
+        top_words = page.extract_text().splitlines()[0]
+        red_lines = [ln for ln in page.lines if ln["stroking_color"] and ln["stroking_color"][0] > 0.8]
+    assert top_words == ctx.masthead
+    assert sorted(round(ln["linewidth"], 1) for ln in red_lines) == [L.RULE_THIN_PT, L.RULE_THICK_PT]

@@ -50,6 +50,7 @@ class ReplyContext:
     contact_name: str = ""
     contact_phone: str = ""
     lists_consulted: list[str] = field(default_factory=list)
+    masthead: str = ""  # the red 发文机关标志 printed at the top (信函格式); empty: none (letterhead paper)
 
     @property
     def title(self) -> str:

@@ -22,6 +22,7 @@ TEMPLATE_NAME = "reply.docx"
 REQUIRED_VARIABLES = ("reply_doc_number", "incoming", "results")  # what verify_reply reads back
 
 _SAMPLE: dict[str, Any] = {
+    "masthead": "",
     "reply_doc_number": "陕信用函〔2026〕1号",
     "title": "关于反馈公务员录用、调任人选\n社会信用记录查询结果的函",
     "addressee": "样例单位",
@@ -101,6 +102,7 @@ def check_template(path: Path, known: Iterable[str] = TEMPLATE_VARIABLES) -> Non
         )
     try:  # a trial render catches what parsing cannot: unknown filters, r.misspelt, bad tags
         _render(path, _SAMPLE, io.BytesIO())
+        _render(path, {**_SAMPLE, "masthead": "样例机关"}, io.BytesIO())  # and with the masthead on
     except ReplyTemplateError:
         raise
     except Exception as exc:

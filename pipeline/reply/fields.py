@@ -2,6 +2,7 @@
 
 Template variables (letter_templates/reply.docx):
 
+    masthead          the red 发文机关标志 (信函格式) when the masthead setting is on, else empty
     reply_doc_number  the reply's own 文号, e.g. 陕信用函〔2026〕15号
     title             the title by kind of query, broken into two lines after 人选
     addressee         the sending unit, printed before "："
@@ -27,6 +28,7 @@ from pipeline.privacy import mask_id
 
 # name -> meaning (Chinese, for the clerk and the README)
 TEMPLATE_VARIABLES: dict[str, str] = {
+    "masthead": "发文机关标志（红色，信函格式）：配置项 masthead 开启时为机关名称，否则为空（使用印制的信笺）",
     "reply_doc_number": "本复函的文号，如 陕信用函〔2026〕15号",
     "title": "标题（按查询类别自动选择，在“人选”后分两行）",
     "addressee": "来函单位名称（模板中其后加“：”）",
@@ -83,6 +85,7 @@ def reply_fields(ctx: ReplyContext) -> dict[str, Any]:
     """The template context; every value is plain text (escaping is the renderer's job)."""
     check_content(ctx)
     return {
+        "masthead": clean(ctx.masthead),
         "reply_doc_number": clean(ctx.reply_doc_number),
         "title": "\n".join(clean(line) for line in title_lines(ctx.title)),
         "addressee": clean(ctx.addressee),

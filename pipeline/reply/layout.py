@@ -20,6 +20,10 @@ CHARS_PER_LINE = 28
 
 BODY_PT = 16  # 3号 仿宋
 TITLE_PT = 22  # 2号 小标宋
+MASTHEAD_PT = 26  # 发文机关标志, 小标宋, red (GB/T 9704 信函格式)
+MASTHEAD_RED = (0.9, 0.0, 0.07)  # RGB, the usual red of 红头
+RULE_THICK_PT = 2.0  # 信函格式: a double rule under the masthead, thick over thin
+RULE_THIN_PT = 0.5
 TABLE_PT = 12  # 小四: an 18-digit ID stays on one line even in a wide fallback face (DejaVu Serif)
 PAGE_NUMBER_PT = 14  # 4号 宋体, "— 1 —"
 PAGE_NUMBER_GAP_MM = 7.0  # the page number sits 7 mm below the text block

@@ -21,11 +21,11 @@ from pathlib import Path
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Pt, Twips
+from docx.shared import Mm, Pt, RGBColor, Twips
 from lxml import etree
 
 from pipeline.reply import layout as L
@@ -115,6 +115,14 @@ def _setup_defaults(doc) -> None:
         L.TITLE_LEADING_PT
     )  # fixed, so a 22 pt line is not two grid lines
     _set(title.element.get_or_add_pPr(), "w:snapToGrid", val=0)
+    masthead = _style(
+        doc, "Masthead", "发文机关标志", size=L.MASTHEAD_PT, east_asia=L.FONT_TITLE[0], latin=L.FONT_TITLE[0]
+    )
+    masthead.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    masthead.font.color.rgb = RGBColor(*(round(c * 255) for c in L.MASTHEAD_RED))
+    masthead.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    masthead.paragraph_format.line_spacing = Pt(L.MASTHEAD_PT * 1.4)
+    _set(masthead.element.get_or_add_pPr(), "w:snapToGrid", val=0)
     _style(doc, "AttachmentLabel", "附件标识", size=L.BODY_PT, east_asia=L.FONT_HEI[0], latin=L.FONT_HEI[0])
     doc.styles["附件标识"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     table = _style(doc, "TableText", "表格文字", size=L.TABLE_PT, east_asia=L.FONT_BODY[0])
@@ -192,6 +200,21 @@ def _para(doc, text: str = "", style: str | None = None, align=None, **indent: i
 def _body(doc) -> None:
     """The letter: 文号, title, addressee, the three sentences, 附件说明, signature and date."""
     body_char = L.BODY_PT * 20
+    # 信函格式 for plain paper (setting masthead): the red 发文机关标志 over a thick-thin red rule.
+    _para(doc, "{%p if masthead %}")
+    _para(doc, "{{ masthead }}", "发文机关标志")
+    rule = _para(doc)
+    rule.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY  # the rule takes no body line
+    rule.paragraph_format.line_spacing = Pt(L.RULE_THICK_PT * 3)
+    _set(rule._p.get_or_add_pPr(), "w:snapToGrid", val=0)
+    red = "".join(f"{round(c * 255):02X}" for c in L.MASTHEAD_RED)
+    rule._p.get_or_add_pPr().append(
+        parse_xml(
+            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="thickThinSmallGap" w:sz="{round(L.RULE_THICK_PT * 8)}" '
+            f'w:space="1" w:color="{red}"/></w:pBdr>'
+        )
+    )
+    _para(doc, "{%p endif %}")
     _para(doc, "{{ reply_doc_number }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
     _para(doc)
     _para(doc, "{{ title }}", "公文标题")

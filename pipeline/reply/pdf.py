@@ -10,6 +10,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import textsplit as _rl_textsplit
+from reportlab.lib.colors import Color
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -17,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import ttfonts as _rl_ttfonts
 from reportlab.platypus import (
     BaseDocTemplate,
+    Flowable,
     Frame,
     PageBreak,
     PageTemplate,
@@ -106,6 +108,15 @@ def _styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
             "title", parent=body, fontSize=L.TITLE_PT, leading=L.TITLE_LEADING_PT, alignment=TA_CENTER
         ),
         "label": ParagraphStyle("label", parent=body, fontName=fonts.hei, alignment=TA_LEFT),
+        "masthead": ParagraphStyle(
+            "masthead",
+            parent=body,
+            fontName=fonts.body,
+            fontSize=L.MASTHEAD_PT,
+            leading=L.MASTHEAD_PT * 1.4,
+            alignment=TA_CENTER,
+            textColor=Color(*L.MASTHEAD_RED),
+        ),
         "cell": ParagraphStyle(
             "cell", parent=body, fontSize=L.TABLE_PT, leading=L.TABLE_PT * 1.3, alignment=TA_CENTER
         ),
@@ -118,6 +129,23 @@ def _styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
             alignment=TA_CENTER,
         ),
     }
+
+
+class _DoubleRule(Flowable):
+    """The red rule of GB/T 9704 信函格式 across the text width: a thick line over a thin one."""
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width = available_width
+        return available_width, L.RULE_THICK_PT + L.RULE_THIN_PT + 2
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.setStrokeColor(Color(*L.MASTHEAD_RED))
+        top = L.RULE_THICK_PT + L.RULE_THIN_PT + 2
+        canvas.setLineWidth(L.RULE_THICK_PT)
+        canvas.line(0, top - L.RULE_THICK_PT / 2, self.width, top - L.RULE_THICK_PT / 2)
+        canvas.setLineWidth(L.RULE_THIN_PT)
+        canvas.line(0, L.RULE_THIN_PT / 2, self.width, L.RULE_THIN_PT / 2)
 
 
 def _page_number(font: str):
@@ -148,7 +176,10 @@ def write_pdf(fields: dict[str, Any], out: Path, fonts: FontSet) -> Path:
 
     line = Spacer(1, L.LINE_PITCH_PT)
     title = "<br/>".join(_markup(t, fonts, fonts.body) for t in fields["title"].split("\n"))
-    story: list[Any] = [
+    story: list[Any] = []
+    if fields.get("masthead"):  # 信函格式: red 发文机关标志 over a thick-thin red double rule
+        story += [para(fields["masthead"], "masthead"), _DoubleRule(), Spacer(1, L.BODY_PT / 2)]
+    story += [
         para(fields["reply_doc_number"], "right"),
         line,
         Paragraph(title, st["title"]),

@@ -73,6 +73,7 @@ def _compare_text(what: str, text: str, fields: dict, rows: list[Row]) -> None:
     """The 来函 sentence, the reply's 文号 and title are there; each ID appears once per roster row."""
     flat = squeeze(text)
     checks = [
+        *([("masthead", "发文机关标志", fields["masthead"])] if fields.get("masthead") else []),
         ("incoming sentence", "来函句", fields["incoming"]),
         ("reply 文号", "复函文号", fields["reply_doc_number"]),
         ("title", "标题", fields["title"]),
