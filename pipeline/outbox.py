@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from pipeline.domain.letter import Letter
-from pipeline.service.files import fsync_dir, unique_path
+from pipeline.files import fsync_dir, unique_path
 from pipeline.settings import Settings
 
 # The result JSON holds full IDs and the whole check: personal data for the office's records,

@@ -28,15 +28,15 @@ from pipeline.domain.reply import ReplyContext
 from pipeline.domain.result import CheckOutcome, Verdict
 from pipeline.errors import INTERNAL_ERROR_ZH, ExitCode, LettersError, UnreadableLetter
 from pipeline.extraction import CONFIRM_ID_REPAIRED, CONFIRM_NAME, checks, extract
+from pipeline.files import sha256_file
 from pipeline.outbox import destination, publish, reply_stem
 from pipeline.privacy import private_file
 from pipeline.reading import read_document
-from pipeline.service.files import sha256_file
-from pipeline.service.workdays import next_workday
 from pipeline.settings import Settings
 from pipeline.storage import Database, write_transaction
 from pipeline.storage.models import Case, CaseState
 from pipeline.storage.numbers import allocate_reply_number
+from pipeline.workdays import next_workday
 
 log = logging.getLogger("pipeline.process")
 

@@ -23,9 +23,9 @@ from pipeline.records import Confirmation, ListFileError, import_list, list_stat
 from pipeline.records.guard import ParseFigures, hold_reasons
 from pipeline.service.files import StabilityTracker
 from pipeline.service.lists import import_waiting_lists
-from pipeline.service.models import AuditEvent
 from pipeline.settings import Settings
 from pipeline.storage import Database
+from pipeline.storage.case_models import AuditEvent
 from pipeline.storage.models import Snapshot
 from tests.service_letters import person
 from tests.test_records import HEADER, parsing  # noqa: F401  (fixture)

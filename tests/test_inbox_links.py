@@ -16,23 +16,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline.service.files import (
-    Entry,
-    NotRegularFile,
-    StabilityTracker,
-    entry_kind,
-    iter_letters,
-    openable,
-    safe_copy,
-    sha256_file,
-)
+from pipeline.files import Entry, NotRegularFile, entry_kind, safe_copy, sha256_file
+from pipeline.service.files import StabilityTracker, iter_letters, openable
 from pipeline.service.lifecycle import CaseService
 from pipeline.service.lists import import_waiting_lists
-from pipeline.service.models import AuditEvent
 from pipeline.service.recovery import register_instance
 from pipeline.service.run import Service
 from pipeline.settings import Settings, load_settings
 from pipeline.storage import Database
+from pipeline.storage.case_models import AuditEvent
 from pipeline.storage.models import Case
 from tests.service_fakes import fake_processor
 from tests.service_helpers import wait_for

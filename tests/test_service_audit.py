@@ -6,9 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from pipeline.service import audit
-from pipeline.service.models import Base
-from pipeline.storage import Database
+from pipeline.storage import Database, audit
+from pipeline.storage.case_models import Base
 
 pytest_plugins = ["tests.db_backends"]
 

@@ -12,9 +12,9 @@ from sqlalchemy import text
 from pipeline.cli import main
 from pipeline.service.context import open_context
 from pipeline.service.lifecycle import CaseService
-from pipeline.service.models import CaseTracking
 from pipeline.service.recovery import register_instance
 from pipeline.settings import load_settings
+from pipeline.storage.case_models import CaseTracking
 from tests.service_fakes import fake_processor
 
 

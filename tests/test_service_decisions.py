@@ -24,9 +24,9 @@ from pipeline.reply.verify import docx_content
 from pipeline.service.adapter import make_processor
 from pipeline.service.context import ServiceContext, open_context
 from pipeline.service.lifecycle import CaseService
-from pipeline.service.models import AuditEvent, CaseDecision
 from pipeline.service.recovery import register_instance
 from pipeline.settings import load_settings
+from pipeline.storage.case_models import AuditEvent, CaseDecision
 from pipeline.storage.models import Case
 from tests.builders.spec import LetterSpec, make_id
 from tests.service_letters import ROOT, write_letter

@@ -21,11 +21,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline.service import audit
-from pipeline.service import models as _models  # noqa: F401
-from pipeline.service.models import CaseTracking
 from pipeline.settings import load_settings
-from pipeline.storage import open_database
+from pipeline.storage import audit, open_database
+from pipeline.storage import case_models as _models  # noqa: F401
+from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case
 from tests.service_helpers import wait_for
 

@@ -5,14 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.service.files import (
-    StabilityTracker,
-    is_ignored,
-    iter_letters,
-    safe_copy,
-    sha256_file,
-    unique_path,
-)
+from pipeline.files import safe_copy, sha256_file, unique_path
+from pipeline.service.files import StabilityTracker, is_ignored, iter_letters
 
 
 @pytest.mark.parametrize(
@@ -89,7 +83,7 @@ def test_unique_path_never_overwrites(tmp_path: Path) -> None:
 
 
 def test_partial_copies_of_dead_writers_are_swept(tmp_path: Path) -> None:
-    from pipeline.service.files import sweep_partials
+    from pipeline.files import sweep_partials
 
     (tmp_path / "2026" / "11").mkdir(parents=True)
     dead = tmp_path / "2026" / "11" / ".000001-a.docx.999999.part"

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline.service import audit
 from pipeline.service.lifecycle import CaseService
-from pipeline.service.models import CaseTracking
 from pipeline.service.recovery import recover, register_instance
 from pipeline.settings import Settings
-from pipeline.storage import Database
+from pipeline.storage import Database, audit
+from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case
 from tests.service_fakes import fake_processor
 
@@ -164,7 +163,7 @@ def test_two_services_never_take_the_same_letter(settings: Settings, db: Databas
     path = drop(a, "a.docx", "OK 1")
     # b registers it first but has not claimed it yet; a sees the same file
     st = path.stat()
-    from pipeline.service.files import sha256_file
+    from pipeline.files import sha256_file
 
     case_id = b._register("a.docx", sha256_file(path), st)
     assert b._claim(case_id)
@@ -180,7 +179,7 @@ def test_cases_of_a_killed_watcher_are_taken_over_and_live_ones_left_alone(
     import subprocess
     import sys
 
-    from pipeline.service.models import ServiceInstance
+    from pipeline.storage.case_models import ServiceInstance
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()  # a pid that is certainly gone
@@ -208,7 +207,7 @@ def test_cases_of_a_killed_watcher_are_taken_over_and_live_ones_left_alone(
     ids = []
     for n, owner in enumerate((dead, live)):
         path = drop(service, f"{n}.docx", f"OK {n}")
-        from pipeline.service.files import sha256_file
+        from pipeline.files import sha256_file
 
         case_id = service._register(f"{n}.docx", sha256_file(path), path.stat())
         assert service._claim(case_id)
@@ -228,7 +227,7 @@ def test_cases_of_a_killed_watcher_are_taken_over_and_live_ones_left_alone(
 def test_a_letter_answered_by_letters_process_is_a_duplicate_in_the_inbox(
     service: CaseService, db: Database
 ) -> None:
-    from pipeline.service.files import sha256_file
+    from pipeline.files import sha256_file
 
     path = drop(service, "a.docx", "OK by hand")
     now = dt.datetime.now()

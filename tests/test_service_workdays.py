@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.service.workdays import WorkCalendar, load_holiday_file
+from pipeline.workdays import WorkCalendar, load_holiday_file
 
 D = dt.date
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.service import audit
 from pipeline.service.context import open_context
+from pipeline.storage import audit
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -35,10 +35,9 @@ from pipeline.records.guard import ParseFigures, hold_reasons
 from pipeline.records.parsing import parsed_batches
 from pipeline.records.source import FileFacts, Progress, inspect_file
 from pipeline.records.writer import BatchWriter
-from pipeline.service import audit
 from pipeline.settings import Settings
 from pipeline.sheets import safe_cells
-from pipeline.storage import write_transaction
+from pipeline.storage import audit, write_transaction
 from pipeline.storage.models import CreditList, Record, Snapshot
 
 log = logging.getLogger("pipeline.records")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.service import models as _models  # noqa: F401  (registers the service tables)
-from pipeline.service.workdays import WorkCalendar
 from pipeline.settings import Settings, load_settings
 from pipeline.storage import Database, open_database
+from pipeline.storage import case_models as _models  # noqa: F401  (registers the service tables)
+from pipeline.workdays import WorkCalendar
 
 
 @dataclass(slots=True)

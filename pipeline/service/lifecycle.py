@@ -37,12 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.errors import INTERNAL_ERROR_ZH, LettersError
-from pipeline.outbox import PRIVATE_KINDS, destination
-from pipeline.privacy import mask_ids_in
-from pipeline.reading.sniff import looks_complete
-from pipeline.service import audit
-from pipeline.service.faults import PassingFault, is_passing, with_retries
-from pipeline.service.files import (
+from pipeline.files import (
     Entry,
     NotRegularFile,
     entry_kind,
@@ -55,13 +50,17 @@ from pipeline.service.files import (
     unique_path,
     write_note,
 )
-from pipeline.service.models import CaseTracking
+from pipeline.outbox import PRIVATE_KINDS, destination
+from pipeline.privacy import mask_ids_in
+from pipeline.reading.sniff import looks_complete
+from pipeline.service.faults import PassingFault, is_passing, with_retries
 from pipeline.service.outcome import Processor, ProcessResult
 from pipeline.service.recovery import pid_alive
-from pipeline.service.workdays import WorkCalendar
 from pipeline.settings import Settings
-from pipeline.storage import Database, write_transaction
+from pipeline.storage import Database, audit, write_transaction
+from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case, CaseState
+from pipeline.workdays import WorkCalendar
 
 log = logging.getLogger("pipeline.service.lifecycle")
 

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import CaseNotFound, InvalidRequest
-from pipeline.service import audit
-from pipeline.service.models import CaseDelay, CaseTracking, ServiceInstance
 from pipeline.service.recovery import LEASE_SECONDS, pid_alive
-from pipeline.service.workdays import WorkCalendar
+from pipeline.storage import audit
+from pipeline.storage.case_models import CaseDelay, CaseTracking, ServiceInstance
 from pipeline.storage.models import Case, CaseState
+from pipeline.workdays import WorkCalendar
 
 FINAL_STATES = ("replied", "waiting_review", "failed", "duplicate")
 # States in which the office still owes the sender an answer.

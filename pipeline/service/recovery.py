@@ -19,9 +19,8 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.service import audit
-from pipeline.service.models import CaseTracking, ServiceInstance
-from pipeline.storage import Database, write_transaction
+from pipeline.storage import Database, audit, write_transaction
+from pipeline.storage.case_models import CaseTracking, ServiceInstance
 from pipeline.storage.models import Case, CaseState
 
 log = logging.getLogger("pipeline.service.recovery")

@@ -39,14 +39,13 @@ from pipeline.errors import INTERNAL_ERROR_ZH, InvalidRequest
 from pipeline.extraction.checks import check_person
 from pipeline.privacy import mask_id
 from pipeline.process import SECOND_REVIEW, approvable
-from pipeline.service import audit
 from pipeline.service.context import ServiceContext
 from pipeline.service.lifecycle import CaseService
-from pipeline.service.models import CaseDecision, CaseTracking
 from pipeline.service.outcome import ProcessResult
 from pipeline.service.queries import get_case
 from pipeline.service.recovery import register_instance, stop_instance
-from pipeline.storage import write_transaction
+from pipeline.storage import audit, write_transaction
+from pipeline.storage.case_models import CaseDecision, CaseTracking
 from pipeline.storage.models import Case, CaseState
 
 LETTER_FIELDS = {"kind", "unit", "doc_number", "date", "addressee"}

@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from pipeline.service import models as _models  # noqa: F401  (registers the service tables)
 from pipeline.service.lifecycle import CaseService
 from pipeline.service.lists import ListWatcher
 from pipeline.service.memory import freeze_start_up, release_after_letter
@@ -24,6 +23,7 @@ from pipeline.service.recovery import HEARTBEAT_SECONDS, heartbeat, recover, reg
 from pipeline.service.watcher import InboxWatcher, Job
 from pipeline.settings import Settings
 from pipeline.storage import Database, open_database
+from pipeline.storage import case_models as _models  # noqa: F401  (registers the service tables)
 
 log = logging.getLogger("pipeline.service.run")
 

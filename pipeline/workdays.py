@@ -19,7 +19,7 @@ import chinese_calendar
 
 from pipeline.errors import ConfigError
 
-log = logging.getLogger("pipeline.service.workdays")
+log = logging.getLogger("pipeline.workdays")
 
 DUE_WORKDAYS = 3  # the notice: 接到查询申请公文起3个工作日内
 

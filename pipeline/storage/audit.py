@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pipeline.service.models import AuditEvent, AuditHead
+from pipeline.storage.case_models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 SERVICE = "service"
