@@ -881,6 +881,6 @@ def test_bullets_add_no_label(tmp_path: Path) -> None:
     ],
 )
 def test_number_formats(n: int, fmt: str, label: str) -> None:
-    from pipeline.reading.docx_reader import _format_number
+    from pipeline.reading.docx_reader.numbering import _format_number
 
     assert _format_number(n, fmt) == label
