@@ -162,3 +162,29 @@ def test_broken_pipe_on_stdout_exits_quietly(tmp_path: Path) -> None:
         os.close(write_end)
     assert proc.stderr.decode("utf-8") == ""
     assert proc.returncode == 141
+
+
+def test_failed_file_has_no_deadline_and_is_closed_by_a_named_person(
+    office: CaseService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: a 说明.txt dropped by mistake showed as overdue for ever."""
+    with office.db.sessions.begin() as s:
+        s.get(CaseTracking, 3).due_date = dt.date.today() - dt.timedelta(days=30)  # type: ignore[union-attr]
+    assert main(["cases"]) == 0
+    failed_line = next(line for line in capsys.readouterr().out.splitlines() if "处理失败" in line)
+    assert "期限 —" in failed_line and "超期" not in failed_line
+    assert main(["status"]) == 0
+    assert "已超期" not in capsys.readouterr().out
+    assert main(["cases", "close", "1", "--reason", "误放", "--by", "王芳"]) == 2  # a replied case stays
+    assert "只有处理失败或重复来函" in capsys.readouterr().err
+    assert main(["cases", "close", "3", "--reason", "误放入收件箱的说明文件", "--by", "王芳"]) == 0
+    assert "已关闭" in capsys.readouterr().out
+    assert main(["cases", "--open"]) == 0
+    listed = capsys.readouterr().out
+    assert "已关闭" not in listed and "处理失败" not in listed and "待人工复核" in listed
+    assert main(["cases", "--state", "closed"]) == 0
+    assert "已关闭" in capsys.readouterr().out
+    assert main(["review", "show", "3"]) == 0
+    shown = capsys.readouterr().out
+    assert "王芳" in shown and "误放入收件箱的说明文件" in shown
+    assert main(["audit", "verify"]) == 0

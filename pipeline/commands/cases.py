@@ -7,7 +7,7 @@ import datetime as dt
 
 from pipeline.errors import UsageError
 from pipeline.service.context import open_context
-from pipeline.service.queries import CaseRow, delay_case, list_cases
+from pipeline.service.queries import CaseRow, close_case, delay_case, list_cases
 from pipeline.storage import write_transaction
 from pipeline.storage.models import CaseState
 
@@ -33,6 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--reason", required=True, help="延期原因（与来函单位沟通的情况）")
     d.add_argument("--by", required=True, help="办理延期的工作人员姓名")
     d.set_defaults(func=run_delay)
+    c = inner.add_parser(
+        "close",
+        help="关闭处理失败或重复来函的案件（须写明原因）",
+        description="关闭处理失败或重复来函的案件：这类文件无需在3个工作日内复函，由工作人员写明原因后关闭。",
+    )
+    c.add_argument("case", type=int, help="案件编号")
+    c.add_argument("--reason", required=True, help="关闭原因，例如：误放入收件箱的说明文件")
+    c.add_argument("--by", required=True, help="关闭案件的工作人员姓名")
+    c.set_defaults(func=run_close)
 
 
 def format_row(row: CaseRow) -> str:
@@ -41,7 +50,7 @@ def format_row(row: CaseRow) -> str:
     people = f"{row.people}人" if row.people is not None else "—"
     return (
         f"{row.id:>5}  {row.state_zh:<6}  {row.unit or '（未识别）'}  {row.doc_number or '（无文号）'}  {people}  "
-        f"接收 {row.received_at:%Y-%m-%d %H:%M}  期限 {row.due:%Y-%m-%d}{delayed}{flag}"
+        f"接收 {row.received_at:%Y-%m-%d %H:%M}  期限 {f'{row.due:%Y-%m-%d}' if row.due else '—'}{delayed}{flag}"
     )
 
 
@@ -49,7 +58,11 @@ def run_list(args: argparse.Namespace) -> int:
     ctx = open_context()
     try:
         states = args.state or (
-            [s.value for s in CaseState if s not in (CaseState.REPLIED, CaseState.DUPLICATE)]
+            [
+                s.value
+                for s in CaseState
+                if s not in (CaseState.REPLIED, CaseState.DUPLICATE, CaseState.CLOSED)
+            ]
             if args.open
             else None
         )
@@ -88,6 +101,17 @@ def run_delay(args: argparse.Namespace) -> int:
         with write_transaction(ctx.db.sessions) as session:
             delay_case(session, ctx.calendar, args.case, until=until, reason=args.reason, by=args.by)
         print(f"第{args.case}号案件已延期至 {until:%Y年%m月%d日}（{args.by}）。")
+        return 0
+    finally:
+        ctx.close()
+
+
+def run_close(args: argparse.Namespace) -> int:
+    ctx = open_context()
+    try:
+        with write_transaction(ctx.db.sessions) as session:
+            close_case(session, args.case, reason=args.reason, by=args.by)
+        print(f"第{args.case}号案件已关闭（{args.by}：{args.reason.strip()}）。")
         return 0
     finally:
         ctx.close()

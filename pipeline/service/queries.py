@@ -9,7 +9,7 @@ import datetime as dt
 import socket
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.errors import CaseNotFound, InvalidRequest
@@ -19,9 +19,11 @@ from pipeline.storage.case_models import CaseDelay, CaseTracking, ServiceInstanc
 from pipeline.storage.models import Case, CaseState
 from pipeline.workdays import WorkCalendar
 
-FINAL_STATES = ("replied", "waiting_review", "failed", "duplicate")
-# States in which the office still owes the sender an answer.
-OPEN_STATES = (CaseState.RECEIVED, CaseState.PROCESSING, CaseState.WAITING_REVIEW, CaseState.FAILED)
+FINAL_STATES = ("replied", "waiting_review", "failed", "duplicate", "closed")
+# States in which the office still owes the sender an answer within the deadline. A failed
+# file (unreadable, not a letter) or a duplicate owes none: a named person closes it.
+OPEN_STATES = (CaseState.RECEIVED, CaseState.PROCESSING, CaseState.WAITING_REVIEW)
+CLOSABLE_STATES = (CaseState.FAILED, CaseState.DUPLICATE)
 
 
 @dataclass(slots=True)
@@ -32,7 +34,7 @@ class CaseRow:
     doc_number: str | None
     people: int | None
     received_at: dt.datetime
-    due: dt.date
+    due: dt.date | None  # None: no reply owed (failed, duplicate, closed)
     delayed: bool
     reply_doc_number: str | None
     original_name: str
@@ -103,7 +105,7 @@ def list_cases(
                 doc_number=case.doc_number,
                 people=people_count(case),
                 received_at=case.received_at,
-                due=due,
+                due=None if case.state in (*CLOSABLE_STATES, CaseState.CLOSED) else due,
                 delayed=case.id in delays,
                 reply_doc_number=case.reply_doc_number,
                 original_name=case.original_name,
@@ -180,6 +182,39 @@ def delay_case(
         at=now,
     )
     return delay
+
+
+def close_case(session: Session, case_id: int, *, reason: str, by: str) -> None:
+    """Close a failed or duplicate case: a named person says why no reply is owed; audited."""
+    case, _ = get_case(session, case_id)
+    if not by.strip():
+        raise InvalidRequest("close without a name", "请写明关闭案件的工作人员姓名。")
+    if not reason.strip():
+        raise InvalidRequest("close without a reason", "请写明关闭原因（例如：误放入收件箱的说明文件）。")
+    if case.state not in CLOSABLE_STATES:
+        raise InvalidRequest(
+            f"case {case_id} is {case.state}",
+            f"第{case_id}号案件状态为“{CaseState(case.state).label_zh}”，只有处理失败或重复来函的案件可以关闭。",
+        )
+    now = dt.datetime.now()
+    done = session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.state == case.state)
+        .values(state=CaseState.CLOSED.value, updated_at=now)
+    ).rowcount
+    if done != 1:
+        raise InvalidRequest(
+            f"case {case_id} changed meanwhile", f"第{case_id}号案件状态刚刚发生变化，请重新查看。"
+        )
+    audit.append(
+        session,
+        actor=by.strip(),
+        case_id=case_id,
+        from_state=case.state,
+        to_state=CaseState.CLOSED,
+        reason=f"关闭案件：{reason.strip()}",
+        at=now,
+    )
 
 
 @dataclass(slots=True)

@@ -38,6 +38,7 @@ class CaseState(StrEnum):
     WAITING_REVIEW = "waiting_review"
     FAILED = "failed"
     DUPLICATE = "duplicate"
+    CLOSED = "closed"  # a failed or duplicate case closed by a named person (migration 0006)
 
     @property
     def label_zh(self) -> str:
@@ -48,6 +49,7 @@ class CaseState(StrEnum):
             "waiting_review": "待人工复核",
             "failed": "处理失败",
             "duplicate": "重复来函",
+            "closed": "已关闭",
         }[self.value]
 
 
