@@ -96,6 +96,7 @@ class Document:
     footers: list[Paragraph] = field(default_factory=list)
     page_count: int | None = None
     notes: list[str] = field(default_factory=list)  # reader observations for the clerk (Chinese)
+    problems: list[str] = field(default_factory=list)  # what the reader found that blocks a reply (Chinese)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         """Body paragraphs only, in order."""

@@ -82,6 +82,7 @@ def extract(document: Document, *, today: dt.date | None = None) -> Letter:
     if document.is_ocr:
         letter.notes.append(NOTE_FROM_SCAN)
     letter.notes.extend(n for n in document.notes if n not in letter.notes)
+    letter.problems.extend(p for p in document.problems if p not in letter.problems)
     if not letter.people and not _looks_like_letter(letter, lines):
         raise NotALetter(f"no roster and no letter features in {len(document.blocks)} blocks")
     checks.check_letter(letter, today)

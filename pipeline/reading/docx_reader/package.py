@@ -14,6 +14,26 @@ from pipeline.reading.docx_reader.tags import _MAX_PART_BYTES, _PARSER, _STRICT_
 # --- the package ---------------------------------------------------------------
 
 
+def _unwrap_entities(root: etree._Element) -> bool:
+    """Drop unresolved entity references, keeping the text after them where it belongs.
+
+    lxml leaves `&xxe;` as a node whose tail holds the rest of the text; read as
+    a w:t's .text only, 陕西省&xxe;人力资源和社会保障厅 was cut to 陕西省.
+    """
+    found = False
+    for entity in list(root.iter(etree.Entity)):
+        found = True
+        parent, previous, tail = entity.getparent(), entity.getprevious(), entity.tail or ""
+        if parent is None:
+            continue
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(entity)
+    return found
+
+
 class _Package:
     """The zip, read leniently: parts found by relationship, then by conventional name."""
 
@@ -21,6 +41,7 @@ class _Package:
         self.path = path
         self.zf = zipfile.ZipFile(path)
         self.names = {n.replace("\\", "/").lstrip("/").lower(): n for n in self.zf.namelist()}
+        self.entities = False  # a part held entity references (never resolved; Word writes none)
 
     def has(self, name: str) -> bool:
         return name.lower() in self.names
@@ -49,6 +70,7 @@ class _Package:
         if ns and ns != W_NS:
             # An unknown WordprocessingML dialect namespace: read it as the standard one.
             root = etree.fromstring(data.replace(ns.encode(), W_NS.encode()), _PARSER)
+        self.entities |= _unwrap_entities(root)
         return root
 
     def rels(self, part: str) -> list[tuple[str, str, str]]:

@@ -92,7 +92,11 @@ def _read(path: Path) -> Document:
         headers=headers,
         footers=footers,
         notes=sorted(notes),
+        problems=[PROBLEM_ENTITIES] if pkg.entities else [],
     )
+
+
+PROBLEM_ENTITIES = "来函文件中含有实体引用（Word、WPS 不会生成此类内容，文件可能经过改动），未读取其引用的内容，请对照原件人工核对"
 
 
 def _related(pkg: _Package, rels: list[tuple[str, str, str]], kind: str) -> str | None:
