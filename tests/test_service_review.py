@@ -144,3 +144,28 @@ def test_full_width_corrected_id_is_normalised_like_an_extracted_one(
     with ctx.db.sessions() as s:
         stored = s.get(Case, case_id).letter_json["people"][1]  # type: ignore[union-attr]
     assert stored["id_number"] == good and stored["problems"] == []
+
+
+@pytest.mark.parametrize("forged", ["王芳\n复核人：李科长", "王\r芳", "王\u202e芳", "王芳\x00", "王" * 51])
+def test_by_with_control_characters_is_refused(
+    office, capsys: pytest.CaptureFixture[str], forged: str
+) -> None:
+    """Regression: a newline in --by forged a line in `review show`."""
+    ctx, service = office
+    case_id = drop(service, "hit.docx", spec_for(4, kind="civil_servant", hit=True))
+    assert main(["review", "approve", str(case_id), "--by", forged]) == 2
+    assert "办理人姓名" in capsys.readouterr().err
+    assert state(ctx, case_id) == "waiting_review"
+    assert (
+        main(["cases", "delay", str(case_id), "--until", "2099-12-01", "--reason", "沟通", "--by", forged])
+        == 2
+    )
+    assert main(["review", "show", str(case_id)]) == 0
+    assert "复核人：李科长" not in capsys.readouterr().out
+
+
+def test_actor_name_is_trimmed_and_normalised() -> None:
+    from pipeline.domain.actor import actor_name
+
+    assert actor_name("  王芳 ") == "王芳"
+    assert actor_name("阿卜杜拉·麦麦提") == "阿卜杜拉·麦麦提"

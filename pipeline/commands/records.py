@@ -7,6 +7,7 @@ import datetime as dt
 import getpass
 from pathlib import Path
 
+from pipeline.domain.actor import actor_name
 from pipeline.errors import ListSnapshotHeld, UsageError
 from pipeline.records import Confirmation, import_list, list_status
 from pipeline.records.progress import ProgressBar
@@ -41,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    by = (args.by or getpass.getuser()).strip()
+    by = actor_name(args.by or getpass.getuser())
     confirm = None
     if args.confirm_shrink:
         if not (args.reason or "").strip():

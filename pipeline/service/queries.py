@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from pipeline.domain.actor import actor_name
 from pipeline.errors import CaseNotFound, InvalidRequest
 from pipeline.service.recovery import LEASE_SECONDS, pid_alive
 from pipeline.storage import audit
@@ -152,8 +153,7 @@ def delay_case(
     """延期: record a new due date agreed with the sender, by a named person, with an audit event."""
     today = today or dt.date.today()
     case, _ = get_case(session, case_id)
-    if not by.strip():
-        raise InvalidRequest("delay without a name", "请写明办理延期的工作人员姓名。")
+    by = actor_name(by)
     if not reason.strip():
         raise InvalidRequest("delay without a reason", "请写明延期原因（与来函单位沟通的情况）。")
     if case.state not in OPEN_STATES:
@@ -187,8 +187,7 @@ def delay_case(
 def close_case(session: Session, case_id: int, *, reason: str, by: str) -> None:
     """Close a failed or duplicate case: a named person says why no reply is owed; audited."""
     case, _ = get_case(session, case_id)
-    if not by.strip():
-        raise InvalidRequest("close without a name", "请写明关闭案件的工作人员姓名。")
+    by = actor_name(by)
     if not reason.strip():
         raise InvalidRequest("close without a reason", "请写明关闭原因（例如：误放入收件箱的说明文件）。")
     if case.state not in CLOSABLE_STATES:

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline.contract import letter_from_json, letter_to_json
+from pipeline.domain.actor import actor_name
 from pipeline.domain.decision import (
     DECIDABLE,
     ManualDecision,
@@ -456,9 +457,7 @@ def _stored_letter(ctx: ServiceContext, case_id: int) -> Letter:
 
 
 def _named(by: str) -> str:
-    if not by or not by.strip():
-        raise InvalidRequest("no name", "请写明办理人姓名。")
-    return by.strip()
+    return actor_name(by)
 
 
 def approve(ctx: ServiceContext, case_id: int, by: str) -> ReviewResult:
