@@ -188,3 +188,31 @@ def test_failed_file_has_no_deadline_and_is_closed_by_a_named_person(
     shown = capsys.readouterr().out
     assert "王芳" in shown and "误放入收件箱的说明文件" in shown
     assert main(["audit", "verify"]) == 0
+
+
+def test_audit_verify_remembers_the_head_and_sees_a_cut_tail_or_an_emptied_database(
+    office: CaseService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: after rm data/letters.db, audit verify said 审计日志完整; a neatly cut tail passed too."""
+    assert main(["audit", "verify"]) == 0
+    capsys.readouterr()
+    head_file = office.settings.path(office.settings.data_dir) / "audit-head.json"
+    assert head_file.stat().st_mode & 0o777 == 0o600
+    with office.db.engine.begin() as conn:  # cut the last event and rewrite the head to match
+        last = conn.execute(text("SELECT max(seq) FROM audit_events")).scalar_one()
+        conn.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": last})
+        prev = conn.execute(
+            text("SELECT hash FROM audit_events WHERE seq = :s"), {"s": last - 1}
+        ).scalar_one()
+        conn.execute(text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": last - 1, "h": prev})
+    assert main(["audit", "verify"]) == 1
+    assert "末尾被删除" in capsys.readouterr().out
+    with office.db.engine.begin() as conn:  # a database emptied (or replaced by an empty one)
+        conn.execute(text("DELETE FROM audit_events"))
+        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
+    assert main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert "无可校验" not in out and "可能已被清空或替换" in out and "上次校验" in out
+    head_file.unlink()  # never verified before: an empty log is simply empty
+    assert main(["audit", "verify"]) == 0
+    assert "审计日志中没有任何记录，无可校验" in capsys.readouterr().out

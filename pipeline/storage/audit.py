@@ -84,12 +84,44 @@ class ChainReport:
     head: str = GENESIS  # hash of the last event: note it down to detect a rewritten tail later
 
     def summary_zh(self) -> str:
+        if self.ok and self.events == 0:
+            return "审计日志中没有任何记录，无可校验。"
         if self.ok:
             return (
                 f"审计日志完整：共{self.events}条记录，哈希链校验通过。"
                 f"\n最新记录哈希：{self.head}（可另行留存，用于日后核对）"
             )
         return f"审计日志校验失败（共{self.events}条记录）：\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownHead:
+    """The chain's head as a previous verification saw it, kept outside the database."""
+
+    seq: int
+    hash: str
+    at: str  # ISO time of that verification
+
+
+def compare_with_known(session: Session, report: ChainReport, known: KnownHead | None) -> ChainReport:
+    """A chain that is whole in itself may still have lost its tail, or been replaced whole,
+    since it was last verified: the event at the known head must still be there, unchanged."""
+    if known is None or known.seq == 0:
+        return report
+    row = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == known.seq)).scalar_one_or_none()
+    if row == known.hash:
+        return report
+    when = known.at[:16].replace("T", " ")
+    if report.events == 0:
+        problem = (
+            f"数据库中没有审计记录，但上次校验（{when}）时链头为第{known.seq}条（哈希 {known.hash}）："
+            "数据库可能已被清空或替换，请管理员核查"
+        )
+    elif row is None:
+        problem = f"上次校验（{when}）时已有第{known.seq}条记录，现只有{report.events}条：审计日志末尾被删除"
+    else:
+        problem = f"第{known.seq}条记录与上次校验（{when}）时的哈希不符：审计日志被改写"
+    return ChainReport(ok=False, events=report.events, problems=[*report.problems, problem], head=report.head)
 
 
 def verify_chain(session: Session) -> ChainReport:
