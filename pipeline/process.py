@@ -36,7 +36,7 @@ from pipeline.settings import Settings
 from pipeline.storage import Database, write_transaction
 from pipeline.storage.models import Case, CaseState
 from pipeline.storage.numbers import allocate_reply_number
-from pipeline.workdays import next_workday
+from pipeline.workdays import calendar_for, next_workday
 
 log = logging.getLogger("pipeline.process")
 
@@ -75,6 +75,7 @@ def issue_date(settings: Settings, today: dt.date) -> dt.date:
 
 
 SECOND_REVIEW = "查询结果为失信联合惩戒对象，公务员录用、调任查询须二次复审、复核、复查"
+HOLIDAYS_MISSING = "节假日安排未录入，请管理员更新 holidays.toml"
 SCAN_CONFIRM = "来函为扫描件，须对照原件确认识别结果后复函"
 _CONFIRMABLE = (SECOND_REVIEW, SCAN_CONFIRM, CONFIRM_NAME, CONFIRM_ID_REPAIRED)
 
@@ -86,10 +87,19 @@ def approvable(reason: str) -> bool:
 
 
 def review_reasons(
-    letter: Letter, outcome: CheckOutcome | None, settings: Settings | None = None
+    letter: Letter,
+    outcome: CheckOutcome | None,
+    settings: Settings | None = None,
+    today: dt.date | None = None,
 ) -> list[str]:
     """Every reason a clerk must look before a reply may go (Chinese); empty means reply."""
     reasons = list(letter.blocking_reasons)
+    if settings is not None:
+        # A reply dated in a year with no holiday arrangement could be dated on a public
+        # holiday (2027 Spring Festival) and its deadline miscounted: wait for the file.
+        issued = issue_date(settings, today or dt.date.today())
+        if calendar_for(settings.holidays_path()).source(issued.year) == "weekends":
+            reasons.append(f"{HOLIDAYS_MISSING}（{issued.year}年）")
     for missing, text in (
         (letter.kind is None, checks.PROBLEM_NO_KIND),
         (letter.unit is None, checks.PROBLEM_NO_UNIT),
@@ -228,7 +238,7 @@ def process_letter(
         with sessions() as session:
             outcome = check_people(session, letter, settings, now)
         base.check_json = outcome_to_json(outcome)
-    reasons = review_reasons(letter, outcome, settings)
+    reasons = review_reasons(letter, outcome, settings, now.date())
     if reasons or outcome is None:
         base.reasons = reasons
         base.exit_code = ExitCode.WAITING_REVIEW  # no reply: a clerk must look

@@ -284,6 +284,8 @@ def status(
             )
         )
     years = {today.year, calendar.next_workday(today).year, calendar.add_workdays(today, 10).year}
+    if today.month == 12:  # the State Council publishes next year's arrangement in November or December
+        years.add(today.year + 1)
     unknown = sorted(y for y in years if calendar.source(y) == "weekends")
     return Status(
         counts=counts,

@@ -190,7 +190,7 @@ def _reasons_now(
             raw = check_people(session, letter, ctx.settings, now)
             decisions = [*_stored_decisions(session, case_id), *(pending or [])]
         outcome, dropped = apply_decisions(raw, decisions)
-    reasons = review_reasons(letter, outcome, ctx.settings)
+    reasons = review_reasons(letter, outcome, ctx.settings, now.date())
     if outcome is not None:
         undecided = {r.seq for r in outcome.needs_person}
         reasons.extend(_no_longer_applies(d) for d in dropped if d.seq in undecided)
