@@ -143,7 +143,7 @@ def write_note(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:  # a name's stray bytes become U+FFFD
         fh.write(text if text.endswith("\n") else text + "\n")
         fh.flush()
         os.fsync(fh.fileno())
@@ -174,3 +174,20 @@ def sweep_partials(
         except OSError:
             pass
     return removed
+
+
+# Names this project creates stay this short in UTF-8 bytes, so a "(2)", a ".原因.txt" note
+# or a ".<name>.<pid>.part" temporary beside them still fits the 255-byte limit of a name.
+MAX_NAME_BYTES = 180
+
+
+def fit_name(name: str, limit: int = MAX_NAME_BYTES) -> str:
+    """`name` shortened (stem cut at a character, "…" marking the cut, suffix kept) to `limit` bytes."""
+    if len(name.encode("utf-8", "surrogateescape")) <= limit:
+        return name
+    path = Path(name)
+    suffix = path.suffix if len(path.suffix.encode("utf-8", "surrogateescape")) <= 16 else ""
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    budget = limit - len(suffix.encode("utf-8", "surrogateescape")) - len("…".encode())
+    cut = stem.encode("utf-8", "surrogateescape")[: max(0, budget)].decode("utf-8", "ignore")
+    return f"{cut}…{suffix}"

@@ -9,14 +9,14 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.privacy import mask_ids_in
+from pipeline.privacy import mask_ids_in, printable
 
 
 class MaskingJsonFormatter(logging.Formatter):
     """One JSON object per line; every 18-digit ID in the message masked."""
 
     def format(self, record: logging.LogRecord) -> str:
-        message = mask_ids_in(record.getMessage())
+        message = mask_ids_in(printable(record.getMessage()))
         data = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(record.created)),
             "level": record.levelname.lower(),
@@ -25,9 +25,9 @@ class MaskingJsonFormatter(logging.Formatter):
         }
         for key in ("case", "file", "event"):
             if hasattr(record, key):
-                data[key] = mask_ids_in(str(getattr(record, key)))
+                data[key] = mask_ids_in(printable(str(getattr(record, key))))
         if record.exc_info:
-            data["exception"] = mask_ids_in(self.formatException(record.exc_info))
+            data["exception"] = mask_ids_in(printable(self.formatException(record.exc_info)))
         return json.dumps(data, ensure_ascii=False)
 
 

@@ -27,6 +27,7 @@ _RESERVED = {
     *(f"LPT{i}" for i in range(1, 10)),
 }
 MAX_STEM = 120  # characters; keeps full paths on Windows shares well inside their limits
+MAX_STEM_BYTES = 150  # and UTF-8 bytes: with 结果(12).json or a .<name>.<pid>.part it stays under 255
 
 
 def sanitise(part: str) -> str:
@@ -46,9 +47,21 @@ def reply_stem(letter: Letter, issue_date: dt.date) -> str:
         "复函",
     ]
     stem = "_".join(p for p in parts if p)
-    if len(stem) > MAX_STEM:
-        stem = stem[: MAX_STEM - 3] + "_复函"
-    return stem
+    if len(stem) <= MAX_STEM and len(stem.encode("utf-8")) <= MAX_STEM_BYTES:
+        return stem
+    # Too long (a 60-character unit and a long 文号 are both legal): shorten the unit, keep the rest.
+    date, unit, number, tail = parts
+    number = _keep_end(number, 60)  # 〔2026〕1234号 is what tells two 文号 apart
+    fixed = len("_".join((date, number, tail)).encode("utf-8")) + 1
+    unit = _cut(unit, min(MAX_STEM_BYTES - fixed, 3 * (MAX_STEM - len(date) - len(number) - len(tail) - 3)))
+    return "_".join((date, unit, number, tail))
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """`text` within `max_bytes` UTF-8 bytes, cut at a character, "…" marking a cut."""
+    if len(text.encode("utf-8")) <= max_bytes:
+        return text
+    return text.encode("utf-8")[: max(0, max_bytes - 3)].decode("utf-8", "ignore") + "…"
 
 
 def destination(settings: Settings, kind: str, outbox: Path | None = None) -> tuple[Path, int]:
@@ -90,3 +103,11 @@ def publish(staged: Path, outbox: Path, name: str, mode: int = 0o600) -> Path:
         tmp.unlink(missing_ok=True)
     fsync_dir(outbox)
     return target
+
+
+def _keep_end(text: str, max_bytes: int) -> str:
+    """The end of `text` within `max_bytes` UTF-8 bytes, "…" marking what was cut from its front."""
+    data = text.encode("utf-8")
+    if len(data) <= max_bytes:
+        return text
+    return "…" + data[len(data) - max(0, max_bytes - 3) :].decode("utf-8", "ignore")

@@ -32,3 +32,16 @@ def private_file(path: Path) -> Path:
     os.close(fd)
     os.chmod(path, 0o600)
     return path
+
+
+def printable(text: str) -> str:
+    """Text that can be written as UTF-8: a file name's undecodable bytes (a GBK name on a
+    UTF-8 share arrives as surrogate escapes) become U+FFFD instead of failing the write."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "replace").decode("utf-8")

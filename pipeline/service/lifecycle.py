@@ -41,6 +41,7 @@ from pipeline.files import (
     Entry,
     NotRegularFile,
     entry_kind,
+    fit_name,
     fsync_dir,
     open_regular,
     safe_copy,
@@ -54,6 +55,7 @@ from pipeline.outbox import PRIVATE_KINDS, destination
 from pipeline.privacy import mask_ids_in
 from pipeline.reading.sniff import looks_complete
 from pipeline.service.faults import PassingFault, is_passing, with_retries
+from pipeline.service.files import with_utf8_names
 from pipeline.service.outcome import Processor, ProcessResult
 from pipeline.service.recovery import pid_alive
 from pipeline.settings import Settings
@@ -138,6 +140,12 @@ class CaseService:
     def handle_file(self, path: Path) -> int | None:
         """Register a complete inbox file as a case (or find its case) and run it."""
         kind = entry_kind(path)
+        if kind is Entry.FILE and not _utf8(path):
+            try:
+                path = with_utf8_names(path, self.folders.inbox)
+            except (OSError, ValueError) as exc:
+                log.warning("cannot give %r a readable name: %s", path.name, exc)
+                return None
         if kind is Entry.LINK:
             self.refuse_link(path)
             return None
@@ -198,7 +206,7 @@ class CaseService:
             target = os.readlink(path)
         except OSError:
             return  # gone already
-        note = unique_path(self.folders.failed, f"{path.name}{REASON_NOTE}")
+        note = unique_path(self.folders.failed, f"{fit_name(path.name)}{REASON_NOTE}")
         write_note(
             note,
             mask_ids_in(
@@ -439,7 +447,7 @@ class CaseService:
         self._finish(case_id, tracking.outcome or CaseState.FAILED.value)
 
     def _archive(self, case: Case, tracking: CaseTracking, src: Path) -> str | None:
-        rel = f"{case.received_at:%Y/%m}/{case.id:06d}-{Path(tracking.source_path).name}"
+        rel = f"{case.received_at:%Y/%m}/{case.id:06d}-{fit_name(Path(tracking.source_path).name)}"
         dest = self.folders.archive / rel
         if dest.exists() and sha256_file(dest) == case.file_sha256:
             return rel
@@ -518,7 +526,9 @@ class CaseService:
             case.outputs = outputs or None
             case.updated_at = dt.datetime.now()
             if result.state == "failed":
-                tracking.parked_path = unique_path(self.folders.failed, Path(tracking.source_path).name).name
+                tracking.parked_path = unique_path(
+                    self.folders.failed, fit_name(Path(tracking.source_path).name)
+                ).name
             tracking.outcome = result.state
 
     def _publish(self, case: Case, tracking: CaseTracking) -> None:
@@ -546,7 +556,7 @@ class CaseService:
     def _run_duplicate(self, case: Case, tracking: CaseTracking) -> None:
         src = self.folders.inbox / tracking.source_path
         if tracking.parked_path is None:
-            name = unique_path(self.folders.duplicates, Path(tracking.source_path).name).name
+            name = unique_path(self.folders.duplicates, fit_name(Path(tracking.source_path).name)).name
             self._set(case.id, parked_path=name, outcome=CaseState.DUPLICATE.value)
             tracking.parked_path = name
         dest = self.folders.duplicates / tracking.parked_path
@@ -633,7 +643,7 @@ class CaseService:
                 tracking.outcome = CaseState.FAILED.value
                 if tracking.parked_path is None:
                     tracking.parked_path = unique_path(
-                        self.folders.failed, Path(tracking.source_path).name
+                        self.folders.failed, fit_name(Path(tracking.source_path).name)
                     ).name
             case, tracking = self._load(case_id)
             with contextlib.suppress(OSError):
@@ -672,6 +682,14 @@ class CaseService:
                 at=now,
             )
             return True
+
+
+def _utf8(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def received_time(st: os.stat_result, now: dt.datetime | None = None) -> dt.datetime:
