@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from pipeline import __version__
 from pipeline.errors import INTERNAL_ERROR_ZH, ExitCode, LettersError
+from pipeline.privacy import mask_ids_in
 
 log = logging.getLogger("pipeline")
 
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.BROKEN_PIPE
     except LettersError as exc:
         log.warning("%s: %s", type(exc).__name__, exc)
-        print(f"错误：{exc.message_zh}", file=sys.stderr)
+        print(f"错误：{mask_ids_in(exc.message_zh)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)

@@ -7,7 +7,8 @@ import os
 import re
 from pathlib import Path
 
-_ID_RE = re.compile(r"(?<![0-9])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9])")
+_ID_RE = re.compile(r"(?<![0-9])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+_OLD_ID_RE = re.compile(r"(?<![0-9])(\d{6})(\d{6})(\d{3})(?![0-9])")  # 15-digit IDs issued before 1999
 
 
 def mask_id(id_number: str | None) -> str:
@@ -22,7 +23,8 @@ def mask_id(id_number: str | None) -> str:
 
 def mask_ids_in(text: str) -> str:
     """Mask every 18-digit ID inside free text (log lines, error notes)."""
-    return _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:], text)
+    text = _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:], text)
+    return _OLD_ID_RE.sub(lambda m: m.group(1) + "*" * 6 + m.group(3), text)
 
 
 def private_file(path: Path) -> Path:

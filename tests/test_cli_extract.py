@@ -104,3 +104,28 @@ def test_installed_command_never_prints_a_traceback(tmp_path):
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().startswith("错误：")
+
+
+def test_no_full_id_from_a_name_or_note_on_the_masked_summary(tmp_path, capsys) -> None:
+    """Regression: an ID quoted in a cell's extra text (or a name cell) reached the summary unmasked."""
+    from pipeline.cli import main
+    from tests.builders.docx_builder import build_docx
+    from tests.builders.spec import LetterSpec, make_id
+
+    first, second, old = (
+        make_id("610102", "19900101", "123"),
+        make_id("610102", "19800101", "777"),
+        "610102800101777",
+    )
+    spec = LetterSpec(
+        people=[
+            ("王伟", f"{first}（原号码{second}，旧{old}）"),
+            ("李娜", make_id("610113", "19951231", "246")),
+        ]
+    )
+    path = build_docx(spec, tmp_path / f"来函{first}.docx")
+    assert main(["extract", str(path)]) == 0
+    out = capsys.readouterr().out
+    for full in (first, second, old):
+        assert full not in out
+    assert "610102********" in out

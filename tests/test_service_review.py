@@ -169,3 +169,22 @@ def test_actor_name_is_trimmed_and_normalised() -> None:
 
     assert actor_name("  王芳 ") == "王芳"
     assert actor_name("阿卜杜拉·麦麦提") == "阿卜杜拉·麦麦提"
+
+
+def test_no_full_id_from_a_name_cell_on_review_show(office, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: a name cell holding an ID printed it in full in `review show` and `process`."""
+    from tests.builders.spec import make_id
+
+    ctx, service = office
+    spec = spec_for(6)
+    leaked = make_id("610102", "19850505", "555")
+    spec.people[0] = (f"王伟{leaked}", spec.people[0][1])
+    case_id = drop(service, f"来函{leaked}.docx", spec)
+    assert state(ctx, case_id) == "waiting_review"
+    assert main(["review", "show", str(case_id)]) == 0
+    out = capsys.readouterr().out
+    assert leaked not in out and "610102********5555"[:6] in out
+    letter = write_letter(service.folders.inbox.parent / "elsewhere.docx", spec)
+    assert main(["process", str(letter)]) == 10
+    captured = capsys.readouterr()
+    assert leaked not in captured.out + captured.err

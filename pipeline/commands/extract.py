@@ -10,7 +10,7 @@ from pipeline.contract import letter_to_json
 from pipeline.domain.letter import Letter
 from pipeline.errors import UnreadableLetter
 from pipeline.extraction import extract
-from pipeline.privacy import mask_id
+from pipeline.privacy import mask_id, mask_ids_in
 from pipeline.reading import read_document
 
 
@@ -66,4 +66,4 @@ def summary_zh(letter: Letter) -> str:
     if letter.notes:
         lines.append("提示：")
         lines.extend(f"  - {n}" for n in letter.notes)
-    return "\n".join(lines)
+    return mask_ids_in("\n".join(lines))  # names, notes and reasons may quote an ID too

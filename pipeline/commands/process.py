@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.privacy import mask_ids_in
 from pipeline.process import Decision, process_file
 from pipeline.settings import load_settings
 from pipeline.storage import open_database
@@ -41,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
     elif result.state == Decision.WAITING_REVIEW:
         print(f"该来函需人工复核，未生成复函（案件编号 {result.case_id}）。原因：")
         for reason in result.reasons:
-            print(f"  - {reason}")
+            print(mask_ids_in(f"  - {reason}"))
     else:
-        print(f"错误：{result.error}（案件编号 {result.case_id}，已记为处理失败）", file=sys.stderr)
+        print(
+            mask_ids_in(f"错误：{result.error}（案件编号 {result.case_id}，已记为处理失败）"), file=sys.stderr
+        )
     return result.exit_code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from pipeline.privacy import mask_ids_in
 from pipeline.service.context import open_context
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def run_show(args: argparse.Namespace) -> int:
 
     ctx = open_context()
     try:
-        print(show(ctx, args.case))
+        print(mask_ids_in(show(ctx, args.case)))
         return 0
     finally:
         ctx.close()
@@ -70,7 +71,7 @@ def _report(case: int, result: ReviewResult) -> int:
         return 0
     print(f"第{case}号案件仍需复核：")
     for reason in result.reasons:
-        print(f"  - {reason}")
+        print(mask_ids_in(f"  - {reason}"))
     return 10
 
 
