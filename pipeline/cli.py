@@ -69,10 +69,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
-    except Exception:  # the last line of defence: log it, never show a traceback to a clerk
+    except Exception as exc:  # the last line of defence: log it, never show a traceback to a clerk
+        from pipeline.storage.database import explain_database_error
+
+        known = explain_database_error(exc)
+        if known is not None:  # busy or unreachable: the clerk can act on it
+            log.warning("%s: %s", type(known).__name__, known)
+            print(f"错误：{known.message_zh}", file=sys.stderr)
+            return known.exit_code
+        _log_to_file(args.verbose)
         log.exception("unexpected failure in %s", args.command)
         print(f"错误：{INTERNAL_ERROR_ZH}", file=sys.stderr)
-        return 1
+        return ExitCode.INTERNAL
+
+
+def _log_to_file(verbose: bool) -> None:
+    """An internal error's traceback belongs in the log file the administrator reads (best effort)."""
+    from pipeline.logs import setup_logging
+
+    try:
+        from pipeline.settings import load_settings
+
+        settings = load_settings()
+        setup_logging(verbose=verbose, log_file=settings.path(settings.log_file))
+    except Exception:  # no settings here: stderr stays the only handler
+        pass
 
 
 def _silence_stdout() -> None:

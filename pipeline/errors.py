@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     CONFIG = 6
     LIST_FILE = 7
     LIST_HELD = 8
+    DATABASE = 9
     WAITING_REVIEW = 10
     BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE
 
@@ -94,6 +95,20 @@ class OcrModelsMissing(ConfigError):
     """The OCR packages or their bundled model files are not installed."""
 
     default_zh = "文字识别（OCR）组件或模型文件缺失，无法处理扫描件。请联系系统管理员重新安装 OCR 组件。"
+
+
+class DatabaseBusy(LettersError):
+    """Another process holds the write lock longer than the busy timeout (an import, a backup)."""
+
+    exit_code = ExitCode.DATABASE
+    default_zh = "数据库正忙，请稍后重试。"
+
+
+class DatabaseUnreachable(LettersError):
+    """The database server cannot be reached (PostgreSQL down, wrong host or password)."""
+
+    exit_code = ExitCode.DATABASE
+    default_zh = "无法连接数据库：请检查数据库服务是否在运行，以及 letters.toml 中的 database_url 配置。"
 
 
 # --- requests from a person ------------------------------------------------------

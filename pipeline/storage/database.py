@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, DatabaseBusy, DatabaseUnreachable, LettersError
 from pipeline.privacy import private_file
 from pipeline.settings import Settings
 
@@ -134,3 +134,29 @@ def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
     if path is not None:
         _prepare_sqlite_file(path)
     return Database(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def explain_database_error(exc: BaseException) -> LettersError | None:
+    """The clerk-facing error for a database fault that is not a bug: busy, or unreachable."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    text = str(getattr(exc, "orig", exc) or exc).lower()
+    if "database is locked" in text or "database table is locked" in text or "lock timeout" in text:
+        return DatabaseBusy(f"database busy: {text[:200]}")
+    if exc.connection_invalidated or any(
+        marker in text
+        for marker in (
+            "could not connect",
+            "connection refused",
+            "connection failed",
+            "password authentication",
+            "no such host",
+            "name or service not known",
+            "timeout expired",
+            "server closed the connection",
+        )
+    ):
+        return DatabaseUnreachable(f"database unreachable: {text[:200]}")
+    return None
