@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from pipeline.service.lifecycle import CaseService
 from pipeline.service.lists import ListWatcher
@@ -24,6 +25,7 @@ from pipeline.service.watcher import InboxWatcher, Job
 from pipeline.settings import Settings
 from pipeline.storage import Database, open_database
 from pipeline.storage import case_models as _models  # noqa: F401  (registers the service tables)
+from pipeline.storage.database import sqlite_path
 
 log = logging.getLogger("pipeline.service.run")
 
@@ -48,6 +50,9 @@ class Service:
         self.settings = settings
         self.poll = settings.poll if poll is None else poll
         self.db = open_database(settings)
+        self.db_file = sqlite_path(settings.db_url)
+        self.db_identity = _identity(self.db_file)
+        self.db_lost: str | None = None  # why the service stopped taking letters (Chinese)
         proc = (processor_factory or default_processor)(settings, self.db)
         inbox = settings.path(settings.inbox)
         self.instance = register_instance(self.db, mode="polling" if self.poll else "events", inbox=inbox)
@@ -68,16 +73,40 @@ class Service:
 
     def _handle(self, job: Job) -> None:
         """One letter, then its garbage collected and freed pages returned (pipeline.service.memory)."""
+        if self.db_lost is not None:
+            return  # the letter stays where it is: a later, healthy start takes it
         try:
             self.cases.handle(job)
         finally:
             release_after_letter()
 
     def _beat(self) -> None:
+        self._check_database_file()
+        if self.db_lost is not None:
+            return
         now = time.monotonic()
         if now - self._last_beat >= HEARTBEAT_SECONDS:
             self._last_beat = now
             heartbeat(self.db, self.instance)
+
+    def _check_database_file(self) -> None:
+        """`rm data/letters.db*` under a running service: SQLite keeps writing to the deleted file,
+        so replies would be numbered and recorded nowhere. Notice it and stop taking letters."""
+        if self.db_file is None or self.db_lost is not None:
+            return
+        now = _identity(self.db_file)
+        if now == self.db_identity:
+            return
+        what = "已被删除" if now is None else "已被替换"
+        self.db_lost = (
+            f"数据库文件 {self.db_file} {what}，服务已停止接收来函；请管理员恢复数据库后重新启动服务。"
+        )
+        log.error(
+            "database file %s %s under the running service: no more letters taken",
+            self.db_file,
+            "deleted" if now is None else "replaced",
+        )
+        print(self.db_lost, file=sys.stderr, flush=True)
 
     def start(self) -> None:
         freeze_start_up()  # imports, fonts, template: kept out of the per-letter collections
@@ -91,6 +120,16 @@ class Service:
             stop_instance(self.db, self.instance)
         finally:
             self.db.dispose()
+
+
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def run_forever(service: Service, *, on_ready: Callable[[], None] | None = None) -> int:
@@ -112,7 +151,8 @@ def run_forever(service: Service, *, on_ready: Callable[[], None] | None = None)
         if on_ready is not None:
             on_ready()
         while not stop.wait(1.0):
-            pass
+            if service.db_lost is not None:
+                return 1
     finally:
         service.stop()
         for sig, handler in old.items():

@@ -35,8 +35,12 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_path(url: str) -> Path | None:
-    database = make_url(url).database
+def sqlite_path(url: str) -> Path | None:
+    """The SQLite database file of `url` (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    database = parsed.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database)
@@ -87,7 +91,7 @@ def create_db_engine(url: str) -> Engine:
     except Exception as exc:
         raise ConfigError(f"bad database URL: {exc}", "配置项 database_url 不是有效的数据库地址。") from exc
     if parsed.get_backend_name() == "sqlite":
-        path = _sqlite_path(url)
+        path = sqlite_path(url)
         if path is not None:
             old_umask = os.umask(0o077)  # anything SQLite creates beside it stays private too
             try:
@@ -130,7 +134,7 @@ def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
     engine = create_db_engine(settings.db_url)
     if upgrade:
         migrate(engine)
-    path = _sqlite_path(settings.db_url) if engine.dialect.name == "sqlite" else None
+    path = sqlite_path(settings.db_url) if engine.dialect.name == "sqlite" else None
     if path is not None:
         _prepare_sqlite_file(path)
     return Database(engine, sessionmaker(engine, expire_on_commit=False))
