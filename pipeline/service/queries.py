@@ -140,6 +140,28 @@ def get_case(
     return case, tracking
 
 
+def _request(
+    session: Session,
+    case_id: int,
+    by: str,
+    reason: str,
+    allowed: tuple[CaseState, ...],
+    no_reason_zh: str,
+    wrong_state_zh: str,
+) -> tuple[Case, str, str]:
+    """A person's request on a case: the case, the checked name and the reason, or a Chinese refusal."""
+    case, _ = get_case(session, case_id)
+    by = actor_name(by)
+    if not reason.strip():
+        raise InvalidRequest(f"case {case_id}: request without a reason", no_reason_zh)
+    if case.state not in allowed:
+        raise InvalidRequest(
+            f"case {case_id} is {case.state}",
+            f"第{case_id}号案件状态为“{CaseState(case.state).label_zh}”，{wrong_state_zh}",
+        )
+    return case, by, reason.strip()
+
+
 def delay_case(
     session: Session,
     calendar: WorkCalendar,
@@ -152,15 +174,9 @@ def delay_case(
 ) -> CaseDelay:
     """延期: record a new due date agreed with the sender, by a named person, with an audit event."""
     today = today or dt.date.today()
-    case, _ = get_case(session, case_id)
-    by = actor_name(by)
-    if not reason.strip():
-        raise InvalidRequest("delay without a reason", "请写明延期原因（与来函单位沟通的情况）。")
-    if case.state not in OPEN_STATES:
-        raise InvalidRequest(
-            f"case {case_id} is {case.state}",
-            f"第{case_id}号案件状态为“{CaseState(case.state).label_zh}”，无需延期。",
-        )
+    case, by, reason = _request(
+        session, case_id, by, reason, OPEN_STATES, "请写明延期原因（与来函单位沟通的情况）。", "无需延期。"
+    )
     if until <= today:
         raise InvalidRequest("delay into the past", f"新的办理期限 {until:%Y年%m月%d日} 必须晚于今天。")
     if not calendar.is_workday(until):
@@ -170,15 +186,15 @@ def delay_case(
             f"{until:%Y年%m月%d日} 不是工作日，请改为工作日（例如 {better:%Y年%m月%d日}）。",
         )
     now = dt.datetime.now()
-    delay = CaseDelay(case_id=case_id, new_due_date=until, reason=reason.strip(), by=by.strip(), at=now)
+    delay = CaseDelay(case_id=case_id, new_due_date=until, reason=reason, by=by, at=now)
     session.add(delay)
     audit.append(
         session,
-        actor=by.strip(),
+        actor=by,
         case_id=case_id,
         from_state=case.state,
         to_state=case.state,
-        reason=f"延期至{until:%Y年%m月%d日}：{reason.strip()}",
+        reason=f"延期至{until:%Y年%m月%d日}：{reason}",
         at=now,
     )
     return delay
@@ -186,15 +202,15 @@ def delay_case(
 
 def close_case(session: Session, case_id: int, *, reason: str, by: str) -> None:
     """Close a failed or duplicate case: a named person says why no reply is owed; audited."""
-    case, _ = get_case(session, case_id)
-    by = actor_name(by)
-    if not reason.strip():
-        raise InvalidRequest("close without a reason", "请写明关闭原因（例如：误放入收件箱的说明文件）。")
-    if case.state not in CLOSABLE_STATES:
-        raise InvalidRequest(
-            f"case {case_id} is {case.state}",
-            f"第{case_id}号案件状态为“{CaseState(case.state).label_zh}”，只有处理失败或重复来函的案件可以关闭。",
-        )
+    case, by, reason = _request(
+        session,
+        case_id,
+        by,
+        reason,
+        CLOSABLE_STATES,
+        "请写明关闭原因（例如：误放入收件箱的说明文件）。",
+        "只有处理失败或重复来函的案件可以关闭。",
+    )
     now = dt.datetime.now()
     done = session.execute(
         update(Case)
@@ -207,11 +223,11 @@ def close_case(session: Session, case_id: int, *, reason: str, by: str) -> None:
         )
     audit.append(
         session,
-        actor=by.strip(),
+        actor=by,
         case_id=case_id,
         from_state=case.state,
         to_state=CaseState.CLOSED,
-        reason=f"关闭案件：{reason.strip()}",
+        reason=f"关闭案件：{reason}",
         at=now,
     )
 
