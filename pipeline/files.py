@@ -76,6 +76,14 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         return sha256_stream(fh, chunk)
 
 
+def holds_bytes(path: Path, sha256: str) -> bool:
+    """Is `path` still a regular file with exactly these bytes? False when gone or swapped for a link."""
+    try:
+        return entry_kind(path) is Entry.FILE and sha256_file(path) == sha256
+    except (FileNotFoundError, NotRegularFile):
+        return False
+
+
 def sha256_stream(fh: BinaryIO, chunk: int = 1 << 20) -> str:
     digest = hashlib.sha256()
     while block := fh.read(chunk):
@@ -181,13 +189,28 @@ def sweep_partials(
 MAX_NAME_BYTES = 180
 
 
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8", "surrogateescape"))
+
+
+def shorten(text: str, max_bytes: int, *, keep_end: bool = False) -> str:
+    """`text` within `max_bytes` UTF-8 bytes, cut at a character; "…" marks the cut, at the end
+    (or, with `keep_end`, at the front: what tells two 文号 apart is their end)."""
+    data = text.encode("utf-8", "surrogateescape")
+    if len(data) <= max_bytes:
+        return text
+    room = max(0, max_bytes - _utf8_len("…"))
+    if keep_end:
+        return "…" + data[len(data) - room :].decode("utf-8", "ignore")
+    return data[:room].decode("utf-8", "ignore") + "…"
+
+
 def fit_name(name: str, limit: int = MAX_NAME_BYTES) -> str:
     """`name` shortened (stem cut at a character, "…" marking the cut, suffix kept) to `limit` bytes."""
-    if len(name.encode("utf-8", "surrogateescape")) <= limit:
+    if _utf8_len(name) <= limit:
         return name
-    path = Path(name)
-    suffix = path.suffix if len(path.suffix.encode("utf-8", "surrogateescape")) <= 16 else ""
-    stem = name[: len(name) - len(suffix)] if suffix else name
-    budget = limit - len(suffix.encode("utf-8", "surrogateescape")) - len("…".encode())
-    cut = stem.encode("utf-8", "surrogateescape")[: max(0, budget)].decode("utf-8", "ignore")
-    return f"{cut}…{suffix}"
+    suffix = Path(name).suffix
+    if _utf8_len(suffix) > 16:
+        suffix = ""
+    stem = name[: len(name) - len(suffix)]
+    return shorten(stem, limit - _utf8_len(suffix)) + suffix

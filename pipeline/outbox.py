@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from pipeline.domain.letter import Letter
-from pipeline.files import fsync_dir, unique_path
+from pipeline.files import fsync_dir, shorten, unique_path
 from pipeline.settings import Settings
 
 # The result JSON holds full IDs and the whole check: personal data for the office's records,
@@ -51,17 +51,13 @@ def reply_stem(letter: Letter, issue_date: dt.date) -> str:
         return stem
     # Too long (a 60-character unit and a long 文号 are both legal): shorten the unit, keep the rest.
     date, unit, number, tail = parts
-    number = _keep_end(number, 60)  # 〔2026〕1234号 is what tells two 文号 apart
-    fixed = len("_".join((date, number, tail)).encode("utf-8")) + 1
-    unit = _cut(unit, min(MAX_STEM_BYTES - fixed, 3 * (MAX_STEM - len(date) - len(number) - len(tail) - 3)))
+    number = shorten(number, 60, keep_end=True)  # 〔2026〕1234号 is what tells two 文号 apart
+    others = "_".join((date, number, tail))
+    unit = shorten(unit, MAX_STEM_BYTES - len(others.encode("utf-8")) - 1)
+    room = MAX_STEM - len(others) - 1  # characters, for an ASCII unit within the byte limit
+    if len(unit) > room:
+        unit = unit[: room - 1] + "…"
     return "_".join((date, unit, number, tail))
-
-
-def _cut(text: str, max_bytes: int) -> str:
-    """`text` within `max_bytes` UTF-8 bytes, cut at a character, "…" marking a cut."""
-    if len(text.encode("utf-8")) <= max_bytes:
-        return text
-    return text.encode("utf-8")[: max(0, max_bytes - 3)].decode("utf-8", "ignore") + "…"
 
 
 def destination(settings: Settings, kind: str, outbox: Path | None = None) -> tuple[Path, int]:
@@ -103,11 +99,3 @@ def publish(staged: Path, outbox: Path, name: str, mode: int = 0o600) -> Path:
         tmp.unlink(missing_ok=True)
     fsync_dir(outbox)
     return target
-
-
-def _keep_end(text: str, max_bytes: int) -> str:
-    """The end of `text` within `max_bytes` UTF-8 bytes, "…" marking what was cut from its front."""
-    data = text.encode("utf-8")
-    if len(data) <= max_bytes:
-        return text
-    return "…" + data[len(data) - max(0, max_bytes - 3) :].decode("utf-8", "ignore")

@@ -93,13 +93,18 @@ class Settings:
         return int(self.reply_file_mode, 8)
 
     def holidays_path(self) -> Path:
-        """The configured holiday file, or the packaged one when left at its default and absent."""
-        configured = self.path(self.holidays_file)
-        if not configured.exists() and self.holidays_file == Settings.holidays_file:
-            from pipeline.defaults import HOLIDAYS
+        """The configured holiday file, or the packaged one (pipeline/defaults/)."""
+        from pipeline.defaults import HOLIDAYS
 
-            return HOLIDAYS
-        return configured
+        return self.shipped(
+            self.path(self.holidays_file), self.holidays_file == Settings.holidays_file, HOLIDAYS
+        )
+
+    @staticmethod
+    def shipped(configured: Path, at_default: bool, packaged: Path) -> Path:
+        """`configured`, or the `packaged` copy when the setting is left at its default and the
+        folder has no file of its own (an installed `letters` run outside a project folder)."""
+        return packaged if at_default and not configured.exists() else configured
 
     @property
     def db_url(self) -> str:
@@ -243,7 +248,7 @@ def load_settings(
             "配置项 list_shrink_share 应为 0 到 1 之间的小数，例如 0.05。",
         )
     try:
-        mode = int(settings.reply_file_mode, 8)
+        mode = settings.reply_mode
     except ValueError:
         mode = -1
     if not 0 <= mode <= 0o777 or mode & 0o400 == 0:

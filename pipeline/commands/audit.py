@@ -52,9 +52,6 @@ def _known_head(path: Path) -> audit.KnownHead | None:
 
 def _save_head(path: Path, report: audit.ChainReport) -> None:
     data = {"seq": report.events, "hash": report.head, "at": dt.datetime.now().isoformat(timespec="seconds")}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    private_file(path)
-    tmp = path.with_name(path.name + ".part")
-    private_file(tmp)
+    tmp = private_file(path.with_name(path.name + ".part"))  # 0600, folder made; replaces the old head whole
     tmp.write_text(json.dumps(data), encoding="utf-8")
     tmp.replace(path)

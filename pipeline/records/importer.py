@@ -185,10 +185,9 @@ def import_list(
     facts = inspect_file(path)
     with sessions() as session:
         held = _held_snapshot(session, facts.sha256, list_name.strip() if list_name else None)
-    name = held[1] if held is not None else (list_name or default_list_name(path)).strip()
-    if not name:
-        raise ListFileError("empty list name", "名单名称不能为空。")
-    with sessions() as session:
+        name = held[1] if held is not None else (list_name or default_list_name(path)).strip()
+        if not name:
+            raise ListFileError("empty list name", "名单名称不能为空。")
         current = _current_snapshot(session, name)
         if current is not None and current.sha256 == facts.sha256:
             log.info("list %s: %s already imported as snapshot %s", name, path.name, current.id)

@@ -49,12 +49,10 @@ class RenderedReply:
 def template_path(settings: Settings) -> Path:
     """reply.docx in the configured templates folder; the packaged default when that folder is
     left at its default name and has none (an installed `letters` run outside a project folder)."""
-    configured = settings.path(settings.templates) / TEMPLATE_NAME
-    if not configured.exists() and settings.templates == Settings.templates:
-        from pipeline.defaults import REPLY_TEMPLATE
+    from pipeline.defaults import REPLY_TEMPLATE
 
-        return REPLY_TEMPLATE
-    return configured
+    configured = settings.path(settings.templates) / TEMPLATE_NAME
+    return settings.shipped(configured, settings.templates == Settings.templates, REPLY_TEMPLATE)
 
 
 _checked: dict[tuple[Path, int, int], None] = {}

@@ -146,15 +146,13 @@ def _fit_results_table(doc: DocxTemplate, results: list[dict[str, Any]]) -> None
         return
     for col, width in zip(grid, widths, strict=True):
         col.set(qn("w:w"), str(L.twips(width)))
-    for row, result in zip(table.rows[1:], results, strict=True):
+    for row, result in zip(table.rows, [None, *results], strict=True):  # the header row first
         for cell, key, width in zip(row.cells, ("seq", "name", "id_number", "result"), widths, strict=True):
             cell.width = Twips(L.twips(width))
-            lines = L.cell_lines(str(result[key]), width)
+            lines = L.cell_lines(str(result[key]), width) if result is not None else []
             runs = cell.paragraphs[0].runs if cell.paragraphs else []
             if len(lines) > 1 and len(runs) == 1:
                 runs[0].text = "\n".join(lines)  # python-docx writes each \n as a line break
-    for cell, width in zip(table.rows[0].cells, widths, strict=True):
-        cell.width = Twips(L.twips(width))
 
 
 def render_docx(template: Path, fields: dict[str, Any], out: Path) -> Path:

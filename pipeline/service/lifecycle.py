@@ -43,6 +43,7 @@ from pipeline.files import (
     entry_kind,
     fit_name,
     fsync_dir,
+    holds_bytes,
     open_regular,
     safe_copy,
     sha256_file,
@@ -451,9 +452,9 @@ class CaseService:
         dest = self.folders.archive / rel
         if dest.exists() and sha256_file(dest) == case.file_sha256:
             return rel
+        if not holds_bytes(src, case.file_sha256):
+            return None
         try:
-            if entry_kind(src) is not Entry.FILE or sha256_file(src) != case.file_sha256:
-                return None
             dest.parent.mkdir(parents=True, exist_ok=True)
             safe_copy(src, dest, case.file_sha256)
         except (FileNotFoundError, NotRegularFile):
@@ -463,11 +464,7 @@ class CaseService:
     @staticmethod
     def _clear_inbox(src: Path, sha: str) -> None:
         """Remove the original from the inbox — only if it still holds the archived bytes."""
-        try:
-            same = entry_kind(src) is Entry.FILE and sha256_file(src) == sha
-        except (FileNotFoundError, NotRegularFile):
-            return
-        if same:
+        if holds_bytes(src, sha):
             src.unlink()
             fsync_dir(src.parent)
 
@@ -562,11 +559,7 @@ class CaseService:
         dest = self.folders.duplicates / tracking.parked_path
 
         def park() -> None:
-            try:
-                same = entry_kind(src) is Entry.FILE and sha256_file(src) == case.file_sha256
-            except (FileNotFoundError, NotRegularFile):
-                same = False
-            if same:
+            if holds_bytes(src, case.file_sha256):
                 if not dest.exists():
                     safe_copy(src, dest, case.file_sha256)
                 src.unlink()
@@ -714,12 +707,11 @@ def finish_reason(case: Case, outcome: str) -> str:
 
 def publish_file(staged: Path, target: Path, mode: int = 0o600) -> None:
     """Move a finished reply into the outbox without ever overwriting; a no-op when already done."""
-    if staged.exists():
-        os.chmod(staged, mode)  # the link below shares this inode
     if not staged.exists():
         if not target.exists():
             log.error("reply %s is neither staged nor published", target.name)
         return
+    os.chmod(staged, mode)  # the link below shares this inode
     try:
         os.link(staged, target)
     except FileExistsError:

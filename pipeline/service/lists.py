@@ -77,19 +77,16 @@ def import_waiting_lists(settings: Settings, db: Database, tracker: StabilityTra
             continue
         if result.held:
             log.warning("list file %s: snapshot %s held for confirmation", path.name, result.snapshot_id)
-            dest = _park(
-                folder,
+            dest = _move_to_failed(folder, path, stamp)
+            _note(
+                dest,
                 path,
-                stamp,
                 "已读取，但新版本未启用（暂缓，待管理员核实）：\n"
                 + "".join(f"  - {reason}\n" for reason in result.held)
-                + (f"被拒绝或合并的行见：{result.rejected_report}\n" if result.rejected_report else ""),
+                + (f"被拒绝或合并的行见：{result.rejected_report}\n" if result.rejected_report else "")
+                + "核实该文件无误后，管理员可确认启用："
+                f"letters records import '{dest}' --list '{name}' --confirm-shrink --reason 理由",
             )
-            with open(dest.with_name(dest.name + NOTE), "a", encoding="utf-8") as note:
-                note.write(
-                    "核实该文件无误后，管理员可确认启用："
-                    f"letters records import '{dest}' --list '{name}' --confirm-shrink --reason 理由\n"
-                )
             continue
         dest = unique_path(folder / DONE, f"{stamp}-{path.name}")
         dest.parent.mkdir(exist_ok=True)
@@ -101,13 +98,20 @@ def import_waiting_lists(settings: Settings, db: Database, tracker: StabilityTra
     return imported
 
 
-def _park(folder: Path, path: Path, stamp: str, why: str) -> Path:
+def _park(folder: Path, path: Path, stamp: str, why: str) -> None:
     """Move a list file that did not go in force to 导入失败/, with its Chinese note."""
+    _note(_move_to_failed(folder, path, stamp), path, why)
+
+
+def _move_to_failed(folder: Path, path: Path, stamp: str) -> Path:
     dest = unique_path(folder / FAILED, f"{stamp}-{path.name}")
     dest.parent.mkdir(exist_ok=True)
     os.replace(path, dest)
-    write_note(dest.with_name(dest.name + NOTE), f"名单文件：{path.name}\n{why}\n原有名单继续有效。\n")
     return dest
+
+
+def _note(dest: Path, path: Path, why: str) -> None:
+    write_note(dest.with_name(dest.name + NOTE), f"名单文件：{path.name}\n{why}\n原有名单继续有效。\n")
 
 
 class ListWatcher:

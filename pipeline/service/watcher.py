@@ -224,9 +224,8 @@ class InboxWatcher:
                     self._in_flight.discard(job)
                     if isinstance(job, Path):
                         self.tracker.forget(job)
-                        if (
-                            entry_kind(job) is Entry.FILE
-                        ):  # left behind (a passing fault): look again, later each time
+                        # Left behind (a passing fault): look again, later each time.
+                        if entry_kind(job) is Entry.FILE:
                             delay = min(600.0, max(2.0, self._backoff.get(job, (0.0, 1.0))[1] * 2))
                             self._backoff[job] = (time.monotonic() + delay, delay)
                             self._candidates.add(job)
