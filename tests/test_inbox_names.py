@@ -90,3 +90,12 @@ def test_fit_name_keeps_the_suffix_and_whole_characters() -> None:
     long = fit_name("来" * 100 + ".pdf")
     assert long.endswith("….pdf") and len(long.encode()) <= MAX_NAME_BYTES
     assert len(Path(long).stem.rstrip("…")) == (MAX_NAME_BYTES - 4 - 3) // 3
+
+
+def test_reply_stem_of_a_long_ascii_unit_keeps_the_character_limit() -> None:
+    """Regression: the byte budget counted 3 bytes a character, so an ASCII unit passed 120 characters."""
+    from pipeline.outbox import MAX_STEM
+
+    stem = reply_stem(Letter(unit="A" * 300, doc_number="X〔2026〕1号"), dt.date(2026, 6, 8))
+    assert len(stem) <= MAX_STEM and len(stem.encode()) <= MAX_STEM_BYTES
+    assert stem.endswith("…_X〔2026〕1号_复函")
