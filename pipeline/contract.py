@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pipeline.domain.letter import Contact, Kind, Letter, Person
+from pipeline.domain.reasons import Confirmation, Problem, ReasonCode, code_of
 
 
 def person_to_json(person: Person, *, with_sources: bool = True) -> dict:
@@ -19,6 +20,10 @@ def person_to_json(person: Person, *, with_sources: bool = True) -> dict:
         "notes": list(person.notes),
         "confirm": list(person.confirm),
     }
+    if any(isinstance(p, Problem) for p in person.problems):
+        data["problem_codes"] = [code_of(p).value for p in person.problems]
+    if person.not_checked_by is not None:
+        data["not_checked_by"] = person.not_checked_by
     if person.seq is not None:
         data["seq"] = person.seq
     if with_sources:
@@ -45,6 +50,10 @@ def letter_to_json(letter: Letter, *, with_sources: bool = True) -> dict:
         "stated_count": letter.stated_count,
         "from_scan": letter.from_scan,
     }
+    if letter.problems:
+        data["problem_codes"] = [code_of(p).value for p in letter.problems]
+    if letter.confirmed:
+        data["confirmed"] = [c.to_json() for c in letter.confirmed]
     if with_sources:
         data["sources"] = {key: src.to_json() for key, src in letter.sources.items()}
     return data
@@ -56,10 +65,11 @@ def letter_from_json(data: dict) -> Letter:
         Person(
             name=p.get("name") or "",
             id_number=p.get("id_number") or "",
-            problems=list(p.get("problems") or []),
+            problems=_problems(p, ReasonCode.ID_INVALID),
             notes=list(p.get("notes") or []),
             confirm=list(p.get("confirm") or []),
             seq=p.get("seq"),
+            not_checked_by=p.get("not_checked_by"),
         )
         for p in data.get("people") or []
     ]
@@ -72,9 +82,19 @@ def letter_from_json(data: dict) -> Letter:
         addressee=data.get("addressee"),
         contact=Contact(contact.get("name"), contact.get("phone")),
         people=people,
-        problems=list(data.get("problems") or []),
+        problems=_problems(data, ReasonCode.DOCUMENT),
         notes=list(data.get("notes") or []),
         stated_count=data.get("stated_count"),
         title=data.get("title"),
         from_scan=bool(data.get("from_scan")),
+        confirmed=[Confirmation.from_json(c) for c in data.get("confirmed") or []],
     )
+
+
+def _problems(data: dict, default: ReasonCode) -> list[str]:
+    """Problems with the codes stored beside them; JSON stored before codes existed gets `default`."""
+    texts = list(data.get("problems") or [])
+    codes = data.get("problem_codes") or []
+    if len(codes) != len(texts):
+        codes = [default] * len(texts)
+    return [Problem(t, ReasonCode(c)) for t, c in zip(texts, codes, strict=True)]

@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     LIST_HELD = 8
     DATABASE = 9
     WAITING_REVIEW = 10
+    DUPLICATE = 11  # `letters process`: the same bytes were answered before (see --again)
     BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE
 
 

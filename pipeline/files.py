@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
@@ -135,15 +136,18 @@ def safe_copy(src: Path, dest: Path, expected_sha256: str | None = None, mode: i
     return copied
 
 
-def unique_path(folder: Path, name: str) -> Path:
-    """folder/name, or folder/stem(2).ext … when taken — never overwrite."""
-    candidate = folder / name
+def name_candidates(folder: Path, name: str) -> Iterator[Path]:
+    """folder/name, folder/stem(2).ext, folder/stem(3).ext … without end."""
+    yield folder / name
     stem, suffix = Path(name).stem, Path(name).suffix
-    n = 2
-    while candidate.exists():
-        candidate = folder / f"{stem}({n}){suffix}"
-        n += 1
-    return candidate
+    for n in itertools.count(2):
+        yield folder / f"{stem}({n}){suffix}"
+
+
+def unique_path(folder: Path, name: str) -> Path:
+    """The first of name_candidates that is free now. Only for files a single writer names (notes,
+    parked copies); a reply's name is claimed by pipeline.cases.publisher, never looked up."""
+    return next(c for c in name_candidates(folder, name) if not c.exists())
 
 
 def write_note(path: Path, text: str) -> None:
@@ -214,3 +218,29 @@ def fit_name(name: str, limit: int = MAX_NAME_BYTES) -> str:
         suffix = ""
     stem = name[: len(name) - len(suffix)]
     return shorten(stem, limit - _utf8_len(suffix)) + suffix
+
+
+def readable_name(raw: bytes) -> str:
+    """A file name's bytes as text: UTF-8, else GB18030 (Chinese Windows shares), else with U+FFFD."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
+def with_utf8_names(path: Path, root: Path) -> Path:
+    """Rename the parts of `path` below `root` whose names are not UTF-8 (a GBK name copied onto a
+    UTF-8 share) to what they say, so the case, notes and logs can name them. Never overwrites."""
+    current = root
+    for part in path.relative_to(root).parts:
+        candidate = current / part
+        try:
+            part.encode("utf-8")
+        except UnicodeEncodeError:
+            target = unique_path(current, readable_name(os.fsencode(part)).replace("/", "_"))
+            os.rename(candidate, target)
+            candidate = target
+        current = candidate
+    return current

@@ -1,15 +1,15 @@
-"""Publishing finished replies: clerk-friendly names, written whole or not at all, never overwriting."""
+"""Where finished replies go and under which names: clerk-friendly, safe on Windows shares.
+
+The claim of a name on disk is pipeline.cases.publisher's."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 from pathlib import Path
 
 from pipeline.domain.letter import Letter
-from pipeline.files import fsync_dir, shorten, unique_path
+from pipeline.files import shorten
 from pipeline.settings import Settings
 
 # The result JSON holds full IDs and the whole check: personal data for the office's records,
@@ -67,35 +67,3 @@ def destination(settings: Settings, kind: str, outbox: Path | None = None) -> tu
         results.mkdir(parents=True, exist_ok=True, mode=0o700)
         return results, 0o600
     return outbox or settings.path(settings.outbox), settings.reply_mode
-
-
-def publish(staged: Path, outbox: Path, name: str, mode: int = 0o600) -> Path:
-    """Copy `staged` into `outbox` as `name` (or name(2) … when taken): temp file, fsync, link.
-
-    The hard link never replaces an existing file, so two writers cannot
-    overwrite each other; shares without hard links fall back to a rename
-    of a name just checked to be free.
-    """
-    outbox.mkdir(parents=True, exist_ok=True)
-    tmp = outbox / f".{name}.{os.getpid()}.part"
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, mode)
-    try:
-        with open(staged, "rb") as src, os.fdopen(fd, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.chmod(tmp, mode)
-        while True:
-            target = unique_path(outbox, name)
-            try:
-                os.link(tmp, target)
-                break
-            except FileExistsError:
-                continue  # taken between the check and the link: try the next suffix
-            except OSError:
-                os.replace(tmp, target)
-                break
-    finally:
-        tmp.unlink(missing_ok=True)
-    fsync_dir(outbox)
-    return target

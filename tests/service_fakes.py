@@ -12,23 +12,26 @@ import json
 import time
 from pathlib import Path
 
+from pipeline.cases.handling import Handled, Processor
+from pipeline.domain.reasons import Reason, ReasonCode
 from pipeline.errors import CorruptFile
-from pipeline.service.outcome import Processor, ProcessResult
 from pipeline.settings import Settings
 from pipeline.storage import Database
 from pipeline.storage.numbers import allocate_reply_number
 
 
 def fake_processor(settings: Settings, db: Database) -> Processor:
-    def process(letter: Path, case_id: int, staging: Path) -> ProcessResult:
+    def process(letter: Path, case_id: int, staging: Path) -> Handled:
         text = letter.read_text(encoding="utf-8", errors="replace")
         if text.startswith("BAD"):
             raise CorruptFile("corrupt")
         if text.startswith("SLOW"):
             time.sleep(1.0)
         if text.startswith("REVIEW"):
-            return ProcessResult(
-                state="waiting_review", reasons=["第1人（王伟）：身份证号码校验位错误"], unit="测试单位"
+            return Handled(
+                "waiting_review",
+                reasons=[Reason(ReasonCode.ID_INVALID, "第1人（王伟）：身份证号码校验位错误", 1)],
+                unit="测试单位",
             )
         number = allocate_reply_number(
             db.sessions, settings.reply_prefix, dt.date.today().year, case_id=case_id
@@ -39,8 +42,8 @@ def fake_processor(settings: Settings, db: Database) -> Processor:
         result.write_text(
             json.dumps({"case": case_id, "reply": number}, ensure_ascii=False), encoding="utf-8"
         )
-        return ProcessResult(
-            state="replied",
+        return Handled(
+            "replied",
             reply_doc_number=number,
             outputs={"docx": reply, "json": result},
             unit="测试单位",

@@ -11,7 +11,7 @@ import pytest
 from pipeline.document import Cell, Location, Table
 from pipeline.domain.idnumber import PROBLEM_BIRTH_DATE, PROBLEM_CHECK_DIGIT
 from pipeline.domain.letter import Kind, Letter
-from pipeline.extraction import checks, extract
+from pipeline.extraction import extract, validation
 from pipeline.reading import read_document
 from tests.builders.model_builder import build_document
 from tests.builders.spec import DEFAULT_PEOPLE, LetterSpec, bad_check_digit, make_id
@@ -93,7 +93,7 @@ def test_cited_document_is_never_the_letters_number(fmt, tmp_path):
     letter = letter_from(LetterSpec(doc_number=None), fmt, tmp_path)
     assert "中组发〔2019〕21号" in LetterSpec().body_text()
     assert letter.doc_number is None
-    assert checks.NOTE_NO_DOC_NUMBER in letter.notes
+    assert validation.NOTE_NO_DOC_NUMBER in letter.notes
     assert letter.blocking_reasons == []
 
 
@@ -131,7 +131,7 @@ def test_unit_falls_back_to_letterhead_when_signature_is_missing(tmp_path):
     doc.blocks = [b for b in doc.blocks if getattr(b, "text", None) not in ("", "2021年6月4日")]
     letter = extract(doc, today=TODAY)
     assert letter.unit == "陕西省财政厅"
-    assert checks.PROBLEM_NO_DATE in letter.problems
+    assert validation.PROBLEM_NO_DATE in letter.problems
     assert letter.sources["unit"].confidence < 1
 
 
@@ -276,7 +276,7 @@ def test_gap_in_serial_numbers(fmt, tmp_path):
 def test_empty_roster_is_a_problem_not_a_crash(fmt, tmp_path):
     letter = letter_from(LetterSpec(people=[]), fmt, tmp_path)
     assert letter.people == []
-    assert checks.PROBLEM_NO_PEOPLE in letter.problems
+    assert validation.PROBLEM_NO_PEOPLE in letter.problems
 
 
 def test_header_and_footer_do_not_leak(fmt, tmp_path):
@@ -350,7 +350,7 @@ def test_addressee_in_the_colophon(tmp_path):
 def test_undecodable_character_in_a_name_blocks(tmp_path):
     doc = build_document(LetterSpec(people=[("王\ufffd", DEFAULT_PEOPLE[0][1]), DEFAULT_PEOPLE[1]]))
     letter = extract(doc, today=TODAY)
-    assert letter.people[0].problems == [checks.PROBLEM_UNREADABLE_NAME]
+    assert letter.people[0].problems == [validation.PROBLEM_UNREADABLE_NAME]
     assert letter.people[1].problems == []
 
 
@@ -390,7 +390,7 @@ def test_a_person_without_serial_number_on_the_same_page_is_never_merged(tmp_pat
     doc.blocks = [b for b in doc.blocks if not isinstance(b, Table)] + [_paged_table(rows, [2, 2, 2])]
     letter = extract(doc, today=TODAY)
     assert [p.name for p in letter.people] == ["王伟", "李娜"]
-    assert letter.people[1].problems == [checks.PROBLEM_NO_ID]
+    assert letter.people[1].problems == [validation.PROBLEM_NO_ID]
 
 
 @pytest.mark.libreoffice

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cases.handling import reasons_now
+from pipeline.cases.reasons import HOLIDAYS_MISSING
+from pipeline.domain.reasons import texts
 from pipeline.domain.result import CheckOutcome, PersonResult, Verdict
 from pipeline.extraction import extract
-from pipeline.process import HOLIDAYS_MISSING, review_reasons
 from pipeline.service.queries import status
 from pipeline.settings import Settings
 from pipeline.storage import open_database
@@ -36,19 +38,24 @@ def clean(letter) -> CheckOutcome:
 def test_reply_in_a_year_without_holiday_arrangement_waits(tmp_path: Path) -> None:
     letter = extract(build_document(LetterSpec()), today=FAR)
     office = Settings(base_dir=tmp_path)
-    reasons = review_reasons(letter, clean(letter), office, today=FAR)
+    reasons = texts(reasons_now(letter, clean(letter), office, dt.datetime.combine(FAR, dt.time(9))))
     assert f"{HOLIDAYS_MISSING}（2031年）" in reasons
     # Once the administrator enters the year, the same letter is answered.
     (tmp_path / "holidays.toml").write_text(
         '[2031]\nholidays = ["2031-10-01..2031-10-07"]\n', encoding="utf-8"
     )
-    assert review_reasons(letter, clean(letter), office, today=FAR) == []
+    assert texts(reasons_now(letter, clean(letter), office, dt.datetime.combine(FAR, dt.time(9)))) == []
 
 
 def test_a_known_year_needs_nothing(tmp_path: Path) -> None:
     today = dt.date(2026, 6, 4)
     letter = extract(build_document(LetterSpec()), today=today)
-    assert review_reasons(letter, clean(letter), Settings(base_dir=tmp_path), today=today) == []
+    assert (
+        reasons_now(
+            letter, clean(letter), Settings(base_dir=tmp_path), dt.datetime.combine(today, dt.time(9))
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(("today", "warned"), [(dt.date(2026, 12, 1), True), (dt.date(2026, 11, 30), False)])
@@ -79,12 +86,15 @@ def test_letter_processed_in_an_unknown_year_waits_and_uses_no_number(tmp_path: 
             [["王伟", WANG, "失信被执行人", "法院", "(2020)陕01执1号", "2020-01-02", ""]],
             imported=now,
         )
-        from pipeline.process import Decision, process_file
+        from pipeline.cases.named import process_named
+        from pipeline.storage.models import CaseState
         from pipeline.storage.numbers import allocated_numbers
 
-        result = process_file(letter_file(tmp_path, kind="public_institution"), office, db, now=now)
-        assert result.state == Decision.WAITING_REVIEW
-        assert f"{HOLIDAYS_MISSING}（2031年）" in result.reasons
+        result = process_named(
+            letter_file(tmp_path, kind="public_institution"), office, db, clock=lambda: now
+        )
+        assert result.state == CaseState.WAITING_REVIEW
+        assert f"{HOLIDAYS_MISSING}（2031年）" in texts(result.reasons)
         with db.sessions() as session:
             assert allocated_numbers(session, "陕信用函", 2031) == []
     finally:

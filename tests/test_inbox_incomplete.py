@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pipeline.cases.core import CaseCore
+from pipeline.cases.faults import PassingFault
+from pipeline.cases.inbox import InboxIntake
+from pipeline.cases.instances import register_instance
 from pipeline.reading.sniff import looks_complete
-from pipeline.service.faults import PassingFault
-from pipeline.service.lifecycle import CaseService
-from pipeline.service.recovery import register_instance
 from pipeline.service.run import Service
 from pipeline.settings import Settings, load_settings
 from pipeline.storage import Database
@@ -61,13 +62,13 @@ def test_looks_complete_knows_image_ends(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def service(settings: Settings, db: Database) -> CaseService:
+def service(settings: Settings, db: Database) -> InboxIntake:
     me = register_instance(db, mode="events", inbox=settings.path(settings.inbox))
-    return CaseService(settings, db, fake_processor(settings, db), instance_id=me)
+    return InboxIntake(CaseCore(settings, db, fake_processor(settings, db), instance_id=me))
 
 
 def test_half_written_young_letter_is_left_in_the_inbox_then_taken_whole(
-    service: CaseService, db: Database, tmp_path: Path
+    service: InboxIntake, db: Database, tmp_path: Path
 ) -> None:
     first, rest = halves(write_letter(tmp_path / "src.pdf", spec_for(2)))
     path = service.folders.inbox / "来函.pdf"
@@ -91,7 +92,7 @@ def test_broken_file_that_stays_broken_is_failed_once_settled(
     first, _ = halves(write_letter(tmp_path / "src.pdf", spec_for(3)))
     settled = Settings(**{**settings.__dict__, "incomplete_wait_seconds": 0.0})
     me = register_instance(db, mode="events", inbox=settled.path(settled.inbox))
-    service = CaseService(settled, db, fake_processor(settled, db), instance_id=me)
+    service = InboxIntake(CaseCore(settled, db, fake_processor(settled, db), instance_id=me))
     path = service.folders.inbox / "来函.pdf"
     path.write_bytes(first)
     assert service.handle_file(path) is not None  # taken as it is: the fake processor decides

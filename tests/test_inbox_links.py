@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pipeline.cases.core import CaseCore
+from pipeline.cases.inbox import InboxIntake
+from pipeline.cases.instances import register_instance
 from pipeline.files import Entry, NotRegularFile, entry_kind, safe_copy, sha256_file
 from pipeline.service.files import StabilityTracker, iter_letters, openable
-from pipeline.service.lifecycle import CaseService
 from pipeline.service.lists import import_waiting_lists
-from pipeline.service.recovery import register_instance
 from pipeline.service.run import Service
 from pipeline.settings import Settings, load_settings
 from pipeline.storage import Database
@@ -35,9 +36,9 @@ SECRET = "root:$6$secret-hash:19000:0:99999:7:::\n"
 
 
 @pytest.fixture
-def service(settings: Settings, db: Database) -> CaseService:
+def service(settings: Settings, db: Database) -> InboxIntake:
     me = register_instance(db, mode="events", inbox=settings.path(settings.inbox))
-    return CaseService(settings, db, fake_processor(settings, db), instance_id=me)
+    return InboxIntake(CaseCore(settings, db, fake_processor(settings, db), instance_id=me))
 
 
 def every_file_text(*folders: Path) -> list[str]:
@@ -51,7 +52,7 @@ def every_file_text(*folders: Path) -> list[str]:
 
 @pytest.mark.parametrize("target", ["secret", "database", "letter-elsewhere", "dangling"])
 def test_inbox_symlink_is_refused_and_its_target_never_copied(
-    service: CaseService, settings: Settings, db: Database, tmp_path: Path, target: str
+    service: InboxIntake, settings: Settings, db: Database, tmp_path: Path, target: str
 ) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -84,7 +85,7 @@ def test_inbox_symlink_is_refused_and_its_target_never_copied(
     assert not [p for p in service.folders.failed.iterdir() if p.is_symlink()]
 
 
-def test_inbox_fifo_never_blocks(service: CaseService) -> None:
+def test_inbox_fifo_never_blocks(service: InboxIntake) -> None:
     fifo = service.folders.inbox / "letter.pdf"
     os.mkfifo(fifo)
     done = threading.Event()
@@ -105,7 +106,7 @@ def test_inbox_fifo_never_blocks(service: CaseService) -> None:
     assert fifo.exists()  # skipped, not moved or deleted
 
 
-def test_linked_folder_in_inbox_is_not_walked(service: CaseService, tmp_path: Path) -> None:
+def test_linked_folder_in_inbox_is_not_walked(service: InboxIntake, tmp_path: Path) -> None:
     outside = tmp_path / "private"
     outside.mkdir()
     (outside / "a.docx").write_text("OK private", encoding="utf-8")

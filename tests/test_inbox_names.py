@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cases.core import CaseCore
+from pipeline.cases.inbox import InboxIntake
+from pipeline.cases.instances import register_instance
 from pipeline.domain.letter import Letter
 from pipeline.files import MAX_NAME_BYTES, fit_name
 from pipeline.logs import MaskingJsonFormatter
 from pipeline.outbox import MAX_STEM_BYTES, reply_stem
-from pipeline.service.lifecycle import CaseService
-from pipeline.service.recovery import register_instance
 from pipeline.settings import Settings
 from pipeline.storage import Database
 from pipeline.storage.models import Case
@@ -31,12 +32,12 @@ pytest_plugins = ["tests.db_backends"]
 
 
 @pytest.fixture
-def service(settings: Settings, db: Database) -> CaseService:
+def service(settings: Settings, db: Database) -> InboxIntake:
     me = register_instance(db, mode="events", inbox=settings.path(settings.inbox))
-    return CaseService(settings, db, fake_processor(settings, db), instance_id=me)
+    return InboxIntake(CaseCore(settings, db, fake_processor(settings, db), instance_id=me))
 
 
-def test_gbk_file_name_is_taken_under_its_readable_name(service: CaseService, db: Database) -> None:
+def test_gbk_file_name_is_taken_under_its_readable_name(service: InboxIntake, db: Database) -> None:
     raw = "西安市人社局来函".encode("gbk") + b".docx"
     path = service.folders.inbox / os.fsdecode(raw)
     path.write_text("OK gbk", encoding="utf-8")
@@ -65,7 +66,7 @@ def test_undecodable_name_never_breaks_a_log_line() -> None:
     line.encode("utf-8")  # writable as UTF-8
 
 
-def test_a_name_near_255_bytes_is_archived_and_failed_with_a_note(service: CaseService, db: Database) -> None:
+def test_a_name_near_255_bytes_is_archived_and_failed_with_a_note(service: InboxIntake, db: Database) -> None:
     name = "来" * 80 + ".docx"  # 245 bytes
     path = service.folders.inbox / name
     path.write_text("BAD long", encoding="utf-8")

@@ -15,16 +15,18 @@ import docx
 import pytest
 from sqlalchemy import select
 
-from pipeline import process as process_module
+from pipeline.cases.handling import handle_letter
+from pipeline.cases.named import NamedRun, process_named
+from pipeline.cases.replying import issue_date, stage_reply
 from pipeline.cli import main
 from pipeline.domain.letter import Letter
-from pipeline.errors import ExitCode
-from pipeline.outbox import publish, reply_stem, sanitise
-from pipeline.process import Decision, issue_date, process_file
+from pipeline.domain.reasons import texts
+from pipeline.errors import ExitCode, LettersError
+from pipeline.outbox import reply_stem, sanitise
 from pipeline.records import import_list
 from pipeline.settings import Settings
 from pipeline.storage import Database, open_database
-from pipeline.storage.models import Case
+from pipeline.storage.models import Case, CaseState
 from pipeline.storage.numbers import allocated_numbers
 from tests.builders.docx_builder import build_docx
 from tests.builders.spec import LetterSpec, bad_check_digit, make_id
@@ -72,6 +74,21 @@ def letter_file(tmp_path: Path, name: str = "letter.docx", **spec) -> Path:
     return build_docx(LetterSpec(people=people, **spec), tmp_path / name)
 
 
+def process_file(
+    path: Path,
+    settings: Settings,
+    db: Database,
+    *,
+    outbox: Path | None = None,
+    now: dt.datetime = NOW,
+    again_by: str | None = None,
+) -> NamedRun:
+    """`letters process` as a library call, at a fixed time."""
+    if outbox is not None:
+        settings = dataclasses.replace(settings, outbox=outbox)
+    return process_named(path, settings, db, clock=lambda: now, again_by=again_by)
+
+
 def cases(db: Database) -> list[Case]:
     with db.sessions() as session:
         return list(session.scalars(select(Case).order_by(Case.id)))
@@ -87,7 +104,7 @@ def test_a_clean_institution_letter_is_replied(db: Database, office: Settings, t
     result = process_file(
         letter_file(tmp_path, kind="public_institution"), office, db, outbox=outbox, now=NOW
     )
-    assert result.state == Decision.REPLIED and result.exit_code == 0, result.reasons
+    assert result.state == CaseState.REPLIED and result.exit_code == 0, result.reasons
     assert result.reply_doc_number == "陕信用函〔2026〕1号"
     # Staff collect replies from the outbox; the result JSON (full IDs) stays in data/results.
     assert sorted(p.name for p in outbox.iterdir()) == [f"{STEM}.docx", f"{STEM}.pdf"]
@@ -103,7 +120,7 @@ def test_a_clean_institution_letter_is_replied(db: Database, office: Settings, t
     assert "你单位2021年6月4日来函（陕人社函〔2021〕88号）收悉。" in text  # a 2021 letter answered in 2026
     (case,) = cases(db)
     assert case.state == "replied" and case.reply_doc_number == "陕信用函〔2026〕1号"
-    assert case.outputs == {k: str(v) for k, v in result.outputs.items()}
+    assert case.outputs == {k: v.name for k, v in result.outputs.items()}
     assert case.kind == "public_institution" and case.unit == "陕西省人力资源和社会保障厅"
     assert case.doc_number == "陕人社函〔2021〕88号" and case.letter_json["people"][0]["id_number"] == WANG
     assert case.check_json["snapshots"][0]["list_name"] == "失信被执行人"
@@ -113,13 +130,17 @@ def test_a_civil_servant_hit_waits_for_second_review(db: Database, office: Setti
     load_list(db, office, [["王伟", WANG, "失信被执行人", "法院", "", "2020-01-02", ""]])
     outbox = tmp_path / "outbox"
     result = process_file(letter_file(tmp_path), office, db, outbox=outbox, now=NOW)
-    assert result.state == Decision.WAITING_REVIEW and result.exit_code == ExitCode.WAITING_REVIEW == 10
-    assert result.reasons == [
+    assert result.state == CaseState.WAITING_REVIEW and result.exit_code == ExitCode.WAITING_REVIEW == 10
+    assert texts(result.reasons) == [
         "第1人（王伟）：查询结果为失信联合惩戒对象，公务员录用、调任查询须二次复审、复核、复查"
     ]
     assert not outbox.exists() or not list(outbox.iterdir())
     (case,) = cases(db)
-    assert case.state == "waiting_review" and case.reasons == result.reasons and case.reply_doc_number is None
+    assert (
+        case.state == "waiting_review"
+        and case.review_reasons() == result.reasons
+        and case.reply_doc_number is None
+    )
     assert case.check_json["results"][0]["verdict"] == "listed"
     with db.sessions() as session:
         assert allocated_numbers(session, "陕信用函", 2026) == []  # no number used up
@@ -134,7 +155,7 @@ def test_a_clear_civil_servant_letter_is_replied(
         [["某人", make_id("610102", "19800101", "001"), "", "", "", "2020-01-01", ""]],
     )
     result = process_file(letter_file(tmp_path), sqlite_office, sqlite_db, outbox=tmp_path / "out", now=NOW)
-    assert result.state == Decision.REPLIED, result.reasons
+    assert result.state == CaseState.REPLIED, result.reasons
 
 
 @pytest.mark.parametrize(
@@ -155,7 +176,7 @@ def test_name_mismatch_and_possible_wait(
 ) -> None:
     load_list(sqlite_db, sqlite_office, rows)
     result = process_file(letter_file(tmp_path, kind="public_institution"), sqlite_office, sqlite_db, now=NOW)
-    assert result.state == Decision.WAITING_REVIEW and result.reasons == [reason]
+    assert result.state == CaseState.WAITING_REVIEW and texts(result.reasons) == [reason]
 
 
 def test_a_stale_list_never_yields_a_reply(
@@ -168,25 +189,25 @@ def test_a_stale_list_never_yields_a_reply(
         imported=NOW - dt.timedelta(days=9),
     )
     result = process_file(letter_file(tmp_path, people=[("李娜", LI)]), sqlite_office, sqlite_db, now=NOW)
-    assert result.state == Decision.WAITING_REVIEW
-    assert len(result.reasons) == 1 and result.reasons[0].startswith("失信名单未导入或已过期")
+    assert result.state == CaseState.WAITING_REVIEW
+    assert len(result.reasons) == 1 and result.reasons[0].text.startswith("失信名单未导入或已过期")
 
 
 def test_no_list_at_all_never_yields_a_reply(
     sqlite_db: Database, sqlite_office: Settings, tmp_path: Path
 ) -> None:
     result = process_file(letter_file(tmp_path), sqlite_office, sqlite_db, now=NOW)
-    assert result.state == Decision.WAITING_REVIEW
-    assert result.reasons == ["失信名单未导入或已过期：尚未导入任何失信名单"]
+    assert result.state == CaseState.WAITING_REVIEW
+    assert texts(result.reasons) == ["失信名单未导入或已过期：尚未导入任何失信名单"]
 
 
 def test_blocking_letter_problems_wait(sqlite_db: Database, sqlite_office: Settings, tmp_path: Path) -> None:
     load_list(sqlite_db, sqlite_office, [["某人", ZHAO, "", "", "", "2020-01-02", ""]])
     path = letter_file(tmp_path, people=[("王伟", bad_check_digit(WANG)), ("李娜", LI)])
     result = process_file(path, sqlite_office, sqlite_db, now=NOW)
-    assert result.state == Decision.WAITING_REVIEW
-    assert result.reasons == ["第1人（王伟）：身份证号码校验位错误"]
-    assert cases(sqlite_db)[0].reasons == result.reasons
+    assert result.state == CaseState.WAITING_REVIEW
+    assert texts(result.reasons) == ["第1人（王伟）：身份证号码校验位错误"]
+    assert cases(sqlite_db)[0].review_reasons() == result.reasons
 
 
 def test_an_unreadable_letter_fails_with_its_message(
@@ -195,21 +216,42 @@ def test_an_unreadable_letter_fails_with_its_message(
     path = tmp_path / "letter.docx"
     path.write_bytes(b"")
     result = process_file(path, sqlite_office, sqlite_db, now=NOW)
-    assert result.state == Decision.FAILED and result.exit_code == 3
+    assert result.state == CaseState.FAILED and result.exit_code == 3
     assert result.error == "文件为空（0 字节），请确认文件是否完整。"
     (case,) = cases(sqlite_db)
     assert case.state == "failed" and case.error == result.error and case.original_name == "letter.docx"
 
 
-def test_the_same_letter_twice_never_overwrites(
+def test_the_same_letter_twice_is_answered_once(
+    sqlite_db: Database, sqlite_office: Settings, tmp_path: Path
+) -> None:
+    """Regression: the same bytes through `letters process` twice made two official replies."""
+    load_list(sqlite_db, sqlite_office, [["某人", ZHAO, "", "", "", "2020-01-02", ""]])
+    path = letter_file(tmp_path, kind="public_institution", people=[("李娜", LI)])
+    outbox = tmp_path / "outbox"
+    first = process_file(path, sqlite_office, sqlite_db, outbox=outbox, now=NOW)
+    second = process_file(path, sqlite_office, sqlite_db, outbox=outbox, now=NOW)
+    assert first.state == CaseState.REPLIED
+    assert second.state == CaseState.DUPLICATE and second.exit_code == ExitCode.DUPLICATE == 11
+    assert second.duplicate_of == first.case_id and second.reply_doc_number is None
+    assert sorted(p.name for p in outbox.iterdir()) == [f"{STEM}.docx", f"{STEM}.pdf"]
+    assert path.exists()  # a named file is the person's: never moved
+
+
+def test_again_answers_the_same_letter_a_second_time_on_a_named_persons_word(
     sqlite_db: Database, sqlite_office: Settings, tmp_path: Path
 ) -> None:
     load_list(sqlite_db, sqlite_office, [["某人", ZHAO, "", "", "", "2020-01-02", ""]])
     path = letter_file(tmp_path, kind="public_institution", people=[("李娜", LI)])
     outbox = tmp_path / "outbox"
     first = process_file(path, sqlite_office, sqlite_db, outbox=outbox, now=NOW)
-    second = process_file(path, sqlite_office, sqlite_db, outbox=outbox, now=NOW)
+    second = process_file(path, sqlite_office, sqlite_db, outbox=outbox, now=NOW, again_by="王芳")
     assert (first.reply_doc_number, second.reply_doc_number) == ("陕信用函〔2026〕1号", "陕信用函〔2026〕2号")
+    with sqlite_db.sessions() as session:
+        from pipeline.storage import audit
+
+        (event,) = [e for e in audit.events_for(session, second.case_id) if e.to_state == "received"]
+    assert event.actor == "王芳" and "再次办理" in event.reason
     assert second.outputs["docx"].name == f"{STEM}(2).docx"
     assert second.outputs["json"].name == f"{STEM}_结果(2).json"
     assert json.loads(first.outputs["json"].read_text(encoding="utf-8"))["reply_doc_number"].endswith("1号")
@@ -227,9 +269,10 @@ def test_a_render_failure_leaves_a_gap_never_a_reused_number(
         raise OSError("disk full")
 
     monkeypatch.setattr(pipeline.reply, "render_reply", boom)
-    with pytest.raises(OSError):
-        process_file(path, sqlite_office, sqlite_db, outbox=tmp_path / "out", now=NOW)
-    assert cases(sqlite_db)[0].state == "failed"
+    failed = process_file(path, sqlite_office, sqlite_db, outbox=tmp_path / "out", now=NOW)
+    assert (
+        failed.state == CaseState.FAILED and failed.exit_code == 1 and cases(sqlite_db)[0].state == "failed"
+    )
     monkeypatch.undo()
     again = process_file(path, sqlite_office, sqlite_db, outbox=tmp_path / "out", now=NOW)
     assert again.reply_doc_number == "陕信用函〔2026〕2号"
@@ -243,23 +286,24 @@ def test_a_broken_template_uses_no_number(
     load_list(sqlite_db, sqlite_office, [["某人", ZHAO, "", "", "", "2020-01-02", ""]])
     broken = dataclasses.replace(sqlite_office, templates=tmp_path / "no-templates")
     path = letter_file(tmp_path, kind="public_institution", people=[("李娜", LI)])
-    result = process_file(path, broken, sqlite_db, now=NOW)
-    assert result.state == Decision.FAILED and result.exit_code == 6
+    with pytest.raises(
+        LettersError
+    ) as raised:  # refused before the letter is taken, as the watcher refuses to start
+        process_file(path, broken, sqlite_db, now=NOW)
+    assert raised.value.exit_code == ExitCode.CONFIG == 6 and cases(sqlite_db) == []
     with sqlite_db.sessions() as session:
         assert allocated_numbers(session, "陕信用函", 2026) == []
 
 
-def test_process_letter_leaves_the_outbox_to_its_caller(
+def test_handle_letter_leaves_the_outbox_to_the_case_core(
     sqlite_db: Database, sqlite_office: Settings, tmp_path: Path
 ) -> None:
     load_list(sqlite_db, sqlite_office, [["某人", ZHAO, "", "", "", "2020-01-02", ""]])
     path = letter_file(tmp_path, kind="public_institution", people=[("李娜", LI)])
     work = tmp_path / "staging"
     work.mkdir()
-    result = process_module.process_letter(
-        path, sqlite_office, sqlite_db.sessions, work, case_id=None, now=NOW
-    )
-    assert result.state == Decision.REPLIED
+    result = handle_letter(path, sqlite_office, sqlite_db.sessions, work, case_id=None, now=NOW)
+    assert result.state == CaseState.REPLIED
     assert sorted(p.name for p in work.iterdir()) == [f"{STEM}.docx", f"{STEM}.pdf", f"{STEM}_结果.json"]
     assert not (tmp_path / "outbox").exists() and cases(sqlite_db) == []
 
@@ -281,13 +325,18 @@ def test_file_names_are_safe_on_windows_shares() -> None:
 
 
 def test_publish_never_overwrites(tmp_path: Path) -> None:
-    staged = tmp_path / "reply.docx"
-    staged.write_bytes(b"new")
+    from pipeline.cases import publisher
+
+    staging = tmp_path / "staging"
+    (staging / "docx").mkdir(parents=True)
+    (staging / "docx" / "复函.docx").write_bytes(b"new")
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     (outbox / "复函.docx").write_bytes(b"old")
-    target = publish(staged, outbox, "复函.docx")
-    assert target.name == "复函(2).docx" and target.read_bytes() == b"new" and mode(target) == 0o600
+    recorded = []
+    name = publisher.publish(staging, "docx", outbox, 0o600, None, recorded.append)
+    assert name == "复函(2).docx" and recorded == [name]
+    assert (outbox / name).read_bytes() == b"new" and mode(outbox / name) == 0o600
     assert (outbox / "复函.docx").read_bytes() == b"old"
     assert sorted(p.name for p in outbox.iterdir()) == ["复函(2).docx", "复函.docx"]
 
@@ -319,7 +368,7 @@ def test_identical_duplicate_rows_are_answered_row_by_row(
     people = [("王伟", WANG), ("李娜", LI), ("王伟", WANG)]
     path = letter_file(tmp_path, kind="public_institution", people=people)
     result = process_file(path, office, db, outbox=tmp_path / "outbox", now=NOW)
-    assert result.state == Decision.REPLIED, result.reasons
+    assert result.state == CaseState.REPLIED, result.reasons
     table = docx.Document(str(result.outputs["docx"])).tables[-1]
     rows = [[c.text for c in row.cells] for row in table.rows[1:]]
     assert [r[1] for r in rows] == ["王伟", "李娜", "王伟"]
@@ -351,7 +400,7 @@ def test_a_reply_that_fails_its_content_check_uses_no_number(
         problems=[],
     )
     with pytest.raises(ReplyContentError):
-        process_module.write_reply(letter, outcome, office, db.sessions, tmp_path, case_id=None, now=NOW)
+        stage_reply(letter, outcome, office, db.sessions, tmp_path, case_id=None, now=NOW)
     with db.sessions() as session:
         assert allocated_numbers(session, "陕信用函", 2026) == []
 

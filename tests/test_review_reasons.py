@@ -1,13 +1,19 @@
-"""When a letter may be answered without a person: scans, OCR repairs, doubtful names, second reviews."""
+"""When a letter may be answered without a person: scans, OCR repairs, doubtful names, second reviews.
+
+Reasons are typed: what settles one follows from its code, never from its wording.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
+from pipeline.cases.handling import reasons_now
+from pipeline.cases.reasons import SCAN_CONFIRM, review_reasons
 from pipeline.domain.letter import Kind
+from pipeline.domain.reasons import Reason, ReasonCode, Settle, left_after_approval, second_review
 from pipeline.domain.result import CheckOutcome, PersonResult, Verdict
 from pipeline.extraction import CONFIRM_ID_REPAIRED, extract
-from pipeline.process import SCAN_CONFIRM, SECOND_REVIEW, approvable, review_reasons
 from pipeline.settings import load_settings
 from tests.builders.model_builder import build_document
 from tests.builders.spec import LetterSpec
@@ -29,29 +35,34 @@ def scanned_letter(kind="public_institution"):
     return extract(doc, today=NOW.date())
 
 
+def approvable(reasons: list[Reason]) -> bool:
+    return bool(reasons) and not left_after_approval(reasons)
+
+
 def test_text_letter_with_clear_results_needs_nobody():
     letter = extract(build_document(LetterSpec(kind="public_institution")), today=NOW.date())
-    assert review_reasons(letter, clean_outcome(letter), settings()) == []
+    assert reasons_now(letter, clean_outcome(letter), settings(), NOW) == []
 
 
 def test_scanned_letter_waits_for_confirmation_by_default():
     letter = scanned_letter()
     assert letter.from_scan and "来自扫描件" in letter.notes
-    reasons = review_reasons(letter, clean_outcome(letter), settings())
-    assert reasons == [SCAN_CONFIRM]
-    assert all(approvable(r) for r in reasons)
+    reasons = reasons_now(letter, clean_outcome(letter), settings(), NOW)
+    assert reasons == [Reason(ReasonCode.SCAN_CONFIRM, SCAN_CONFIRM)]
+    assert approvable(reasons)
 
 
 def test_clean_scan_may_be_answered_when_the_setting_allows():
     letter = scanned_letter()
-    assert review_reasons(letter, clean_outcome(letter), settings(ocr_auto_answer=True)) == []
+    assert reasons_now(letter, clean_outcome(letter), settings(ocr_auto_answer=True), NOW) == []
 
 
 def test_repaired_id_always_waits_even_with_auto_answer():
     letter = scanned_letter()
     letter.people[1].confirm.append(CONFIRM_ID_REPAIRED)
-    reasons = review_reasons(letter, clean_outcome(letter), settings(ocr_auto_answer=True))
-    assert len(reasons) == 1 and reasons[0].startswith("第2人") and approvable(reasons[0])
+    reasons = reasons_now(letter, clean_outcome(letter), settings(ocr_auto_answer=True), NOW)
+    assert [(r.code, r.seq) for r in reasons] == [(ReasonCode.PERSON_CONFIRM, 2)]
+    assert reasons[0].text.startswith("第2人") and approvable(reasons)
 
 
 def test_hit_on_civil_servant_query_needs_second_review():
@@ -59,15 +70,16 @@ def test_hit_on_civil_servant_query_needs_second_review():
     assert letter.kind == Kind.CIVIL_SERVANT
     outcome = clean_outcome(letter)
     outcome.results[0].verdict = Verdict.LISTED
-    reasons = review_reasons(letter, outcome, settings())
-    assert len(reasons) == 1 and reasons[0].endswith(SECOND_REVIEW) and approvable(reasons[0])
+    reasons = reasons_now(letter, outcome, settings(), NOW)
+    assert [(r.code, r.seq) for r in reasons] == [(ReasonCode.SECOND_REVIEW, 1)]
+    assert approvable(reasons) and second_review(reasons) == reasons
 
 
 def test_hit_on_institution_query_is_answered():
     letter = extract(build_document(LetterSpec(kind="public_institution")), today=NOW.date())
     outcome = clean_outcome(letter)
     outcome.results[0].verdict = Verdict.LISTED
-    assert review_reasons(letter, outcome, settings()) == []
+    assert reasons_now(letter, outcome, settings(), NOW) == []
 
 
 def test_possible_and_mismatch_are_not_settled_by_approval_alone():
@@ -75,5 +87,37 @@ def test_possible_and_mismatch_are_not_settled_by_approval_alone():
     outcome = clean_outcome(letter)
     outcome.results[0].verdict = Verdict.POSSIBLE
     outcome.results[1].verdict = Verdict.NAME_MISMATCH
-    reasons = review_reasons(letter, outcome, settings())
-    assert len(reasons) == 2 and not any(approvable(r) for r in reasons)
+    reasons = review_reasons(letter, outcome)
+    assert [r.code for r in reasons] == [ReasonCode.POSSIBLE, ReasonCode.NAME_MISMATCH]
+    assert all(r.settled_by is Settle.DECISION for r in reasons) and not approvable(reasons)
+
+
+def test_rewording_a_reason_does_not_change_who_may_settle_it():
+    """Regression: approval was decided by `reason.endswith(<Chinese text>)`; now by the code alone."""
+    letter = extract(build_document(LetterSpec()), today=NOW.date())
+    outcome = clean_outcome(letter)
+    outcome.results[0].verdict = Verdict.LISTED
+    (reason,) = review_reasons(letter, outcome)
+    reworded = dataclasses.replace(reason, text="第1人：请再复核一次")
+    assert approvable([reworded]) and second_review([reworded]) == [reworded]
+    problem = dataclasses.replace(reason, code=ReasonCode.ID_INVALID)  # same text, another code
+    assert not approvable([problem]) and problem.settled_by is Settle.CORRECTION
+
+
+def test_reasons_survive_storage_as_json():
+    reasons = [
+        Reason(ReasonCode.COUNT_MISMATCH, "来函写明共4人，但名单中识别到3人"),
+        Reason(ReasonCode.POSSIBLE, "x", 2),
+    ]
+    assert [Reason.from_json(r.to_json()) for r in reasons] == reasons
+    assert (
+        Reason.from_json("旧版本保存的原因").settled_by is not Settle.APPROVAL
+    )  # never approvable by accident
+
+
+def test_every_code_says_what_settles_it():
+    for code in ReasonCode:
+        assert isinstance(code.settled_by, Settle)
+    assert ReasonCode.COUNT_MISMATCH.settled_by is Settle.CONFIRMATION
+    assert ReasonCode.SEQ_GAP.settled_by is Settle.CONFIRMATION
+    assert ReasonCode.ID_INVALID.settled_by is Settle.CORRECTION

@@ -9,17 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from pipeline.cases.context import open_context
+from pipeline.cases.core import CaseCore
+from pipeline.cases.inbox import InboxIntake
+from pipeline.cases.instances import register_instance
 from pipeline.cli import main
-from pipeline.service.context import open_context
-from pipeline.service.lifecycle import CaseService
-from pipeline.service.recovery import register_instance
 from pipeline.settings import load_settings
 from pipeline.storage.case_models import CaseTracking
 from tests.service_fakes import fake_processor
 
 
 @pytest.fixture
-def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CaseService:
+def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> InboxIntake:
     """A working folder with three cases: replied, waiting for review, failed."""
     for key in list(os.environ):
         if key.startswith("LETTERS_"):
@@ -28,11 +29,13 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CaseService:
     (tmp_path / "letters.toml").write_text("", encoding="utf-8")  # a project folder
     settings = load_settings()
     ctx = open_context(settings)
-    service = CaseService(
-        settings,
-        ctx.db,
-        fake_processor(settings, ctx.db),
-        instance_id=register_instance(ctx.db, mode="events", inbox=tmp_path),
+    service = InboxIntake(
+        CaseCore(
+            settings,
+            ctx.db,
+            fake_processor(settings, ctx.db),
+            instance_id=register_instance(ctx.db, mode="events", inbox=tmp_path),
+        )
     )
     for name, body in (("a.docx", "OK 1"), ("b.docx", "REVIEW"), ("c.pdf", "BAD")):
         path = service.folders.inbox / name
@@ -41,17 +44,17 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CaseService:
     return service
 
 
-def test_cases_lists_state_unit_and_due_date(office: CaseService, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cases_lists_state_unit_and_due_date(office: InboxIntake, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cases"]) == 0
     out = capsys.readouterr().out
     assert "已复函" in out and "待人工复核" in out and "处理失败" in out
     assert "测试单位" in out and "陕人社函〔2021〕88号" in out
-    due = office.calendar.due_date(dt.date.today())
+    due = office.core.calendar.due_date(dt.date.today())
     assert f"期限 {due:%Y-%m-%d}" in out
 
 
-def test_overdue_open_case_is_flagged(office: CaseService, capsys: pytest.CaptureFixture[str]) -> None:
-    with office.db.sessions.begin() as s:
+def test_overdue_open_case_is_flagged(office: InboxIntake, capsys: pytest.CaptureFixture[str]) -> None:
+    with office.core.db.sessions.begin() as s:
         s.get(CaseTracking, 2).due_date = dt.date.today() - dt.timedelta(days=3)  # type: ignore[union-attr]
     assert main(["cases", "--open"]) == 0
     out = capsys.readouterr().out
@@ -60,9 +63,9 @@ def test_overdue_open_case_is_flagged(office: CaseService, capsys: pytest.Captur
 
 
 def test_delay_needs_a_working_day_and_moves_the_due_date(
-    office: CaseService, capsys: pytest.CaptureFixture[str]
+    office: InboxIntake, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cal = office.calendar
+    cal = office.core.calendar
     target = cal.add_workdays(dt.date.today(), 8)
     saturday = target + dt.timedelta(days=(5 - target.weekday()) % 7)
     if cal.is_workday(saturday):  # an adjusted working Saturday: take the Sunday
@@ -111,7 +114,7 @@ def test_delay_needs_a_working_day_and_moves_the_due_date(
     assert "无需延期" in capsys.readouterr().err
 
 
-def test_status_counts_and_health(office: CaseService, capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_counts_and_health(office: InboxIntake, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     assert "已复函1件" in out and "待人工复核1件" in out and "处理失败1件" in out
@@ -121,11 +124,11 @@ def test_status_counts_and_health(office: CaseService, capsys: pytest.CaptureFix
 
 
 def test_audit_verify_passes_then_catches_an_edit(
-    office: CaseService, capsys: pytest.CaptureFixture[str]
+    office: InboxIntake, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["audit", "verify"]) == 0
     assert "校验通过" in capsys.readouterr().out
-    with office.db.engine.begin() as conn:
+    with office.core.db.engine.begin() as conn:
         conn.execute(text("UPDATE audit_events SET actor = '某人' WHERE seq = 2"))
     assert main(["audit", "verify"]) == 1
     assert "第2条记录" in capsys.readouterr().out
@@ -165,10 +168,10 @@ def test_broken_pipe_on_stdout_exits_quietly(tmp_path: Path) -> None:
 
 
 def test_failed_file_has_no_deadline_and_is_closed_by_a_named_person(
-    office: CaseService, capsys: pytest.CaptureFixture[str]
+    office: InboxIntake, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Regression: a 说明.txt dropped by mistake showed as overdue for ever."""
-    with office.db.sessions.begin() as s:
+    with office.core.db.sessions.begin() as s:
         s.get(CaseTracking, 3).due_date = dt.date.today() - dt.timedelta(days=30)  # type: ignore[union-attr]
     assert main(["cases"]) == 0
     failed_line = next(line for line in capsys.readouterr().out.splitlines() if "处理失败" in line)
@@ -191,14 +194,14 @@ def test_failed_file_has_no_deadline_and_is_closed_by_a_named_person(
 
 
 def test_audit_verify_remembers_the_head_and_sees_a_cut_tail_or_an_emptied_database(
-    office: CaseService, capsys: pytest.CaptureFixture[str]
+    office: InboxIntake, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Regression: after rm data/letters.db, audit verify said 审计日志完整; a neatly cut tail passed too."""
     assert main(["audit", "verify"]) == 0
     capsys.readouterr()
-    head_file = office.settings.path(office.settings.data_dir) / "audit-head.json"
+    head_file = office.core.settings.path(office.core.settings.data_dir) / "audit-head.json"
     assert head_file.stat().st_mode & 0o777 == 0o600
-    with office.db.engine.begin() as conn:  # cut the last event and rewrite the head to match
+    with office.core.db.engine.begin() as conn:  # cut the last event and rewrite the head to match
         last = conn.execute(text("SELECT max(seq) FROM audit_events")).scalar_one()
         conn.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": last})
         prev = conn.execute(
@@ -207,7 +210,7 @@ def test_audit_verify_remembers_the_head_and_sees_a_cut_tail_or_an_emptied_datab
         conn.execute(text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": last - 1, "h": prev})
     assert main(["audit", "verify"]) == 1
     assert "末尾被删除" in capsys.readouterr().out
-    with office.db.engine.begin() as conn:  # a database emptied (or replaced by an empty one)
+    with office.core.db.engine.begin() as conn:  # a database emptied (or replaced by an empty one)
         conn.execute(text("DELETE FROM audit_events"))
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
     assert main(["audit", "verify"]) == 1

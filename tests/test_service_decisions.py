@@ -16,15 +16,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pipeline.cases.context import ServiceContext, open_context
+from pipeline.cases.core import CaseCore
+from pipeline.cases.handling import make_processor
+from pipeline.cases.inbox import InboxIntake
+from pipeline.cases.instances import register_instance
 from pipeline.cli import main
 from pipeline.domain.decision import apply_decisions, decide
 from pipeline.domain.result import CheckOutcome, PersonResult, RecordRef, Verdict
 from pipeline.records import import_list
 from pipeline.reply.verify import docx_content
-from pipeline.service.adapter import make_processor
-from pipeline.service.context import ServiceContext, open_context
-from pipeline.service.lifecycle import CaseService
-from pipeline.service.recovery import register_instance
 from pipeline.settings import load_settings
 from pipeline.storage.case_models import AuditEvent, CaseDecision
 from pipeline.storage.models import Case
@@ -97,11 +98,13 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iter
     settings = load_settings()
     ctx = open_context(settings)
     import_lists(ctx, tmp_path)
-    service = CaseService(
-        settings,
-        ctx.db,
-        make_processor(settings, ctx.db),
-        instance_id=register_instance(ctx.db, mode="events", inbox=tmp_path),
+    service = InboxIntake(
+        CaseCore(
+            settings,
+            ctx.db,
+            make_processor(settings, ctx.db.sessions, dt.datetime.now),
+            instance_id=register_instance(ctx.db, mode="events", inbox=tmp_path),
+        )
     )
     yield ctx, service
     ctx.close()
@@ -110,7 +113,7 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iter
 LETTER_NUMBERS = itertools.count(10)
 
 
-def drop(service: CaseService, name: str, kind: str, people: list[tuple[str, str]]) -> int:
+def drop(service: InboxIntake, name: str, kind: str, people: list[tuple[str, str]]) -> int:
     number = next(LETTER_NUMBERS)
     spec = LetterSpec(kind=kind, doc_number=f"陕人社函〔2026〕{number}号", people=people)  # type: ignore[arg-type]
     case_id = service.handle_file(write_letter(service.folders.inbox / name, spec))
@@ -141,7 +144,7 @@ def test_possible_settled_as_clear_by_a_named_person_is_replied(
     ctx, service = office
     case_id = drop(service, "possible.docx", "public_institution", [CLEAR, MASKED])
     assert case(ctx, case_id).state == "waiting_review"
-    assert any("脱敏" in r for r in case(ctx, case_id).reasons or [])
+    assert any("脱敏" in r.text for r in case(ctx, case_id).review_reasons())
     assert main(["review", "approve", str(case_id), "--by", "王芳"]) == 2  # approval alone settles nothing
     capsys.readouterr()
 
@@ -175,7 +178,7 @@ def test_possible_settled_as_clear_by_a_named_person_is_replied(
 def test_name_mismatch_settled_as_listed_names_the_list(office, capsys: pytest.CaptureFixture[str]) -> None:
     ctx, service = office
     case_id = drop(service, "mismatch.docx", "public_institution", [OTHER, CLEAR])
-    assert any("姓名不同" in r for r in case(ctx, case_id).reasons or [])
+    assert any("姓名不同" in r.text for r in case(ctx, case_id).review_reasons())
     assert correct(case_id, "1.result=listed", "王芳") == 0
     assert case(ctx, case_id).state == "replied"
     rows = reply_rows(ctx, case_id)

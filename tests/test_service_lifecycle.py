@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline.service.lifecycle import CaseService
-from pipeline.service.recovery import recover, register_instance
+from pipeline.cases.core import CaseCore
+from pipeline.cases.inbox import InboxIntake
+from pipeline.cases.instances import recover, register_instance
 from pipeline.settings import Settings
 from pipeline.storage import Database, audit
 from pipeline.storage.case_models import CaseTracking
@@ -21,12 +22,12 @@ pytest_plugins = ["tests.db_backends"]
 
 
 @pytest.fixture
-def service(settings: Settings, db: Database) -> CaseService:
+def service(settings: Settings, db: Database) -> InboxIntake:
     me = register_instance(db, mode="events", inbox=settings.path(settings.inbox))
-    return CaseService(settings, db, fake_processor(settings, db), instance_id=me)
+    return InboxIntake(CaseCore(settings, db, fake_processor(settings, db), instance_id=me))
 
 
-def drop(service: CaseService, name: str, text: str) -> Path:
+def drop(service: InboxIntake, name: str, text: str) -> Path:
     path = service.folders.inbox / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -38,7 +39,7 @@ def case_of(db: Database, case_id: int) -> tuple[Case, CaseTracking]:
         return s.get(Case, case_id), s.get(CaseTracking, case_id)  # type: ignore[return-value]
 
 
-def test_clean_letter_is_archived_replied_and_audited(service: CaseService, db: Database) -> None:
+def test_clean_letter_is_archived_replied_and_audited(service: InboxIntake, db: Database) -> None:
     path = drop(service, "单位A/来函.docx", "OK 1")
     case_id = service.handle_file(path)
     assert case_id is not None
@@ -52,7 +53,7 @@ def test_clean_letter_is_archived_replied_and_audited(service: CaseService, db: 
     published = sorted(p.name for p in service.folders.outbox.iterdir())
     assert published == [case.outputs["docx"]]  # type: ignore[index]  (the result .json goes to data/results)
     assert case.reply_doc_number and case.reply_doc_number in published[0]
-    assert tracking.due_date == service.calendar.due_date(case.received_at)
+    assert tracking.due_date == service.core.calendar.due_date(case.received_at)
     with db.sessions() as s:
         states = [(e.from_state, e.to_state) for e in audit.events_for(s, case_id)]
         assert states == [(None, "received"), ("received", "processing"), ("processing", "replied")]
@@ -60,7 +61,7 @@ def test_clean_letter_is_archived_replied_and_audited(service: CaseService, db: 
     assert list(service.folders.staging.iterdir()) == []
 
 
-def test_unreadable_letter_goes_to_failed_with_a_chinese_reason(service: CaseService, db: Database) -> None:
+def test_unreadable_letter_goes_to_failed_with_a_chinese_reason(service: InboxIntake, db: Database) -> None:
     case_id = service.handle_file(drop(service, "坏文件.pdf", "BAD bytes"))
     case, tracking = case_of(db, case_id)  # type: ignore[arg-type]
     assert case.state == "failed"
@@ -72,15 +73,15 @@ def test_unreadable_letter_goes_to_failed_with_a_chinese_reason(service: CaseSer
     assert list(service.folders.outbox.iterdir()) == []
 
 
-def test_letter_needing_review_waits_with_its_reasons(service: CaseService, db: Database) -> None:
+def test_letter_needing_review_waits_with_its_reasons(service: InboxIntake, db: Database) -> None:
     case_id = service.handle_file(drop(service, "a.docx", "REVIEW"))
     case, _ = case_of(db, case_id)  # type: ignore[arg-type]
     assert case.state == "waiting_review"
-    assert case.reasons == ["第1人（王伟）：身份证号码校验位错误"]
+    assert [r.text for r in case.review_reasons()] == ["第1人（王伟）：身份证号码校验位错误"]
     assert list(service.folders.outbox.iterdir()) == []
 
 
-def test_same_bytes_again_go_to_duplicates_with_a_note(service: CaseService, db: Database) -> None:
+def test_same_bytes_again_go_to_duplicates_with_a_note(service: InboxIntake, db: Database) -> None:
     first = service.handle_file(drop(service, "a.docx", "OK same"))
     second = service.handle_file(drop(service, "再次发送/a.docx", "OK same"))
     assert first != second
@@ -96,7 +97,7 @@ def test_same_bytes_again_go_to_duplicates_with_a_note(service: CaseService, db:
     assert (service.folders.duplicates / "a(2).docx").exists()
 
 
-def test_a_registered_file_seen_again_is_not_a_duplicate(service: CaseService, db: Database) -> None:
+def test_a_registered_file_seen_again_is_not_a_duplicate(service: InboxIntake, db: Database) -> None:
     """A crash between archive and inbox removal leaves the file: it is the same case, not a duplicate."""
     path = drop(service, "a.docx", "OK 1")
     case_id = service.handle_file(path)
@@ -109,7 +110,7 @@ def test_a_registered_file_seen_again_is_not_a_duplicate(service: CaseService, d
 
 
 def test_unfinished_case_is_resumed_after_a_crash_without_a_second_reply(
-    settings: Settings, db: Database, service: CaseService
+    settings: Settings, db: Database, service: InboxIntake
 ) -> None:
     path = drop(service, "a.docx", "OK 1")
     case_id = service.handle_file(path)
@@ -120,17 +121,19 @@ def test_unfinished_case_is_resumed_after_a_crash_without_a_second_reply(
         c.state = "processing"  # type: ignore[union-attr]
         t = s.get(CaseTracking, case_id)
         t.owner, t.finished_at = "dead-host:1:x", None  # type: ignore[union-attr]
-    staged = service.folders.staging / str(case_id)
-    staged.mkdir()
-    first_output = next(iter(case.outputs.values()))  # type: ignore[union-attr]
+    kind, first_output = next(iter(case.outputs.items()))  # type: ignore[union-attr]
+    staged = service.folders.staging / str(case_id) / kind
+    staged.mkdir(parents=True)
     os.replace(service.folders.outbox / first_output, staged / first_output)
-    again = CaseService(
-        settings,
-        db,
-        fake_processor(settings, db),
-        instance_id=register_instance(db, mode="events", inbox=service.folders.inbox),
+    again = InboxIntake(
+        CaseCore(
+            settings,
+            db,
+            fake_processor(settings, db),
+            instance_id=register_instance(db, mode="events", inbox=service.folders.inbox),
+        )
     )
-    ready = recover(db, again.me)
+    ready = recover(db, again.core.me)
     assert ready == [case_id]
     again.resume(case_id)
     case2, _ = case_of(db, case_id)  # type: ignore[arg-type]
@@ -140,7 +143,7 @@ def test_unfinished_case_is_resumed_after_a_crash_without_a_second_reply(
         assert audit.verify_chain(s).ok
 
 
-def test_nothing_final_is_retried_at_restart(settings: Settings, db: Database, service: CaseService) -> None:
+def test_nothing_final_is_retried_at_restart(settings: Settings, db: Database, service: InboxIntake) -> None:
     for n, text in enumerate(["OK 1", "BAD", "REVIEW"]):
         service.handle_file(drop(service, f"{n}.docx", text))
     again = register_instance(db, mode="events", inbox=service.folders.inbox)
@@ -148,17 +151,21 @@ def test_nothing_final_is_retried_at_restart(settings: Settings, db: Database, s
 
 
 def test_two_services_never_take_the_same_letter(settings: Settings, db: Database) -> None:
-    a = CaseService(
-        settings,
-        db,
-        fake_processor(settings, db),
-        instance_id=register_instance(db, mode="events", inbox=Path("x")),
+    a = InboxIntake(
+        CaseCore(
+            settings,
+            db,
+            fake_processor(settings, db),
+            instance_id=register_instance(db, mode="events", inbox=Path("x")),
+        )
     )
-    b = CaseService(
-        settings,
-        db,
-        fake_processor(settings, db),
-        instance_id=register_instance(db, mode="events", inbox=Path("x")),
+    b = InboxIntake(
+        CaseCore(
+            settings,
+            db,
+            fake_processor(settings, db),
+            instance_id=register_instance(db, mode="events", inbox=Path("x")),
+        )
     )
     path = drop(a, "a.docx", "OK 1")
     # b registers it first but has not claimed it yet; a sees the same file
@@ -166,15 +173,15 @@ def test_two_services_never_take_the_same_letter(settings: Settings, db: Databas
     from pipeline.files import sha256_file
 
     case_id = b._register("a.docx", sha256_file(path), st)
-    assert b._claim(case_id)
+    assert b.core._claim(case_id)
     assert a.handle_file(path) == case_id  # same case, not a duplicate, and a does not run it
     case, tracking = case_of(db, case_id)
-    assert case.state == "processing" and tracking.owner == b.me
-    assert not a._claim(case_id)
+    assert case.state == "processing" and tracking.owner == b.core.me
+    assert not a.core._claim(case_id)
 
 
 def test_cases_of_a_killed_watcher_are_taken_over_and_live_ones_left_alone(
-    settings: Settings, db: Database, service: CaseService
+    settings: Settings, db: Database, service: InboxIntake
 ) -> None:
     import subprocess
     import sys
@@ -210,11 +217,11 @@ def test_cases_of_a_killed_watcher_are_taken_over_and_live_ones_left_alone(
         from pipeline.files import sha256_file
 
         case_id = service._register(f"{n}.docx", sha256_file(path), path.stat())
-        assert service._claim(case_id)
+        assert service.core._claim(case_id)
         with db.sessions.begin() as s:
             s.get(CaseTracking, case_id).owner = owner  # type: ignore[union-attr]
         ids.append(case_id)
-    assert recover(db, service.me) == [ids[0]]
+    assert recover(db, service.core.me) == [ids[0]]
     with db.sessions() as s:
         assert s.get(Case, ids[0]).state == "received"  # type: ignore[union-attr]
         assert s.get(Case, ids[1]).state == "processing"  # type: ignore[union-attr]
@@ -225,24 +232,17 @@ def test_cases_of_a_killed_watcher_are_taken_over_and_live_ones_left_alone(
 
 
 def test_a_letter_answered_by_letters_process_is_a_duplicate_in_the_inbox(
-    service: CaseService, db: Database
+    service: InboxIntake, db: Database
 ) -> None:
+    from pipeline.cases.intake import register_named
     from pipeline.files import sha256_file
 
     path = drop(service, "a.docx", "OK by hand")
     now = dt.datetime.now()
-    with db.sessions.begin() as s:  # what `letters process` stores: a case without a claim
-        s.add(
-            Case(
-                file_sha256=sha256_file(path),
-                original_name="a.docx",
-                received_at=now,
-                updated_at=now,
-                state="replied",
-                reply_doc_number="陕信用函〔2026〕9号",
-                outputs={"docx": "/x/outbox/r.docx"},
-            )
-        )
+    with db.sessions.begin() as s:  # what `letters process` registers: the same intake, the same claim
+        first = register_named(s, service.core.calendar, Path("/elsewhere/a.docx"), sha256_file(path), now)
+        case = s.get(Case, first.case_id)
+        case.state, case.reply_doc_number, case.outputs = "replied", "陕信用函〔2026〕9号", {"docx": "r.docx"}
     case_id = service.handle_file(path)
     case, tracking = case_of(db, case_id)  # type: ignore[arg-type]
     assert case.state == "duplicate" and tracking.duplicate_of == 1
@@ -264,15 +264,17 @@ def test_a_passing_fault_puts_the_case_back_for_later_and_it_then_finishes(
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(letter, case_id, staging)
 
-    svc = CaseService(settings, db, flaky, instance_id=register_instance(db, mode="events", inbox=Path("x")))
+    svc = InboxIntake(
+        CaseCore(settings, db, flaky, instance_id=register_instance(db, mode="events", inbox=Path("x")))
+    )
     case_id = svc.handle_file(drop(svc, "a.docx", "OK 1"))
     case, tracking = case_of(db, case_id)  # type: ignore[arg-type]
     assert case.state == "received" and tracking.attempts == 1
     assert tracking.retry_after is not None and tracking.retry_after > dt.datetime.now()
-    assert recover(db, svc.me) == []  # not before its time
+    assert recover(db, svc.core.me) == []  # not before its time
     with db.sessions.begin() as s:
         s.get(CaseTracking, case_id).retry_after = dt.datetime.now()  # type: ignore[union-attr]
-    assert recover(db, svc.me) == [case_id]
+    assert recover(db, svc.core.me) == [case_id]
     svc.resume(case_id)  # type: ignore[arg-type]
     assert case_of(db, case_id)[0].state == "replied"  # type: ignore[arg-type]
     with db.sessions() as s:
@@ -288,7 +290,9 @@ def test_a_permanent_fault_fails_only_that_letter(settings: Settings, db: Databa
             raise KeyError("a bug")
         return real(letter, case_id, staging)
 
-    svc = CaseService(settings, db, buggy, instance_id=register_instance(db, mode="events", inbox=Path("x")))
+    svc = InboxIntake(
+        CaseCore(settings, db, buggy, instance_id=register_instance(db, mode="events", inbox=Path("x")))
+    )
     bad = svc.handle_file(drop(svc, "a.docx", "OK boom"))
     good = svc.handle_file(drop(svc, "b.docx", "OK fine"))
     assert case_of(db, bad)[0].state == "failed"  # type: ignore[arg-type]
@@ -298,11 +302,11 @@ def test_a_permanent_fault_fails_only_that_letter(settings: Settings, db: Databa
 
 
 def test_receipt_time_is_when_the_file_arrived_not_when_it_was_taken(
-    service: CaseService, db: Database
+    service: InboxIntake, db: Database
 ) -> None:
     import time
 
-    from pipeline.service.lifecycle import received_time
+    from pipeline.cases.intake import received_time
 
     path = drop(service, "a.docx", "OK 1")
     st = path.stat()
@@ -321,7 +325,7 @@ def test_watcher_publishes_replies_with_the_configured_mode_and_keeps_the_json_i
 
     shared = dataclasses.replace(settings, reply_file_mode="0640")
     me = register_instance(db, mode="events", inbox=shared.path(shared.inbox))
-    service = CaseService(shared, db, fake_processor(shared, db), instance_id=me)
+    service = InboxIntake(CaseCore(shared, db, fake_processor(shared, db), instance_id=me))
     case_id = service.handle_file(drop(service, "来函.docx", "OK mode"))
     case, _ = case_of(db, case_id)  # type: ignore[arg-type]
     reply = service.folders.outbox / case.outputs["docx"]  # type: ignore[index]

@@ -54,7 +54,7 @@ def test_real_letters_get_replies_reviews_and_failures(service: Service) -> None
     assert got["公务员.docx"].state == "replied"
     assert got["事业单位.pdf"].state == "replied"
     assert got["命中.docx"].state == "waiting_review"
-    assert any("二次复审" in r for r in got["命中.docx"].reasons or [])
+    assert any("二次复审" in r.text for r in got["命中.docx"].review_reasons())
     assert got["坏.docx"].state == "failed"
     outbox = sorted(p.name for p in service.cases.folders.outbox.iterdir())
     assert len(outbox) == 4  # .docx and .pdf of each of the two replies; the result .json stays in data/

@@ -136,7 +136,7 @@ def test_readme_run_command_starts_and_stops_cleanly(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
     ((case, _),) = final_cases(tmp_path)
-    assert any("失信名单未导入" in r for r in case.reasons or [])
+    assert any("失信名单未导入" in r.text for r in case.review_reasons())
     assert (tmp_path / "logs" / "letters.log").exists()
 
 

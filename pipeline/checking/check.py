@@ -88,11 +88,12 @@ def check_people(session: Session, letter: Letter, settings: Settings, now: dt.d
     exact: dict[str, list] = defaultdict(list)
     masked: dict[str, list] = defaultdict(list)
     if snapshot_ids and letter.people:
-        ids = sorted({p.id_number for p in letter.people if len(p.id_number) == 18})
+        asked = [p for p in letter.people if p.not_checked_by is None]
+        ids = sorted({p.id_number for p in asked if len(p.id_number) == 18})
         for row in _fetch(session, Record.id_number, ids, snapshot_ids):
             if "*" not in row.id_number and in_force(row.listed_on, row.removed_on, day):
                 exact[row.id_number].append(row)
-        names = sorted({name_key(p.name) for p in letter.people if p.id_number not in exact})
+        names = sorted({name_key(p.name) for p in asked if p.id_number not in exact})
         for row in _fetch(session, Record.name_key, names, snapshot_ids, MASKED):
             if in_force(row.listed_on, row.removed_on, day):
                 masked[row.name_key].append(row)
@@ -105,6 +106,9 @@ def check_people(session: Session, letter: Letter, settings: Settings, now: dt.d
 
     results = []
     for seq, person in enumerate(letter.people, 1):
+        if person.not_checked_by is not None:  # a wrong ID is never looked up: it could match someone else
+            results.append(PersonResult(seq, person.name, person.id_number, Verdict.NOT_CHECKED))
+            continue
         key = name_key(person.name)
         verdict, held = Verdict.CLEAR, []
         records = exact.get(person.id_number, [])

@@ -7,8 +7,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from pipeline.cases.context import open_context
 from pipeline.privacy import private_file
-from pipeline.service.context import open_context
 from pipeline.storage import audit
 
 HEAD_FILE = "audit-head.json"  # beside the database: what the last verification saw

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from pipeline.cases.context import open_context
 from pipeline.errors import UsageError
-from pipeline.service.context import open_context
 from pipeline.service.queries import CaseRow, close_case, delay_case, list_cases
 from pipeline.storage import write_transaction
 from pipeline.storage.models import CaseState

@@ -1,50 +1,86 @@
-"""`letters process FILE [--outbox DIR]`: one letter, end to end.
+"""`letters process FILE [--outbox DIR] [--again --by NAME]`: one letter, end to end.
 
-Exit codes: 0 replied; 10 waiting for review (reasons printed); 3, 4, 5 the
-letter could not be read (see pipeline.errors); 6 configuration; 1 other failures.
+The same intake and case life as the watched inbox (pipeline.cases): a case
+with its audit events, the original's bytes archived (the file itself is
+left where it is), the duplicate rule, and resumption after a crash.
+
+Exit codes: 0 replied; 10 waiting for review (reasons printed); 11 the same
+file was answered before (`--again` answers it again); 3, 4, 5 the letter
+could not be read (see pipeline.errors); 6 configuration; 1 other failures.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
+from pipeline.cases.named import NamedRun, process_named
+from pipeline.domain.actor import actor_name
+from pipeline.errors import ExitCode, UsageError
+from pipeline.outbox import PRIVATE_KINDS
 from pipeline.privacy import mask_ids_in
-from pipeline.process import Decision, process_file
 from pipeline.settings import load_settings
 from pipeline.storage import open_database
+from pipeline.storage.models import CaseState
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "process",
         help="办理一封来函：读取、核查失信名单、生成复函",
-        description="办理一封来函：读取、提取、核查失信名单并生成复函（.docx、PDF 和结果 .json）。"
-        "退出码：0 已生成复函；10 需人工复核；3/4/5 来函无法读取；6 配置有误；1 其他错误。",
+        description="办理一封来函：读取、提取、核查失信名单并生成复函（.docx 和 PDF 放入发件箱）。"
+        "原件留在原处，其副本存档。退出码：0 已生成复函；10 需人工复核；11 该文件此前已办理；"
+        "3/4/5 来函无法读取；6 配置有误；1 其他错误。",
     )
     p.add_argument("file", type=Path, help="来函文件（.docx 或 PDF）")
     p.add_argument("--outbox", type=Path, help="复函输出文件夹（默认取配置项 outbox）")
+    p.add_argument(
+        "--again", action="store_true", help="同一文件此前已办理，确需再次答复时使用（须同时写 --by）"
+    )
+    p.add_argument("--by", help="决定再次办理的工作人员姓名（与 --again 一起使用）")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.again and not args.by:
+        raise UsageError("--again without --by", "再次办理须写明决定人：--again --by 姓名")
+    again_by = actor_name(args.by) if args.again else None
     settings = load_settings()
+    if args.outbox is not None:
+        settings = dataclasses.replace(settings, outbox=args.outbox.absolute())
     db = open_database(settings)
     try:
-        result = process_file(args.file, settings, db, outbox=args.outbox)
+        result = process_named(args.file, settings, db, again_by=again_by)
     finally:
         db.dispose()
-    if result.state == Decision.REPLIED:
-        print(f"已生成复函 {result.reply_doc_number}（案件编号 {result.case_id}）：")
-        for p in result.outputs.values():
-            print(f"  {p}")
-    elif result.state == Decision.WAITING_REVIEW:
-        print(f"该来函需人工复核，未生成复函（案件编号 {result.case_id}）。原因：")
+    return report(result)
+
+
+def report(result: NamedRun) -> int:
+    """What a clerk reads about the run (IDs masked)."""
+    case = f"案件编号 {result.case_id}"
+    if result.state == CaseState.REPLIED:
+        print(f"已生成复函 {result.reply_doc_number}（{case}）：")
+        for kind, path in result.outputs.items():
+            if kind not in PRIVATE_KINDS:
+                print(f"  {path}")
+    elif result.state == CaseState.WAITING_REVIEW:
+        print(f"该来函需人工复核，未生成复函（{case}）。原因：")
         for reason in result.reasons:
-            print(mask_ids_in(f"  - {reason}"))
+            print(mask_ids_in(f"  - {reason.text}"))
+    elif result.state == CaseState.DUPLICATE:
+        print(
+            f"该文件与第{result.duplicate_of}号案件的来函内容完全相同，此前已办理，未重复答复（{case}）。"
+            "确需再次答复，请加 --again --by 姓名。"
+        )
+    elif result.state == CaseState.FAILED:
+        print(mask_ids_in(f"错误：{result.error}（{case}，已记为处理失败）"), file=sys.stderr)
     else:
         print(
-            mask_ids_in(f"错误：{result.error}（案件编号 {result.case_id}，已记为处理失败）"), file=sys.stderr
+            f"遇到暂时性故障，来函尚未办完（{case}）：请稍后再次运行同一命令，将从中断处继续。",
+            file=sys.stderr,
         )
+        return ExitCode.INTERNAL
     return result.exit_code

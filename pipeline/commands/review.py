@@ -1,15 +1,15 @@
-"""`letters review show|approve|correct CASE`: finish a case waiting for review from the command line."""
+"""`letters review show|approve|correct|confirm CASE`: finish a case waiting for review from the command line."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
 
+from pipeline.cases.context import open_context
 from pipeline.privacy import mask_ids_in
-from pipeline.service.context import open_context
 
 if TYPE_CHECKING:
-    from pipeline.service.review import ReviewResult
+    from pipeline.cases.review import ReviewResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="字段=值",
         help="更正内容，可重复：unit=来函单位、doc_number=来函文号、date=2026-06-04、"
         "kind=civil_servant|public_institution、2.name=姓名、2.id_number=身份证号码、"
-        "2.result=clear|listed（人工核实结论，仅限“可能匹配”或“号码在名单中但姓名不同”的人员）",
+        "2.result=clear|listed（人工核实结论，仅限“可能匹配”或“号码在名单中但姓名不同”的人员）、"
+        "2.result=not_checked（身份证号码有误且无法更正，复函中答复“身份证号码有误，未予查询”）",
     )
     c.add_argument(
         "--value",
@@ -52,10 +53,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument("--by", required=True, help="更正人姓名")
     c.set_defaults(func=run_correct)
+    f = inner.add_parser(
+        "confirm",
+        help="确认无法通过更正解决的来函问题（如人数不符、序号不连续）",
+        description="与来函单位或原件核实后，确认来函层面的问题（代码见 letters review show），然后重新核查。",
+    )
+    f.add_argument("case", type=int, help="案件编号")
+    f.add_argument("code", nargs="+", help="问题代码，如 count_mismatch、seq_gap、document")
+    f.add_argument("--by", required=True, help="确认人姓名")
+    f.set_defaults(func=run_confirm)
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from pipeline.service.review import show
+    from pipeline.service.case_view import show
 
     ctx = open_context()
     try:
@@ -71,12 +81,12 @@ def _report(case: int, result: ReviewResult) -> int:
         return 0
     print(f"第{case}号案件仍需复核：")
     for reason in result.reasons:
-        print(mask_ids_in(f"  - {reason}"))
+        print(mask_ids_in(f"  - {reason.text}"))
     return 10
 
 
 def run_approve(args: argparse.Namespace) -> int:
-    from pipeline.service.review import approve
+    from pipeline.cases.review import approve
 
     ctx = open_context()
     try:
@@ -106,11 +116,21 @@ def pair_fields(fields: list[str], values: list[str]) -> list[str]:
 
 
 def run_correct(args: argparse.Namespace) -> int:
-    from pipeline.service.review import correct
+    from pipeline.cases.review import correct
 
     fields = pair_fields(args.field, args.value)
     ctx = open_context()
     try:
         return _report(args.case, correct(ctx, args.case, fields, args.by))
+    finally:
+        ctx.close()
+
+
+def run_confirm(args: argparse.Namespace) -> int:
+    from pipeline.cases.review import confirm
+
+    ctx = open_context()
+    try:
+        return _report(args.case, confirm(ctx, args.case, args.code, args.by))
     finally:
         ctx.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.service.context import open_context
+from pipeline.cases.context import open_context
 from pipeline.service.queries import status
 from pipeline.storage.models import CaseState
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pipeline.document import Location
+from pipeline.domain.reasons import Confirmation
 
 
 class Kind(StrEnum):
@@ -56,6 +57,8 @@ class Person:
     name_source: Source | None = None
     id_source: Source | None = None
     id_as_printed: str | None = None
+    # Who decided that this person's wrong ID is answered 身份证号码有误，未予查询 (the unit must be asked).
+    not_checked_by: str | None = None
 
     @property
     def blocking(self) -> bool:
@@ -77,13 +80,15 @@ class Letter:
     title: str | None = None
     sources: dict[str, Source] = field(default_factory=dict)  # field name -> provenance
     from_scan: bool = False
+    confirmed: list[Confirmation] = field(default_factory=list)  # problems a named person confirmed
 
     @property
     def blocking_reasons(self) -> list[str]:
         """Every blocking problem, letter-level first, then per person (Chinese)."""
         reasons = list(self.problems)
         for index, person in enumerate(self.people, 1):
-            reasons.extend(f"第{index}人（{person.name}）：{p}" for p in person.problems)
+            if person.not_checked_by is None:
+                reasons.extend(f"第{index}人（{person.name}）：{p}" for p in person.problems)
         return reasons
 
     @property

@@ -11,11 +11,15 @@ if TYPE_CHECKING:
     from pipeline.domain.decision import ManualDecision
 
 
+NOT_CHECKED_ZH = "身份证号码有误，未予查询"
+
+
 class Verdict(StrEnum):
     LISTED = "listed"  # exact 18-digit ID on a record in force at the check time
     CLEAR = "clear"  # no record in force
     NAME_MISMATCH = "name_mismatch"  # ID listed, but under another name: a person must look
     POSSIBLE = "possible"  # only a masked record matches name + visible digits: a person must look
+    NOT_CHECKED = "not_checked"  # the ID is wrong and a named person decided to answer 未予查询
 
     @property
     def label_zh(self) -> str:
@@ -25,6 +29,7 @@ class Verdict(StrEnum):
             "clear": "未列入",
             "name_mismatch": "号码在名单中但姓名不同",
             "possible": "可能匹配（脱敏记录）",
+            "not_checked": NOT_CHECKED_ZH,
         }[self.value]
 
 
@@ -69,6 +74,8 @@ class PersonResult:
             return f"属于失信联合惩戒对象（{which}）" if which else "属于失信联合惩戒对象"
         if self.verdict == Verdict.CLEAR:
             return "不属于失信联合惩戒对象"
+        if self.verdict == Verdict.NOT_CHECKED:
+            return NOT_CHECKED_ZH
         return "待人工复核"
 
 

@@ -7,7 +7,7 @@ The steps, in order (each a small module):
     signature  the signing unit and the letter's date
     contact    联系人 and phone
     kind       civil servant or public institution
-    checks     ID checks per person; letter-level problems and notes
+    validation ID checks per person; letter-level problems and notes
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import logging
 
 from pipeline.document import Document
 from pipeline.domain.letter import Contact, Letter, Person
+from pipeline.domain.reasons import Problem, ReasonCode
 from pipeline.errors import NotALetter
-from pipeline.extraction import checks
+from pipeline.extraction import validation
 from pipeline.extraction.contact import find_contact
 from pipeline.extraction.header import find_head
 from pipeline.extraction.kind import classify
@@ -78,14 +79,16 @@ def extract(document: Document, *, today: dt.date | None = None) -> Letter:
     letter.sources = {k: v for k, v in sources.items() if v is not None}
 
     letter.people = [_person(entry, document, today) for entry in roster.entries]
-    letter.stated_count = checks.stated_count([p.text for p in document.paragraphs()])
+    letter.stated_count = validation.stated_count([p.text for p in document.paragraphs()])
     if document.is_ocr:
         letter.notes.append(NOTE_FROM_SCAN)
     letter.notes.extend(n for n in document.notes if n not in letter.notes)
-    letter.problems.extend(p for p in document.problems if p not in letter.problems)
+    letter.problems.extend(
+        Problem(p, ReasonCode.DOCUMENT) for p in document.problems if p not in letter.problems
+    )
     if not letter.people and not _looks_like_letter(letter, lines):
         raise NotALetter(f"no roster and no letter features in {len(document.blocks)} blocks")
-    checks.check_letter(letter, today)
+    validation.validate_letter(letter, today)
     log.debug(
         "extracted letter: kind=%s doc_number=%s people=%d problems=%d",
         letter.kind, letter.doc_number, len(letter.people), len(letter.blocking_reasons),
@@ -108,7 +111,7 @@ def _person(entry: RosterEntry, document: Document, today: dt.date) -> Person:
         _repair_ocr_id(person)
         if person.name_source and person.name_source.confidence < LOW_NAME_CONFIDENCE:
             person.confirm.append(CONFIRM_NAME)
-    checks.check_person(person, today)
+    validation.validate_person(person, today)
     return person
 
 

@@ -68,7 +68,7 @@ def check_content(ctx: ReplyContext) -> None:
                 f"result {r.seq}: ID {mask_id(r.id_number)} stands under two names",
                 f"第{r.seq}人（{mask_id(r.id_number)}）的身份证号码在名单中对应不同姓名，不能出具复函。",
             )
-        if r.verdict not in (Verdict.LISTED, Verdict.CLEAR):
+        if r.verdict not in (Verdict.LISTED, Verdict.CLEAR, Verdict.NOT_CHECKED):
             raise ReplyContentError(
                 f"result {r.seq} ({mask_id(r.id_number)}) is {r.verdict}, not a checked result",
                 f"第{r.seq}人（{mask_id(r.id_number)}）的查询结果待人工复核，不能出具复函。",

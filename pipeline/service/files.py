@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.files import open_regular, unique_path
+from pipeline.files import open_regular
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
@@ -112,29 +112,3 @@ class StabilityTracker:
 
     def forget(self, path: Path) -> None:
         self._seen.pop(path, None)
-
-
-def readable_name(raw: bytes) -> str:
-    """A file name's bytes as text: UTF-8, else GB18030 (Chinese Windows shares), else with U+FFFD."""
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("utf-8", "replace")
-
-
-def with_utf8_names(path: Path, root: Path) -> Path:
-    """Rename the parts of `path` below `root` whose names are not UTF-8 (a GBK name copied onto a
-    UTF-8 share) to what they say, so the case, notes and logs can name them. Never overwrites."""
-    current = root
-    for part in path.relative_to(root).parts:
-        candidate = current / part
-        try:
-            part.encode("utf-8")
-        except UnicodeEncodeError:
-            target = unique_path(current, readable_name(os.fsencode(part)).replace("/", "_"))
-            os.rename(candidate, target)
-            candidate = target
-        current = candidate
-    return current

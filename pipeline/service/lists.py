@@ -17,9 +17,9 @@ import os
 import threading
 from pathlib import Path
 
+from pipeline.cases.faults import is_passing
 from pipeline.errors import INTERNAL_ERROR_ZH, LettersError
 from pipeline.files import Entry, entry_kind, unique_path, write_note
-from pipeline.service.faults import is_passing
 from pipeline.service.files import StabilityTracker, is_ignored
 from pipeline.settings import Settings
 from pipeline.storage import Database

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from pipeline.cases.instances import LEASE_SECONDS, pid_alive
 from pipeline.domain.actor import actor_name
 from pipeline.errors import CaseNotFound, InvalidRequest
-from pipeline.service.recovery import LEASE_SECONDS, pid_alive
 from pipeline.storage import audit
 from pipeline.storage.case_models import CaseDelay, CaseTracking, ServiceInstance
 from pipeline.storage.models import Case, CaseState
@@ -86,7 +86,7 @@ def list_cases(
     today = today or dt.date.today()
     query = (
         select(Case, CaseTracking)
-        .outerjoin(CaseTracking, CaseTracking.case_id == Case.id)  # `letters process` cases have none
+        .join(CaseTracking, CaseTracking.case_id == Case.id)
         .order_by(Case.id.desc())
         .limit(limit)
     )
@@ -97,7 +97,7 @@ def list_cases(
     )  # later rows win
     rows = []
     for case, tracking in session.execute(query).all():
-        due = delays.get(case.id, tracking.due_date if tracking else calendar.due_date(case.received_at))
+        due = delays.get(case.id, tracking.due_date)
         rows.append(
             CaseRow(
                 id=case.id,
@@ -116,27 +116,12 @@ def list_cases(
     return rows
 
 
-def get_case(
-    session: Session, case_id: int, calendar: WorkCalendar | None = None
-) -> tuple[Case, CaseTracking]:
-    """The case and its service bookkeeping; a case made by `letters process` gets its row on first use."""
+def get_case(session: Session, case_id: int) -> tuple[Case, CaseTracking]:
+    """The case and its tracking row (every entry point's intake makes both)."""
     case = session.get(Case, case_id)
-    if case is None:
+    tracking = session.get(CaseTracking, case_id) if case is not None else None
+    if case is None or tracking is None:
         raise CaseNotFound(f"no case {case_id}", f"找不到第{case_id}号案件。")
-    tracking = session.get(CaseTracking, case_id)
-    if tracking is None:
-        tracking = CaseTracking(
-            case_id=case_id,
-            claim_key=None,
-            source_path=case.original_name,
-            attempts=0,
-            due_date=(calendar or WorkCalendar(None)).due_date(case.received_at),
-            inbox_cleared_at=case.received_at,
-            finished_at=case.updated_at if case.state in FINAL_STATES else None,
-            outcome=case.state if case.state in FINAL_STATES else None,
-        )
-        session.add(tracking)
-        session.flush()
     return case, tracking
 
 

@@ -1,12 +1,13 @@
 """Start the watched-inbox service and run it until Ctrl-C or SIGTERM.
 
 Wires the pieces together in one place: database (migrated), this run's
-instance row, the case service, the watcher, recovery at start and at every
+instance row, the case core and its inbox intake, the watcher, recovery at start and at every
 rescan, and heartbeats. Stopping lets each worker finish its letter.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -16,11 +17,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.service.lifecycle import CaseService
+from pipeline.cases.core import CaseCore
+from pipeline.cases.handling import Processor, make_processor
+from pipeline.cases.inbox import InboxIntake
+from pipeline.cases.instances import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
 from pipeline.service.lists import ListWatcher
 from pipeline.service.memory import freeze_start_up, release_after_letter
-from pipeline.service.outcome import Processor
-from pipeline.service.recovery import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
 from pipeline.service.watcher import InboxWatcher, Job
 from pipeline.settings import Settings
 from pipeline.storage import Database, open_database
@@ -31,10 +33,8 @@ log = logging.getLogger("pipeline.service.run")
 
 
 def default_processor(settings: Settings, db: Database) -> Processor:
-    """The real read → extract → check → reply step (issue 3's pipeline.process)."""
-    from pipeline.service.adapter import make_processor
-
-    return make_processor(settings, db)
+    """The real read → extract → check → reply step (pipeline.cases.handling)."""
+    return make_processor(settings, db.sessions, dt.datetime.now)
 
 
 class Service:
@@ -56,7 +56,8 @@ class Service:
         proc = (processor_factory or default_processor)(settings, self.db)
         inbox = settings.path(settings.inbox)
         self.instance = register_instance(self.db, mode="polling" if self.poll else "events", inbox=inbox)
-        self.cases = CaseService(settings, self.db, proc, instance_id=self.instance)
+        self.cases = CaseCore(settings, self.db, proc, instance_id=self.instance)
+        self.intake = InboxIntake(self.cases)
         self._last_beat = 0.0
         self.lists = ListWatcher(settings, self.db, interval=max(1.0, min(5.0, settings.poll_seconds)))
         self.watcher = InboxWatcher(
@@ -76,7 +77,7 @@ class Service:
         if self.db_lost is not None:
             return  # the letter stays where it is: a later, healthy start takes it
         try:
-            self.cases.handle(job)
+            self.intake.handle(job)
         finally:
             release_after_letter()
 

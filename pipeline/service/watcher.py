@@ -21,8 +21,8 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from pipeline.cases.faults import PassingFault
 from pipeline.files import Entry, entry_kind
-from pipeline.service.faults import PassingFault
 from pipeline.service.files import StabilityTracker, is_ignored, iter_letters
 
 log = logging.getLogger("pipeline.service.watcher")

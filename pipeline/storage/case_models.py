@@ -24,7 +24,8 @@ class Base(DeclarativeBase):
 class CaseTracking(Base):
     """The service's bookkeeping for one case: where its file is, who holds it, when it is due.
 
-    `claim_key` is the letter's sha256 for an original and NULL for a duplicate:
+    `claim_key` is the letter's sha256 for an original, and a key of its own for a duplicate or a
+    deliberate second answer:
     its unique constraint is the claim that lets two watchers on one database
     never take the same letter.
     """
@@ -50,6 +51,9 @@ class CaseTracking(Base):
     parked_path: Mapped[str | None] = mapped_column(String(1000))  # copy in failed/ or duplicates/
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     corrected_by: Mapped[str | None] = mapped_column(String(100))  # last person who corrected it
+    # inbox: the watched folder (the original leaves it once archived); process: a file a person
+    # named to `letters process` (never moved, never deleted; source_path is its absolute path)
+    origin: Mapped[str] = mapped_column(String(20), default="inbox", server_default="inbox")
 
 
 class CaseDelay(Base):

@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from pipeline.domain.reasons import Reason
+
 
 class CaseState(StrEnum):
     """Where one received letter stands. Stored as text, shown to clerks in Chinese."""
@@ -180,7 +182,11 @@ class Case(Base):
     doc_number: Mapped[str | None] = mapped_column(String(200))  # the letter's own 文号
     letter_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     check_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # check time, snapshots, results
-    reasons: Mapped[list[Any] | None] = mapped_column(JSON)  # Chinese, why a clerk must look
+    reasons: Mapped[list[Any] | None] = mapped_column(JSON)  # [{code, seq, text}]: why a clerk must look
     error: Mapped[str | None] = mapped_column(Text)  # Chinese message of a failure
     reply_doc_number: Mapped[str | None] = mapped_column(String(200))
-    outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"docx": path, "pdf": ..., "json": ...}
+    outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"docx": name, …} as published
+
+    def review_reasons(self) -> list[Reason]:
+        """The stored reasons, typed (plain strings stored by older versions read as needing a correction)."""
+        return [Reason.from_json(r) for r in self.reasons or []]

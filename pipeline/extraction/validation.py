@@ -1,6 +1,10 @@
-"""Checks on an extracted letter: what blocks a reply (problems) and what only informs (notes).
+"""Validation of an extracted letter: what blocks a reply (problems) and what only informs (notes).
 
-All messages are Chinese, for the clerk who will fix the letter.
+Named apart from `checking` (the blacklist lookup). Every blocking problem is a
+`Problem` carrying the code that decides what settles it. All messages are
+Chinese, for the clerk who will fix the letter. `revalidate` runs the same
+rules again after a clerk's correction, so a correction settles only what it
+corrects.
 """
 
 from __future__ import annotations
@@ -9,15 +13,17 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 
-from pipeline.domain.idnumber import check_id, normalise_id
+from pipeline.domain.idnumber import NOTE_CONVERTED_15, NOTE_UNKNOWN_REGION, check_id, normalise_id
 from pipeline.domain.letter import Letter, Person
 from pipeline.domain.names import name_key
+from pipeline.domain.reasons import Problem, ReasonCode, code_of
 from pipeline.extraction.text import cn_number, compact, fold_digits
 
 STATED_COUNT = re.compile(
     r"共(?:需|计|有)?(?:查询|涉及)?(?:对象|人员)?\s*(?P<n>[0-9]{1,5}|[一二两三四五六七八九十百零〇]{1,6})\s*(?:人|名)"
 )
 
+ID_NOTES = frozenset({NOTE_CONVERTED_15, NOTE_UNKNOWN_REGION})  # what a new number replaces
 _ALNUM = re.compile(r"[0-9A-Za-z]")
 _DIGIT = re.compile(r"[0-9]")
 
@@ -33,6 +39,16 @@ NOTE_NO_DOC_NUMBER = "来函未标注文号，复函中将不引用来函文号"
 NOTE_NO_ADDRESSEE = "未能识别主送单位"
 NOTE_NO_CONTACT = "来函未写明联系人或联系电话"
 NOTE_FUTURE_DATE = "来函日期晚于今天，请核对"
+NOTE_DUPLICATE_ROWS = "名单中有重复行"
+NOTE_REPEATED_SEQ = "名单序号有重复"
+_LETTER_NOTES = (
+    NOTE_NO_DOC_NUMBER,
+    NOTE_NO_ADDRESSEE,
+    NOTE_NO_CONTACT,
+    NOTE_FUTURE_DATE,
+    NOTE_DUPLICATE_ROWS,
+    NOTE_REPEATED_SEQ,
+)
 
 
 def stated_count(body_lines: list[str]) -> int | None:
@@ -43,35 +59,35 @@ def stated_count(body_lines: list[str]) -> int | None:
     return None
 
 
-def check_person(person: Person, today: dt.date) -> None:
+def validate_person(person: Person, today: dt.date) -> None:
     if not person.name:
-        person.problems.append(PROBLEM_NO_NAME)
+        person.problems.append(Problem(PROBLEM_NO_NAME, ReasonCode.NAME_INVALID))
     elif "\ufffd" in person.name:
-        person.problems.append(PROBLEM_UNREADABLE_NAME)
+        person.problems.append(Problem(PROBLEM_UNREADABLE_NAME, ReasonCode.NAME_INVALID))
     elif _ALNUM.search(person.name):
-        person.problems.append(PROBLEM_BAD_NAME)
+        person.problems.append(Problem(PROBLEM_BAD_NAME, ReasonCode.NAME_INVALID))
     # Normalised first: ６１０… typed with a Chinese input method is an ID too.
     if not _DIGIT.search(normalise_id(person.id_number)):
-        person.problems.append(PROBLEM_NO_ID)
+        person.problems.append(Problem(PROBLEM_NO_ID, ReasonCode.ID_INVALID))
         return
     result = check_id(person.id_number, today)
     person.id_number = result.number
-    person.problems.extend(result.problems)
+    person.problems.extend(Problem(p, ReasonCode.ID_INVALID) for p in result.problems)
     person.notes.extend(result.notes)
 
 
-def check_letter(letter: Letter, today: dt.date) -> None:
-    """Letter-level problems and notes; person-level checks are done by check_person."""
+def validate_letter(letter: Letter, today: dt.date) -> None:
+    """Letter-level problems and notes; person-level ones are validate_person's."""
     if not letter.people:
-        letter.problems.append(PROBLEM_NO_PEOPLE)
+        letter.problems.append(Problem(PROBLEM_NO_PEOPLE, ReasonCode.NO_PEOPLE))
     if not letter.unit:
-        letter.problems.append(PROBLEM_NO_UNIT)
+        letter.problems.append(Problem(PROBLEM_NO_UNIT, ReasonCode.NO_UNIT))
     if not letter.date:
-        letter.problems.append(PROBLEM_NO_DATE)
+        letter.problems.append(Problem(PROBLEM_NO_DATE, ReasonCode.NO_DATE))
     elif letter.date > today:
         letter.notes.append(NOTE_FUTURE_DATE)
     if letter.kind is None:
-        letter.problems.append(PROBLEM_NO_KIND)
+        letter.problems.append(Problem(PROBLEM_NO_KIND, ReasonCode.NO_KIND))
     if not letter.doc_number:
         letter.notes.append(NOTE_NO_DOC_NUMBER)
     if not letter.addressee:
@@ -93,15 +109,24 @@ def _duplicates(letter: Letter) -> None:
             continue
         names = "、".join(f"第{i}人{letter.people[i - 1].name}" for i in positions)
         if len({name_key(letter.people[i - 1].name) for i in positions}) == 1:
-            letter.notes.append(f"名单中有重复行（姓名和身份证号码均相同）：{names}，复函将按来函逐行答复")
+            letter.notes.append(
+                f"{NOTE_DUPLICATE_ROWS}（姓名和身份证号码均相同）：{names}，复函将按来函逐行答复"
+            )
         else:
-            letter.problems.append(f"名单中同一身份证号码对应不同姓名：{names}，请核对")
+            letter.problems.append(
+                Problem(f"名单中同一身份证号码对应不同姓名：{names}，请核对", ReasonCode.SAME_ID_OTHER_NAME)
+            )
 
 
 def _counts(letter: Letter) -> None:
     n = len(letter.people)
     if letter.stated_count is not None and n and letter.stated_count != n:
-        letter.problems.append(f"来函写明共{letter.stated_count}人，但名单中识别到{n}人，请核对是否有遗漏")
+        letter.problems.append(
+            Problem(
+                f"来函写明共{letter.stated_count}人，但名单中识别到{n}人，请核对是否有遗漏",
+                ReasonCode.COUNT_MISMATCH,
+            )
+        )
     seqs = [p.seq for p in letter.people]
     if n and sum(s is not None for s in seqs) >= max(2, n // 2):
         numbers = [s for s in seqs if s is not None]
@@ -109,7 +134,26 @@ def _counts(letter: Letter) -> None:
         missing = sorted(expected - set(numbers))
         if missing:
             shown = "、".join(str(m) for m in missing[:10]) + ("等" if len(missing) > 10 else "")
-            letter.problems.append(f"名单序号不连续（缺少第{shown}号），可能有人员遗漏，请核对")
+            letter.problems.append(
+                Problem(f"名单序号不连续（缺少第{shown}号），可能有人员遗漏，请核对", ReasonCode.SEQ_GAP)
+            )
         repeated = sorted(s for s, count in Counter(numbers).items() if count > 1)
         if repeated:
-            letter.notes.append("名单序号有重复：" + "、".join(str(s) for s in repeated[:10]))
+            letter.notes.append(f"{NOTE_REPEATED_SEQ}：" + "、".join(str(s) for s in repeated[:10]))
+
+
+def revalidate(letter: Letter, today: dt.date, changed: set[int] | None = None) -> None:
+    """After a correction: validate the changed people (0-based indexes) and the letter again.
+
+    Problems a reader found in the file stay (no field fixes them; a person
+    confirms them); every other letter-level problem and note is recomputed,
+    so a fixed unit stops blocking and a count that still disagrees still does.
+    """
+    for index in changed or set():
+        person = letter.people[index]
+        person.problems = []
+        person.notes = [n for n in person.notes if n not in ID_NOTES]
+        validate_person(person, today)
+    letter.problems = [p for p in letter.problems if code_of(p) is ReasonCode.DOCUMENT]
+    letter.notes = [n for n in letter.notes if not n.startswith(_LETTER_NOTES)]
+    validate_letter(letter, today)

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-log = logging.getLogger("pipeline.service.faults")
+log = logging.getLogger("pipeline.cases.faults")
 
 T = TypeVar("T")
 

@@ -23,7 +23,7 @@ from pipeline.storage import Database, audit, write_transaction
 from pipeline.storage.case_models import CaseTracking, ServiceInstance
 from pipeline.storage.models import Case, CaseState
 
-log = logging.getLogger("pipeline.service.recovery")
+log = logging.getLogger("pipeline.cases.instances")
 
 HEARTBEAT_SECONDS = 5.0
 LEASE_SECONDS = 60.0

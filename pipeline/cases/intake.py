@@ -1,0 +1,197 @@
+"""Registering a letter as a case: one rule for every entry point.
+
+A case's `claim_key` is unique: the letter's sha256 for the first case with
+those bytes, so two watchers (or a watcher and `letters process`) never
+answer the same letter twice. The same bytes arriving again become a
+duplicate case, unless a named person asks for a deliberate second answer
+(`again_by`), which is audited. All functions run in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.errors import InvalidRequest
+from pipeline.storage import audit
+from pipeline.storage.case_models import CaseTracking
+from pipeline.storage.models import Case, CaseState
+from pipeline.workdays import WorkCalendar
+
+INBOX = "inbox"
+PROCESS = "process"
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    case_id: int
+    duplicate_of: int | None = None
+    new: bool = True  # False: the case was registered before (this very file, or a case to resume)
+
+
+def received_time(st: os.stat_result, now: dt.datetime) -> dt.datetime:
+    """When the letter arrived: the file's last change in the inbox (ctime: created, moved in or
+    last written), never later than now. Not mtime, which copy tools carry over from the sender.
+    A service that was down over a weekend still dates Friday's letters Friday."""
+    arrived = dt.datetime.fromtimestamp(st.st_ctime)
+    return min(arrived, now) if now - arrived < dt.timedelta(days=30) else now
+
+
+def open_case(
+    session: Session,
+    calendar: WorkCalendar,
+    *,
+    source: str,
+    sha: str,
+    received: dt.datetime,
+    claim_key: str,
+    origin: str,
+    reason: str,
+    actor: str = audit.SERVICE,
+    duplicate_of: int | None = None,
+) -> int:
+    """A new received case with its tracking row and its first audit event."""
+    case = Case(
+        file_sha256=sha,
+        original_name=source if origin == INBOX else Path(source).name,
+        received_at=received,
+        updated_at=received,
+        state=CaseState.RECEIVED.value,
+    )
+    session.add(case)
+    session.flush()
+    session.add(
+        CaseTracking(
+            case_id=case.id,
+            claim_key=claim_key,
+            source_path=source,
+            attempts=0,
+            due_date=calendar.due_date(received),
+            duplicate_of=duplicate_of,
+            origin=origin,
+        )
+    )
+    audit.append(
+        session,
+        actor=actor,
+        case_id=case.id,
+        from_state=None,
+        to_state=CaseState.RECEIVED,
+        reason=reason,
+        at=received,
+    )
+    return case.id
+
+
+# An earlier case in these states does not make the same bytes a duplicate: it was never answered,
+# so a letter dropped again (after a fixed template, a readable copy) is handled afresh.
+RETRIED_AFTER = (CaseState.FAILED.value, CaseState.CLOSED.value)
+
+
+def _first(session: Session, sha: str) -> tuple[CaseTracking, Case] | None:
+    """The case holding the claim on these bytes, if it still counts."""
+    found = session.execute(
+        select(CaseTracking, Case)
+        .join(Case, Case.id == CaseTracking.case_id)
+        .where(CaseTracking.claim_key == sha)
+    ).first()
+    if found is None:
+        return None
+    tracking, case = found
+    if case.state in RETRIED_AFTER:
+        tracking.claim_key = hashlib.sha256(f"retired|{sha}|{case.id}".encode()).hexdigest()
+        session.flush()  # the claim is free for the new case, in this transaction
+        return None
+    return tracking, case
+
+
+def register_inbox(
+    session: Session,
+    calendar: WorkCalendar,
+    rel: str,
+    sha: str,
+    st: os.stat_result,
+    now: dt.datetime,
+    still_there: Callable[[], os.stat_result | None],
+) -> Registered | None:
+    """An inbox file: a new case, the case it already is, or a duplicate of an earlier one.
+
+    `still_there` stats the file again: None when another watcher archived and
+    cleared it meanwhile (it is gone, not a second drop of the same bytes).
+    """
+    received = received_time(st, now)
+    found = _first(session, sha)
+    if found is None:
+        case_id = open_case(
+            session, calendar, source=rel, sha=sha, received=received, claim_key=sha, origin=INBOX,
+            reason=f"收到来函：{rel}",
+        )  # fmt: skip
+        return Registered(case_id)
+    tracking, earlier = found
+    if tracking.origin == INBOX and tracking.source_path == rel and tracking.inbox_cleared_at is None:
+        return Registered(earlier.id, new=False)  # this very file, registered before
+    now_st = still_there()
+    if now_st is None or (now_st.st_ino, now_st.st_mtime_ns) != (st.st_ino, st.st_mtime_ns):
+        return None  # gone, or replaced since we hashed it: the rescan looks at what is there now
+    key = hashlib.sha256(f"dup|{sha}|{rel}|{st.st_ino}|{st.st_mtime_ns}".encode()).hexdigest()
+    again = session.execute(select(CaseTracking).where(CaseTracking.claim_key == key)).scalar_one_or_none()
+    if again is not None:
+        return Registered(again.case_id, duplicate_of=earlier.id, new=False)
+    case_id = open_case(
+        session, calendar, source=rel, sha=sha, received=received, claim_key=key, origin=INBOX,
+        reason=f"收到来函：{rel}（与第{earlier.id}号案件内容相同）", duplicate_of=earlier.id,
+    )  # fmt: skip
+    return Registered(case_id, duplicate_of=earlier.id)
+
+
+def register_named(
+    session: Session,
+    calendar: WorkCalendar,
+    path: Path,
+    sha: str,
+    now: dt.datetime,
+    *,
+    again_by: str | None = None,
+) -> Registered:
+    """A file a person named to `letters process`: a new case, an unfinished one to resume, or a
+    duplicate. `again_by` answers the same bytes again, on that person's word.
+
+    Run after recovery has handed back the cases of dead workers: a case still
+    'processing' is in a live worker's hands, and is refused."""
+    source = str(path)
+    found = _first(session, sha)
+    if found is None:
+        case_id = open_case(
+            session, calendar, source=source, sha=sha, received=now, claim_key=sha, origin=PROCESS,
+            reason=f"办理来函：{path.name}",
+        )  # fmt: skip
+        return Registered(case_id)
+    _, earlier = found
+    if earlier.state == CaseState.PROCESSING.value:
+        raise InvalidRequest(
+            f"case {earlier.id} is being processed", f"该来函正在办理中（第{earlier.id}号案件），请稍后查看。"
+        )
+    if earlier.state == CaseState.RECEIVED.value and again_by is None:
+        return Registered(earlier.id, new=False)  # e.g. a killed run's case: finish it from its last step
+    if again_by is not None:
+        case_id = open_case(
+            session, calendar, source=source, sha=sha, received=now, origin=PROCESS,
+            claim_key=hashlib.sha256(f"again|{sha}|{uuid.uuid4().hex}".encode()).hexdigest(),
+            reason=f"再次办理来函：{path.name}（与第{earlier.id}号案件内容相同，{again_by}决定再次答复）",
+            actor=again_by,
+        )  # fmt: skip
+        return Registered(case_id)
+    key = hashlib.sha256(f"dup|{sha}|{uuid.uuid4().hex}".encode()).hexdigest()
+    case_id = open_case(
+        session, calendar, source=source, sha=sha, received=now, claim_key=key, origin=PROCESS,
+        reason=f"办理来函：{path.name}（与第{earlier.id}号案件内容相同）", duplicate_of=earlier.id,
+    )  # fmt: skip
+    return Registered(case_id, duplicate_of=earlier.id)

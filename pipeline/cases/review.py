@@ -1,0 +1,305 @@
+"""Finishing a case that waits for review: approve it, correct it, or confirm a letter-level problem.
+
+Used by `letters review …` and by the web console. Every action is by a
+named person and leaves an audit event. The reply is only ever rendered
+after a fresh check that leaves nothing but what an approval settles
+(pipeline.domain.reasons.Settle); a second-review hit must be approved by
+someone other than whoever corrected the case or decided the verdict. The
+reply goes out through the case core (stage, record, publish), so a crash
+half-way is finished by recovery like any other case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pipeline.cases.context import ServiceContext
+from pipeline.cases.core import CaseCore
+from pipeline.cases.corrections import FIELD_HELP, apply_corrections, mark_not_checked, split_request
+from pipeline.cases.decisions import store_decisions, stored_decisions
+from pipeline.cases.handling import Handled, reasons_now
+from pipeline.cases.instances import register_instance, stop_instance
+from pipeline.cases.replying import stage_reply
+from pipeline.cases.transitions import move
+from pipeline.checking import check_people
+from pipeline.contract import letter_from_json
+from pipeline.domain.actor import actor_name
+from pipeline.domain.decision import DECIDABLE, ManualDecision, apply_decisions, decide
+from pipeline.domain.letter import Letter
+from pipeline.domain.reasons import (
+    Confirmation,
+    Reason,
+    ReasonCode,
+    Settle,
+    code_of,
+    left_after_approval,
+    second_review,
+)
+from pipeline.domain.result import CheckOutcome, Verdict
+from pipeline.errors import INTERNAL_ERROR_ZH, CaseNotFound, InvalidRequest
+from pipeline.storage import write_transaction
+from pipeline.storage.case_models import CaseTracking
+from pipeline.storage.models import Case, CaseState
+
+HOW_ZH = {
+    Settle.CORRECTION: "需更正",
+    Settle.CONFIRMATION: "需核实后确认",
+    Settle.DECISION: "需作出人工核实结论",
+    Settle.ADMINISTRATOR: "需管理员处理后重新复核",
+    Settle.APPROVAL: "复核批准即可",
+}
+
+
+@dataclass(slots=True)
+class ReviewResult:
+    state: CaseState
+    reasons: list[Reason] = field(default_factory=list)
+    reply_doc_number: str | None = None
+
+
+def _waiting_letter(ctx: ServiceContext, case_id: int) -> Letter:
+    with ctx.db.sessions() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise CaseNotFound(f"no case {case_id}", f"找不到第{case_id}号案件。")
+        if case.state != CaseState.WAITING_REVIEW.value:
+            raise InvalidRequest(
+                f"case {case_id} is {case.state}",
+                f"第{case_id}号案件状态为“{CaseState(case.state).label_zh}”，不在待人工复核中。",
+            )
+        if not case.letter_json:
+            raise InvalidRequest("no letter data", f"第{case_id}号案件没有可用的来函提取结果，请人工办理。")
+        return letter_from_json(case.letter_json)
+
+
+def _stale(d: ManualDecision) -> Reason:
+    return Reason(
+        ReasonCode.DECISION_STALE,
+        f"第{d.seq}人（{d.name}）：{d.by}于{d.at:%Y-%m-%d %H:%M}作出的人工核实结论所依据的名单记录"
+        "或查询对象信息已变化，该结论不再适用，需重新核实",
+        d.seq,
+    )
+
+
+def check_now(
+    ctx: ServiceContext,
+    letter: Letter,
+    case_id: int,
+    now: dt.datetime,
+    pending: list[ManualDecision] | None = None,
+) -> tuple[CheckOutcome | None, list[Reason]]:
+    """A fresh check with the case's decisions (and `pending` ones) applied, and what is left for a person."""
+    outcome = None
+    dropped: list[ManualDecision] = []
+    if letter.people:
+        with ctx.db.sessions() as session:
+            raw = check_people(session, letter, ctx.settings, now)
+            decisions = [*stored_decisions(session, case_id), *(pending or [])]
+        outcome, dropped = apply_decisions(raw, decisions)
+    reasons = reasons_now(letter, outcome, ctx.settings, now)
+    if outcome is not None:
+        undecided = {r.seq for r in outcome.needs_person}
+        reasons.extend(_stale(d) for d in dropped if d.seq in undecided)
+    return outcome, reasons
+
+
+def _verdict_decisions(
+    ctx: ServiceContext, letter: Letter, wanted: dict[int, Verdict], by: str, now: dt.datetime
+) -> list[ManualDecision]:
+    """Decisions on the people's fresh verdicts; refused for anyone the check itself settled."""
+    if not wanted:
+        return []
+    for seq in wanted:
+        if not 1 <= seq <= len(letter.people):
+            raise InvalidRequest("no such person", f"名单中没有第{seq}人（共{len(letter.people)}人）。")
+    with ctx.db.sessions() as session:
+        fresh = check_people(session, letter, ctx.settings, now)
+    done = []
+    for seq, verdict in wanted.items():
+        result = fresh.results[seq - 1]
+        if result.verdict not in DECIDABLE:
+            why = (
+                "身份证号码和姓名与名单记录完全一致，不能人工改判"
+                if result.verdict == Verdict.LISTED
+                else "未匹配任何名单记录，不能人工认定"
+            )
+            raise InvalidRequest(
+                f"verdict {result.verdict} is not a person's to decide",
+                f"第{seq}人（{result.name}）的核查结论为“{result.verdict.label_zh}”，{why}。"
+                "人工核实结论只能用于核查结论为“可能匹配（脱敏记录）”或“号码在名单中但姓名不同”的人员。",
+            )
+        done.append(decide(result, verdict, by, now.replace(microsecond=0)))
+    return done
+
+
+def _refuse_unsettled(
+    ctx: ServiceContext, case_id: int, reasons: list[Reason], outcome: CheckOutcome | None, by: str
+) -> None:
+    """An approval settles only approvals, and a second review needs a second person."""
+    left = left_after_approval(reasons)
+    if left:
+        raise InvalidRequest(
+            "still has problems",
+            "该案件仍有需处理的问题，不能直接批准：\n"
+            + "\n".join(f"  - {r.text}（{HOW_ZH[r.settled_by]}）" for r in left),
+        )
+    if not second_review(reasons):
+        return
+    with ctx.db.sessions() as session:
+        tracking = session.get(CaseTracking, case_id)
+        corrector = tracking.corrected_by if tracking else None
+    if corrector == by:
+        raise InvalidRequest(
+            "approver is the corrector",
+            f"该案件由{by}更正，查询结果含失信联合惩戒对象，须由更正人以外的人员复核批准。",
+        )
+    if by in {r.decided.by for r in (outcome.hits if outcome else []) if r.decided}:
+        raise InvalidRequest(
+            "approver made the listed decision",
+            f"失信联合惩戒对象的人工核实结论由{by}作出，须由其他人员复核批准。",
+        )
+
+
+def _conclude(
+    ctx: ServiceContext,
+    case_id: int,
+    letter: Letter,
+    by: str,
+    *,
+    event: str,
+    approving: bool,
+    changed: bool,
+    decisions: list[ManualDecision] | None = None,
+    now: dt.datetime,
+) -> ReviewResult:
+    """Take the case (with the person's audit event and decisions), then reply or wait again."""
+    outcome, reasons = check_now(ctx, letter, case_id, now, decisions)
+    if approving:
+        _refuse_unsettled(ctx, case_id, reasons, outcome, by)
+        second = second_review(reasons)
+        event = "复核通过" + (f"（二次复审：{len(second)}人）" if second else "") + "，生成复函"
+    me = register_instance(ctx.db, mode="review", inbox=ctx.settings.path(ctx.settings.inbox))
+    try:
+        core = CaseCore(ctx.settings, ctx.db, None, instance_id=me, calendar=ctx.calendar, clock=lambda: now)
+        _take(ctx, case_id, me, by, event, corrected=changed, decisions=decisions or [], now=now)
+        try:
+            staging = core.fresh_staging(case_id)
+            if approving or not reasons:
+                assert outcome is not None
+                number, outputs = stage_reply(
+                    letter, outcome, ctx.settings, ctx.db.sessions, staging, case_id=case_id, now=now,
+                    extra={"reviewed_by": by},
+                )  # fmt: skip
+                handled = Handled.of(
+                    CaseState.REPLIED, letter, outcome, reply_doc_number=number, outputs=outputs
+                )
+            else:
+                handled = Handled.of(CaseState.WAITING_REVIEW, letter, outcome, reasons=reasons)
+            core.complete(case_id, handled, staging)
+        except Exception as exc:
+            _give_back(ctx, case_id, by, exc, now)
+            raise
+        return ReviewResult(handled.state, handled.reasons, handled.reply_doc_number)
+    finally:
+        stop_instance(ctx.db, me)
+
+
+def _take(
+    ctx: ServiceContext,
+    case_id: int,
+    owner: str,
+    by: str,
+    event: str,
+    *,
+    corrected: bool,
+    decisions: list[ManualDecision],
+    now: dt.datetime,
+) -> None:
+    """waiting_review → processing, held by this review, with the person's event and decisions, together."""
+    tracking: dict[str, object] = {"owner": owner, "claimed_at": now, "outcome": None}
+    if corrected:
+        tracking["corrected_by"] = by
+    with write_transaction(ctx.db.sessions) as session:
+        if not move(
+            session, case_id, source=CaseState.WAITING_REVIEW, target=CaseState.PROCESSING, actor=by,
+            reason=event[:2000], now=now, tracking=tracking,
+        ):  # fmt: skip
+            raise InvalidRequest(
+                "taken by someone else",
+                f"第{case_id}号案件状态刚刚发生变化（可能正由他人处理），请重新查看。",
+            )
+        store_decisions(session, case_id, decisions)
+
+
+def _give_back(ctx: ServiceContext, case_id: int, by: str, exc: Exception, now: dt.datetime) -> None:
+    """Rendering failed after the case was taken: back to the review queue, unchanged."""
+    message = getattr(exc, "message_zh", None) or INTERNAL_ERROR_ZH
+    with write_transaction(ctx.db.sessions) as session:
+        move(
+            session, case_id, source=CaseState.PROCESSING, target=CaseState.WAITING_REVIEW, actor=by,
+            reason=f"复核未完成，退回待复核：{message}"[:500], now=now, tracking={"owner": None, "outcome": None},
+        )  # fmt: skip
+
+
+def approve(ctx: ServiceContext, case_id: int, by: str, *, now: dt.datetime | None = None) -> ReviewResult:
+    """Re-check now and reply, when nothing is left but what an approval settles."""
+    by, now = actor_name(by), now or dt.datetime.now()
+    letter = _waiting_letter(ctx, case_id)
+    return _conclude(ctx, case_id, letter, by, event="", approving=True, changed=False, now=now)
+
+
+def correct(
+    ctx: ServiceContext, case_id: int, items: list[str], by: str, *, now: dt.datetime | None = None
+) -> ReviewResult:
+    """Apply corrections and decisions, re-check, and reply — or wait again with what remains."""
+    by, now = actor_name(by), now or dt.datetime.now()
+    if not items:
+        raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
+    request = split_request(items)
+    letter = _waiting_letter(ctx, case_id)
+    done = apply_corrections(letter, request.fields, now.date())
+    verdicts = {s: v for s, v in request.verdicts.items() if v != Verdict.NOT_CHECKED}
+    done.extend(
+        mark_not_checked(letter, s, by) for s, v in request.verdicts.items() if v == Verdict.NOT_CHECKED
+    )
+    decisions = _verdict_decisions(ctx, letter, verdicts, by, now)
+    done.extend(d.describe_zh() for d in decisions)
+    return _conclude(
+        ctx, case_id, letter, by, event="人工更正：" + "，".join(done), approving=False, changed=True,
+        decisions=decisions, now=now,
+    )  # fmt: skip
+
+
+def confirm(
+    ctx: ServiceContext, case_id: int, codes: list[str], by: str, *, now: dt.datetime | None = None
+) -> ReviewResult:
+    """A named person confirms letter-level problems no field fixes (a count that disagrees, a 序号 gap,
+    a problem in the file itself), having checked them with the sender or the original."""
+    by, now = actor_name(by), now or dt.datetime.now()
+    letter = _waiting_letter(ctx, case_id)
+    confirmable = {
+        code_of(p)
+        for p in letter.problems
+        if code_of(p).settled_by is Settle.CONFIRMATION and not any(c.covers(p) for c in letter.confirmed)
+    }
+    wanted = []
+    for raw in codes or [""]:
+        try:
+            code = ReasonCode(raw.strip())
+        except ValueError:
+            code = None
+        if code not in confirmable:
+            listed = "、".join(sorted(c.value for c in confirmable)) or "（无）"
+            raise InvalidRequest(
+                f"nothing to confirm as {raw!r}",
+                f"第{case_id}号案件没有可确认的问题“{raw.strip()}”。可确认的问题代码：{listed}",
+            )
+        wanted.append(code)
+    at = now.isoformat(timespec="seconds")
+    confirmed = [
+        p for p in letter.problems if code_of(p) in wanted and not any(c.covers(p) for c in letter.confirmed)
+    ]
+    letter.confirmed.extend(Confirmation(code_of(p), str(p), by, at) for p in confirmed)
+    event = "人工确认：" + "；".join(str(p) for p in confirmed)
+    return _conclude(ctx, case_id, letter, by, event=event, approving=False, changed=True, now=now)

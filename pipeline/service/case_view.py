@@ -1,0 +1,80 @@
+"""One case on one screen for a reviewer (Chinese, IDs masked): what it is, why it waits, what happened."""
+
+from __future__ import annotations
+
+from pipeline.cases.context import ServiceContext
+from pipeline.cases.decisions import stored_decisions
+from pipeline.contract import letter_from_json
+from pipeline.domain.reasons import Settle, code_of
+from pipeline.domain.result import Verdict
+from pipeline.privacy import mask_id
+from pipeline.service.queries import get_case
+from pipeline.storage import audit
+from pipeline.storage.models import CaseState
+
+HOW_ZH = {
+    Settle.CORRECTION: "更正",
+    Settle.CONFIRMATION: "核实后确认",
+    Settle.DECISION: "人工核实结论",
+    Settle.ADMINISTRATOR: "管理员处理",
+    Settle.APPROVAL: "复核批准",
+}
+
+
+def show(ctx: ServiceContext, case_id: int) -> str:
+    """Everything a reviewer needs, each waiting reason with what settles it (and its code)."""
+    with ctx.db.sessions() as session:
+        case, tracking = get_case(session, case_id)
+        events = audit.events_for(session, case_id)
+        decisions = stored_decisions(session, case_id)
+    due = (
+        f"，期限 {tracking.due_date:%Y-%m-%d}"
+        if case.state in ("received", "processing", "waiting_review")
+        else ""
+    )
+    lines = [
+        f"案件编号：{case.id}　状态：{CaseState(case.state).label_zh}",
+        f"来函文件：{case.original_name}（{case.received_at:%Y-%m-%d %H:%M} 接收{due}）",
+        f"来函单位：{case.unit or '（未识别）'}　来函文号：{case.doc_number or '（无）'}",
+    ]
+    if tracking.archive_path:
+        lines.append(f"原件：archive/{tracking.archive_path}")
+    if case.reply_doc_number:
+        lines.append(f"复函文号：{case.reply_doc_number}")
+    if case.error:
+        lines.append(f"失败原因：{case.error}")
+    reasons = case.review_reasons()
+    if reasons:
+        lines.append("需人工处理的原因（括号内为处理方式和代码）：")
+        lines.extend(f"  - {r.text}（{HOW_ZH[r.settled_by]}：{r.code.value}）" for r in reasons)
+    letter = letter_from_json(case.letter_json) if case.letter_json else None
+    if letter is not None:
+        if letter.confirmed:
+            lines.append("已确认的问题：")
+            lines.extend(f"  - {c.text}（{c.by}，{c.at[:16].replace('T', ' ')}）" for c in letter.confirmed)
+        verdicts = {r["seq"]: r for r in (case.check_json or {}).get("results", [])}
+        lines.append(f"查询对象（共{len(letter.people)}人）：")
+        for i, p in enumerate(letter.people, 1):
+            v = verdicts.get(i)
+            verdict = Verdict(v["verdict"]).label_zh if v else "未核查"
+            if v and v.get("decided"):
+                verdict += f"（人工核实：{v['decided']['by']}）"
+            if p.not_checked_by:
+                verdict += f"（{p.not_checked_by}决定）"
+            flag = "　✗ " + "；".join(p.problems) if p.problems and not p.not_checked_by else ""
+            lines.append(f"  {i:>3}. {p.name}　{mask_id(p.id_number)}　{verdict}{flag}")
+        unconfirmed = [p for p in letter.problems if code_of(p).settled_by is Settle.CONFIRMATION]
+        if unconfirmed and not letter.confirmed:
+            lines.append("以上“核实后确认”的问题，须与来函单位或原件核实后由具名人员确认。")
+    if decisions:
+        lines.append("人工核实记录（重新核查时，仅在所依据的名单记录未变化时适用）：")
+        lines.extend(f"  {d.at:%Y-%m-%d %H:%M}  {d.by}  {d.describe_zh()}" for d in decisions)
+    if tracking.corrected_by:
+        lines.append(f"最近更正人：{tracking.corrected_by}")
+    lines.append("办理记录：")
+    for ev in events:
+        actor = "系统" if ev.actor == audit.SERVICE else ev.actor
+        lines.append(
+            f"  {ev.at[:16].replace('T', ' ')}  {actor}  {ev.from_state or '—'}→{ev.to_state or '—'}  {ev.reason}"
+        )
+    return "\n".join(lines)
