@@ -7,6 +7,8 @@ import pytest
 
 from pipeline.workdays import WorkCalendar
 
+pytest_plugins = ["tests.review_office"]  # the `office` fixture of the review tests
+
 
 @pytest.fixture(autouse=True)
 def _calendar_knows_this_year(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
