@@ -373,7 +373,7 @@ def test_corrupt_page_content_is_corrupt(tmp_path, monkeypatch):
     def boom(page, number):
         raise ValueError("bad content stream")
 
-    monkeypatch.setattr(pdf_reader, "_read_page", boom)
+    monkeypatch.setattr(pdf_reader.reader, "read_page", boom)
     with pytest.raises(CorruptFile):
         read_pdf(build_pdf(LetterSpec(), tmp_path / "a.pdf"))
 
