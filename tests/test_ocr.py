@@ -23,7 +23,8 @@ from pipeline.document import Document, Paragraph, Table  # noqa: E402
 from pipeline.errors import LettersError  # noqa: E402
 from pipeline.reading import ocr_reader  # noqa: E402
 from pipeline.reading.ocr import engine as ocr_engine  # noqa: E402
-from pipeline.reading.ocr.layout import Box, PageBoxes, build_blocks, group_lines  # noqa: E402
+from pipeline.reading.ocr.boxes import Box, PageBoxes, group_lines  # noqa: E402
+from pipeline.reading.ocr.layout import build_blocks  # noqa: E402
 from pipeline.reading.ocr.preprocess import estimate_skew, rotate_points, suppress_red  # noqa: E402
 from tests.builders.spec import LetterSpec, make_id  # noqa: E402
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.document import Document
+from pipeline.reading.ocr.boxes import PageBoxes
 from pipeline.reading.ocr.engine import OcrModelsMissing, check_models, get_engine, missing_parts
-from pipeline.reading.ocr.layout import PageBoxes
 
 if TYPE_CHECKING:
     from pipeline.reading.ocr.engine import OcrEngine
@@ -91,7 +91,7 @@ def _ocr_page(engine: OcrEngine, page: PageImage) -> tuple[PageBoxes, bool]:
     import cv2
     import numpy as np
 
-    from pipeline.reading.ocr.layout import Box
+    from pipeline.reading.ocr.boxes import Box
     from pipeline.reading.ocr.preprocess import (
         crop_line,
         estimate_skew,

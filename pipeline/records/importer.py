@@ -16,12 +16,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,6 +32,14 @@ from pipeline.errors import ListFileError
 from pipeline.privacy import private_file
 from pipeline.records.guard import ParseFigures, hold_reasons
 from pipeline.records.parsing import parsed_batches
+from pipeline.records.results import (
+    Confirmation,
+    ImportResult,
+    default_list_name,
+    result_of,
+    safe_file_part,
+    write_log,
+)
 from pipeline.records.source import FileFacts, Progress, inspect_file
 from pipeline.records.writer import BatchWriter
 from pipeline.settings import Settings
@@ -44,50 +51,6 @@ log = logging.getLogger("pipeline.records")
 
 IMPORT_CACHE_KB = 96 * 1024
 _CATEGORY = itemgetter(5)  # a batch record's 名单类别 (see parsing.Batch)
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
-_TRAILING_DATE = re.compile(r"[-_ .（(]*\d{6,14}[)）]?$")
-
-
-@dataclass(frozen=True, slots=True)
-class Confirmation:
-    """An administrator puts a held snapshot in force: who, and why."""
-
-    by: str
-    reason: str
-
-
-@dataclass(slots=True)
-class ImportResult:
-    list_name: str
-    snapshot_id: int
-    unchanged: bool  # the same file was already the list's current (or held) snapshot
-    rows_total: int
-    rows_imported: int
-    rows_rejected: int
-    rows_masked: int
-    rejected_report: Path | None
-    log_file: Path | None
-    seconds: float
-    held: list[str] = field(default_factory=list)  # why the snapshot is not in force (Chinese)
-    confirmed: bool = False  # put in force by an administrator's confirmation
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows_total / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def in_force(self) -> bool:
-        return not self.held
-
-
-def default_list_name(path: Path) -> str:
-    """失信被执行人_20261128.csv -> 失信被执行人: dated exports of one list replace each other."""
-    stem = path.stem.strip()
-    return _TRAILING_DATE.sub("", stem) or stem
-
-
-def safe_file_part(text: str) -> str:
-    return _UNSAFE.sub("_", text).strip("._") or "list"
 
 
 def _current_snapshot(session: Session, list_name: str) -> Snapshot | None:
@@ -111,22 +74,6 @@ def _held_snapshot(session: Session, sha256: str, list_name: str | None) -> tupl
         query = query.where(CreditList.name == list_name)
     row = session.execute(query).first()
     return (row[0], row[1]) if row is not None else None
-
-
-def _result_of(snapshot: Snapshot, name: str, unchanged: bool, started: float) -> ImportResult:
-    return ImportResult(
-        name,
-        snapshot.id,
-        unchanged,
-        snapshot.rows_total,
-        snapshot.rows_imported,
-        snapshot.rows_rejected,
-        snapshot.rows_masked,
-        Path(snapshot.rejected_report) if snapshot.rejected_report else None,
-        None,
-        time.monotonic() - started,
-        held=snapshot.staged_reason.split("\n") if snapshot.staged_reason else [],
-    )
 
 
 class _Rejections:
@@ -191,10 +138,10 @@ def import_list(
         current = _current_snapshot(session, name)
         if current is not None and current.sha256 == facts.sha256:
             log.info("list %s: %s already imported as snapshot %s", name, path.name, current.id)
-            return _result_of(current, name, True, started)
+            return result_of(current, name, True, started)
         if held is not None and confirm is None:
             log.info("list %s: %s is already held as snapshot %s", name, path.name, held[0].id)
-            return _result_of(held[0], name, True, started)
+            return result_of(held[0], name, True, started)
     if held is not None and confirm is not None:
         return _confirm_held(sessions, held[0].id, name, confirm, now, started)
     reports = settings.path(settings.data_dir) / "imports"
@@ -210,7 +157,7 @@ def import_list(
             rejections_path.unlink(missing_ok=True)
             raise
     result.seconds = time.monotonic() - started
-    result.log_file = _write_log(reports / f"{stem}.log", path, result, facts)
+    result.log_file = write_log(reports / f"{stem}.log", path, result, facts)
     log.info(
         "list %s: %s %s rows (%s rejected, %s masked) from %s as snapshot %s",
         name,
@@ -249,7 +196,7 @@ def _confirm_held(
         snapshot = session.get(Snapshot, snapshot_id)
         assert snapshot is not None
         if snapshot.is_current or snapshot.staged_reason is None:  # confirmed meanwhile by someone else
-            return _result_of(snapshot, name, True, started)
+            return result_of(snapshot, name, True, started)
         reasons = snapshot.staged_reason
         _retire_others(session, snapshot)
         snapshot.staged_reason = None
@@ -264,7 +211,7 @@ def _confirm_held(
             f"{confirm.reason}；原暂缓原因：{reasons.replace(chr(10), '；')}"[:1000],
             at=now,
         )
-        result = _result_of(snapshot, name, False, started)
+        result = result_of(snapshot, name, False, started)
     _analyze(sessions)
     result.confirmed = True
     log.info("list %s: held snapshot %s confirmed by an administrator", name, snapshot_id)
@@ -411,27 +358,3 @@ def _import(
         held=held,
         confirmed=overridden,
     )
-
-
-def _write_log(path: Path, source: Path, result: ImportResult, facts: FileFacts) -> Path:
-    """A short, ID-free summary beside the rejected-rows report."""
-    private_file(path)
-    lines = [
-        f"名单：{result.list_name}",
-        f"文件：{source.resolve()}",
-        f"SHA-256：{facts.sha256}",
-        f"编码：{facts.encoding or 'xlsx'}",
-        f"数据行：{result.rows_total}",
-        f"导入：{result.rows_imported}（其中脱敏身份证号 {result.rows_masked}）",
-        f"拒绝：{result.rows_rejected}"
-        + (f"，明细见 {result.rejected_report}" if result.rejected_report else ""),
-        f"快照编号：{result.snapshot_id}",
-        f"用时：{result.seconds:.1f} 秒",
-    ]
-    if result.held:
-        lines.append("状态：未启用，原名单继续有效，待管理员核实后确认启用")
-        lines.extend(f"暂缓原因：{reason}" for reason in result.held)
-    elif result.confirmed:
-        lines.append("状态：经管理员确认后启用")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path

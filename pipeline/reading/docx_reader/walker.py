@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from lxml import etree
 
 from pipeline.document import Block, Cell, Location, Paragraph, Part, Table
 from pipeline.reading.docx_reader.numbering import _Numbering
+from pipeline.reading.docx_reader.runs import _find_boxes, _labelled, _Para, _symbol
 from pipeline.reading.docx_reader.styles import _num_pr, _Styles
 from pipeline.reading.docx_reader.tags import (
     _ALIGN,
@@ -53,7 +52,6 @@ from pipeline.reading.docx_reader.tags import (
     W_TBL,
     W_TCPR,
     W_TRPR,
-    W_TXBX,
     W_TYPE,
     W_VAL,
     W_VANISH,
@@ -64,26 +62,6 @@ from pipeline.reading.docx_reader.tags import (
     _on,
     _size,
 )
-
-# --- walking -------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Para:
-    """What one w:p yields: its text, dominant formatting and the text boxes it anchors."""
-
-    parts: list[str] = field(default_factory=list)
-    nonblank: bool = False
-    boxes: list[tuple[bool, etree._Element]] = field(default_factory=list)  # (before text?, txbxContent)
-    sizes: dict[float, int] = field(default_factory=dict)
-    bold_chars: int = 0
-    chars: int = 0
-
-    def text(self) -> str:
-        text = "".join(self.parts)
-        if _PAGE_BREAK in text:
-            text = text.strip(_PAGE_BREAK).replace(_PAGE_BREAK, "\n")
-        return text
 
 
 class _Walker:
@@ -398,40 +376,3 @@ class _Walker:
                     self._inline(bp, inner, None, None, False)
                     lines.append(inner.text())
         return "\n".join(lines).strip("\n")
-
-
-def _labelled(label: str | None, text: str) -> str:
-    if label is None:
-        return text
-    return label + text if text else label.rstrip()
-
-
-def _find_boxes(el: etree._Element) -> list[etree._Element]:
-    """Text containers inside a drawing/pict/object, reading one AlternateContent branch:
-    w:txbxContent (text boxes, DrawingML WordArt) and v:textpath (VML WordArt, as
-    old Word and WPS write red letterheads)."""
-    out: list[etree._Element] = []
-    stack = [el]
-    while stack:
-        node = stack.pop()
-        if node.tag == W_TXBX or node.tag == V_TEXTPATH:
-            out.append(node)
-            continue
-        if node.tag == MC_ALT:
-            branch = _choose(node)
-            if branch is not None:
-                stack.append(branch)
-            continue
-        stack.extend(reversed(node))
-    return out
-
-
-def _symbol(code: str | None) -> str:
-    """w:sym: a character from a symbol font; private-use (Symbol/Wingdings) glyphs are dropped."""
-    try:
-        value = int(code or "", 16)
-    except ValueError:
-        return ""
-    if 0xE000 <= value <= 0xF8FF or value < 0x20:
-        return ""
-    return chr(value)
