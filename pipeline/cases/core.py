@@ -8,12 +8,12 @@ resumed by the next start from the last recorded step:
   claim      received → processing              — one worker, one process
   archive    copy, fsync, hash check → archive/YYYY/MM/
   clear      remove an inbox original (only when its bytes match); a named file is never touched
-  decide     run the processor into a private staging folder; store the decision
+  handle     run the processor into a private staging folder; store what it decided
   publish    each staged output claims its final name (pipeline.cases.publisher),
              or the file is parked in failed/ or duplicates/ with a Chinese note
   finish     final state + audit event, in one transaction
 
-A crash before `decide` is stored reruns the processor (a fresh staging
+A crash before `handle` is stored reruns the processor (a fresh staging
 folder, a fresh reply 文号: a gap, never a reuse); after it, only publishing
 is repeated, and publishing skips what is already done.
 """
@@ -63,13 +63,13 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
-def finish_reason(case: Case, outcome: str) -> str:
+def finish_reason(case: Case, state: str) -> str:
     """The audit line for a final state (Chinese, no personal data)."""
-    if outcome == CaseState.REPLIED.value:
+    if state == CaseState.REPLIED.value:
         return f"已生成复函（{case.reply_doc_number or '无文号'}）"
-    if outcome == CaseState.WAITING_REVIEW.value:
+    if state == CaseState.WAITING_REVIEW.value:
         return "需人工复核：" + "；".join(r.text for r in case.review_reasons())[:500]
-    if outcome == CaseState.DUPLICATE.value:
+    if state == CaseState.DUPLICATE.value:
         return "重复来函，未重复办理"
     return f"处理失败：{case.error or ''}"[:500]
 
@@ -191,11 +191,11 @@ class CaseCore:
         if tracking.origin == INBOX and tracking.inbox_cleared_at is None:
             with_retries(lambda: _clear_inbox(src, case.file_sha256), "clear inbox")
             self._set(case_id, inbox_cleared_at=self.clock())
-        if tracking.outcome is None:
-            self._decide(case_id, self.folders.archive / tracking.archive_path)
+        if tracking.decided is None:
+            self._handle(case_id, self.folders.archive / tracking.archive_path)
             case, tracking = self.load(case_id)
         with_retries(lambda: self._publish(case, tracking), "publish")
-        self._finish(case_id, tracking.outcome or CaseState.FAILED.value)
+        self._finish(case_id, tracking.decided or CaseState.FAILED.value)
 
     def _archive(self, case: Case, tracking: CaseTracking, src: Path) -> str | None:
         rel = f"{case.received_at:%Y/%m}/{case.id:06d}-{fit_name(Path(tracking.source_path).name)}"
@@ -218,7 +218,7 @@ class CaseCore:
         staging.mkdir(parents=True, mode=0o700)
         return staging
 
-    def _decide(self, case_id: int, letter: Path) -> None:
+    def _handle(self, case_id: int, letter: Path) -> None:
         assert self.processor is not None, (
             "a core without a processor only completes decisions made elsewhere"
         )
@@ -232,14 +232,14 @@ class CaseCore:
                 raise
             log.exception("processing case %s failed", case_id, extra={"case": case_id})
             handled = Handled(CaseState.FAILED, error=INTERNAL_ERROR_ZH, exit_code=1)
-        with_retries(lambda: self._record(case_id, handled, staging), "record decision")
+        with_retries(lambda: self._record(case_id, handled, staging), "record what was decided")
 
     def complete(self, case_id: int, handled: Handled, staging: Path) -> None:
         """Store a decision made outside the processor (a review), publish it and end the case.
 
         The case must be 'processing' and held by this core; a crash in between
         is finished by recovery like any other case."""
-        with_retries(lambda: self._record(case_id, handled, staging), "record decision")
+        with_retries(lambda: self._record(case_id, handled, staging), "record what was decided")
         case, tracking = self.load(case_id)
         with_retries(lambda: self._publish(case, tracking), "publish")
         self._finish(case_id, handled.state.value)
@@ -265,10 +265,10 @@ class CaseCore:
                 tracking.parked_path = unique_path(
                     self.folders.failed, fit_name(Path(tracking.source_path).name)
                 ).name
-            tracking.outcome = handled.state.value
+            tracking.decided = handled.state.value
 
     def _publish(self, case: Case, tracking: CaseTracking) -> None:
-        if tracking.outcome == CaseState.REPLIED.value:
+        if tracking.decided == CaseState.REPLIED.value:
             staging = self.folders.staging / str(case.id)
             kinds = sorted(p.name for p in staging.iterdir() if p.is_dir()) if staging.exists() else []
             outputs = dict(case.outputs or {})
@@ -285,7 +285,7 @@ class CaseCore:
                 if name is not None:
                     outputs[kind] = name
             case.outputs = outputs
-        elif tracking.outcome == CaseState.FAILED.value and tracking.origin == INBOX:
+        elif tracking.decided == CaseState.FAILED.value and tracking.origin == INBOX:
             park_failed(self.folders, case, tracking)
 
     def _claimed(self, case_id: int, kind: str, name: str) -> None:
@@ -302,7 +302,7 @@ class CaseCore:
             src = self._source(tracking)
             if tracking.parked_path is None:
                 name = unique_path(self.folders.duplicates, fit_name(Path(tracking.source_path).name)).name
-                self._set(case.id, parked_path=name, outcome=CaseState.DUPLICATE.value)
+                self._set(case.id, parked_path=name, decided=CaseState.DUPLICATE.value)
                 tracking.parked_path = name
             dest = self.folders.duplicates / tracking.parked_path
             with self.db.sessions() as session:
@@ -324,21 +324,21 @@ class CaseCore:
 
     # -- endings ----------------------------------------------------------------
 
-    def _finish(self, case_id: int, outcome: str) -> None:
+    def _finish(self, case_id: int, state: str) -> None:
         def step() -> None:
             with write_transaction(self.db.sessions) as session:
                 now = self.clock()
                 case = session.get(Case, case_id)
                 assert case is not None
                 move(
-                    session, case_id, source=CaseState.PROCESSING, target=outcome, actor=audit.SERVICE,
-                    reason=finish_reason(case, outcome), now=now,
-                    tracking={"owner": None, "finished_at": now, "outcome": outcome},
+                    session, case_id, source=CaseState.PROCESSING, target=state, actor=audit.SERVICE,
+                    reason=finish_reason(case, state), now=now,
+                    tracking={"owner": None, "finished_at": now, "decided": state},
                 )  # fmt: skip
 
         with_retries(step, "finish")
         shutil.rmtree(self.folders.staging / str(case_id), ignore_errors=True)
-        log.info("case %s: %s", case_id, outcome, extra={"case": case_id, "event": outcome})
+        log.info("case %s: %s", case_id, state, extra={"case": case_id, "event": state})
 
     def fail(self, case_id: int, error: str) -> None:
         """A permanent fault: record it, park what we have, end the case as failed."""
@@ -349,7 +349,7 @@ class CaseCore:
                 if case is None or tracking is None or case.state != CaseState.PROCESSING.value:
                     return
                 case.error = error
-                tracking.outcome = CaseState.FAILED.value
+                tracking.decided = CaseState.FAILED.value
                 if tracking.parked_path is None and tracking.origin == INBOX:
                     tracking.parked_path = unique_path(
                         self.folders.failed, fit_name(Path(tracking.source_path).name)

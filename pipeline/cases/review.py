@@ -217,7 +217,7 @@ def _take(
     now: dt.datetime,
 ) -> None:
     """waiting_review → processing, held by this review, with the person's event and decisions, together."""
-    tracking: dict[str, object] = {"owner": owner, "claimed_at": now, "outcome": None}
+    tracking: dict[str, object] = {"owner": owner, "claimed_at": now, "decided": None}
     if corrected:
         tracking["corrected_by"] = by
     with write_transaction(ctx.db.sessions) as session:
@@ -238,7 +238,7 @@ def _give_back(ctx: ServiceContext, case_id: int, by: str, exc: Exception, now: 
     with write_transaction(ctx.db.sessions) as session:
         move(
             session, case_id, source=CaseState.PROCESSING, target=CaseState.WAITING_REVIEW, actor=by,
-            reason=f"复核未完成，退回待复核：{message}"[:500], now=now, tracking={"owner": None, "outcome": None},
+            reason=f"复核未完成，退回待复核：{message}"[:500], now=now, tracking={"owner": None, "decided": None},
         )  # fmt: skip
 
 

@@ -47,7 +47,8 @@ class CaseTracking(Base):
     inbox_cleared_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     due_date: Mapped[dt.date] = mapped_column(Date())
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey(CASE_ID, ondelete="SET NULL"))
-    outcome: Mapped[str | None] = mapped_column(String(20))  # decided final state, before publishing
+    # the final state decided (stored before publishing, so a resumed case only publishes)
+    decided: Mapped[str | None] = mapped_column("outcome", String(20))
     parked_path: Mapped[str | None] = mapped_column(String(1000))  # copy in failed/ or duplicates/
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     corrected_by: Mapped[str | None] = mapped_column(String(100))  # last person who corrected it
