@@ -93,9 +93,9 @@ def test_a_name_taken_after_the_decision_is_not_overwritten(tmp_path: Path) -> N
     outbox.mkdir()
     (outbox / "r.docx").write_bytes(b"theirs")
     recorded: list[str] = []
-    assert publisher.publish(staging, "docx", outbox, 0o640, None, recorded.append) == "r(2).docx"
+    assert publisher.publish(staging, {"docx": (outbox, 0o640)}, {}, recorded.append) == {"docx": "r(2).docx"}
     assert (outbox / "r.docx").read_bytes() == b"theirs" and (outbox / "r(2).docx").read_bytes() == b"mine"
-    assert recorded == ["r(2).docx"] and not staged.exists()
+    assert recorded == [{"docx": "r(2).docx"}] and not staged.exists()
     assert os.stat(outbox / "r(2).docx").st_mode & 0o777 == 0o640
 
 
@@ -108,10 +108,14 @@ def test_a_publish_resumed_after_a_crash_finds_its_own_claim(tmp_path: Path) -> 
     (outbox / "r.pdf").write_bytes(b"theirs")
     os.link(staged, outbox / "r(2).pdf")  # claimed, then the process died before recording it
     recorded: list[str] = []
-    assert publisher.publish(staging, "pdf", outbox, 0o600, None, recorded.append) == "r(2).pdf"
-    assert sorted(p.name for p in outbox.iterdir()) == ["r(2).pdf", "r.pdf"] and recorded == ["r(2).pdf"]
+    assert publisher.publish(staging, {"pdf": (outbox, 0o600)}, {}, recorded.append) == {"pdf": "r(2).pdf"}
+    assert sorted(p.name for p in outbox.iterdir()) == ["r(2).pdf", "r.pdf"] and recorded == [
+        {"pdf": "r(2).pdf"}
+    ]
     # and once the staged file is gone, publishing again is a no-op that keeps the recorded name
-    assert publisher.publish(staging, "pdf", outbox, 0o600, "r(2).pdf", recorded.append) == "r(2).pdf"
+    assert publisher.publish(staging, {"pdf": (outbox, 0o600)}, {"pdf": "r(2).pdf"}, recorded.append) == {
+        "pdf": "r(2).pdf"
+    }
 
 
 def test_without_hard_links_a_placeholder_claims_the_name(
@@ -127,7 +131,7 @@ def test_without_hard_links_a_placeholder_claims_the_name(
         raise OSError(18, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "link", no_links)
-    assert publisher.publish(staging, "docx", outbox, 0o600, None, lambda _: None) == "r(2).docx"
+    assert publisher.publish(staging, {"docx": (outbox, 0o600)}, {}, lambda _: None) == {"docx": "r(2).docx"}
     assert (outbox / "r(2).docx").read_bytes() == b"mine" and (outbox / "r.docx").read_bytes() == b"theirs"
 
 

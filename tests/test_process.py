@@ -334,8 +334,8 @@ def test_publish_never_overwrites(tmp_path: Path) -> None:
     outbox.mkdir()
     (outbox / "复函.docx").write_bytes(b"old")
     recorded = []
-    name = publisher.publish(staging, "docx", outbox, 0o600, None, recorded.append)
-    assert name == "复函(2).docx" and recorded == [name]
+    name = publisher.publish(staging, {"docx": (outbox, 0o600)}, {}, recorded.append)["docx"]
+    assert name == "复函(2).docx" and recorded == [{"docx": name}]
     assert (outbox / name).read_bytes() == b"new" and mode(outbox / name) == 0o600
     assert (outbox / "复函.docx").read_bytes() == b"old"
     assert sorted(p.name for p in outbox.iterdir()) == ["复函(2).docx", "复函.docx"]
@@ -358,6 +358,16 @@ def test_cli_exit_codes(
     assert main(["process", str(empty)]) == 3
     assert "文件为空" in capsys.readouterr().err
     assert (tmp_path / "data" / "letters.db").exists() and mode(tmp_path / "data" / "letters.db") == 0o600
+    # Regression: `letters process` cases had no tracking row, no archive copy and no audit events.
+    assert main(["process", str(path)]) == 11 and "此前已办理" in capsys.readouterr().out
+    assert main(["process", str(path), "--again"]) == 2  # a second answer needs a named person
+    assert "--by" in capsys.readouterr().err
+    assert main(["audit", "verify"]) == 0
+    archived = sorted((tmp_path / "archive").rglob("*-letter.docx"))
+    assert [p.read_bytes() for p in archived] == [path.read_bytes()] and path.exists()
+    assert main(["cases"]) == 0
+    listed = capsys.readouterr().out
+    assert "待人工复核" in listed and "处理失败" in listed and "重复" in listed
 
 
 def test_identical_duplicate_rows_are_answered_row_by_row(

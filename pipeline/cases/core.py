@@ -28,6 +28,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import update
+
 from pipeline.cases import publisher
 from pipeline.cases.faults import is_passing, with_retries
 from pipeline.cases.folders import DUPLICATE_NOTE, Folders, duplicate_note, park_failed
@@ -161,10 +163,7 @@ class CaseCore:
     def _set(self, case_id: int, **values: object) -> None:
         def step() -> None:
             with write_transaction(self.db.sessions) as session:
-                tracking = session.get(CaseTracking, case_id)
-                assert tracking is not None
-                for key, value in values.items():
-                    setattr(tracking, key, value)
+                session.execute(update(CaseTracking).where(CaseTracking.case_id == case_id).values(**values))
 
         with_retries(step, "record step")
 
@@ -271,31 +270,22 @@ class CaseCore:
         if tracking.decided == CaseState.REPLIED.value:
             staging = self.folders.staging / str(case.id)
             kinds = sorted(p.name for p in staging.iterdir() if p.is_dir()) if staging.exists() else []
-            outputs = dict(case.outputs or {})
-            for kind in dict.fromkeys([*outputs, *kinds]):
-                folder, mode = destination(self.settings, kind)
-                name = publisher.publish(
-                    staging,
-                    kind,
-                    folder,
-                    mode,
-                    outputs.get(kind),
-                    lambda n, k=kind: self._claimed(case.id, k, n),
-                )
-                if name is not None:
-                    outputs[kind] = name
-            case.outputs = outputs
+            claimed = dict(case.outputs or {})
+            places = {kind: destination(self.settings, kind) for kind in dict.fromkeys([*claimed, *kinds])}
+            case.outputs = publisher.publish(
+                staging, places, claimed, lambda new: self._claimed(case.id, new)
+            )
         elif tracking.decided == CaseState.FAILED.value and tracking.origin == INBOX:
             park_failed(self.folders, case, tracking)
 
-    def _claimed(self, case_id: int, kind: str, name: str) -> None:
+    def _claimed(self, case_id: int, names: dict[str, str]) -> None:
         def step() -> None:
             with write_transaction(self.db.sessions) as session:
                 case = session.get(Case, case_id)
                 assert case is not None
-                case.outputs = {**(case.outputs or {}), kind: name}
+                case.outputs = {**(case.outputs or {}), **names}
 
-        with_retries(step, "record published name")
+        with_retries(step, "record published names")
 
     def _run_duplicate(self, case: Case, tracking: CaseTracking) -> None:
         if tracking.origin == INBOX:

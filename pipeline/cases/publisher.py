@@ -57,7 +57,7 @@ def _ours(staged: Path, candidate: Path) -> bool:
 
 def claim(staged: Path, folder: Path, mode: int) -> tuple[Path, bool]:
     """The first free name for `staged` in `folder`, taken exclusively; (path, filled) where
-    `filled` is False for a placeholder that still needs the content."""
+    `filled` is False for a placeholder that still needs the content. The caller syncs `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(staged, mode)  # a link shares the inode: the published file gets this mode
     links = True
@@ -65,7 +65,6 @@ def claim(staged: Path, folder: Path, mode: int) -> tuple[Path, bool]:
         if links:
             try:
                 os.link(staged, candidate)
-                fsync_dir(folder)
                 return candidate, True
             except FileExistsError:
                 if _ours(staged, candidate):
@@ -82,38 +81,46 @@ def claim(staged: Path, folder: Path, mode: int) -> tuple[Path, bool]:
                 return candidate, True
             continue
         os.close(fd)
-        fsync_dir(folder)
         return candidate, False
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def publish(
     staging: Path,
-    kind: str,
-    folder: Path,
-    mode: int,
-    claimed: str | None,
-    record: Callable[[str], None],
-) -> str | None:
-    """Publish the staged output of `kind`; returns its final name (None: nothing to publish).
+    places: dict[str, tuple[Path, int]],
+    claimed: dict[str, str],
+    record: Callable[[dict[str, str]], None],
+) -> dict[str, str]:
+    """Publish every staged output; returns kind -> final name.
 
-    `claimed` is the name recorded for it before (a resumed publish); `record`
-    stores a newly claimed name durably before the staged file is removed.
+    `places`: kind -> (folder, file mode). `claimed`: names recorded before (a
+    resumed publish). `record` stores newly claimed names durably, in one go,
+    before any staged file is removed.
     """
-    staged = staged_file(staging, kind)
-    if staged is None:
-        if claimed is None:
-            log.error("a %s output is neither staged nor published", kind)
-        elif not (folder / claimed).exists():
-            log.error("published %s %s is gone from %s", kind, claimed, folder)
-        return claimed
-    if claimed is not None:
-        target, filled = folder / claimed, _ours(staged, folder / claimed)
-    else:
-        target, filled = claim(staged, folder, mode)
-        record(target.name)
-    if not filled:  # ours by the record: a placeholder or a partial copy becomes the whole file
-        safe_copy(staged, target, sha256_file(staged), mode=mode)
-    staged.unlink()
-    fsync_dir(staged.parent)
-    return target.name
+    names = dict(claimed)
+    todo: list[tuple[Path, Path, bool, int]] = []  # (staged, target, filled, mode)
+    new: dict[str, str] = {}
+    for kind, (folder, mode) in places.items():
+        staged = staged_file(staging, kind)
+        if staged is None:
+            if kind not in claimed:
+                log.error("a %s output is neither staged nor published", kind)
+            elif not (folder / claimed[kind]).exists():
+                log.error("published %s %s is gone from %s", kind, claimed[kind], folder)
+            continue
+        if kind in claimed:
+            target = folder / claimed[kind]
+            todo.append((staged, target, _ours(staged, target), mode))
+        else:
+            target, filled = claim(staged, folder, mode)
+            todo.append((staged, target, filled, mode))
+            new[kind] = names[kind] = target.name
+    for folder in {target.parent for _, target, _, _ in todo}:
+        fsync_dir(folder)  # the claims are on disk before they are recorded
+    if new:
+        record(new)
+    for staged, target, filled, mode in todo:
+        if not filled:  # ours by the record: a placeholder, a partial copy or a lost file becomes whole
+            safe_copy(staged, target, sha256_file(staged), mode=mode)
+        staged.unlink()  # lost in a crash, it is found again as ours and removed then
+    return names
