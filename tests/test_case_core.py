@@ -201,3 +201,30 @@ def _dead_pid() -> int:
 def _file(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_the_core_runs_on_its_injected_clock(settings: Settings, db: Database) -> None:
+    """Regression: the case life called datetime.now() at seven places, so no test could fix its time."""
+    from tests.service_fakes import fake_processor
+
+    fixed = dt.datetime(2026, 6, 4, 10, 30)
+    intake = InboxIntake(
+        CaseCore(
+            settings,
+            db,
+            fake_processor(settings, db),
+            instance_id=register_instance(db, mode="events", inbox=Path("x")),
+            clock=lambda: fixed,
+        )
+    )
+    path = intake.folders.inbox / "a.docx"
+    path.write_text("OK clock", encoding="utf-8")
+    case_id = intake.handle_file(path)
+    with db.sessions() as s:
+        tracking = s.get(CaseTracking, case_id)
+        case = s.get(Case, case_id)
+        events = audit.events_for(s, case_id)
+    assert tracking is not None and case is not None and case.state == "replied"
+    assert tracking.claimed_at == tracking.finished_at == tracking.inbox_cleared_at == fixed
+    assert case.updated_at == fixed
+    assert [e.at for e in events[1:]] == [fixed.isoformat(timespec="microseconds")] * (len(events) - 1)

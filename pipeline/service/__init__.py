@@ -1,2 +1,2 @@
-"""The watched inbox: take each complete letter once, record it as a case,
-process it, publish its reply, and survive crashes without losing a letter."""
+"""The watched inbox's edge over the case core (pipeline.cases): watch the folder, hand each
+complete letter to the core once, import dropped list files, and answer what clerks ask."""

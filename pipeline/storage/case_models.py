@@ -1,4 +1,4 @@
-"""Tables the watched-inbox service adds beside issue 3's `cases` table.
+"""The case core's tables beside the `cases` table: tracking, delays, decisions, audit, instances.
 
 Kept in their own tables (one row per case in `case_tracking`) and their own
 MetaData, so the storage layer's Case model and its model/migration check
