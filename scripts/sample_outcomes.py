@@ -98,6 +98,7 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    args.samples, args.root = args.samples.resolve(), args.root.resolve()
     found = sorted(args.samples.glob("*/s*/letter.*"))
     # one name per letter: the watcher's inbox holds them side by side
     with tempfile.TemporaryDirectory(prefix="sample-outcomes-") as tmp:
