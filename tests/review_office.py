@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,18 +18,26 @@ from pipeline.settings import load_settings
 from tests.service_letters import ROOT, import_records, write_letter
 
 
-@pytest.fixture
-def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def open_office(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    load_lists: Callable[[ServiceContext, Path], None],
+    db_url: str | None = None,
+) -> tuple[ServiceContext, InboxIntake]:
+    """A project folder in `tmp_path` (the working folder), its lists loaded, and an inbox intake
+    running the real processor."""
     for key in list(os.environ):
-        if key.startswith("LETTERS_"):
+        if key.startswith("LETTERS_") and key != "LETTERS_TEST_PG_URL":
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "letters.toml").write_text("", encoding="utf-8")  # a project folder
     monkeypatch.setenv("LETTERS_TEMPLATES", str(ROOT / "letter_templates"))
+    if db_url is not None:
+        monkeypatch.setenv("LETTERS_DATABASE_URL", db_url)
     settings = load_settings()
     ctx = open_context(settings)
-    import_records(ctx.db, settings, tmp_path)
-    service = InboxIntake(
+    load_lists(ctx, tmp_path)
+    intake = InboxIntake(
         CaseCore(
             settings,
             ctx.db,
@@ -36,7 +45,15 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             instance_id=register_instance(ctx.db, mode="events", inbox=tmp_path),
         )
     )
-    yield ctx, service
+    return ctx, intake
+
+
+@pytest.fixture
+def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ServiceContext, InboxIntake]]:
+    ctx, intake = open_office(
+        tmp_path, monkeypatch, lambda c, folder: import_records(c.db, c.settings, folder)
+    )
+    yield ctx, intake
     ctx.close()
 
 

@@ -9,28 +9,24 @@ import csv
 import datetime as dt
 import itertools
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from pipeline.cases.context import ServiceContext, open_context
-from pipeline.cases.core import CaseCore
-from pipeline.cases.handling import make_processor
+from pipeline.cases.context import ServiceContext
 from pipeline.cases.inbox import InboxIntake
-from pipeline.cases.instances import register_instance
 from pipeline.cli import main
 from pipeline.domain.decision import apply_decisions, decide
 from pipeline.domain.result import CheckOutcome, PersonResult, RecordRef, Verdict
 from pipeline.records import import_list
 from pipeline.reply.verify import docx_content
-from pipeline.settings import load_settings
 from pipeline.storage.case_models import AuditEvent, CaseDecision
 from pipeline.storage.models import Case
 from tests.builders.spec import LetterSpec, make_id
-from tests.service_letters import ROOT, write_letter
+from tests.review_office import open_office
+from tests.service_letters import write_letter
 
 pytest_plugins = ["tests.db_backends"]
 
@@ -88,25 +84,8 @@ def import_lists(ctx: ServiceContext, folder: Path, *, masked_category: str = "å
 
 @pytest.fixture
 def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iterator[tuple]:
-    for key in list(os.environ):
-        if key.startswith("LETTERS_") and key != "LETTERS_TEST_PG_URL":
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "letters.toml").write_text("", encoding="utf-8")  # a project folder
-    monkeypatch.setenv("LETTERS_TEMPLATES", str(ROOT / "letter_templates"))
-    monkeypatch.setenv("LETTERS_DATABASE_URL", db_url)
-    settings = load_settings()
-    ctx = open_context(settings)
-    import_lists(ctx, tmp_path)
-    service = InboxIntake(
-        CaseCore(
-            settings,
-            ctx.db,
-            make_processor(settings, ctx.db.sessions, dt.datetime.now),
-            instance_id=register_instance(ctx.db, mode="events", inbox=tmp_path),
-        )
-    )
-    yield ctx, service
+    ctx, intake = open_office(tmp_path, monkeypatch, import_lists, db_url)
+    yield ctx, intake
     ctx.close()
 
 
