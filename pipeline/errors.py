@@ -26,6 +26,7 @@ class ExitCode(IntEnum):
     DATABASE = 9
     WAITING_REVIEW = 10
     DUPLICATE = 11  # `letters process`: the same bytes were answered before (see --again)
+    NOT_ALLOWED = 12  # wrong password, disabled or locked account, or a role the action needs
     BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE
 
 
@@ -128,6 +129,20 @@ class InvalidRequest(UsageError):
 
 class CaseNotFound(UsageError):
     default_zh = "找不到该案件。"
+
+
+# --- accounts --------------------------------------------------------------------
+
+
+class NotAllowed(LettersError):
+    """The person is not who they say, or may not do this (专人管理、分级授权)."""
+
+    exit_code = ExitCode.NOT_ALLOWED
+    default_zh = "无权执行该操作。"
+
+
+class AuthenticationFailed(NotAllowed):
+    default_zh = "用户名或密码错误。"
 
 
 # --- lists -----------------------------------------------------------------------

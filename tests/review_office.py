@@ -3,19 +3,60 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from pipeline.accounts import add_account
 from pipeline.cases.context import ServiceContext, open_context
 from pipeline.cases.core import CaseCore
 from pipeline.cases.handling import make_processor
 from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import register_instance
+from pipeline.domain.roles import Account, Role
 from pipeline.settings import load_settings
+from pipeline.storage import write_transaction
 from tests.service_letters import ROOT, import_records, write_letter
+
+PASSWORD = "test-password-0123"
+# The office's people: login -> (name, roles). 李科长 is the second reviewer.
+PEOPLE = {
+    "wangfang": ("王芳", ["clerk"]),
+    "like": ("李科长", ["clerk", "reviewer"]),
+    "zhao": ("赵处长", ["clerk"]),
+    "zhou": ("周复核", ["reviewer"]),
+    "sun": ("孙审计", ["auditor"]),
+    "admin": ("管理员甲", ["admin"]),
+}
+LOGIN_OF = {name: login for login, (name, _) in PEOPLE.items()}
+
+
+class _Passwords(io.StringIO):
+    def readline(self, *args: object) -> str:  # type: ignore[override]
+        return PASSWORD + "\n"
+
+    def isatty(self) -> bool:
+        return False
+
+
+def add_people(ctx: ServiceContext) -> None:
+    with write_transaction(ctx.db.sessions) as session:
+        for login, (name, roles) in PEOPLE.items():
+            add_account(session, login, name, roles, PASSWORD, by="初始化", now=dt.datetime.now())
+
+
+def account(name: str) -> Account:
+    """The Account the case core sees for one of PEOPLE (by name), as after a correct password."""
+    login = LOGIN_OF[name]
+    return Account(login, name, frozenset(Role(r) for r in PEOPLE[login][1]))
+
+
+def as_user(name: str) -> list[str]:
+    """CLI arguments that sign in as one of PEOPLE (the password comes from the patched stdin)."""
+    return ["--user", LOGIN_OF[name], "--password-stdin"]
 
 
 def open_office(
@@ -37,6 +78,8 @@ def open_office(
     settings = load_settings()
     ctx = open_context(settings)
     load_lists(ctx, tmp_path)
+    add_people(ctx)
+    monkeypatch.setattr("sys.stdin", _Passwords())  # every --password-stdin reads PASSWORD
     intake = InboxIntake(
         CaseCore(
             settings,

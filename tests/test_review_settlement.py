@@ -12,7 +12,7 @@ from pipeline.cli import main
 from pipeline.storage import audit
 from pipeline.storage.models import Case
 from tests.builders.spec import bad_check_digit
-from tests.review_office import drop, state
+from tests.review_office import as_user, drop, state
 from tests.service_letters import spec_for
 
 
@@ -36,17 +36,17 @@ def test_correcting_one_field_leaves_a_count_that_disagrees_to_be_confirmed(
     spec = dataclasses.replace(spec_for(11), stated_count=4, doc_number=None)
     case_id = drop(service, "count.docx", spec)
     assert "count_mismatch" in codes(ctx, case_id)
-    assert main(["review", "correct", str(case_id), "--field", "addressee=省信用办", "--by", "王芳"]) == 10
+    assert main(["review", "correct", str(case_id), "--field", "addressee=省信用办", *as_user("王芳")]) == 10
     assert state(ctx, case_id) == "waiting_review" and codes(ctx, case_id) == ["count_mismatch"]
-    assert main(["review", "approve", str(case_id), "--by", "李科长"]) == 2  # approval does not settle it
+    assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 2  # approval does not settle it
     assert "核实后确认" in capsys.readouterr().err
-    assert main(["review", "confirm", str(case_id), "seq_gap", "--by", "李科长"]) == 2  # not this case's
-    assert main(["review", "confirm", str(case_id), "count_mismatch", "--by", "李科长"]) == 0
+    assert main(["review", "confirm", str(case_id), "seq_gap", *as_user("李科长")]) == 2  # not this case's
+    assert main(["review", "confirm", str(case_id), "count_mismatch", *as_user("李科长")]) == 0
     assert state(ctx, case_id) == "replied"
     with ctx.db.sessions() as s:
         events = audit.events_for(s, case_id)
     confirmed = [e for e in events if e.reason.startswith("人工确认")]
-    assert len(confirmed) == 1 and confirmed[0].actor == "李科长" and "共4人" in confirmed[0].reason
+    assert len(confirmed) == 1 and confirmed[0].actor == "李科长（like）" and "共4人" in confirmed[0].reason
     assert main(["review", "show", str(case_id)]) == 0
     assert "已确认的问题" in capsys.readouterr().out
 
@@ -58,7 +58,7 @@ def test_a_fixed_field_stops_blocking_and_nothing_else_does(office) -> None:  # 
     spec.people[1] = (name, bad_check_digit(good))
     case_id = drop(service, "two.docx", spec)
     assert sorted(codes(ctx, case_id)) == ["count_mismatch", "id_invalid"]
-    assert main(["review", "correct", str(case_id), "--field", f"2.id_number={good}", "--by", "王芳"]) == 10
+    assert main(["review", "correct", str(case_id), "--field", f"2.id_number={good}", *as_user("王芳")]) == 10
     assert codes(ctx, case_id) == ["count_mismatch"]
 
 
@@ -71,9 +71,9 @@ def test_a_wrong_id_is_answered_not_checked_and_the_rest_are_answered(
     spec.people[2] = (name, bad_check_digit(good))
     case_id = drop(service, "wrong-id.docx", spec)
     assert codes(ctx, case_id) == ["id_invalid"]
-    assert main(["review", "correct", str(case_id), "--field", "1.result=not_checked", "--by", "王芳"]) == 2
+    assert main(["review", "correct", str(case_id), "--field", "1.result=not_checked", *as_user("王芳")]) == 2
     assert "没有错误" in capsys.readouterr().err  # a valid ID is always checked
-    assert main(["review", "correct", str(case_id), "--field", "3.result=not_checked", "--by", "王芳"]) == 0
+    assert main(["review", "correct", str(case_id), "--field", "3.result=not_checked", *as_user("王芳")]) == 0
     done = case(ctx, case_id)
     assert done.state == "replied"
     assert [r["verdict"] for r in done.check_json["results"]] == ["clear", "clear", "not_checked"]  # type: ignore[index]
@@ -83,4 +83,4 @@ def test_a_wrong_id_is_answered_not_checked_and_the_rest_are_answered(
     assert rows[1][-1] == "不属于失信联合惩戒对象"
     with ctx.db.sessions() as s:
         (event,) = [e for e in audit.events_for(s, case_id) if e.reason.startswith("人工更正")]
-    assert event.actor == "王芳" and "未予查询" in event.reason
+    assert event.actor == "王芳（wangfang）" and "未予查询" in event.reason

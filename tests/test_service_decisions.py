@@ -25,7 +25,7 @@ from pipeline.reply.verify import docx_content
 from pipeline.storage.case_models import AuditEvent, CaseDecision
 from pipeline.storage.models import Case
 from tests.builders.spec import LetterSpec, make_id
-from tests.review_office import open_office
+from tests.review_office import as_user, open_office
 from tests.service_letters import write_letter
 
 pytest_plugins = ["tests.db_backends"]
@@ -114,7 +114,7 @@ def reply_rows(ctx: ServiceContext, case_id: int) -> list[tuple[str, ...]]:
 
 
 def correct(case_id: int, field: str, by: str) -> int:
-    return main(["review", "correct", str(case_id), "--field", field, "--by", by])
+    return main(["review", "correct", str(case_id), "--field", field, *as_user(by)])
 
 
 def test_possible_settled_as_clear_by_a_named_person_is_replied(
@@ -124,11 +124,11 @@ def test_possible_settled_as_clear_by_a_named_person_is_replied(
     case_id = drop(service, "possible.docx", "public_institution", [CLEAR, MASKED])
     assert case(ctx, case_id).state == "waiting_review"
     assert any("脱敏" in r.text for r in case(ctx, case_id).review_reasons())
-    assert main(["review", "approve", str(case_id), "--by", "王芳"]) == 2  # approval alone settles nothing
+    assert main(["review", "approve", str(case_id), *as_user("王芳")]) == 2  # approval alone settles nothing
     capsys.readouterr()
 
     assert (
-        main(["review", "correct", str(case_id), "--field", "2.result", "--value", "clear", "--by", "王芳"])
+        main(["review", "correct", str(case_id), "--field", "2.result", "--value", "clear", *as_user("王芳")])
         == 0
     )
     assert "已生成复函" in capsys.readouterr().out
@@ -136,15 +136,17 @@ def test_possible_settled_as_clear_by_a_named_person_is_replied(
     assert stored.state == "replied"
     assert [r[-1] for r in reply_rows(ctx, case_id)] == ["不属于失信联合惩戒对象"] * 2
     decided = stored.check_json["results"][1]["decided"]  # type: ignore[index]
-    assert decided["by"] == "王芳" and decided["was"] == "possible" and decided["verdict"] == "clear"
+    assert (
+        decided["by"] == "王芳（wangfang）" and decided["was"] == "possible" and decided["verdict"] == "clear"
+    )
     assert decided["records"][0]["list_name"] == "失信被执行人"
 
     with ctx.db.sessions() as s:
         rows = s.scalars(select(CaseDecision).where(CaseDecision.case_id == case_id)).all()
         events = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)).all()
-    assert [(r.seq, r.was, r.verdict, r.by) for r in rows] == [(2, "possible", "clear", "王芳")]
+    assert [(r.seq, r.was, r.verdict, r.by) for r in rows] == [(2, "possible", "clear", "王芳（wangfang）")]
     assert rows[0].records[0]["line"] == 3  # the masked record's line in the list file
-    event = next(e for e in events if e.actor == "王芳")
+    event = next(e for e in events if e.actor == "王芳（wangfang）")
     assert "第2人（钱七" in event.reason and "人工核实为不属于失信联合惩戒对象" in event.reason
     assert "失信被执行人（快照" in event.reason and "第3行" in event.reason
     assert MASKED[1] not in event.reason  # ID masked in the audit log
@@ -171,13 +173,13 @@ def test_a_manual_hit_on_a_civil_servant_query_needs_another_approver(
 ) -> None:
     ctx, service = office
     case_id = drop(service, "cs.docx", "civil_servant", [MASKED, CLEAR])
-    assert correct(case_id, "1.result=listed", "王芳") == 10
+    assert correct(case_id, "1.result=listed", "李科长") == 10
     assert "二次复审" in capsys.readouterr().out
     assert case(ctx, case_id).state == "waiting_review"
-    assert main(["review", "approve", str(case_id), "--by", "王芳"]) == 2
+    assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 2
     assert "更正人以外" in capsys.readouterr().err
     assert case(ctx, case_id).state == "waiting_review"
-    assert main(["review", "approve", str(case_id), "--by", "李科长"]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("周复核")]) == 0
     assert case(ctx, case_id).state == "replied"
     assert reply_rows(ctx, case_id)[0][-1] == "属于失信联合惩戒对象（失信被执行人）"
     assert main(["audit", "verify"]) == 0
@@ -188,11 +190,11 @@ def test_the_decider_of_a_hit_cannot_approve_it_after_someone_else_corrects(
 ) -> None:
     ctx, service = office
     case_id = drop(service, "cs2.docx", "civil_servant", [MASKED, CLEAR])
-    assert correct(case_id, "1.result=listed", "王芳") == 10
+    assert correct(case_id, "1.result=listed", "李科长") == 10
     assert correct(case_id, "unit=陕西省人力资源和社会保障厅", "赵处长") == 10  # now 赵处长 is the corrector
     capsys.readouterr()
-    assert main(["review", "approve", str(case_id), "--by", "王芳"]) == 2
-    assert "人工核实结论由王芳作出" in capsys.readouterr().err
+    assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 2
+    assert "人工核实结论由李科长（like）作出" in capsys.readouterr().err
     assert case(ctx, case_id).state == "waiting_review"
 
 
@@ -235,7 +237,7 @@ def test_a_decision_lapses_when_the_list_changes(
     later = tmp_path / "later"
     later.mkdir()
     import_lists(ctx, later, masked_category="失信被执行人（更新）")
-    assert main(["review", "approve", str(case_id), "--by", "李科长"]) == 2
+    assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 2
     err = capsys.readouterr().err
     assert "脱敏" in err and "不再适用" in err
     assert case(ctx, case_id).state == "waiting_review"

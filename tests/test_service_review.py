@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.cli import main
 from tests.builders.spec import bad_check_digit
-from tests.review_office import drop, state
+from tests.review_office import as_user, drop, state
 from tests.service_letters import spec_for, write_letter
 
 
@@ -20,7 +20,7 @@ def test_a_civil_servant_hit_is_replied_only_after_approval(
     out = capsys.readouterr().out
     assert "二次复审" in out and "失信联合惩戒对象" in out
     assert "610402********3071"[:6] in out and "19760724" not in out  # IDs masked
-    assert main(["review", "approve", str(case_id), "--by", "李科长"]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 0
     assert "已生成复函" in capsys.readouterr().out
     assert state(ctx, case_id) == "replied"
     assert len([p for p in service.folders.outbox.iterdir() if p.suffix == ".docx"]) == 1
@@ -36,10 +36,10 @@ def test_a_bad_id_is_corrected_and_replied(office, capsys: pytest.CaptureFixture
     spec.people[1] = (name, bad_check_digit(good))
     case_id = drop(service, "bad-id.pdf", spec)
     assert state(ctx, case_id) == "waiting_review"
-    assert main(["review", "approve", str(case_id), "--by", "王芳"]) == 2
+    assert main(["review", "approve", str(case_id), *as_user("王芳")]) == 2
     assert "校验位" in capsys.readouterr().err
     assert (
-        main(["review", "correct", str(case_id), "--field", "2.id_number", "--value", good, "--by", "王芳"])
+        main(["review", "correct", str(case_id), "--field", "2.id_number", "--value", good, *as_user("王芳")])
         == 0
     )
     assert state(ctx, case_id) == "replied"
@@ -51,19 +51,44 @@ def test_the_corrector_of_a_hit_cannot_approve_it(office, capsys: pytest.Capture
     name, good = spec.people[1]
     spec.people[1] = (name, bad_check_digit(good))
     case_id = drop(service, "hit-bad.docx", spec)
-    assert main(["review", "correct", str(case_id), "--field", f"2.id_number={good}", "--by", "王芳"]) == 10
+    assert (
+        main(["review", "correct", str(case_id), "--field", f"2.id_number={good}", *as_user("李科长")]) == 10
+    )
     assert "二次复审" in capsys.readouterr().out
     assert state(ctx, case_id) == "waiting_review"
-    assert main(["review", "approve", str(case_id), "--by", "王芳"]) == 2
+    assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 2  # a reviewer, but the corrector
     assert "更正人以外" in capsys.readouterr().err
-    assert main(["review", "approve", str(case_id), "--by", "李科长"]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("王芳")]) == 12  # not the corrector, but no 复核
+    assert "复核" in capsys.readouterr().err
+    assert main(["review", "approve", str(case_id), *as_user("周复核")]) == 0
     assert state(ctx, case_id) == "replied"
+
+
+def test_review_signs_in_and_a_wrong_password_changes_nothing(
+    office, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: `--by` was free text, so anyone could type a second name to pass the two-person rule."""
+    import io
+
+    ctx, service = office
+    case_id = drop(service, "hit-pw.docx", spec_for(7, kind="civil_servant", hit=True))
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong password\n"))
+    assert main(["review", "approve", str(case_id), "--user", "like", "--password-stdin"]) == 12
+    assert "用户名或密码错误" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:  # --by is no longer a way in
+        main(["review", "approve", str(case_id), "--by", "李科长"])
+    assert usage.value.code == 2
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal, no --password-stdin
+    assert main(["review", "approve", str(case_id), "--user", "like"]) == 12
+    assert "终端" in capsys.readouterr().err
+    assert state(ctx, case_id) == "waiting_review"
 
 
 def test_unknown_field_is_refused_in_chinese(office, capsys: pytest.CaptureFixture[str]) -> None:
     ctx, service = office
     case_id = drop(service, "hit.docx", spec_for(4, kind="civil_servant", hit=True))
-    assert main(["review", "correct", str(case_id), "--field", "salary=1", "--by", "王芳"]) == 2
+    assert main(["review", "correct", str(case_id), "--field", "salary=1", *as_user("王芳")]) == 2
     assert "无法更正" in capsys.readouterr().err
     assert state(ctx, case_id) == "waiting_review"
 
@@ -90,8 +115,7 @@ def test_full_width_corrected_id_is_normalised_like_an_extracted_one(
                 "2.id_number",
                 "--value",
                 full_width,
-                "--by",
-                "王芳",
+                *as_user("王芳"),
             ]
         )
         == 0
@@ -108,10 +132,27 @@ def test_full_width_corrected_id_is_normalised_like_an_extracted_one(
 def test_by_with_control_characters_is_refused(
     office, capsys: pytest.CaptureFixture[str], forged: str
 ) -> None:
-    """Regression: a newline in --by forged a line in `review show`."""
+    """Regression: a newline in --by forged a line in `review show`. Review now signs in as an
+    account; the names that remain typed (a delay, an account's name) are checked the same way."""
     ctx, service = office
     case_id = drop(service, "hit.docx", spec_for(4, kind="civil_servant", hit=True))
-    assert main(["review", "approve", str(case_id), "--by", forged]) == 2
+    assert (
+        main(
+            [
+                "users",
+                "add",
+                "forger",
+                "--name",
+                forged,
+                "--role",
+                "clerk",
+                "--admin",
+                "admin",
+                "--password-stdin",
+            ]
+        )
+        == 2
+    )
     assert "办理人姓名" in capsys.readouterr().err
     assert state(ctx, case_id) == "waiting_review"
     assert (

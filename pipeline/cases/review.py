@@ -4,7 +4,8 @@ Used by `letters review …` and by the web console. Every action is by a
 named person and leaves an audit event. The reply is only ever rendered
 after a fresh check that leaves nothing but what an approval settles
 (pipeline.domain.reasons.Settle); a second-review hit must be approved by
-someone other than whoever corrected the case or decided the verdict. The
+a 复核 (reviewer) other than whoever corrected the case or decided the verdict. Who acts is an
+authenticated Account (pipeline.accounts), never a typed name; the rules hold for every edge. The
 reply goes out through the case core (stage, record, publish), so a crash
 half-way is finished by recovery like any other case.
 """
@@ -24,7 +25,6 @@ from pipeline.cases.replying import stage_reply
 from pipeline.cases.transitions import move
 from pipeline.checking import check_people
 from pipeline.contract import letter_from_json
-from pipeline.domain.actor import actor_name
 from pipeline.domain.decision import DECIDABLE, ManualDecision, apply_decisions, decide
 from pipeline.domain.letter import Letter
 from pipeline.domain.reasons import (
@@ -37,7 +37,8 @@ from pipeline.domain.reasons import (
     second_review,
 )
 from pipeline.domain.result import CheckOutcome, Verdict
-from pipeline.errors import INTERNAL_ERROR_ZH, CaseNotFound, InvalidRequest
+from pipeline.domain.roles import Account, Role
+from pipeline.errors import INTERNAL_ERROR_ZH, CaseNotFound, InvalidRequest, NotAllowed
 from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case, CaseState
@@ -134,7 +135,7 @@ def _verdict_decisions(
 
 
 def _refuse_unsettled(
-    ctx: ServiceContext, case_id: int, reasons: list[Reason], outcome: CheckOutcome | None, by: str
+    ctx: ServiceContext, case_id: int, reasons: list[Reason], outcome: CheckOutcome | None, account: Account
 ) -> None:
     """An approval settles only approvals, and a second review needs a second person."""
     left = left_after_approval(reasons)
@@ -146,6 +147,12 @@ def _refuse_unsettled(
         )
     if not second_review(reasons):
         return
+    by = account.signature
+    if not account.has(Role.REVIEWER):
+        raise NotAllowed(
+            f"{account.login} is no reviewer",
+            f"查询结果含失信联合惩戒对象，须由具有“复核”角色的人员复核批准；{by}没有该角色。",
+        )
     with ctx.db.sessions() as session:
         tracking = session.get(CaseTracking, case_id)
         corrector = tracking.corrected_by if tracking else None
@@ -165,7 +172,7 @@ def _conclude(
     ctx: ServiceContext,
     case_id: int,
     letter: Letter,
-    by: str,
+    account: Account,
     *,
     event: str,
     approving: bool,
@@ -174,9 +181,10 @@ def _conclude(
     now: dt.datetime,
 ) -> ReviewResult:
     """Take the case (with the person's audit event and decisions), then reply or wait again."""
+    by = account.signature
     outcome, reasons = check_now(ctx, letter, case_id, now, decisions)
     if approving:
-        _refuse_unsettled(ctx, case_id, reasons, outcome, by)
+        _refuse_unsettled(ctx, case_id, reasons, outcome, account)
         second = second_review(reasons)
         event = "复核通过" + (f"（二次复审：{len(second)}人）" if second else "") + "，生成复函"
     me = register_instance(ctx.db, mode="review", inbox=ctx.settings.path(ctx.settings.inbox))
@@ -242,18 +250,31 @@ def _give_back(ctx: ServiceContext, case_id: int, by: str, exc: Exception, now: 
         )  # fmt: skip
 
 
-def approve(ctx: ServiceContext, case_id: int, by: str, *, now: dt.datetime | None = None) -> ReviewResult:
+def _may(account: Account, *roles: Role) -> str:
+    """The account's signature, if it holds one of `roles` (专人管理、分级授权)."""
+    if not any(account.has(r) for r in roles):
+        needed = "或".join(r.label_zh for r in roles)
+        raise NotAllowed(
+            f"{account.login} lacks {roles}", f"该操作需要“{needed}”角色，{account.signature}没有该角色。"
+        )
+    return account.signature
+
+
+def approve(
+    ctx: ServiceContext, case_id: int, account: Account, *, now: dt.datetime | None = None
+) -> ReviewResult:
     """Re-check now and reply, when nothing is left but what an approval settles."""
-    by, now = actor_name(by), now or dt.datetime.now()
+    _may(account, Role.CLERK, Role.REVIEWER)
+    now = now or dt.datetime.now()
     letter = _waiting_letter(ctx, case_id)
-    return _conclude(ctx, case_id, letter, by, event="", approving=True, changed=False, now=now)
+    return _conclude(ctx, case_id, letter, account, event="", approving=True, changed=False, now=now)
 
 
 def correct(
-    ctx: ServiceContext, case_id: int, items: list[str], by: str, *, now: dt.datetime | None = None
+    ctx: ServiceContext, case_id: int, items: list[str], account: Account, *, now: dt.datetime | None = None
 ) -> ReviewResult:
     """Apply corrections and decisions, re-check, and reply — or wait again with what remains."""
-    by, now = actor_name(by), now or dt.datetime.now()
+    by, now = _may(account, Role.CLERK), now or dt.datetime.now()
     if not items:
         raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
     request = split_request(items)
@@ -266,17 +287,17 @@ def correct(
     decisions = _verdict_decisions(ctx, letter, verdicts, by, now)
     done.extend(d.describe_zh() for d in decisions)
     return _conclude(
-        ctx, case_id, letter, by, event="人工更正：" + "，".join(done), approving=False, changed=True,
+        ctx, case_id, letter, account, event="人工更正：" + "，".join(done), approving=False, changed=True,
         decisions=decisions, now=now,
     )  # fmt: skip
 
 
 def confirm(
-    ctx: ServiceContext, case_id: int, codes: list[str], by: str, *, now: dt.datetime | None = None
+    ctx: ServiceContext, case_id: int, codes: list[str], account: Account, *, now: dt.datetime | None = None
 ) -> ReviewResult:
     """A named person confirms letter-level problems no field fixes (a count that disagrees, a 序号 gap,
     a problem in the file itself), having checked them with the sender or the original."""
-    by, now = actor_name(by), now or dt.datetime.now()
+    by, now = _may(account, Role.CLERK), now or dt.datetime.now()
     letter = _waiting_letter(ctx, case_id)
     confirmable = {
         code_of(p)
@@ -302,4 +323,4 @@ def confirm(
     ]
     letter.confirmed.extend(Confirmation(code_of(p), str(p), by, at) for p in confirmed)
     event = "人工确认：" + "；".join(str(p) for p in confirmed)
-    return _conclude(ctx, case_id, letter, by, event=event, approving=False, changed=True, now=now)
+    return _conclude(ctx, case_id, letter, account, event=event, approving=False, changed=True, now=now)

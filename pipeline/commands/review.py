@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from pipeline.cases.context import open_context
+from pipeline.commands import auth
 from pipeline.privacy import mask_ids_in
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "approve", help="复核通过：重新核查并生成复函", description="重新核查名单，无其他问题时生成复函。"
     )
     a.add_argument("case", type=int, help="案件编号")
-    a.add_argument("--by", required=True, help="批准人姓名")
+    auth.add_arguments(a, "批准人")
     a.set_defaults(func=run_approve)
     c = inner.add_parser(
         "correct",
@@ -51,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="值",
         help="与不含“=”的 --field 依次配对的值（--field 2.name --value 王伟）",
     )
-    c.add_argument("--by", required=True, help="更正人姓名")
+    auth.add_arguments(c, "更正人")
     c.set_defaults(func=run_correct)
     f = inner.add_parser(
         "confirm",
@@ -60,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     f.add_argument("case", type=int, help="案件编号")
     f.add_argument("code", nargs="+", help="问题代码，如 count_mismatch、seq_gap、document")
-    f.add_argument("--by", required=True, help="确认人姓名")
+    auth.add_arguments(f, "确认人")
     f.set_defaults(func=run_confirm)
 
 
@@ -90,7 +91,7 @@ def run_approve(args: argparse.Namespace) -> int:
 
     ctx = open_context()
     try:
-        return _report(args.case, approve(ctx, args.case, args.by))
+        return _report(args.case, approve(ctx, args.case, auth.sign_in(ctx, args)))
     finally:
         ctx.close()
 
@@ -121,7 +122,7 @@ def run_correct(args: argparse.Namespace) -> int:
     fields = pair_fields(args.field, args.value)
     ctx = open_context()
     try:
-        return _report(args.case, correct(ctx, args.case, fields, args.by))
+        return _report(args.case, correct(ctx, args.case, fields, auth.sign_in(ctx, args)))
     finally:
         ctx.close()
 
@@ -131,6 +132,6 @@ def run_confirm(args: argparse.Namespace) -> int:
 
     ctx = open_context()
     try:
-        return _report(args.case, confirm(ctx, args.case, args.code, args.by))
+        return _report(args.case, confirm(ctx, args.case, args.code, auth.sign_in(ctx, args)))
     finally:
         ctx.close()

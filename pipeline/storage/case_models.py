@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pipeline.storage.models import Case
@@ -131,3 +142,21 @@ class ServiceInstance(Base):
     stopped_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     mode: Mapped[str] = mapped_column(String(20))
     inbox: Mapped[str] = mapped_column(String(1000))
+
+
+class UserAccount(Base):
+    """A named account (migration 0008). Passwords are argon2 hashes; accounts are disabled, never deleted."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list] = mapped_column(JSON)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    password_changed_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime())

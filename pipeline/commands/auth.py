@@ -1,0 +1,36 @@
+"""Who is at the keyboard: an account proved by its password (prompted, or read from stdin)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import sys
+
+from pipeline.accounts import authenticate
+from pipeline.cases.context import ServiceContext
+from pipeline.domain.roles import Account
+from pipeline.errors import NotAllowed
+
+
+def add_arguments(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--user", required=True, metavar="用户名", help=f"{what}的账号（用户名），随后输入密码")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="从标准输入读取密码（用于脚本；默认在终端中提示输入）"
+    )
+
+
+def read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise NotAllowed(
+            "no terminal for the password prompt",
+            "需要输入密码：请在终端中运行，或使用 --password-stdin 从标准输入提供密码。",
+        )
+    return getpass.getpass("密码：")
+
+
+def sign_in(ctx: ServiceContext, args: argparse.Namespace) -> Account:
+    """The account named by --user, once its password has been checked (failures are audited)."""
+    return authenticate(ctx.db.sessions, args.user, read_password(args), dt.datetime.now())

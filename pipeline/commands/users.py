@@ -1,0 +1,163 @@
+"""`letters users add|disable|enable|reset-password|list`: named accounts and their roles.
+
+The first administrator is created from the command line when there is no
+account yet; after that, every change is made by an administrator who signs
+in with `--admin` and a password. There is never a default password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import sys
+
+from pipeline import accounts
+from pipeline.cases.context import open_context
+from pipeline.domain.roles import Role
+from pipeline.errors import InvalidRequest, NotAllowed
+from pipeline.storage import write_transaction
+
+ROLES_HELP = "、".join(f"{r.value}（{r.label_zh}）" for r in Role)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "users", help="账号管理：新增、停用、重置密码、列出", description="管理具名账号及其角色。"
+    )
+    inner = p.add_subparsers(dest="users_command", metavar="子命令", required=True)
+    a = inner.add_parser("add", help="新增账号（第一个账号须为管理员）", description="新增账号并设置密码。")
+    a.add_argument("login", help="用户名（小写字母、数字、点、横线、下划线）")
+    a.add_argument("--name", required=True, help="姓名")
+    a.add_argument("--role", action="append", required=True, help=f"角色，可重复：{ROLES_HELP}")
+    _admin(a)
+    a.set_defaults(func=run_add)
+    for name, help_zh, func in (
+        ("disable", "停用账号", run_disable),
+        ("enable", "重新启用账号", run_enable),
+        ("reset-password", "重置账号密码", run_reset),
+    ):
+        c = inner.add_parser(name, help=help_zh, description=help_zh + "（须由管理员操作）。")
+        c.add_argument("login", help="用户名")
+        _admin(c)
+        c.set_defaults(func=func)
+    ls = inner.add_parser("list", help="列出账号", description="列出所有账号及其角色、状态。")
+    ls.set_defaults(func=run_list)
+
+
+def _admin(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--admin", metavar="用户名", help="执行操作的管理员账号（尚无任何账号时可省略）")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="从标准输入读取密码：先是管理员密码（如有 --admin），再是新密码（add、reset-password）",
+    )
+
+
+def _secret(args: argparse.Namespace, prompt: str, *, twice: bool = False) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise NotAllowed(
+            "no terminal", "需要输入密码：请在终端中运行，或使用 --password-stdin 从标准输入提供密码。"
+        )
+    first = getpass.getpass(prompt)
+    if twice and getpass.getpass("再次输入：") != first:
+        raise InvalidRequest("passwords differ", "两次输入的密码不一致。")
+    return first
+
+
+def _by(ctx, args: argparse.Namespace, *, first_allowed: bool = False) -> str:  # type: ignore[no-untyped-def]
+    """The administrator's signature, after the password; 初始化 for the very first account."""
+    with ctx.db.sessions() as session:
+        empty = not accounts.has_accounts(session)
+    if empty and first_allowed:
+        if Role.ADMIN.value not in (args.role or []):
+            raise InvalidRequest(
+                "first account must be admin", "第一个账号必须具有管理员角色（--role admin）。"
+            )
+        return "初始化"
+    if not args.admin:
+        raise NotAllowed("no --admin", "请用 --admin 指定执行操作的管理员账号。")
+    account = accounts.authenticate(
+        ctx.db.sessions, args.admin, _secret(args, "管理员密码："), dt.datetime.now()
+    )
+    if not account.has(Role.ADMIN):
+        raise NotAllowed(f"{account.login} is no admin", f"{account.signature}没有管理员角色，不能管理账号。")
+    return account.signature
+
+
+def run_add(args: argparse.Namespace) -> int:
+    ctx = open_context()
+    try:
+        by = _by(ctx, args, first_allowed=True)
+        password = _secret(args, f"{args.login} 的密码：", twice=True)
+        with write_transaction(ctx.db.sessions) as session:
+            account = accounts.add_account(
+                session, args.login, args.name, args.role, password, by=by, now=dt.datetime.now()
+            )
+        roles = "、".join(r.label_zh for r in sorted(account.roles))
+        print(f"已新增账号 {account.signature}，角色：{roles}。")
+        return 0
+    finally:
+        ctx.close()
+
+
+def _change(args: argparse.Namespace, change, done_zh: str) -> int:  # type: ignore[no-untyped-def]
+    ctx = open_context()
+    try:
+        by = _by(ctx, args)
+        with write_transaction(ctx.db.sessions) as session:
+            change(session, by)
+        print(done_zh)
+        return 0
+    finally:
+        ctx.close()
+
+
+def run_disable(args: argparse.Namespace) -> int:
+    now = dt.datetime.now()
+    return _change(
+        args,
+        lambda s, by: accounts.set_disabled(s, args.login, True, by=by, now=now),
+        f"已停用账号 {args.login}。",
+    )
+
+
+def run_enable(args: argparse.Namespace) -> int:
+    now = dt.datetime.now()
+    return _change(
+        args,
+        lambda s, by: accounts.set_disabled(s, args.login, False, by=by, now=now),
+        f"已启用账号 {args.login}。",
+    )
+
+
+def run_reset(args: argparse.Namespace) -> int:
+    ctx = open_context()
+    try:
+        by = _by(ctx, args)
+        password = _secret(args, f"{args.login} 的新密码：", twice=True)
+        with write_transaction(ctx.db.sessions) as session:
+            accounts.reset_password(session, args.login, password, by=by, now=dt.datetime.now())
+        print(f"已重置账号 {args.login} 的密码。")
+        return 0
+    finally:
+        ctx.close()
+
+
+def run_list(args: argparse.Namespace) -> int:
+    ctx = open_context()
+    try:
+        with ctx.db.sessions() as session:
+            rows = accounts.list_accounts(session)
+        if not rows:
+            print("尚无账号。请先新增管理员：letters users add 用户名 --name 姓名 --role admin")
+        for account, disabled, last in rows:
+            roles = "、".join(r.label_zh for r in sorted(account.roles))
+            state = "已停用" if disabled else "正常"
+            seen = f"{last:%Y-%m-%d %H:%M}" if last else "从未登录"
+            print(f"{account.login:<16} {account.name:<8} {roles:<12} {state}  最近登录：{seen}")
+        return 0
+    finally:
+        ctx.close()

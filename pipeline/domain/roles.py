@@ -1,0 +1,34 @@
+"""Who may do what: the office's roles (专人管理、分级授权) and an authenticated account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CLERK = "clerk"  # 经办: correct, decide, confirm and approve cases
+    REVIEWER = "reviewer"  # 复核: the second review of hits on civil-servant queries
+    ADMIN = "admin"  # 管理员: accounts, settings, lists
+    AUDITOR = "auditor"  # 审计: read-only, the audit log
+
+    @property
+    def label_zh(self) -> str:
+        return {"clerk": "经办", "reviewer": "复核", "admin": "管理员", "auditor": "审计"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A person who has proved who they are (a password checked against a named account)."""
+
+    login: str
+    name: str
+    roles: frozenset[Role]
+
+    @property
+    def signature(self) -> str:
+        """How the account is recorded as an actor: readable, and unique (logins are)."""
+        return f"{self.name}（{self.login}）"
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
