@@ -18,7 +18,7 @@ setup: $(STAMP)
 
 ## Start the watched inbox on the embedded SQLite default (Ctrl-C stops it cleanly).
 run: setup
-	$(BIN)/letters watch
+	$(BIN)/letters watch --web
 
 ## Lint and tests: exactly what CI runs.
 test: setup lint

@@ -21,7 +21,7 @@ from pipeline.privacy import mask_ids_in
 log = logging.getLogger("pipeline")
 
 # Modules under pipeline.commands, each with register(subparsers).
-COMMANDS = ("extract", "records", "process", "watch", "cases", "status", "audit", "review", "users")
+COMMANDS = ("extract", "records", "process", "watch", "cases", "status", "audit", "review", "users", "web")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -83,6 +83,8 @@ class Settings:
     ocr_auto_answer: bool = _help(
         "answer clean scanned letters without a clerk's confirmation", default=False
     )
+    web_address: str = _help("host:port the clerks' web console listens on", default="127.0.0.1:8080")
+    web_idle_minutes: int = _help("a console session ends after this many idle minutes", default=30)
 
     def path(self, value: Path) -> Path:
         """Resolve a configured folder against base_dir."""

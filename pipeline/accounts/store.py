@@ -100,6 +100,12 @@ def reset_password(session: Session, login: str, password: str, *, by: str, now:
                  reason=f"重置密码：{_account(row).signature}", at=now)  # fmt: skip
 
 
+def get_account(session: Session, login: str) -> Account | None:
+    """The account of a signed-in session, while it may still sign in (not disabled)."""
+    row = session.scalar(select(UserAccount).where(UserAccount.login == login))
+    return _account(row) if row is not None and not row.disabled else None
+
+
 def list_accounts(session: Session) -> list[tuple[Account, bool, dt.datetime | None]]:
     """(account, disabled, last login), by login."""
     rows = session.scalars(select(UserAccount).order_by(UserAccount.login))

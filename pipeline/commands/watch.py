@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--poll", action="store_true", default=None, help="轮询模式（收件箱在网络共享盘 SMB/NFS 上时使用）"
     )
     p.add_argument("--workers", type=int, default=None, help="同时办理的来函数（默认取配置 workers）")
+    p.add_argument("--web", action="store_true", help="同时启动网页办理界面（地址取配置 web_address）")
     p.set_defaults(func=run)
 
 
@@ -28,8 +29,16 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(workers=args.workers, poll=args.poll)
     setup_logging(verbose=args.verbose, log_file=settings.path(settings.log_file))
     service = Service(settings)
+    console = None
+    if args.web:
+        from pipeline.web.server import Console
+
+        console = Console(settings)
 
     def ready() -> None:
+        if console is not None:
+            console.start()
+            print(f"网页办理界面：{console.url}", file=sys.stderr, flush=True)
         mode = "轮询" if service.poll else "文件事件"
         print(
             f"正在监视收件箱 {settings.path(settings.inbox).resolve()}（{mode}模式，{settings.workers}个并行处理）。"
@@ -38,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    code = run_forever(service, on_ready=ready)
+    try:
+        code = run_forever(service, on_ready=ready)
+    finally:
+        if console is not None:
+            console.stop()
     print("服务已停止。", file=sys.stderr)
     return code

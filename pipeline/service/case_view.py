@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.decisions import stored_decisions
 from pipeline.contract import letter_from_json
-from pipeline.domain.reasons import Settle, code_of
+from pipeline.domain.reasons import Reason, ReasonCode, Settle, code_of
 from pipeline.domain.result import Verdict
 from pipeline.privacy import mask_id
 from pipeline.service.queries import get_case
@@ -19,6 +22,10 @@ HOW_ZH = {
     Settle.ADMINISTRATOR: "管理员处理",
     Settle.APPROVAL: "复核批准",
 }
+
+
+def _state_zh(state: str | None) -> str:
+    return CaseState(state).label_zh if state else "—"
 
 
 def show(ctx: ServiceContext, case_id: int) -> str:
@@ -75,6 +82,85 @@ def show(ctx: ServiceContext, case_id: int) -> str:
     for ev in events:
         actor = "系统" if ev.actor == audit.SERVICE else ev.actor
         lines.append(
-            f"  {ev.at[:16].replace('T', ' ')}  {actor}  {ev.from_state or '—'}→{ev.to_state or '—'}  {ev.reason}"
+            f"  {ev.at[:16].replace('T', ' ')}  {actor}  {_state_zh(ev.from_state)}→{_state_zh(ev.to_state)}  {ev.reason}"
         )
     return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class PersonView:
+    seq: int
+    name: str
+    id_number: str  # full: the case page shows what the original shows (its viewing is audited)
+    verdict: str | None  # Verdict value, None when not checked yet
+    verdict_zh: str
+    problems: list[str]
+    decided_by: str | None
+    not_checked_by: str | None
+    id_invalid: bool
+    decidable: bool  # possible / name_mismatch: a person's decision settles it
+
+
+@dataclass(slots=True)
+class CaseDetail:
+    id: int
+    state: str
+    state_zh: str
+    original_name: str
+    received_at: dt.datetime
+    due: dt.date
+    archive_path: str | None
+    kind: str | None
+    unit: str | None
+    doc_number: str | None
+    date: dt.date | None
+    addressee: str | None
+    reply_doc_number: str | None
+    error: str | None
+    reasons: list[Reason]
+    confirmable: list[tuple[str, str]]  # (code, problem text) a named person may confirm
+    people: list[PersonView]
+    history: list[tuple[str, str, str, str]]  # (time, actor, states, reason)
+
+
+def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
+    """One case as the console's case page needs it (full IDs: the caller audits the view)."""
+    with ctx.db.sessions() as session:
+        case, tracking = get_case(session, case_id)
+        events = audit.events_for(session, case_id)
+    letter = letter_from_json(case.letter_json) if case.letter_json else None
+    verdicts = {r["seq"]: r for r in (case.check_json or {}).get("results", [])}
+    people = []
+    for i, p in enumerate(letter.people if letter else [], 1):
+        v = verdicts.get(i)
+        verdict = v["verdict"] if v else None
+        people.append(
+            PersonView(
+                seq=i, name=p.name, id_number=p.id_number, verdict=verdict,
+                verdict_zh=Verdict(verdict).label_zh if verdict else "未核查",
+                problems=[str(x) for x in p.problems], decided_by=(v or {}).get("decided", {}).get("by") if v and v.get("decided") else None,
+                not_checked_by=p.not_checked_by,
+                id_invalid=any(code_of(x, ReasonCode.ID_INVALID) is ReasonCode.ID_INVALID for x in p.problems),
+                decidable=verdict in (Verdict.POSSIBLE.value, Verdict.NAME_MISMATCH.value),
+            )
+        )  # fmt: skip
+    confirmable = []
+    if letter is not None:
+        confirmable = [
+            (code_of(x).value, str(x))
+            for x in letter.problems
+            if code_of(x).settled_by is Settle.CONFIRMATION and not any(c.covers(x) for c in letter.confirmed)
+        ]
+    return CaseDetail(
+        id=case.id, state=case.state, state_zh=CaseState(case.state).label_zh, original_name=case.original_name,
+        received_at=case.received_at, due=tracking.due_date, archive_path=tracking.archive_path, kind=case.kind,
+        unit=letter.unit if letter else case.unit, doc_number=letter.doc_number if letter else case.doc_number,
+        date=letter.date if letter else None, addressee=letter.addressee if letter else None,
+        reply_doc_number=case.reply_doc_number, error=case.error, reasons=case.review_reasons(),
+        confirmable=confirmable, people=people,
+        history=[
+            (ev.at[:16].replace("T", " "), "系统" if ev.actor == audit.SERVICE else ev.actor,
+             f"{_state_zh(ev.from_state)}→{_state_zh(ev.to_state)}", ev.reason)
+            for ev in events
+        ],
+    )  # fmt: skip

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -40,6 +40,8 @@ class CaseRow:
     reply_doc_number: str | None
     original_name: str
     flag: str  # "" | "即将到期" | "今日到期" | "已超期"
+    settle: list[str] = field(default_factory=list)  # what settles its reasons (Settle values), in order
+    error: str | None = None
 
     @property
     def state_zh(self) -> str:
@@ -111,6 +113,8 @@ def list_cases(
                 reply_doc_number=case.reply_doc_number,
                 original_name=case.original_name,
                 flag=deadline_flag(case.state, due, today, calendar),
+                settle=list(dict.fromkeys(r.settled_by.value for r in case.review_reasons())),
+                error=case.error,
             )
         )
     return rows

@@ -1,0 +1,65 @@
+"""The console's Flask application: sessions, CSRF, security headers, one error handler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from pipeline.cases.context import ServiceContext, open_context
+from pipeline.privacy import private_file
+from pipeline.settings import Settings
+from pipeline.web import auth, case, errors, queue
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The session-signing key, made once and kept beside the database (0600)."""
+    path = settings.path(settings.data_dir) / "web-secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_file(path)
+        path.write_bytes(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def create_app(settings: Settings | None = None, ctx: ServiceContext | None = None) -> Flask:
+    """The console for one office's settings and database."""
+    ctx = ctx or open_context(settings)
+    app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
+    app.config.update(
+        SECRET_KEY=secret_key(ctx.settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=os.environ.get("LETTERS_WEB_HTTPS") == "1",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=ctx.settings.web_idle_minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        WTF_CSRF_TIME_LIMIT=None,  # the session's own lifetime bounds the token
+    )
+    app.extensions["letters"] = ctx
+    CSRFProtect(app)
+    auth.install(app)
+    errors.install(app)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(queue.blueprint)
+    app.register_blueprint(case.blueprint)
+
+    @app.after_request
+    def headers(response):  # type: ignore[no-untyped-def]
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        if response.mimetype == "text/html":  # pages hold personal data: never cached
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app

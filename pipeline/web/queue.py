@@ -1,0 +1,49 @@
+"""The queue: cases waiting for a person, by due date, with what settles them; and the dashboard counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from pipeline.domain.reasons import Settle
+from pipeline.service.queries import list_cases, status
+from pipeline.storage.models import CaseState
+from pipeline.web.state import context
+
+blueprint = Blueprint("queue", __name__)
+
+SETTLE_ZH = {
+    Settle.CORRECTION.value: "需更正",
+    Settle.CONFIRMATION.value: "需确认",
+    Settle.DECISION.value: "需核实结论",
+    Settle.ADMINISTRATOR.value: "需管理员",
+    Settle.APPROVAL.value: "待批准",
+}
+STATES = {
+    "waiting": [CaseState.WAITING_REVIEW.value],
+    "open": [CaseState.RECEIVED.value, CaseState.PROCESSING.value, CaseState.WAITING_REVIEW.value],
+    "failed": [CaseState.FAILED.value, CaseState.DUPLICATE.value],
+    "all": [],
+}
+
+
+@blueprint.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    ctx = context()
+    which = request.args.get("state", "waiting")
+    states = STATES.get(which, STATES["waiting"])
+    unit = request.args.get("unit", "").strip()
+    with ctx.db.sessions() as session:
+        rows = list_cases(session, ctx.calendar, states=states or None, limit=500)
+        overview = status(session, ctx.calendar, ctx.settings.freshness_days)
+    if unit:
+        rows = [r for r in rows if r.unit and unit in r.unit]
+    rows.sort(key=lambda r: (r.due or dt.date.max, r.id))  # the most urgent first
+    stale = [name for name, _, _, is_stale in overview.lists if is_stale]
+    return render_template(
+        "queue.html", rows=rows, which=which, unit=unit, settle_zh=SETTLE_ZH, overview=overview, stale=stale,
+        states_zh={s.value: s.label_zh for s in CaseState},
+    )  # fmt: skip

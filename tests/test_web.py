@@ -1,0 +1,154 @@
+"""The web console in a real browser (Playwright driving Debian's chromium) and through Flask's client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.storage.models import Case
+from tests.builders.spec import bad_check_digit
+from tests.review_office import PASSWORD, drop
+from tests.service_letters import spec_for
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = Path(os.environ.get("LETTERS_SCREENSHOTS", tempfile.gettempdir())) / "letters-web-screens"
+
+
+def state(ctx, case_id: int) -> str:  # type: ignore[no-untyped-def]
+    with ctx.db.sessions() as s:
+        return s.get(Case, case_id).state  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def console(office) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
+    from pipeline.web.server import Console
+
+    ctx, intake = office
+    server = Console(ctx.settings, "127.0.0.1:0")  # a free port, the real WSGI server (Datasette's pattern)
+    server.start()
+    yield ctx, intake, server.url.rstrip("/")
+    server.stop()
+
+
+@pytest.fixture
+def page():  # type: ignore[no-untyped-def]
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+        browser.close()
+
+
+def sign_in(page, url: str, login: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{url}/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def test_sign_in_refuses_a_wrong_password_and_shows_the_queue(console, page) -> None:  # type: ignore[no-untyped-def]
+    _, intake, url = console
+    drop(intake, "bad-id.docx", _bad_id_spec(31))
+    page.goto(url + "/")
+    assert "/login" in page.url  # every page needs an account
+    sign_in(page, url, "wangfang", "wrong password!")
+    assert "用户名或密码错误" in page.content()
+    sign_in(page, url, "wangfang")
+    assert page.locator("table.queue tbody tr").count() == 1
+    assert "需更正" in page.inner_text("table.queue")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
+
+
+def test_a_clerk_corrects_an_id_in_the_browser_and_the_reply_goes_out(console, page) -> None:  # type: ignore[no-untyped-def]
+    ctx, intake, url = console
+    spec, good = _bad_id_spec(32), spec_for(32).people[1][1]
+    case_id = drop(intake, "bad-id.docx", spec)
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    assert "校验位" in page.inner_text("section.reasons")
+    page.screenshot(path=str(SHOTS / "case.png"), full_page=True)
+    page.fill("input[name='2.id_number']", good)
+    page.click("form.correct button[type=submit]")
+    assert "已生成复函" in page.inner_text("p.flash")
+    assert state(ctx, case_id) == "replied"
+    assert "人工更正" in page.inner_text("section.history") and "王芳（wangfang）" in page.inner_text(
+        "section.history"
+    )
+
+
+def test_a_wrong_id_is_answered_not_checked_from_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]
+    ctx, intake, url = console
+    case_id = drop(intake, "wrong.docx", _bad_id_spec(33))
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    page.check("input[name='2.result'][value=not_checked]")
+    page.click("form.correct button[type=submit]")
+    assert state(ctx, case_id) == "replied"
+    assert "身份证号码有误，未予查询" in page.inner_text("table.roster")
+
+
+def test_the_two_person_rule_holds_in_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]
+    ctx, intake, url = console
+    case_id = drop(intake, "hit.docx", spec_for(34, kind="civil_servant", hit=True))
+    sign_in(page, url, "wangfang")  # a 经办, not a 复核
+    page.goto(f"{url}/cases/{case_id}")
+    page.click("form.approve button[type=submit]")
+    assert "复核" in page.inner_text("p.flash.error") and state(ctx, case_id) == "waiting_review"
+    page.goto(f"{url}/login")
+    page.click("header .who button")  # sign out
+    sign_in(page, url, "zhou")
+    page.goto(f"{url}/cases/{case_id}")
+    page.click("form.approve button[type=submit]")
+    assert state(ctx, case_id) == "replied"
+
+
+def test_pages_refuse_a_post_without_its_token_and_send_security_headers(console) -> None:  # type: ignore[no-untyped-def]
+    import http.cookiejar
+    import re
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    ctx, intake, url = console
+    case_id = drop(intake, "hit.docx", spec_for(35, kind="civil_servant", hit=True))
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_page = opener.open(f"{url}/login").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login_page)[1]  # type: ignore[index]
+    body = urllib.parse.urlencode({"login": "zhou", "password": PASSWORD, "csrf_token": token}).encode()
+    queue = opener.open(f"{url}/login", body)
+    headers = queue.headers
+    assert (
+        "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        and "unsafe-inline" not in headers["Content-Security-Policy"]
+    )
+    assert headers["Cache-Control"] == "no-store"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(f"{url}/cases/{case_id}/approve", b"")  # no CSRF token
+    assert refused.value.code == 400 and "安全令牌" in refused.value.read().decode()
+    assert state(ctx, case_id) == "waiting_review"
+    page = opener.open(f"{url}/cases/{case_id}").read().decode()
+    assert "/cases/" not in "".join(
+        re.findall(r"href=\"[^\"]*\d{17}[\dX][^\"]*\"", page)
+    )  # no full ID in a URL
+    with ctx.db.sessions() as s:
+        from pipeline.storage import audit
+
+        viewed = [e for e in audit.events_for(s, case_id) if e.reason.startswith("查看案件")]
+    assert viewed and viewed[-1].actor == "周复核（zhou）"
+
+
+def _bad_id_spec(n: int):  # type: ignore[no-untyped-def]
+    spec = spec_for(n)
+    name, good = spec.people[1]
+    spec.people[1] = (name, bad_check_digit(good))
+    return spec
