@@ -152,3 +152,26 @@ def _bad_id_spec(n: int):  # type: ignore[no-untyped-def]
     name, good = spec.people[1]
     spec.people[1] = (name, bad_check_digit(good))
     return spec
+
+
+def test_the_original_is_shown_and_a_value_lights_up_where_it_was_read(console, page) -> None:  # type: ignore[no-untyped-def]
+    _, intake, url = console
+    case_id = drop(intake, "bad-id.pdf", _bad_id_spec(36))
+    refused: list[str] = []
+    page.on(
+        "console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    page.wait_for_function("document.querySelector('.page img').naturalWidth > 0")
+    page.focus("input[name='2.id_number']")
+    box = page.locator(".box.active")
+    assert box.count() == 1 and box.first.get_attribute("data-key") == "2.id_number"
+    shape = box.first.bounding_box()
+    assert (
+        shape is not None and shape["width"] > 20 and shape["height"] > 5
+    )  # placed on the page, not collapsed
+    page.screenshot(path=str(SHOTS / "case-highlight.png"), full_page=False)
+    page.locator('.box[data-key="unit"]').first.click()
+    assert page.evaluate("document.activeElement.name") == "unit"  # a click on the page focuses its field
+    assert refused == []

@@ -121,6 +121,7 @@ class CaseDetail:
     confirmable: list[tuple[str, str]]  # (code, problem text) a named person may confirm
     people: list[PersonView]
     history: list[tuple[str, str, str, str]]  # (time, actor, states, reason)
+    letter_json: dict | None = None  # with sources: where each value was read
 
 
 def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
@@ -157,7 +158,7 @@ def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
         unit=letter.unit if letter else case.unit, doc_number=letter.doc_number if letter else case.doc_number,
         date=letter.date if letter else None, addressee=letter.addressee if letter else None,
         reply_doc_number=case.reply_doc_number, error=case.error, reasons=case.review_reasons(),
-        confirmable=confirmable, people=people,
+        confirmable=confirmable, people=people, letter_json=case.letter_json,
         history=[
             (ev.at[:16].replace("T", " "), "系统" if ev.actor == audit.SERVICE else ev.actor,
              f"{_state_zh(ev.from_state)}→{_state_zh(ev.to_state)}", ev.reason)

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
 from pipeline.cases import review
 from pipeline.cases.transitions import note
 from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
+from pipeline.domain.roles import Role
+from pipeline.errors import CaseNotFound, InvalidRequest, NotAllowed
 from pipeline.service.case_view import HOW_ZH, case_detail
+from pipeline.service.queries import close_case, delay_case
 from pipeline.storage import write_transaction
 from pipeline.web.auth import me
+from pipeline.web.pages import boxes as original_boxes
+from pipeline.web.pages import page_count as original_pages
+from pipeline.web.pages import page_image
 from pipeline.web.state import context
 
 blueprint = Blueprint("case", __name__, url_prefix="/cases")
@@ -30,6 +36,7 @@ FIELDS = ("unit", "doc_number", "date", "addressee", "kind")
 def show(case_id: int):  # type: ignore[no-untyped-def]
     ctx = context()
     detail = case_detail(ctx, case_id)
+    pages = original_pages(ctx, case_id)
     with write_transaction(ctx.db.sessions) as session:  # 全程留痕: who looked at whose personal data
         note(
             session,
@@ -40,7 +47,19 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
         )
     return render_template(
         "case.html", case=detail, how_zh=HOW_ZH, Settle=Settle, Verdict=Verdict, account=me(),
+        pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json),
     )  # fmt: skip
+
+
+@blueprint.route("/<int:case_id>/pages/<int:number>")
+@login_required
+def page(case_id: int, number: int):  # type: ignore[no-untyped-def]
+    found = page_image(context(), case_id, number)
+    if found is None:
+        raise CaseNotFound(f"no page {number} of case {case_id}", "找不到该页。")
+    response = send_file(found[0], mimetype=found[1], max_age=0)
+    response.headers["Cache-Control"] = "no-store"  # personal data: never kept by the browser
+    return response
 
 
 def _done(case_id: int, result: review.ReviewResult):  # type: ignore[no-untyped-def]
@@ -84,3 +103,37 @@ def correct(case_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def confirm(case_id: int):  # type: ignore[no-untyped-def]
     return _done(case_id, review.confirm(context(), case_id, request.form.getlist("code"), me()))
+
+
+@blueprint.route("/<int:case_id>/delay", methods=["POST"])
+@login_required
+def delay(case_id: int):  # type: ignore[no-untyped-def]
+    """延期: a new due date agreed with the sender, with the reason."""
+    ctx = context()
+    try:
+        until = dt.date.fromisoformat(request.form.get("until", ""))
+    except ValueError:
+        raise InvalidRequest("bad date", "请填写新的办理期限（日期）。") from None
+    with write_transaction(ctx.db.sessions) as session:
+        delay_case(session, ctx.calendar, case_id, until=until, reason=request.form.get("reason", ""),
+                   by=_acting(Role.CLERK))  # fmt: skip
+    flash(f"办理期限已延至{until:%Y年%m月%d日}。", "ok")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<int:case_id>/close", methods=["POST"])
+@login_required
+def close(case_id: int):  # type: ignore[no-untyped-def]
+    """A failed or duplicate file owes no reply: closed by a named person with the reason."""
+    ctx = context()
+    with write_transaction(ctx.db.sessions) as session:
+        close_case(session, case_id, reason=request.form.get("reason", ""), by=_acting(Role.CLERK))
+    flash("案件已关闭。", "ok")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+def _acting(role: Role) -> str:
+    account = me()
+    if not account.has(role):
+        raise NotAllowed(f"{account.login} lacks {role}", f"该操作需要“{role.label_zh}”角色。")
+    return account.signature

@@ -1,0 +1,144 @@
+"""The original letter as page images, and where each extracted value sits on them.
+
+PDFs and scans are rendered with pypdfium2; a .docx is converted once through
+LibreOffice; an image letter is shown as it is. Renders are cached beside the
+database (private folders), never in the browser (pages are no-store).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.cases.context import ServiceContext
+from pipeline.reading.sniff import sniff
+from pipeline.service.queries import get_case
+
+SCALE = 1.5  # 108 dpi: names and IDs readable, a page well under 300 kB
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    key: str  # the form field it belongs to: unit, doc_number, date, addressee, 2.name, 2.id_number …
+    page: int
+    left: float  # percentages of the page
+    top: float
+    width: float
+    height: float
+
+
+def _cache(ctx: ServiceContext, case_id: int) -> Path:
+    folder = ctx.settings.path(ctx.settings.data_dir) / "previews" / str(case_id)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def original(ctx: ServiceContext, case_id: int) -> Path | None:
+    with ctx.db.sessions() as session:
+        _, tracking = get_case(session, case_id)
+    if tracking.archive_path is None:
+        return None
+    path = ctx.settings.path(ctx.settings.archive) / tracking.archive_path
+    return path if path.exists() else None
+
+
+def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
+    """The original as a PDF to render: itself, a cached LibreOffice conversion of a .docx, or None."""
+    path = original(ctx, case_id)
+    if path is None:
+        return None
+    kind = sniff(path)
+    if kind == "pdf":
+        return path
+    if kind != "docx":
+        return None
+    converted = _cache(ctx, case_id) / "original.pdf"
+    if not converted.exists() and shutil.which("soffice"):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "letter.docx"
+            shutil.copyfile(path, src)
+            subprocess.run(
+                ["soffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "pdf",
+                 "--outdir", tmp, str(src)],
+                capture_output=True, timeout=120, check=False,
+            )  # fmt: skip
+            made = Path(tmp) / "letter.pdf"
+            if made.exists():
+                shutil.move(made, converted)
+    return converted if converted.exists() else None
+
+
+def page_count(ctx: ServiceContext, case_id: int) -> int:
+    pdf = as_pdf(ctx, case_id)
+    if pdf is None:
+        return 1 if original(ctx, case_id) is not None else 0
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, str] | None:
+    """(file, mimetype) of page `number` (1-based), rendered once and cached."""
+    pdf = as_pdf(ctx, case_id)
+    png = _cache(ctx, case_id) / f"page-{number}.png"
+    if pdf is None:  # an image letter (a photo, a TIFF fax browsers cannot show): as a PNG
+        path = original(ctx, case_id)
+        if path is None or number != 1 or sniff(path) != "image":
+            return None
+        if not png.exists():
+            from PIL import Image
+
+            with Image.open(path) as image:
+                image.thumbnail((2000, 2000))
+                tmp = png.with_suffix(".part")
+                image.convert("RGB").save(tmp, "PNG", optimize=True)
+                tmp.replace(png)
+        return png, "image/png"
+    if not png.exists():
+        import pypdfium2 as pdfium
+
+        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            if not 1 <= number <= len(doc):
+                return None
+            image = doc[number - 1].render(scale=SCALE).to_pil()
+            tmp = png.with_suffix(".part")
+            image.save(tmp, "PNG", optimize=True)
+            tmp.replace(png)
+        finally:
+            doc.close()
+    return png, "image/png"
+
+
+def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[Box]:
+    """Where each value was read, as page percentages (PDFs and scans carry page and bbox)."""
+    pdf = as_pdf(ctx, case_id)
+    if pdf is None or not letter_json or sniff(pdf) != "pdf" or pdf.name == "original.pdf":
+        return []  # a .docx's provenance is a paragraph or cell, not a place on a page
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        sizes = [doc[i].get_size() for i in range(len(doc))]
+    finally:
+        doc.close()
+    found = [(key, src) for key, src in (letter_json.get("sources") or {}).items()]
+    for seq, person in enumerate(letter_json.get("people") or [], 1):
+        found.extend((f"{seq}.{key}", src) for key, src in (person.get("sources") or {}).items())
+    out = []
+    for key, src in found:
+        loc = (src or {}).get("location") or {}
+        page, bbox = loc.get("page"), loc.get("bbox")
+        if not page or not bbox or not 1 <= page <= len(sizes):
+            continue
+        w, h = sizes[page - 1]
+        x0, top, x1, bottom = bbox
+        out.append(Box(key, page, 100 * x0 / w, 100 * top / h, 100 * (x1 - x0) / w, 100 * (bottom - top) / h))
+    return out
