@@ -175,3 +175,40 @@ def test_the_original_is_shown_and_a_value_lights_up_where_it_was_read(console, 
     page.locator('.box[data-key="unit"]').first.click()
     assert page.evaluate("document.activeElement.name") == "unit"  # a click on the page focuses its field
     assert refused == []
+
+
+@pytest.fixture
+def decisions_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple]:
+    """An office whose lists hold a masked record (a possible match) and an ID under another name."""
+    from pipeline.web.server import Console
+    from tests.review_office import open_office
+    from tests.test_service_decisions import import_lists
+
+    ctx, intake = open_office(tmp_path, monkeypatch, import_lists)
+    server = Console(ctx.settings, "127.0.0.1:0")
+    server.start()
+    yield ctx, intake, server.url.rstrip("/")
+    server.stop()
+    ctx.close()
+
+
+def test_a_possible_match_shows_its_list_record_and_is_settled_as_clear(decisions_console, page) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_service_decisions import CLEAR, MASKED
+    from tests.test_service_decisions import drop as drop_people
+
+    ctx, intake, url = decisions_console
+    case_id = drop_people(intake, "possible.docx", "public_institution", [CLEAR, MASKED])
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    record = page.inner_text("#person-2 .matched")
+    assert (
+        "失信被执行人" in record
+        and "钱七" in record
+        and "西安市中级人民法院" in record
+        and "(2021)陕01执9号" in record
+    )
+    assert MASKED[1] not in record and "****" in record  # the list's own masking, shown as the list holds it
+    page.select_option("select[name='2.result']", "clear")
+    page.click("form.correct button[type=submit]")
+    assert state(ctx, case_id) == "replied"
+    assert "人工核实：王芳（wangfang）" in page.inner_text("table.roster")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
 
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.decisions import stored_decisions
@@ -13,7 +15,7 @@ from pipeline.domain.result import Verdict
 from pipeline.privacy import mask_id
 from pipeline.service.queries import get_case
 from pipeline.storage import audit
-from pipeline.storage.models import CaseState
+from pipeline.storage.models import CaseState, Record
 
 HOW_ZH = {
     Settle.CORRECTION: "更正",
@@ -88,6 +90,20 @@ def show(ctx: ServiceContext, case_id: int) -> str:
 
 
 @dataclass(slots=True)
+class MatchedRecord:
+    """The list record a possible or name-mismatch verdict rests on, as the list shows it."""
+
+    list_name: str
+    line: int
+    name: str | None  # None: the record went with a newer import of its list
+    id_masked: str = ""
+    authority: str | None = None  # 认定部门
+    doc_ref: str | None = None  # 认定文书号
+    listed_on: dt.date | None = None
+    removed_on: dt.date | None = None
+
+
+@dataclass(slots=True)
 class PersonView:
     seq: int
     name: str
@@ -99,6 +115,7 @@ class PersonView:
     not_checked_by: str | None
     id_invalid: bool
     decidable: bool  # possible / name_mismatch: a person's decision settles it
+    matched: list[MatchedRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -124,13 +141,33 @@ class CaseDetail:
     letter_json: dict | None = None  # with sources: where each value was read
 
 
+_DECIDABLE = (Verdict.POSSIBLE.value, Verdict.NAME_MISMATCH.value)
+
+
+def _matched(session: Session, result: dict) -> list[MatchedRecord]:
+    out = []
+    for ref in result.get("records") or []:
+        row = session.get(Record, ref["record_id"])
+        if row is None or row.snapshot_id != ref["snapshot_id"]:
+            out.append(MatchedRecord(ref["list_name"], ref["line"], None))
+            continue
+        out.append(
+            MatchedRecord(
+                ref["list_name"], ref["line"], row.name, mask_id(row.id_number), row.authority, row.doc_ref,
+                row.listed_on, row.removed_on,
+            )
+        )  # fmt: skip
+    return out
+
+
 def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
     """One case as the console's case page needs it (full IDs: the caller audits the view)."""
     with ctx.db.sessions() as session:
         case, tracking = get_case(session, case_id)
         events = audit.events_for(session, case_id)
+        verdicts = {r["seq"]: r for r in (case.check_json or {}).get("results", [])}
+        matched = {seq: _matched(session, r) for seq, r in verdicts.items() if r["verdict"] in _DECIDABLE}
     letter = letter_from_json(case.letter_json) if case.letter_json else None
-    verdicts = {r["seq"]: r for r in (case.check_json or {}).get("results", [])}
     people = []
     for i, p in enumerate(letter.people if letter else [], 1):
         v = verdicts.get(i)
@@ -142,7 +179,7 @@ def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
                 problems=[str(x) for x in p.problems], decided_by=(v or {}).get("decided", {}).get("by") if v and v.get("decided") else None,
                 not_checked_by=p.not_checked_by,
                 id_invalid=any(code_of(x, ReasonCode.ID_INVALID) is ReasonCode.ID_INVALID for x in p.problems),
-                decidable=verdict in (Verdict.POSSIBLE.value, Verdict.NAME_MISMATCH.value),
+                decidable=verdict in _DECIDABLE, matched=matched.get(i, []),
             )
         )  # fmt: skip
     confirmable = []
