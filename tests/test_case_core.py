@@ -228,3 +228,27 @@ def test_the_core_runs_on_its_injected_clock(settings: Settings, db: Database) -
     assert tracking.claimed_at == tracking.finished_at == tracking.inbox_cleared_at == fixed
     assert case.updated_at == fixed
     assert [e.at for e in events[1:]] == [fixed.isoformat(timespec="microseconds")] * (len(events) - 1)
+
+
+def test_a_second_watcher_never_reopens_a_file_the_first_one_failed(settings: Settings, db: Database) -> None:
+    """Regression: with failed letters handled afresh when dropped again, a second watcher that had
+    hashed the file before the first one failed it opened a new case for a file already gone."""
+    from pipeline.files import sha256_file
+    from tests.service_fakes import fake_processor
+
+    def intake() -> InboxIntake:
+        me = register_instance(db, mode="events", inbox=Path("x"))
+        return InboxIntake(CaseCore(settings, db, fake_processor(settings, db), instance_id=me))
+
+    a, b = intake(), intake()
+    path = a.folders.inbox / "坏.pdf"
+    path.write_text("BAD bytes", encoding="utf-8")
+    st, sha = path.stat(), sha256_file(path)  # what b saw before a took the file
+    first = a.handle_file(path)
+    assert first is not None and not path.exists()
+    assert b._register("坏.pdf", sha, st) is None  # the file is gone: not a new arrival
+    path.write_text("BAD bytes", encoding="utf-8")  # a person drops it again
+    again = b.handle_file(path)
+    with db.sessions() as s:
+        states = {c.id: c.state for c in s.scalars(select(Case))}
+    assert again not in (None, first) and states == {first: "failed", again: "failed"}  # handled afresh

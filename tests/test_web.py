@@ -47,6 +47,19 @@ def page():  # type: ignore[no-untyped-def]
         browser.close()
 
 
+def release(page, url: str, case_id: int, screenshot: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Open the preview of the reply that will go out, look at it, and send it."""
+    page.goto(f"{url}/cases/{case_id}")
+    page.click("p.release a")
+    page.wait_for_load_state(
+        "load"
+    )  # images included (wait_for_function would poll by eval, which the CSP refuses)
+    assert page.evaluate("[...document.querySelectorAll('.preview img')].every(i => i.naturalWidth > 0)")
+    if screenshot:
+        page.screenshot(path=str(SHOTS / screenshot), full_page=True)
+    page.click("form.approve button[type=submit]")
+
+
 def sign_in(page, url: str, login: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{url}/login")
     page.fill("input[name=login]", login)
@@ -78,6 +91,9 @@ def test_a_clerk_corrects_an_id_in_the_browser_and_the_reply_goes_out(console, p
     page.screenshot(path=str(SHOTS / "case.png"), full_page=True)
     page.fill("input[name='2.id_number']", good)
     page.click("form.correct button[type=submit]")
+    assert "待预览复函后发出" in page.inner_text("p.flash")  # nothing goes out on submit
+    assert state(ctx, case_id) == "waiting_review" and not list(intake.folders.outbox.iterdir())
+    release(page, url, case_id, "release-preview.png")
     assert "已生成复函" in page.inner_text("p.flash")
     assert state(ctx, case_id) == "replied"
     assert "人工更正" in page.inner_text("section.history") and "王芳（wangfang）" in page.inner_text(
@@ -92,6 +108,7 @@ def test_a_wrong_id_is_answered_not_checked_from_the_browser(console, page) -> N
     page.goto(f"{url}/cases/{case_id}")
     page.check("input[name='2.result'][value=not_checked]")
     page.click("form.correct button[type=submit]")
+    release(page, url, case_id)
     assert state(ctx, case_id) == "replied"
     assert "身份证号码有误，未予查询" in page.inner_text("table.roster")
 
@@ -100,14 +117,12 @@ def test_the_two_person_rule_holds_in_the_browser(console, page) -> None:  # typ
     ctx, intake, url = console
     case_id = drop(intake, "hit.docx", spec_for(34, kind="civil_servant", hit=True))
     sign_in(page, url, "wangfang")  # a 经办, not a 复核
-    page.goto(f"{url}/cases/{case_id}")
-    page.click("form.approve button[type=submit]")
+    release(page, url, case_id)
     assert "复核" in page.inner_text("p.flash.error") and state(ctx, case_id) == "waiting_review"
     page.goto(f"{url}/login")
     page.click("header .who button")  # sign out
     sign_in(page, url, "zhou")
-    page.goto(f"{url}/cases/{case_id}")
-    page.click("form.approve button[type=submit]")
+    release(page, url, case_id)
     assert state(ctx, case_id) == "replied"
 
 
@@ -163,7 +178,8 @@ def test_the_original_is_shown_and_a_value_lights_up_where_it_was_read(console, 
     )
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")
-    page.wait_for_function("document.querySelector('.page img').naturalWidth > 0")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.querySelector('.page img').naturalWidth > 0")
     page.focus("input[name='2.id_number']")
     box = page.locator(".box.active")
     assert box.count() == 1 and box.first.get_attribute("data-key") == "2.id_number"
@@ -210,5 +226,6 @@ def test_a_possible_match_shows_its_list_record_and_is_settled_as_clear(decision
     assert MASKED[1] not in record and "****" in record  # the list's own masking, shown as the list holds it
     page.select_option("select[name='2.result']", "clear")
     page.click("form.correct button[type=submit]")
+    release(page, url, case_id)
     assert state(ctx, case_id) == "replied"
     assert "人工核实：王芳（wangfang）" in page.inner_text("table.roster")

@@ -97,20 +97,19 @@ RETRIED_AFTER = (CaseState.FAILED.value, CaseState.CLOSED.value)
 
 
 def _first(session: Session, sha: str) -> tuple[CaseTracking, Case] | None:
-    """The case holding the claim on these bytes, if it still counts."""
+    """The case holding the claim on these bytes."""
     found = session.execute(
         select(CaseTracking, Case)
         .join(Case, Case.id == CaseTracking.case_id)
         .where(CaseTracking.claim_key == sha)
     ).first()
-    if found is None:
-        return None
-    tracking, case = found
-    if case.state in RETRIED_AFTER:
-        tracking.claim_key = hashlib.sha256(f"retired|{sha}|{case.id}".encode()).hexdigest()
-        session.flush()  # the claim is free for the new case, in this transaction
-        return None
-    return tracking, case
+    return (found[0], found[1]) if found is not None else None
+
+
+def _retire(session: Session, tracking: CaseTracking, sha: str) -> None:
+    """Free the claim of a case that was never answered, for the new case, in this transaction."""
+    tracking.claim_key = hashlib.sha256(f"retired|{sha}|{tracking.case_id}".encode()).hexdigest()
+    session.flush()
 
 
 def register_inbox(
@@ -129,6 +128,13 @@ def register_inbox(
     """
     received = received_time(st, now)
     found = _first(session, sha)
+    if found is not None and found[1].state in RETRIED_AFTER:
+        # Dropped again after a failure — or the very file the failed case took, seen by a second
+        # watcher before it left the inbox: only a file that is still there is a new arrival.
+        if not _unchanged(still_there(), st):
+            return None
+        _retire(session, found[0], sha)
+        found = None
     if found is None:
         case_id = open_case(
             session, calendar, source=rel, sha=sha, received=received, claim_key=sha, origin=INBOX,
@@ -138,8 +144,7 @@ def register_inbox(
     tracking, earlier = found
     if tracking.origin == INBOX and tracking.source_path == rel and tracking.inbox_cleared_at is None:
         return Registered(earlier.id, new=False)  # this very file, registered before
-    now_st = still_there()
-    if now_st is None or (now_st.st_ino, now_st.st_mtime_ns) != (st.st_ino, st.st_mtime_ns):
+    if not _unchanged(still_there(), st):
         return None  # gone, or replaced since we hashed it: the rescan looks at what is there now
     key = hashlib.sha256(f"dup|{sha}|{rel}|{st.st_ino}|{st.st_mtime_ns}".encode()).hexdigest()
     again = session.execute(select(CaseTracking).where(CaseTracking.claim_key == key)).scalar_one_or_none()
@@ -150,6 +155,10 @@ def register_inbox(
         reason=f"收到来函：{rel}（与第{earlier.id}号案件内容相同）", duplicate_of=earlier.id,
     )  # fmt: skip
     return Registered(case_id, duplicate_of=earlier.id)
+
+
+def _unchanged(now_st: os.stat_result | None, st: os.stat_result) -> bool:
+    return now_st is not None and (now_st.st_ino, now_st.st_mtime_ns) == (st.st_ino, st.st_mtime_ns)
 
 
 def register_named(
@@ -168,6 +177,9 @@ def register_named(
     'processing' is in a live worker's hands, and is refused."""
     source = str(path)
     found = _first(session, sha)
+    if found is not None and found[1].state in RETRIED_AFTER:
+        _retire(session, found[0], sha)
+        found = None
     if found is None:
         case_id = open_case(
             session, calendar, source=source, sha=sha, received=now, claim_key=sha, origin=PROCESS,

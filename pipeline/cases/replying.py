@@ -39,6 +39,44 @@ def _write_private_json(path: Path, data: dict) -> Path:
     return path
 
 
+PREVIEW_NUMBER = "（发出时编号）"
+
+
+def reply_context(
+    letter: Letter, outcome: CheckOutcome, settings: Settings, now: dt.datetime
+) -> ReplyContext:
+    """What the reply will say, without its 文号 (allocated only when it goes out)."""
+    assert letter.kind is not None and letter.unit is not None and letter.date is not None
+    consulted = [s.list_name for s in outcome.snapshots]
+    return ReplyContext(
+        kind=letter.kind,
+        reply_doc_number="",
+        addressee=letter.unit,
+        letter_date=letter.date,
+        letter_doc_number=letter.doc_number,
+        results=outcome.results,
+        office_name=settings.office_name,
+        issue_date=issue_date(settings, now.date()),
+        contact_name=settings.contact_name,
+        contact_phone=settings.contact_phone,
+        masthead=(settings.masthead_name or settings.office_name) if settings.masthead else "",
+        # list names and the 名单类别 their records carry: both come only from consulted snapshots
+        lists_consulted=list(dict.fromkeys([*consulted, *(n for r in outcome.results for n in r.lists)])),
+    )
+
+
+def preview_reply(
+    letter: Letter, outcome: CheckOutcome, settings: Settings, workdir: Path, now: dt.datetime
+) -> Path:
+    """The reply's PDF exactly as it will go out but for its 文号, which is allocated only on release."""
+    from pipeline.reply import check_content, render_reply
+
+    ctx = reply_context(letter, outcome, settings, now)
+    check_content(ctx)
+    ctx.reply_doc_number = PREVIEW_NUMBER
+    return render_reply(ctx, settings, workdir).pdf
+
+
 def stage_reply(
     letter: Letter,
     outcome: CheckOutcome,
@@ -54,25 +92,9 @@ def stage_reply(
     a clerk will see. `extra` adds fields to the result JSON (e.g. who reviewed it)."""
     from pipeline.reply import check_content, check_reply_setup, render_reply, verify_reply  # heavy
 
-    assert letter.kind is not None and letter.unit is not None and letter.date is not None
     check_reply_setup(settings)  # a broken template or missing font must not use up a 文号
-    issued = issue_date(settings, now.date())
-    consulted = [s.list_name for s in outcome.snapshots]
-    ctx = ReplyContext(
-        kind=letter.kind,
-        reply_doc_number="",  # allocated below, once the content has passed its checks
-        addressee=letter.unit,
-        letter_date=letter.date,
-        letter_doc_number=letter.doc_number,
-        results=outcome.results,
-        office_name=settings.office_name,
-        issue_date=issued,
-        contact_name=settings.contact_name,
-        contact_phone=settings.contact_phone,
-        masthead=(settings.masthead_name or settings.office_name) if settings.masthead else "",
-        # list names and the 名单类别 their records carry: both come only from consulted snapshots
-        lists_consulted=list(dict.fromkeys([*consulted, *(n for r in outcome.results for n in r.lists)])),
-    )
+    ctx = reply_context(letter, outcome, settings, now)
+    issued = ctx.issue_date
     check_content(ctx)  # a reply that cannot go out must not use up a 文号
     number = allocate_reply_number(sessions, settings.reply_prefix, issued.year, case_id=case_id, now=now)
     ctx.reply_doc_number = number

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.core import CaseCore
@@ -21,7 +22,7 @@ from pipeline.cases.corrections import FIELD_HELP, apply_corrections, mark_not_c
 from pipeline.cases.decisions import store_decisions, stored_decisions
 from pipeline.cases.handling import Handled, reasons_now
 from pipeline.cases.instances import register_instance, stop_instance
-from pipeline.cases.replying import stage_reply
+from pipeline.cases.replying import preview_reply, stage_reply
 from pipeline.cases.transitions import move
 from pipeline.checking import check_people
 from pipeline.contract import letter_from_json
@@ -43,6 +44,7 @@ from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case, CaseState
 
+RELEASE_ZH = "已核实无误，待预览复函后发出"
 HOW_ZH = {
     Settle.CORRECTION: "需更正",
     Settle.CONFIRMATION: "需核实后确认",
@@ -179,10 +181,13 @@ def _conclude(
     changed: bool,
     decisions: list[ManualDecision] | None = None,
     now: dt.datetime,
+    hold: bool = False,
 ) -> ReviewResult:
     """Take the case (with the person's audit event and decisions), then reply or wait again."""
     by = account.signature
     outcome, reasons = check_now(ctx, letter, case_id, now, decisions)
+    if hold and not reasons:  # the console: nothing goes out until a person has seen the reply
+        reasons = [Reason(ReasonCode.RELEASE, RELEASE_ZH)]
     if approving:
         _refuse_unsettled(ctx, case_id, reasons, outcome, account)
         second = second_review(reasons)
@@ -271,9 +276,16 @@ def approve(
 
 
 def correct(
-    ctx: ServiceContext, case_id: int, items: list[str], account: Account, *, now: dt.datetime | None = None
+    ctx: ServiceContext,
+    case_id: int,
+    items: list[str],
+    account: Account,
+    *,
+    now: dt.datetime | None = None,
+    hold: bool = False,
 ) -> ReviewResult:
-    """Apply corrections and decisions, re-check, and reply — or wait again with what remains."""
+    """Apply corrections and decisions, re-check, and reply — or wait again with what remains.
+    `hold`: wait for a release even when nothing remains (the console's draft → preview → release)."""
     by, now = _may(account, Role.CLERK), now or dt.datetime.now()
     if not items:
         raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
@@ -288,12 +300,18 @@ def correct(
     done.extend(d.describe_zh() for d in decisions)
     return _conclude(
         ctx, case_id, letter, account, event="人工更正：" + "，".join(done), approving=False, changed=True,
-        decisions=decisions, now=now,
+        decisions=decisions, now=now, hold=hold,
     )  # fmt: skip
 
 
 def confirm(
-    ctx: ServiceContext, case_id: int, codes: list[str], account: Account, *, now: dt.datetime | None = None
+    ctx: ServiceContext,
+    case_id: int,
+    codes: list[str],
+    account: Account,
+    *,
+    now: dt.datetime | None = None,
+    hold: bool = False,
 ) -> ReviewResult:
     """A named person confirms letter-level problems no field fixes (a count that disagrees, a 序号 gap,
     a problem in the file itself), having checked them with the sender or the original."""
@@ -323,4 +341,24 @@ def confirm(
     ]
     letter.confirmed.extend(Confirmation(code_of(p), str(p), by, at) for p in confirmed)
     event = "人工确认：" + "；".join(str(p) for p in confirmed)
-    return _conclude(ctx, case_id, letter, account, event=event, approving=False, changed=True, now=now)
+    return _conclude(
+        ctx, case_id, letter, account, event=event, approving=False, changed=True, now=now, hold=hold
+    )
+
+
+def preview(
+    ctx: ServiceContext, case_id: int, account: Account, workdir: Path, *, now: dt.datetime | None = None
+) -> Path:
+    """The reply PDF a release would send (its 文号 aside), after a fresh check; refused while anything
+    but an approval is left. Nothing is recorded and no 文号 is used."""
+    _may(account, Role.CLERK, Role.REVIEWER)
+    now = now or dt.datetime.now()
+    letter = _waiting_letter(ctx, case_id)
+    outcome, reasons = check_now(ctx, letter, case_id, now)
+    left = left_after_approval(reasons)
+    if left or outcome is None:
+        raise InvalidRequest(
+            "nothing to preview yet",
+            "该案件仍有需处理的问题，暂不能预览复函：\n" + "\n".join(f"  - {r.text}" for r in left),
+        )
+    return preview_reply(letter, outcome, ctx.settings, workdir, now)

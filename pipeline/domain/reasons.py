@@ -45,6 +45,7 @@ class ReasonCode(StrEnum):
     POSSIBLE = "possible"
     DECISION_STALE = "decision_stale"  # the records a decision rested on changed
     SECOND_REVIEW = "second_review"  # a hit on a civil-servant query: 二次复审, by someone else
+    RELEASE = "release"  # settled in the console: waits until a person has seen the reply and sends it
 
     @property
     def settled_by(self) -> Settle:
@@ -60,6 +61,7 @@ _SETTLED_BY = {
     ReasonCode.SCAN_CONFIRM: Settle.APPROVAL,
     ReasonCode.PERSON_CONFIRM: Settle.APPROVAL,
     ReasonCode.SECOND_REVIEW: Settle.APPROVAL,
+    ReasonCode.RELEASE: Settle.APPROVAL,
     ReasonCode.COUNT_MISMATCH: Settle.CONFIRMATION,
     ReasonCode.SEQ_GAP: Settle.CONFIRMATION,
     ReasonCode.DOCUMENT: Settle.CONFIRMATION,

@@ -24,7 +24,7 @@ from pipeline.storage import write_transaction
 from pipeline.web.auth import me
 from pipeline.web.pages import boxes as original_boxes
 from pipeline.web.pages import page_count as original_pages
-from pipeline.web.pages import page_image
+from pipeline.web.pages import page_image, preview_image, render_preview
 from pipeline.web.state import context
 
 blueprint = Blueprint("case", __name__, url_prefix="/cases")
@@ -66,7 +66,7 @@ def _done(case_id: int, result: review.ReviewResult):  # type: ignore[no-untyped
     if result.state == "replied":
         flash(f"已生成复函：{result.reply_doc_number}（已放入发件箱）。", "ok")
     else:
-        flash("已保存，仍需处理：" + "；".join(r.text for r in result.reasons), "warn")
+        flash("已保存并重新核查。" + "；".join(r.text for r in result.reasons), "warn")
     return redirect(url_for("case.show", case_id=case_id))
 
 
@@ -96,13 +96,13 @@ def correct(case_id: int):  # type: ignore[no-untyped-def]
     if not items:
         flash("没有修改任何内容。", "warn")
         return redirect(url_for("case.show", case_id=case_id))
-    return _done(case_id, review.correct(context(), case_id, items, me()))
+    return _done(case_id, review.correct(context(), case_id, items, me(), hold=True))
 
 
 @blueprint.route("/<int:case_id>/confirm", methods=["POST"])
 @login_required
 def confirm(case_id: int):  # type: ignore[no-untyped-def]
-    return _done(case_id, review.confirm(context(), case_id, request.form.getlist("code"), me()))
+    return _done(case_id, review.confirm(context(), case_id, request.form.getlist("code"), me(), hold=True))
 
 
 @blueprint.route("/<int:case_id>/delay", methods=["POST"])
@@ -137,3 +137,24 @@ def _acting(role: Role) -> str:
     if not account.has(role):
         raise NotAllowed(f"{account.login} lacks {role}", f"该操作需要“{role.label_zh}”角色。")
     return account.signature
+
+
+@blueprint.route("/<int:case_id>/preview")
+@login_required
+def preview(case_id: int):  # type: ignore[no-untyped-def]
+    """The exact reply a release sends (its 文号 is given on release), as page images."""
+    ctx = context()
+    pages = render_preview(ctx, case_id, me())
+    detail = case_detail(ctx, case_id)
+    return render_template("preview.html", case=detail, pages=pages)
+
+
+@blueprint.route("/<int:case_id>/preview/<int:number>")
+@login_required
+def preview_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
+    found = preview_image(context(), case_id, number)
+    if found is None:
+        raise CaseNotFound(f"no preview page {number} of case {case_id}", "找不到该页，请重新打开预览。")
+    response = send_file(found, mimetype="image/png", max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.cases.context import ServiceContext
+from pipeline.domain.roles import Account
 from pipeline.reading.sniff import sniff
 from pipeline.service.queries import get_case
 
@@ -142,3 +143,27 @@ def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[B
         x0, top, x1, bottom = bbox
         out.append(Box(key, page, 100 * x0 / w, 100 * top / h, 100 * (x1 - x0) / w, 100 * (bottom - top) / h))
     return out
+
+
+def render_preview(ctx: ServiceContext, case_id: int, account: Account) -> int:
+    """Render the reply a release would send into the case's preview cache; returns its page count."""
+    from pipeline.cases.review import preview
+
+    folder = _cache(ctx, case_id) / "reply"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    pdf = preview(ctx, case_id, account, folder / "render")
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        for i in range(len(doc)):
+            doc[i].render(scale=SCALE).to_pil().save(folder / f"page-{i + 1}.png", "PNG", optimize=True)
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def preview_image(ctx: ServiceContext, case_id: int, number: int) -> Path | None:
+    path = _cache(ctx, case_id) / "reply" / f"page-{number}.png"
+    return path if path.exists() else None
