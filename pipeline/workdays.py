@@ -89,6 +89,9 @@ class WorkCalendar:
         self.file_years = load_holiday_file(holidays_file)
         self.unknown_years: set[int] = set()
         self._lock = threading.Lock()
+        # chinesecalendar checks its whole table on every call (~20 µs); a queue of 10,000 cases asks
+        # about the same few dozen days thousands of times
+        self._memo: dict[dt.date, bool] = {}
 
     def source(self, year: int) -> str:
         """Where this year's arrangement comes from: 'file', 'chinesecalendar' or 'weekends'."""
@@ -108,8 +111,12 @@ class WorkCalendar:
             if day in holidays:
                 return False
             return day.weekday() < 5
+        known = self._memo.get(day)
+        if known is not None:
+            return known
         try:
-            return bool(chinese_calendar.is_workday(day))
+            known = self._memo[day] = bool(chinese_calendar.is_workday(day))
+            return known
         except NotImplementedError:
             with self._lock:
                 if day.year not in self.unknown_years:

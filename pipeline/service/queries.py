@@ -10,7 +10,7 @@ import socket
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from pipeline.cases.instances import LEASE_SECONDS, pid_alive
 from pipeline.domain.actor import actor_name
@@ -76,6 +76,19 @@ def people_count(case: Case) -> int | None:
     return len(people) if isinstance(people, list) else None
 
 
+def _people_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    """Roster sizes, counted by the database (the letters' JSON never comes over the wire)."""
+    if not ids:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        size = func.json_array_length(Case.letter_json.op("->")("people"))
+    else:
+        size = func.json_array_length(Case.letter_json, "$.people")
+    return {
+        i: n for i, n in session.execute(select(Case.id, size).where(Case.id.in_(ids))).all() if n is not None
+    }
+
+
 def list_cases(
     session: Session,
     calendar: WorkCalendar,
@@ -83,22 +96,28 @@ def list_cases(
     states: list[str] | None = None,
     today: dt.date | None = None,
     limit: int = 200,
+    ids: list[int] | None = None,
 ) -> list[CaseRow]:
     """Newest first; open cases carry their deadline flag."""
     today = today or dt.date.today()
     query = (
         select(Case, CaseTracking)
         .join(CaseTracking, CaseTracking.case_id == Case.id)
+        .options(defer(Case.letter_json), defer(Case.check_json))  # rows are listed, not read: keep it light
         .order_by(Case.id.desc())
         .limit(limit)
     )
     if states:
         query = query.where(Case.state.in_(states))
+    if ids is not None:
+        query = query.where(Case.id.in_(ids))
     delays = dict(
         session.execute(select(CaseDelay.case_id, CaseDelay.new_due_date).order_by(CaseDelay.id)).all()
     )  # later rows win
     rows = []
-    for case, tracking in session.execute(query).all():
+    found = session.execute(query).all()
+    sizes = _people_counts(session, [case.id for case, _ in found])
+    for case, tracking in found:
         due = delays.get(case.id, tracking.due_date)
         rows.append(
             CaseRow(
@@ -106,7 +125,7 @@ def list_cases(
                 state=case.state,
                 unit=case.unit,
                 doc_number=case.doc_number,
-                people=people_count(case),
+                people=sizes.get(case.id),
                 received_at=case.received_at,
                 due=None if case.state in (*CLOSABLE_STATES, CaseState.CLOSED) else due,
                 delayed=case.id in delays,
@@ -271,11 +290,25 @@ def status(
     counts = {s.value: 0 for s in CaseState}
     for state, n in session.execute(select(Case.state, func.count()).group_by(Case.state)).all():
         counts[state] = n
-    open_rows = list_cases(
-        session, calendar, states=[s.value for s in OPEN_STATES], today=today, limit=100_000
+    # Deadlines of every open case from three columns a row: the queue page shows these counts.
+    delays = dict(
+        session.execute(select(CaseDelay.case_id, CaseDelay.new_due_date).order_by(CaseDelay.id)).all()
     )
-    waiting = [r for r in open_rows if r.state != CaseState.FAILED]
-    oldest = min(waiting, key=lambda r: r.received_at) if waiting else None
+    flags = [
+        deadline_flag(state, delays.get(case_id, due), today, calendar)
+        for case_id, state, due in session.execute(
+            select(Case.id, Case.state, CaseTracking.due_date)
+            .join(CaseTracking, CaseTracking.case_id == Case.id)
+            .where(Case.state.in_([s.value for s in OPEN_STATES]))
+        ).all()
+    ]
+    first = session.execute(
+        select(Case.id)
+        .where(Case.state.in_([s.value for s in OPEN_STATES]))
+        .order_by(Case.received_at, Case.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    oldest = next(iter(list_cases(session, calendar, ids=[first], today=today)), None) if first else None
     now = dt.datetime.combine(today, dt.datetime.now().time())
     lists = []
     for item in current_lists(session):
@@ -295,8 +328,8 @@ def status(
     return Status(
         counts=counts,
         oldest_waiting=oldest,
-        overdue=sum(1 for r in open_rows if r.flag == "已超期"),
-        due_soon=sum(1 for r in open_rows if r.flag in ("即将到期", "今日到期")),
+        overdue=sum(1 for f in flags if f == "已超期"),
+        due_soon=sum(1 for f in flags if f in ("即将到期", "今日到期")),
         lists=lists,
         instances=service_health(session),
         unknown_years=unknown,
