@@ -20,7 +20,8 @@ def add_arguments(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def read_password(args: argparse.Namespace) -> str:
+def read_password(args: argparse.Namespace, prompt: str = "密码：") -> str:
+    """One password: a line of stdin with --password-stdin, else a prompt on the terminal."""
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
@@ -28,7 +29,7 @@ def read_password(args: argparse.Namespace) -> str:
             "no terminal for the password prompt",
             "需要输入密码：请在终端中运行，或使用 --password-stdin 从标准输入提供密码。",
         )
-    return getpass.getpass("密码：")
+    return getpass.getpass(prompt)
 
 
 def sign_in(ctx: ServiceContext, args: argparse.Namespace) -> Account:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
-import sys
 
 from pipeline import accounts
 from pipeline.cases.context import open_context
+from pipeline.commands.auth import read_password
 from pipeline.domain.roles import Role
 from pipeline.errors import InvalidRequest, NotAllowed
 from pipeline.storage import write_transaction
@@ -55,14 +55,8 @@ def _admin(p: argparse.ArgumentParser) -> None:
 
 
 def _secret(args: argparse.Namespace, prompt: str, *, twice: bool = False) -> str:
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise NotAllowed(
-            "no terminal", "需要输入密码：请在终端中运行，或使用 --password-stdin 从标准输入提供密码。"
-        )
-    first = getpass.getpass(prompt)
-    if twice and getpass.getpass("再次输入：") != first:
+    first = read_password(args, prompt)
+    if twice and not args.password_stdin and getpass.getpass("再次输入：") != first:
         raise InvalidRequest("passwords differ", "两次输入的密码不一致。")
     return first
 
