@@ -229,3 +229,33 @@ def test_a_possible_match_shows_its_list_record_and_is_settled_as_clear(decision
     release(page, url, case_id)
     assert state(ctx, case_id) == "replied"
     assert "人工核实：王芳（wangfang）" in page.inner_text("table.roster")
+
+
+def test_an_open_case_is_read_only_to_others_until_its_hold_lapses(console, page) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from pipeline.cases import holds, review
+    from pipeline.errors import InvalidRequest
+    from tests.review_office import account
+
+    ctx, intake, url = console
+    case_id = drop(intake, "held.docx", _bad_id_spec(37))
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")  # 王芳 opens it: hers now
+    assert page.locator("form.correct").count() == 1
+    assert holds.hold(ctx, case_id, account("赵处长")) == "王芳（wangfang）"
+    with pytest.raises(InvalidRequest, match="held by"):  # the core refuses, whatever the edge
+        review.correct(ctx, case_id, ["addressee=省信用办"], account("赵处长"))
+    other = page.context.browser.new_context(locale="zh-CN").new_page()  # 赵处长 at another desk
+    sign_in(other, url, "zhao")
+    other.goto(f"{url}/cases/{case_id}")
+    assert "正由王芳（wangfang）办理" in other.inner_text("p.held")
+    assert other.locator("form.correct").count() == 0
+    later = dt.datetime.now() + dt.timedelta(minutes=holds.HOLD_MINUTES + 1)
+    assert holds.hold(ctx, case_id, account("赵处长"), later) is None  # an idle hold lapses: his now
+    holds.release_holds(ctx, account("赵处长"))
+    page.goto(f"{url}/cases/{case_id}")  # 王芳 takes it again, then signs out: the case is free
+    page.click("header .who button")
+    other.goto(f"{url}/cases/{case_id}")
+    assert other.locator("form.correct").count() == 1
+    assert state(ctx, case_id) == "waiting_review"

@@ -21,6 +21,7 @@ from pipeline.cases.core import CaseCore
 from pipeline.cases.corrections import FIELD_HELP, apply_corrections, mark_not_checked, split_request
 from pipeline.cases.decisions import store_decisions, stored_decisions
 from pipeline.cases.handling import Handled, reasons_now
+from pipeline.cases.holds import not_held_by_another
 from pipeline.cases.instances import register_instance, stop_instance
 from pipeline.cases.replying import preview_reply, stage_reply
 from pipeline.cases.transitions import move
@@ -234,6 +235,7 @@ def _take(
     if corrected:
         tracking["corrected_by"] = by
     with write_transaction(ctx.db.sessions) as session:
+        not_held_by_another(session, case_id, by, now)
         if not move(
             session, case_id, source=CaseState.WAITING_REVIEW, target=CaseState.PROCESSING, actor=by,
             reason=event[:2000], now=now, tracking=tracking,

@@ -66,6 +66,10 @@ class CaseTracking(Base):
     # inbox: the watched folder (the original leaves it once archived); process: a file a person
     # named to `letters process` (never moved, never deleted; source_path is its absolute path)
     origin: Mapped[str] = mapped_column(String(20), default="inbox", server_default="inbox")
+    # The console: the person working on a waiting case, and until when (migration 0009); others
+    # see it read-only, and an idle hold lapses.
+    held_by: Mapped[str | None] = mapped_column(String(200))
+    held_until: Mapped[dt.datetime | None] = mapped_column(DateTime())
 
 
 class CaseDelay(Base):

@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, redirect, render_template, request, session,
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
 from pipeline.accounts import authenticate, get_account
+from pipeline.cases.holds import release_holds
 from pipeline.domain.roles import Account
 from pipeline.errors import NotAllowed
 from pipeline.web.state import context
@@ -61,6 +62,7 @@ def login():  # type: ignore[no-untyped-def]
 @blueprint.route("/logout", methods=["POST"])
 @login_required
 def logout():  # type: ignore[no-untyped-def]
+    release_holds(context(), me())
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

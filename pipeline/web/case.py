@@ -12,7 +12,7 @@ import datetime as dt
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from pipeline.cases import review
+from pipeline.cases import holds, review
 from pipeline.cases.transitions import note
 from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
@@ -35,6 +35,7 @@ FIELDS = ("unit", "doc_number", "date", "addressee", "kind")
 @login_required
 def show(case_id: int):  # type: ignore[no-untyped-def]
     ctx = context()
+    held_by = holds.hold(ctx, case_id, me())  # opening a waiting case takes it; others see it read-only
     detail = case_detail(ctx, case_id)
     pages = original_pages(ctx, case_id)
     with write_transaction(ctx.db.sessions) as session:  # 全程留痕: who looked at whose personal data
@@ -47,7 +48,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
         )
     return render_template(
         "case.html", case=detail, how_zh=HOW_ZH, Settle=Settle, Verdict=Verdict, account=me(),
-        pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json),
+        pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by,
     )  # fmt: skip
 
 
