@@ -77,6 +77,8 @@ def test_sign_in_refuses_a_wrong_password_and_shows_the_queue(console, page) -> 
     sign_in(page, url, "wangfang")
     assert page.locator("table.queue tbody tr").count() == 1
     assert "需更正" in page.inner_text("table.queue")
+    dashboard = page.inner_text("section.dashboard")
+    assert "待复核 1" in dashboard and "今日复函 0" in dashboard and "收件箱服务：运行中" in dashboard
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
 

@@ -6,10 +6,11 @@ import datetime as dt
 
 from flask import Blueprint, render_template, request
 from flask_login import login_required
+from sqlalchemy import func, select
 
 from pipeline.domain.reasons import Settle
 from pipeline.service.queries import list_cases, status
-from pipeline.storage.models import CaseState
+from pipeline.storage.models import Case, CaseState
 from pipeline.web.state import context
 
 blueprint = Blueprint("queue", __name__)
@@ -39,11 +40,18 @@ def index():  # type: ignore[no-untyped-def]
     with ctx.db.sessions() as session:
         rows = list_cases(session, ctx.calendar, states=states or None, limit=500)
         overview = status(session, ctx.calendar, ctx.settings.freshness_days)
+        today = dt.datetime.combine(dt.date.today(), dt.time())
+        replied_today = session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.state == CaseState.REPLIED.value, Case.updated_at >= today)
+        )
     if unit:
         rows = [r for r in rows if r.unit and unit in r.unit]
     rows.sort(key=lambda r: (r.due or dt.date.max, r.id))  # the most urgent first
     stale = [name for name, _, _, is_stale in overview.lists if is_stale]
     return render_template(
         "queue.html", rows=rows, which=which, unit=unit, settle_zh=SETTLE_ZH, overview=overview, stale=stale,
+        replied_today=replied_today or 0, watchers=[i for i in overview.instances if i.mode in ("events", "polling")],
         states_zh={s.value: s.label_zh for s in CaseState},
     )  # fmt: skip
