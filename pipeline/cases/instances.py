@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from pipeline.cases.transitions import move
 from pipeline.storage import Database, audit, write_transaction
 from pipeline.storage.case_models import CaseTracking, ServiceInstance
 from pipeline.storage.models import Case, CaseState
@@ -121,24 +122,10 @@ def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 
                 continue
             if owner is not None and owner != me and owner in live:
                 continue  # a live watcher holds it
-            done = session.execute(
-                update(Case)
-                .where(Case.id == case_id, Case.state == CaseState.PROCESSING.value)
-                .values(state=CaseState.RECEIVED.value, updated_at=now)
-            ).rowcount
-            if done == 1:
-                session.execute(
-                    update(CaseTracking).where(CaseTracking.case_id == case_id).values(owner=None)
-                )
-                audit.append(
-                    session,
-                    actor=audit.SERVICE,
-                    case_id=case_id,
-                    from_state=CaseState.PROCESSING,
-                    to_state=CaseState.RECEIVED,
-                    reason="处理中断（服务意外停止），从上次完成的步骤继续处理",
-                    at=now,
-                )
+            move(
+                session, case_id, source=CaseState.PROCESSING, target=CaseState.RECEIVED, actor=audit.SERVICE,
+                reason="处理中断（服务意外停止），从上次完成的步骤继续处理", now=now, tracking={"owner": None},
+            )  # fmt: skip
         ready = session.execute(
             select(Case.id)
             .join(CaseTracking, CaseTracking.case_id == Case.id)

@@ -46,13 +46,6 @@ from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case, CaseState
 
 RELEASE_ZH = "已核实无误，待预览复函后发出"
-HOW_ZH = {
-    Settle.CORRECTION: "需更正",
-    Settle.CONFIRMATION: "需核实后确认",
-    Settle.DECISION: "需作出人工核实结论",
-    Settle.ADMINISTRATOR: "需管理员处理后重新复核",
-    Settle.APPROVAL: "复核批准即可",
-}
 
 
 @dataclass(slots=True)
@@ -146,7 +139,7 @@ def _refuse_unsettled(
         raise InvalidRequest(
             "still has problems",
             "该案件仍有需处理的问题，不能直接批准：\n"
-            + "\n".join(f"  - {r.text}（{HOW_ZH[r.settled_by]}）" for r in left),
+            + "\n".join(f"  - {r.text}（需{r.settled_by.label_zh}）" for r in left),
         )
     if not second_review(reasons):
         return

@@ -22,6 +22,17 @@ class Settle(StrEnum):
     DECISION = "decision"  # a named person decides the verdict (N.result=clear|listed)
     ADMINISTRATOR = "administrator"  # lists, holidays: fixed by an administrator, then re-checked
 
+    @property
+    def label_zh(self) -> str:
+        """What a clerk does about it, in the words every screen uses."""
+        return {
+            "approval": "复核批准",
+            "confirmation": "核实后确认",
+            "correction": "更正",
+            "decision": "人工核实结论",
+            "administrator": "管理员处理",
+        }[self.value]
+
 
 class ReasonCode(StrEnum):
     # letter level

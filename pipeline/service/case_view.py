@@ -17,14 +17,6 @@ from pipeline.service.queries import get_case
 from pipeline.storage import audit
 from pipeline.storage.models import CaseState, Record
 
-HOW_ZH = {
-    Settle.CORRECTION: "更正",
-    Settle.CONFIRMATION: "核实后确认",
-    Settle.DECISION: "人工核实结论",
-    Settle.ADMINISTRATOR: "管理员处理",
-    Settle.APPROVAL: "复核批准",
-}
-
 
 def _state_zh(state: str | None) -> str:
     return CaseState(state).label_zh if state else "—"
@@ -55,7 +47,7 @@ def show(ctx: ServiceContext, case_id: int) -> str:
     reasons = case.review_reasons()
     if reasons:
         lines.append("需人工处理的原因（括号内为处理方式和代码）：")
-        lines.extend(f"  - {r.text}（{HOW_ZH[r.settled_by]}：{r.code.value}）" for r in reasons)
+        lines.extend(f"  - {r.text}（{r.settled_by.label_zh}：{r.code.value}）" for r in reasons)
     letter = letter_from_json(case.letter_json) if case.letter_json else None
     if letter is not None:
         if letter.confirmed:

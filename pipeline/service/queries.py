@@ -9,18 +9,17 @@ import datetime as dt
 import socket
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from pipeline.cases.instances import LEASE_SECONDS, pid_alive
+from pipeline.cases.transitions import move, note
 from pipeline.domain.actor import actor_name
 from pipeline.errors import CaseNotFound, InvalidRequest
-from pipeline.storage import audit
 from pipeline.storage.case_models import CaseDelay, CaseTracking, ServiceInstance
 from pipeline.storage.models import Case, CaseState
 from pipeline.workdays import WorkCalendar
 
-FINAL_STATES = ("replied", "waiting_review", "failed", "duplicate", "closed")
 # States in which the office still owes the sender an answer within the deadline. A failed
 # file (unreadable, not a letter) or a duplicate owes none: a named person closes it.
 OPEN_STATES = (CaseState.RECEIVED, CaseState.PROCESSING, CaseState.WAITING_REVIEW)
@@ -69,11 +68,6 @@ def deadline_flag(state: str, due: dt.date, today: dt.date, calendar: WorkCalend
     if calendar.workdays_between(today, due) <= 1:
         return "即将到期"
     return ""
-
-
-def people_count(case: Case) -> int | None:
-    people = (case.letter_json or {}).get("people")
-    return len(people) if isinstance(people, list) else None
 
 
 def _people_counts(session: Session, ids: list[int]) -> dict[int, int]:
@@ -182,7 +176,7 @@ def delay_case(
 ) -> CaseDelay:
     """延期: record a new due date agreed with the sender, by a named person, with an audit event."""
     today = today or dt.date.today()
-    case, by, reason = _request(
+    _, by, reason = _request(
         session, case_id, by, reason, OPEN_STATES, "请写明延期原因（与来函单位沟通的情况）。", "无需延期。"
     )
     if until <= today:
@@ -196,15 +190,7 @@ def delay_case(
     now = dt.datetime.now()
     delay = CaseDelay(case_id=case_id, new_due_date=until, reason=reason, by=by, at=now)
     session.add(delay)
-    audit.append(
-        session,
-        actor=by,
-        case_id=case_id,
-        from_state=case.state,
-        to_state=case.state,
-        reason=f"延期至{until:%Y年%m月%d日}：{reason}",
-        at=now,
-    )
+    note(session, case_id, actor=by, reason=f"延期至{until:%Y年%m月%d日}：{reason}", now=now)
     return delay
 
 
@@ -219,25 +205,14 @@ def close_case(session: Session, case_id: int, *, reason: str, by: str) -> None:
         "请写明关闭原因（例如：误放入收件箱的说明文件）。",
         "只有处理失败或重复来函的案件可以关闭。",
     )
-    now = dt.datetime.now()
-    done = session.execute(
-        update(Case)
-        .where(Case.id == case_id, Case.state == case.state)
-        .values(state=CaseState.CLOSED.value, updated_at=now)
-    ).rowcount
-    if done != 1:
+    closed = move(
+        session, case_id, source=case.state, target=CaseState.CLOSED, actor=by,
+        reason=f"关闭案件：{reason}", now=dt.datetime.now(),
+    )  # fmt: skip
+    if not closed:
         raise InvalidRequest(
             f"case {case_id} changed meanwhile", f"第{case_id}号案件状态刚刚发生变化，请重新查看。"
         )
-    audit.append(
-        session,
-        actor=by,
-        case_id=case_id,
-        from_state=case.state,
-        to_state=CaseState.CLOSED,
-        reason=f"关闭案件：{reason}",
-        at=now,
-    )
 
 
 @dataclass(slots=True)

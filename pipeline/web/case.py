@@ -18,7 +18,7 @@ from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
 from pipeline.domain.roles import Role
 from pipeline.errors import CaseNotFound, InvalidRequest, NotAllowed
-from pipeline.service.case_view import HOW_ZH, case_detail
+from pipeline.service.case_view import case_detail
 from pipeline.service.queries import close_case, delay_case
 from pipeline.storage import write_transaction
 from pipeline.web.auth import me
@@ -47,7 +47,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
             now=dt.datetime.now(),
         )
     return render_template(
-        "case.html", case=detail, how_zh=HOW_ZH, Settle=Settle, Verdict=Verdict, account=me(),
+        "case.html", case=detail, Settle=Settle, Verdict=Verdict, account=me(),
         pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by,
     )  # fmt: skip
 
