@@ -54,6 +54,8 @@ def letter_to_json(letter: Letter, *, with_sources: bool = True) -> dict:
         data["problem_codes"] = [code_of(p).value for p in letter.problems]
     if letter.confirmed:
         data["confirmed"] = [c.to_json() for c in letter.confirmed]
+    if letter.deleted_seqs:
+        data["deleted_seqs"] = list(letter.deleted_seqs)
     if with_sources:
         data["sources"] = {key: src.to_json() for key, src in letter.sources.items()}
     return data
@@ -88,6 +90,7 @@ def letter_from_json(data: dict) -> Letter:
         title=data.get("title"),
         from_scan=bool(data.get("from_scan")),
         confirmed=[Confirmation.from_json(c) for c in data.get("confirmed") or []],
+        deleted_seqs=[int(s) for s in data.get("deleted_seqs") or []],
     )
 
 

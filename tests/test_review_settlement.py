@@ -84,3 +84,46 @@ def test_a_wrong_id_is_answered_not_checked_and_the_rest_are_answered(
     with ctx.db.sessions() as s:
         (event,) = [e for e in audit.events_for(s, case_id) if e.reason.startswith("人工更正")]
     assert event.actor == "王芳（wangfang）" and "未予查询" in event.reason
+
+
+def test_a_row_that_is_no_person_is_deleted_and_a_missed_one_added(office) -> None:  # type: ignore[no-untyped-def]
+    """Extraction took a heading as a person and missed the last row: the clerk fixes the roster itself."""
+    ctx, service = office
+    spec = dataclasses.replace(spec_for(14), stated_count=3)
+    kept = spec.people[:3]
+    spec.people[:] = [kept[0], ("联系人", "029-88886666"), kept[1]]
+    case_id = drop(service, "roster.docx", spec)
+    assert "id_invalid" in codes(ctx, case_id) and "count_mismatch" not in codes(ctx, case_id)
+    name, number = kept[2]
+    # 2 is deleted and 3 decided in one request: numbers mean the rows as the clerk saw them.
+    fields = ["delete=2", f"add={name}，{number.lower()}", "3.name=" + kept[1][0]]
+    argv = [item for f in fields for item in ("--field", f)]
+    assert main(["review", "correct", str(case_id), *argv, *as_user("王芳")]) == 0
+    done = case(ctx, case_id)
+    assert done.state == "replied"
+    people = done.letter_json["people"]  # type: ignore[index]
+    assert [(p["name"], p["id_number"]) for p in people] == [tuple(p) for p in kept]
+    with ctx.db.sessions() as s:
+        (event,) = [e for e in audit.events_for(s, case_id) if e.reason.startswith("人工更正")]
+    assert "删除第2人：联系人" in event.reason and f"增加第3人：{name}" in event.reason
+    assert number not in event.reason  # masked in the audit log too
+
+
+def test_roster_changes_refuse_what_they_cannot_mean(office, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    ctx, service = office
+    spec = spec_for(15)
+    name, good = spec.people[0]
+    spec.people[0] = (name, bad_check_digit(good))
+    case_id = drop(service, "refuse.docx", spec)
+    for fields, said in (
+        (["delete=9"], "没有第9人"),
+        (["delete=x"], "delete 后应写"),
+        (["add=只有姓名"], "add=姓名,身份证号码"),
+        (["delete=1", "1.result=not_checked"], "已删除"),
+    ):
+        argv = [item for f in fields for item in ("--field", f)]
+        assert main(["review", "correct", str(case_id), *argv, *as_user("王芳")]) == 2
+        assert said in capsys.readouterr().err
+    assert state(ctx, case_id) == "waiting_review"
+    assert main(["review", "correct", str(case_id), "--field", "delete=1", *as_user("王芳")]) == 0
+    assert len(case(ctx, case_id).letter_json["people"]) == len(spec.people) - 1  # type: ignore[index]

@@ -261,3 +261,93 @@ def test_an_open_case_is_read_only_to_others_until_its_hold_lapses(console, page
     other.goto(f"{url}/cases/{case_id}")
     assert other.locator("form.correct").count() == 1
     assert state(ctx, case_id) == "waiting_review"
+
+
+def test_the_roster_grid_adds_and_deletes_rows_and_checks_them_as_typed(console, page) -> None:  # type: ignore[no-untyped-def]
+    """A heading read as a person is deleted (with confirmation) and a missed row is added; each row's
+    rules show while typing, values normalised as extraction does."""
+    ctx, intake, url = console
+    spec = spec_for(38, people=4)
+    missed = spec.people.pop()
+    spec.people.insert(1, ("联系人", "029-88886666"))
+    case_id = drop(intake, "grid.docx", spec)
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    page.on("dialog", lambda dialog: dialog.accept())  # 确定删除第2行？
+    page.click("#person-2 button.delete-row")
+    assert "deleted" in (page.get_attribute("#person-2", "class") or "")
+    page.click("button.add-row")
+    page.fill("tbody.added input[name='add.name']", missed[0])
+    wide = missed[1][:-1].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "x"
+    page.fill("tbody.added input[name='add.id_number']", bad_check_digit(missed[1]))
+    page.locator("tbody.added .rules.bad").wait_for()
+    assert "校验位" in page.inner_text("tbody.added .rules")
+    page.fill("tbody.added input[name='add.id_number']", wide if missed[1].endswith("X") else missed[1])
+    page.locator("tbody.added .rules.good").wait_for()
+    page.fill("#person-1 input[name='1.id_number']", spec.people[2][1])  # now the same ID as row 3
+    page.locator("#person-1 .rules.bad").wait_for()
+    assert "与第3行身份证号码相同" in page.inner_text("#person-1 .rules")
+    page.fill("#person-1 input[name='1.id_number']", spec.people[0][1])  # back as stored: nothing to say
+    page.locator("#person-1 .rules.bad").wait_for(state="detached")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "roster-grid.png"), full_page=True)
+    page.click("form.correct button.submit")
+    assert "待预览复函后发出" in page.inner_text("p.flash")
+    with ctx.db.sessions() as s:
+        people = s.get(Case, case_id).letter_json["people"]  # type: ignore[union-attr,index]
+    assert [p["name"] for p in people] == [spec.people[0][0], spec.people[2][0], spec.people[3][0], missed[0]]
+    assert people[-1]["id_number"] == missed[1]
+
+
+def test_a_draft_survives_a_reload_and_is_undone_step_by_step(console, page) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.cases import drafts
+
+    ctx, intake, url = console
+    spec, good = _bad_id_spec(39), spec_for(39).people[1][1]
+    case_id = drop(intake, "draft.docx", spec)
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    page.fill("input[name='addressee']", "陕西省信用办")
+    page.fill("input[name='2.id_number']", good)
+    page.locator("input[name='2.id_number']").blur()
+    page.locator(".saved", has_text="草稿已保存").wait_for()
+    assert page.locator("p.release a").count() == 0 or not page.is_visible("p.release a")
+    page.reload()
+    assert "已恢复王芳（wangfang）于" in page.inner_text(".draft-note")
+    assert page.input_value("input[name='2.id_number']") == good
+    assert page.input_value("input[name='addressee']") == "陕西省信用办"
+    page.fill("input[name='unit']", "某某单位")
+    page.locator("input[name='unit']").blur()
+    page.click("button.undo")  # the last edit goes first
+    assert page.input_value("input[name='unit']") != "某某单位"
+    assert page.input_value("input[name='2.id_number']") == good
+    page.click("button.undo")  # then everything the draft held when the page opened
+    assert page.input_value("input[name='2.id_number']") == spec.people[1][1]
+    assert page.input_value("input[name='addressee']") != "陕西省信用办"
+    page.fill("input[name='addressee']", "陕西省信用办")
+    page.locator("input[name='addressee']").blur()
+    page.locator(".saved", has_text="草稿已保存").wait_for()
+    page.reload()
+    assert page.input_value("input[name='2.id_number']") == spec.people[1][1]  # the undo was saved too
+    assert page.input_value("input[name='addressee']") == "陕西省信用办"
+    page.click(".draft-note button")  # 放弃草稿
+    assert page.input_value("input[name='addressee']") != "陕西省信用办"
+    assert drafts.load_draft(ctx, case_id) is None and state(ctx, case_id) == "waiting_review"
+
+
+def test_enter_confirms_the_current_item_and_jumps_to_the_next_open_one(console, page) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    _, intake, url = console
+    spec = dataclasses.replace(_bad_id_spec(40), stated_count=4)  # a wrong ID blocks, a count to confirm
+    case_id = drop(intake, "enter.docx", spec)
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    page.focus("input[name='addressee']")
+    page.keyboard.press("Enter")  # not a submit: to the first blocking item
+    assert page.evaluate("document.activeElement.name") == "2.id_number"
+    assert "/cases/" in page.url and state(console[0], case_id) == "waiting_review"
+    page.keyboard.press("Enter")  # then the unconfirmed count
+    assert page.evaluate("document.activeElement.value") == "count_mismatch"
+    page.keyboard.press("Enter")  # confirms it
+    assert page.is_checked("input[name=code][value=count_mismatch]")

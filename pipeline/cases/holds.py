@@ -37,10 +37,15 @@ def hold(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime |
         if not (account.has(Role.CLERK) or account.has(Role.REVIEWER)):
             return None  # an auditor reads, and holds nothing
         fresh = tracking.held_by != me
-        tracking.held_by, tracking.held_until = me, now + dt.timedelta(minutes=HOLD_MINUTES)
+        keep(tracking, me, now)
         if fresh:
             note(session, case_id, actor=me, reason="开始办理（其他人员暂为只读）", now=now)
     return None
+
+
+def keep(tracking: CaseTracking, by: str, now: dt.datetime) -> None:
+    """Hold (or keep holding) the case for `by`: any work on it counts as activity."""
+    tracking.held_by, tracking.held_until = by, now + dt.timedelta(minutes=HOLD_MINUTES)
 
 
 def not_held_by_another(session: Session, case_id: int, by: str, now: dt.datetime) -> None:

@@ -20,6 +20,7 @@ from pipeline.cases.context import ServiceContext
 from pipeline.cases.core import CaseCore
 from pipeline.cases.corrections import FIELD_HELP, apply_corrections, mark_not_checked, split_request
 from pipeline.cases.decisions import store_decisions, stored_decisions
+from pipeline.cases.drafts import drop_draft
 from pipeline.cases.handling import Handled, reasons_now
 from pipeline.cases.holds import not_held_by_another
 from pipeline.cases.instances import register_instance, stop_instance
@@ -238,6 +239,7 @@ def _take(
                 f"第{case_id}号案件状态刚刚发生变化（可能正由他人处理），请重新查看。",
             )
         store_decisions(session, case_id, decisions)
+        drop_draft(session, case_id)  # what the draft held is now the case, or was set aside
 
 
 def _give_back(ctx: ServiceContext, case_id: int, by: str, exc: Exception, now: dt.datetime) -> None:
@@ -286,11 +288,9 @@ def correct(
         raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
     request = split_request(items)
     letter = _waiting_letter(ctx, case_id)
-    done = apply_corrections(letter, request.fields, now.date())
-    verdicts = {s: v for s, v in request.verdicts.items() if v != Verdict.NOT_CHECKED}
-    done.extend(
-        mark_not_checked(letter, s, by) for s, v in request.verdicts.items() if v == Verdict.NOT_CHECKED
-    )
+    done, wanted = apply_corrections(letter, request, now.date())
+    verdicts = {s: v for s, v in wanted.items() if v != Verdict.NOT_CHECKED}
+    done.extend(mark_not_checked(letter, s, by) for s, v in wanted.items() if v == Verdict.NOT_CHECKED)
     decisions = _verdict_decisions(ctx, letter, verdicts, by, now)
     done.extend(d.describe_zh() for d in decisions)
     return _conclude(

@@ -81,6 +81,8 @@ class Letter:
     sources: dict[str, Source] = field(default_factory=dict)  # field name -> provenance
     from_scan: bool = False
     confirmed: list[Confirmation] = field(default_factory=list)  # problems a named person confirmed
+    # Printed 序号 of rows a clerk deleted as no person (a heading, the contact): no gap in the roster.
+    deleted_seqs: list[int] = field(default_factory=list)
 
     @property
     def blocking_reasons(self) -> list[str]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from pipeline.domain.idnumber import NOTE_CONVERTED_15, NOTE_UNKNOWN_REGION, check_id, normalise_id
 from pipeline.domain.letter import Letter, Person
-from pipeline.domain.names import name_key
+from pipeline.domain.names import name_key, normalise_name
 from pipeline.domain.reasons import Problem, ReasonCode, code_of
 from pipeline.extraction.text import cn_number, compact, fold_digits
 
@@ -131,7 +132,7 @@ def _counts(letter: Letter) -> None:
     if n and sum(s is not None for s in seqs) >= max(2, n // 2):
         numbers = [s for s in seqs if s is not None]
         expected = set(range(1, max(numbers) + 1))
-        missing = sorted(expected - set(numbers))
+        missing = sorted(expected - set(numbers) - set(letter.deleted_seqs))
         if missing:
             shown = "、".join(str(m) for m in missing[:10]) + ("等" if len(missing) > 10 else "")
             letter.problems.append(
@@ -157,3 +158,36 @@ def revalidate(letter: Letter, today: dt.date, changed: set[int] | None = None) 
     letter.problems = [p for p in letter.problems if code_of(p) is ReasonCode.DOCUMENT]
     letter.notes = [n for n in letter.notes if not n.startswith(_LETTER_NOTES)]
     validate_letter(letter, today)
+
+
+@dataclass(frozen=True, slots=True)
+class RowRules:
+    """One roster row as the rules see it while a clerk types: normalised values and what is wrong."""
+
+    name: str
+    id_number: str
+    problems: list[str]
+    notes: list[str]
+    same_id_as: list[int]  # other rows (1-based) with this ID
+
+
+def roster_rules(rows: list[tuple[str, str]], today: dt.date) -> list[RowRules]:
+    """The rules a correction will apply (check digit, birth date, region, name, duplicates),
+    for rows that are not stored yet: one place for them, so the console shows what submit will say."""
+    people = [Person(name=normalise_name(n), id_number=normalise_id(i)) for n, i in rows]
+    for person in people:
+        validate_person(person, today)
+    by_id: dict[str, list[int]] = defaultdict(list)
+    for index, person in enumerate(people, 1):
+        if len(person.id_number) == 18:
+            by_id[person.id_number].append(index)
+    return [
+        RowRules(
+            p.name,
+            p.id_number,
+            [str(x) for x in p.problems],
+            list(p.notes),
+            [i for i in by_id.get(p.id_number, []) if i != index],
+        )
+        for index, p in enumerate(people, 1)
+    ]

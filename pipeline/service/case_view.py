@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.decisions import stored_decisions
 from pipeline.contract import letter_from_json
+from pipeline.domain.idnumber import normalise_id
 from pipeline.domain.reasons import Reason, ReasonCode, Settle, code_of
 from pipeline.domain.result import Verdict
 from pipeline.privacy import mask_id
@@ -108,6 +109,11 @@ class PersonView:
     id_invalid: bool
     decidable: bool  # possible / name_mismatch: a person's decision settles it
     matched: list[MatchedRecord] = field(default_factory=list)
+    doubts: list[str] = field(default_factory=list)  # compare with the original (OCR repairs, doubtful reads)
+    # The ID as the scan read it, each character with whether the repair changed it (OCR-uncertain).
+    id_marks: list[tuple[str, bool]] = field(default_factory=list)
+    name_confidence: float | None = None  # OCR's confidence in the name's least certain character
+    unsure: bool = False  # the name or ID is an uncertain read
 
 
 @dataclass(slots=True)
@@ -152,6 +158,14 @@ def _matched(session: Session, result: dict) -> list[MatchedRecord]:
     return out
 
 
+def _id_marks(printed: str | None, number: str) -> list[tuple[str, bool]]:
+    """The printed ID's characters, marked where OCR's repair changed them (empty: nothing changed)."""
+    read = normalise_id(printed or "")
+    if not printed or len(read) != len(number) or read == number:
+        return []
+    return [(c, c != n) for c, n in zip(read, number, strict=True)]
+
+
 def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
     """One case as the console's case page needs it (full IDs: the caller audits the view)."""
     with ctx.db.sessions() as session:
@@ -171,7 +185,10 @@ def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
                 problems=[str(x) for x in p.problems], decided_by=(v or {}).get("decided", {}).get("by") if v and v.get("decided") else None,
                 not_checked_by=p.not_checked_by,
                 id_invalid=any(code_of(x, ReasonCode.ID_INVALID) is ReasonCode.ID_INVALID for x in p.problems),
-                decidable=verdict in _DECIDABLE, matched=matched.get(i, []),
+                decidable=verdict in _DECIDABLE, matched=matched.get(i, []), doubts=list(p.confirm),
+                id_marks=_id_marks(p.id_as_printed, p.id_number),
+                name_confidence=p.name_source.confidence if p.name_source and p.name_source.confidence < 1 else None,
+                unsure=bool(p.confirm),
             )
         )  # fmt: skip
     confirmable = []

@@ -107,6 +107,19 @@ class CaseDecision(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime())
 
 
+class CaseDraft(Base):
+    """A clerk's unsubmitted changes to a waiting case (migration 0010): kept across reloads and a
+    lapsed hold, removed when a correction or confirmation is submitted. Holds personal data, like
+    the case itself."""
+
+    __tablename__ = "case_drafts"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, ondelete="CASCADE"), primary_key=True)
+    body: Mapped[dict] = mapped_column(JSON)
+    saved_by: Mapped[str] = mapped_column(String(200))
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
 class AuditEvent(Base):
     """One state change, hash-chained to the one before it. Never updated, never deleted."""
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from pipeline.cases import holds, review
+from pipeline.cases import drafts, holds, review
+from pipeline.cases.corrections import roster_rules
 from pipeline.cases.transitions import note
 from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
@@ -29,6 +30,7 @@ from pipeline.web.state import context
 
 blueprint = Blueprint("case", __name__, url_prefix="/cases")
 FIELDS = ("unit", "doc_number", "date", "addressee", "kind")
+MAX_ROWS = 5000  # a roster the rules check in one request
 
 
 @blueprint.route("/<int:case_id>")
@@ -38,6 +40,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     held_by = holds.hold(ctx, case_id, me())  # opening a waiting case takes it; others see it read-only
     detail = case_detail(ctx, case_id)
     pages = original_pages(ctx, case_id)
+    draft = drafts.load_draft(ctx, case_id) if detail.state == "waiting_review" else None
     with write_transaction(ctx.db.sessions) as session:  # 全程留痕: who looked at whose personal data
         note(
             session,
@@ -48,7 +51,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
         )
     return render_template(
         "case.html", case=detail, Settle=Settle, Verdict=Verdict, account=me(),
-        pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by,
+        pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by, draft=draft,
     )  # fmt: skip
 
 
@@ -83,21 +86,65 @@ def correct(case_id: int):  # type: ignore[no-untyped-def]
     """The form holds every field and person; only what the clerk changed becomes a correction."""
     form = request.form
     items = []
+    deleted = {seq for seq in form.getlist("delete") if seq.isdigit()}
     for key in FIELDS:
         if key in form and form[key].strip() != form.get(f"was_{key}", "").strip():
             items.append(f"{key}={form[key].strip()}")
     for key, value in form.items():
         seq, _, attr = key.partition(".")
-        if not seq.isdigit():
+        if not seq.isdigit() or seq in deleted:
             continue
         if attr in ("name", "id_number") and value.strip() != form.get(f"was_{key}", "").strip():
             items.append(f"{key}={value.strip()}")
         elif attr == "result" and value:
             items.append(f"{key}={value}")
+    items.extend(f"delete={seq}" for seq in sorted(deleted, key=int))
+    for name, number in zip(form.getlist("add.name"), form.getlist("add.id_number"), strict=False):
+        if name.strip() or number.strip():
+            items.append(f"add={name.strip()},{number.strip()}")
     if not items:
         flash("没有修改任何内容。", "warn")
         return redirect(url_for("case.show", case_id=case_id))
     return _done(case_id, review.correct(context(), case_id, items, me(), hold=True))
+
+
+@blueprint.route("/<int:case_id>/draft", methods=["POST"])
+@login_required
+def save_draft(case_id: int):  # type: ignore[no-untyped-def]
+    """The form as the clerk left it (JSON, CSRF token in the header); saving keeps the case held."""
+    saved = drafts.save_draft(context(), case_id, me(), request.get_json(silent=True))
+    return jsonify({"ok": True, "saved_at": f"{saved.saved_at:%H:%M:%S}"})
+
+
+@blueprint.route("/<int:case_id>/draft/discard", methods=["POST"])
+@login_required
+def discard_draft(case_id: int):  # type: ignore[no-untyped-def]
+    if drafts.discard_draft(context(), case_id, me()):
+        flash("草稿已放弃，已恢复为案件当前保存的内容。", "ok")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<int:case_id>/rules", methods=["POST"])
+@login_required
+def rules(case_id: int):  # type: ignore[no-untyped-def]
+    """The roster's rules for rows as the clerk types them (nothing stored): what submit will say."""
+    rows = (request.get_json(silent=True) or {}).get("rows")
+    if (
+        not isinstance(rows, list)
+        or len(rows) > MAX_ROWS
+        or not all(
+            isinstance(r, list) and len(r) == 2 and all(isinstance(v, str) and len(v) < 200 for v in r)
+            for r in rows
+        )
+    ):
+        raise InvalidRequest("bad rows", "名单内容格式无效。")
+    checked = roster_rules([(n, i) for n, i in rows], dt.date.today())
+    response = jsonify({"rows": [
+        {"name": r.name, "id_number": r.id_number, "problems": r.problems, "notes": r.notes, "same_id_as": r.same_id_as}
+        for r in checked
+    ]})  # fmt: skip
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blueprint.route("/<int:case_id>/confirm", methods=["POST"])
