@@ -85,6 +85,9 @@ class Settings:
     )
     web_address: str = _help("host:port the clerks' web console listens on", default="127.0.0.1:8080")
     web_idle_minutes: int = _help("a console session ends after this many idle minutes", default=30)
+    web_proxy_hops: int = _help(
+        "reverse proxies in front of the console whose X-Forwarded-For is trusted (0: none)", default=0
+    )
 
     def path(self, value: Path) -> Path:
         """Resolve a configured folder against base_dir."""

@@ -351,3 +351,52 @@ def test_enter_confirms_the_current_item_and_jumps_to_the_next_open_one(console,
     assert page.evaluate("document.activeElement.value") == "count_mismatch"
     page.keyboard.press("Enter")  # confirms it
     assert page.is_checked("input[name=code][value=count_mismatch]")
+
+
+def test_a_case_is_delayed_and_a_failed_file_closed_in_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from tests.test_web_pages import write_unreadable
+
+    ctx, intake, url = console
+    waiting = drop(intake, "delay.docx", _bad_id_spec(41))
+    failed = intake.handle_file(write_unreadable(intake.folders.inbox / "旧格式.doc", 41))
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{waiting}")
+    later = dt.date.today() + dt.timedelta(days=20)
+    page.fill("form.delay input[name=until]", later.isoformat())
+    page.fill("form.delay input[name=reason]", "来函单位补充材料")
+    page.click("form.delay button")
+    assert f"办理期限已延至{later:%Y年%m月%d日}" in page.inner_text("p.flash")
+    assert "来函单位补充材料" in page.inner_text("section.history")
+    page.goto(f"{url}/?state=failed")
+    page.click(f"table.queue a[href$='/cases/{failed}']")
+    assert "失败原因" in page.inner_text("main") and page.locator("form.reprocess").count() == 1
+    page.fill("form.close input[name=reason]", "误放入收件箱的旧版文件，已电话联系来函单位重发")
+    page.click("form.close button")
+    assert "案件已关闭" in page.inner_text("p.flash") and state(ctx, failed) == "closed"
+    assert "王芳（wangfang）" in page.inner_text("section.history")
+
+
+def test_an_auditor_reads_the_log_and_an_administrator_adds_an_account(console, page) -> None:  # type: ignore[no-untyped-def]
+    _, intake, url = console
+    drop(intake, "seen.docx", _bad_id_spec(42))
+    sign_in(page, url, "sun")
+    page.click("header nav a:has-text('审计日志')")
+    page.click("form.inline button")  # verify the chain
+    assert "哈希链校验通过" in page.inner_text("pre.report")
+    assert "收到来函：seen.docx" in page.inner_text("table.audit")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "audit.png"), full_page=True)
+    assert page.locator("header nav a:has-text('账号管理')").count() == 0
+    page.click("header .who button")
+    sign_in(page, url, "admin")
+    page.click("header nav a:has-text('账号管理')")
+    page.fill("form.add-account input[name=login]", "qian")
+    page.fill("form.add-account input[name=name]", "钱经办")
+    page.check("form.add-account input[value=clerk]")
+    page.fill("form.add-account input[name=password]", "first-pass-123")
+    page.fill("form.add-account input[name=password2]", "first-pass-123")
+    page.click("form.add-account button")
+    assert "已新增账号：钱经办（qian）" in page.inner_text("p.flash")
+    assert "经办" in page.inner_text("#account-qian")

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
-from pathlib import Path
 
 from pipeline.cases.context import open_context
-from pipeline.privacy import private_file
-from pipeline.storage import audit
-
-HEAD_FILE = "audit-head.json"  # beside the database: what the last verification saw
+from pipeline.service.audit_log import verify
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,30 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     ctx = open_context()
     try:
-        head_file = ctx.settings.path(ctx.settings.data_dir) / HEAD_FILE
-        known = _known_head(head_file)
-        with ctx.db.sessions() as session:
-            report = audit.compare_with_known(session, audit.verify_chain(session), known)
+        report, known = verify(ctx)
         print(report.summary_zh())
         if known is not None:
             print(f"上次校验：{known.at[:16].replace('T', ' ')}，链头第{known.seq}条，哈希 {known.hash}")
-        if report.ok and report.events:
-            _save_head(head_file, report)
         return 0 if report.ok else 1
     finally:
         ctx.close()
-
-
-def _known_head(path: Path) -> audit.KnownHead | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return audit.KnownHead(int(data["seq"]), str(data["hash"]), str(data["at"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _save_head(path: Path, report: audit.ChainReport) -> None:
-    data = {"seq": report.events, "hash": report.head, "at": dt.datetime.now().isoformat(timespec="seconds")}
-    tmp = private_file(path.with_name(path.name + ".part"))  # 0600, folder made; replaces the old head whole
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    tmp.replace(path)

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pipeline.cases.context import ServiceContext, open_context
+from pipeline.domain.roles import Role
 from pipeline.privacy import private_file
 from pipeline.settings import Settings
-from pipeline.web import auth, case, errors, queue
+from pipeline.web import admin, audit, auth, case, errors, queue
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -45,12 +47,19 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         WTF_CSRF_TIME_LIMIT=None,  # the session's own lifetime bounds the token
     )
     app.extensions["letters"] = ctx
+    if ctx.settings.web_proxy_hops:  # behind the office's reverse proxy: the client is in X-Forwarded-For
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=ctx.settings.web_proxy_hops, x_proto=ctx.settings.web_proxy_hops
+        )  # type: ignore[method-assign]
+    app.jinja_env.globals["Role"] = Role
     CSRFProtect(app)
     auth.install(app)
     errors.install(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(queue.blueprint)
     app.register_blueprint(case.blueprint)
+    app.register_blueprint(audit.blueprint)
+    app.register_blueprint(admin.blueprint)
 
     @app.after_request
     def headers(response):  # type: ignore[no-untyped-def]

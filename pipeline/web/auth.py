@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
 from pipeline.accounts import authenticate, get_account
 from pipeline.cases.holds import release_holds
-from pipeline.domain.roles import Account
+from pipeline.domain.roles import Account, Role
 from pipeline.errors import NotAllowed
 from pipeline.web.state import context
+from pipeline.web.throttle import Throttle
+
+log = logging.getLogger("pipeline.web")
 
 blueprint = Blueprint("auth", __name__)
 
@@ -25,6 +29,7 @@ class User(UserMixin):
 
 
 def install(app: Flask) -> None:
+    app.extensions["letters.throttle"] = Throttle()
     manager = LoginManager(app)
     manager.login_view = "auth.login"
     manager.login_message = "请先登录。"
@@ -40,23 +45,40 @@ def me() -> Account:
     return current_user.account  # type: ignore[no-any-return]
 
 
+def require(*roles: Role) -> Account:
+    """The signed-in account, if it holds one of `roles` (分级授权); refused otherwise."""
+    account = me()
+    if not any(account.has(r) for r in roles):
+        needed = "或".join(r.label_zh for r in roles)
+        raise NotAllowed(f"{account.login} lacks {roles}", f"该页面需要“{needed}”角色。")
+    return account
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
-    error = None
+    error, status = None, 200
     if request.method == "POST":
+        now, address = dt.datetime.now(), request.remote_addr or "?"
+        throttle: Throttle = current_app.extensions["letters.throttle"]
+        until = throttle.blocked_until(address, now)
+        if until is not None:
+            return render_template(
+                "login.html", error=f"该地址登录失败次数过多，请于{until:%H:%M}后再试。"
+            ), 429
         try:
             account = authenticate(
-                context().db.sessions, request.form.get("login", ""), request.form.get("password", ""),
-                dt.datetime.now(),
-            )  # fmt: skip
+                context().db.sessions, request.form.get("login", ""), request.form.get("password", ""), now
+            )
         except NotAllowed as exc:
-            error = exc.message_zh
+            error, status = exc.message_zh, 401
+            if throttle.failed(address, now):
+                log.warning("sign-in from %s refused for %s: too many failures", address, throttle.window)
         else:
             session.clear()  # a fresh session: no fixation
             session.permanent = True
             login_user(User(account))
             return redirect(url_for("queue.index"))
-    return render_template("login.html", error=error), (401 if error else 200)
+    return render_template("login.html", error=error), status
 
 
 @blueprint.route("/logout", methods=["POST"])

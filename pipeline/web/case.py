@@ -13,6 +13,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import login_required
 
 from pipeline.cases import drafts, holds, review
+from pipeline.cases import reprocess as reprocessing
 from pipeline.cases.corrections import roster_rules
 from pipeline.cases.transitions import note
 from pipeline.domain.reasons import Settle
@@ -177,6 +178,15 @@ def close(case_id: int):  # type: ignore[no-untyped-def]
     with write_transaction(ctx.db.sessions) as session:
         close_case(session, case_id, reason=request.form.get("reason", ""), by=_acting(Role.CLERK))
     flash("案件已关闭。", "ok")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<int:case_id>/reprocess", methods=["POST"])
+@login_required
+def reprocess(case_id: int):  # type: ignore[no-untyped-def]
+    """重新处理 a failed file (after a fix) from its archived original: the same case, the same due date."""
+    reprocessing.reprocess(context(), case_id, me())
+    flash("已交由收件箱服务重新处理（收件箱服务未运行时，将在其启动后处理），请稍后刷新查看结果。", "ok")
     return redirect(url_for("case.show", case_id=case_id))
 
 

@@ -1,0 +1,158 @@
+"""The console's administrator, auditor and failed-file pages through Flask's client (roles, CSRF,
+audit), and the sign-in limit per address."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from pipeline.storage import audit
+from pipeline.storage.models import Case
+from pipeline.web.throttle import Throttle
+from tests.review_office import PASSWORD
+
+
+def write_unreadable(path, n: int):  # type: ignore[no-untyped-def]
+    """A whole file of a kind no reader takes (an old Word .doc), distinct bytes for each n."""
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + str(n).encode() * 100)
+    return path
+
+
+@pytest.fixture
+def web(office) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
+    from pipeline.web.app import create_app
+
+    ctx, intake = office
+    app = create_app(ctx=ctx)
+    yield ctx, intake, app
+
+
+class Desk:
+    """One browser-less session: signs in, keeps its CSRF token, posts forms."""
+
+    def __init__(self, app, login: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+        self.client = app.test_client()
+        page = self.client.get("/login").get_data(as_text=True)
+        self.token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]  # type: ignore[index]
+        done = self.post("/login", login=login, password=password)
+        assert done.status_code == 302, done.get_data(as_text=True)
+        page = self.client.get("/").get_data(as_text=True)  # a signed-in session has a token of its own
+        self.token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]  # type: ignore[index]
+
+    def get(self, path: str, **query: str):  # type: ignore[no-untyped-def]
+        return self.client.get(path, query_string=query)
+
+    def post(self, path: str, **form: str | list[str]):  # type: ignore[no-untyped-def]
+        return self.client.post(path, data={"csrf_token": self.token, **form})
+
+
+def test_accounts_are_managed_by_an_administrator_only(web) -> None:  # type: ignore[no-untyped-def]
+    ctx, _, app = web
+    clerk = Desk(app, "wangfang")
+    assert clerk.get("/admin/accounts").status_code == 403
+    assert "账号管理" not in clerk.get("/").get_data(as_text=True)  # not offered either
+    admin = Desk(app, "admin")
+    page = admin.get("/admin/accounts").get_data(as_text=True)
+    assert "wangfang" in page and "周复核" in page and "test-password" not in page
+    added = admin.post("/admin/accounts", login="qian", name="钱经办", role=["clerk", "reviewer"],
+                       password="another-pass-1", password2="another-pass-1")  # fmt: skip
+    assert added.status_code == 302
+    Desk(app, "qian", "another-pass-1")  # signs in with the password the administrator set
+    assert admin.post("/admin/accounts", login="sun2", name="孙", role=["clerk"],
+                      password="another-pass-1", password2="different-pass").status_code == 400  # fmt: skip
+    assert admin.post("/admin/accounts/qian/disabled", disabled="1").status_code == 302
+    refused = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', refused.get("/login").get_data(as_text=True))[1]  # type: ignore[index]
+    page = refused.post("/login", data={"csrf_token": token, "login": "qian", "password": "another-pass-1"})
+    assert page.status_code == 401 and "已停用" in page.get_data(as_text=True)
+    assert admin.post("/admin/accounts/admin/disabled", disabled="1").status_code == 400  # never oneself
+    assert admin.post("/admin/accounts/qian/password", password="third-pass-123",
+                      password2="third-pass-123").status_code == 302  # fmt: skip
+    with ctx.db.sessions() as s:
+        from sqlalchemy import select
+
+        from pipeline.storage.case_models import AuditEvent
+
+        reasons = [
+            e.reason for e in s.scalars(select(AuditEvent).where(AuditEvent.actor == "管理员甲（admin）"))
+        ]
+    assert any(r.startswith("新增账号：钱经办（qian）") for r in reasons)
+    assert "停用账号：钱经办（qian）" in reasons and "重置密码：钱经办（qian）" in reasons
+
+
+def test_the_audit_log_is_read_and_verified_by_auditors(web) -> None:  # type: ignore[no-untyped-def]
+    ctx, intake, app = web
+    case_id = intake.handle_file(write_unreadable(intake.folders.inbox / "bad.doc", 1))
+    assert Desk(app, "wangfang").get("/audit/").status_code == 403
+    auditor = Desk(app, "sun")
+    page = auditor.get("/audit/", case=str(case_id)).get_data(as_text=True)
+    assert "收到来函：bad.doc" in page and "处理失败" in page
+    assert "收到来函" not in auditor.get("/audit/", case=str(case_id), text="关闭").get_data(as_text=True)
+    assert auditor.get("/audit/", since="2026-13-01").status_code == 400
+    checked = auditor.post("/audit/verify")
+    assert checked.status_code == 200 and "哈希链校验通过" in checked.get_data(as_text=True)
+    with ctx.db.sessions.begin() as s:  # someone edits an event behind the program's back
+        from sqlalchemy import update
+
+        from pipeline.storage.case_models import AuditEvent
+
+        s.execute(update(AuditEvent).where(AuditEvent.seq == 1).values(reason="改写"))
+    broken = auditor.post("/audit/verify")
+    assert broken.status_code == 409 and "记录被修改" in broken.get_data(as_text=True)
+
+
+def test_a_failed_file_is_reprocessed_from_its_archived_original(web) -> None:  # type: ignore[no-untyped-def]
+    """The same case goes back to the inbox service: same received time and due date, one history."""
+    from pipeline.cases.instances import recover
+
+    ctx, intake, app = web
+    case_id = intake.handle_file(write_unreadable(intake.folders.inbox / "late.doc", 2))
+    with ctx.db.sessions() as s:
+        before = s.get(Case, case_id)
+        assert before is not None and before.state == "failed"
+        received = before.received_at
+    assert (intake.folders.failed / "late.doc").exists()
+    assert Desk(app, "sun").post(f"/cases/{case_id}/reprocess").status_code == 403  # an auditor only reads
+    clerk = Desk(app, "wangfang")
+    assert "重新处理" in clerk.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert clerk.post(f"/cases/{case_id}/reprocess").status_code == 302
+    assert not (intake.folders.failed / "late.doc").exists()  # the stale copy and note are gone
+    assert clerk.post(f"/cases/{case_id}/reprocess").status_code == 400  # no longer failed
+    ready = recover(ctx.db, intake.core.me)
+    assert case_id in ready
+    intake.core.resume(case_id)
+    with ctx.db.sessions() as s:
+        after = s.get(Case, case_id)
+        assert after is not None and after.state == "failed" and after.received_at == received
+        reasons = [e.reason for e in audit.events_for(s, case_id)]
+    assert "重新处理：由收件箱服务从存档原件重新读取、提取和核查" in reasons
+    assert (intake.folders.failed / "late.doc").exists()  # failed again, parked again with its note
+
+
+def test_sign_in_failures_from_one_address_make_it_wait() -> None:
+    throttle = Throttle(failures=3, window=dt.timedelta(minutes=10))
+    t = dt.datetime(2026, 12, 1, 9, 0)
+    assert [throttle.failed("10.0.0.7", t) for _ in range(3)] == [False, False, True]  # logged once
+    assert throttle.blocked_until("10.0.0.7", t) == t + dt.timedelta(minutes=10)
+    assert throttle.blocked_until("10.0.0.8", t) is None  # another desk signs in
+    assert throttle.blocked_until("10.0.0.7", t + dt.timedelta(minutes=10)) is None
+    assert throttle._seen == {}  # nothing kept for addresses that stopped failing
+
+
+def test_the_sign_in_page_refuses_an_address_past_its_limit(web) -> None:  # type: ignore[no-untyped-def]
+    _, _, app = web
+    app.extensions["letters.throttle"] = Throttle(failures=2)
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]  # type: ignore[index]
+    for login in ("wangfang", "zhou"):
+        assert (
+            client.post(
+                "/login", data={"csrf_token": token, "login": login, "password": "x" * 12}
+            ).status_code
+            == 401
+        )
+    right = client.post("/login", data={"csrf_token": token, "login": "wangfang", "password": PASSWORD})
+    assert right.status_code == 429 and "登录失败次数过多" in right.get_data(as_text=True)
