@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.domain.letter import Contact, Kind, Letter, Person
+from pipeline.domain.letter import Contact, Kind, Letter, Person, Source
 from pipeline.domain.reasons import Confirmation, Problem, ReasonCode, code_of
 
 
@@ -26,6 +26,8 @@ def person_to_json(person: Person, *, with_sources: bool = True) -> dict:
         data["not_checked_by"] = person.not_checked_by
     if person.seq is not None:
         data["seq"] = person.seq
+    if with_sources and person.id_as_printed is not None:
+        data["id_as_printed"] = person.id_as_printed
     if with_sources:
         data["sources"] = {
             key: src.to_json()
@@ -62,7 +64,8 @@ def letter_to_json(letter: Letter, *, with_sources: bool = True) -> dict:
 
 
 def letter_from_json(data: dict) -> Letter:
-    """Inverse of letter_to_json for what checking and replying need (sources are not kept)."""
+    """Inverse of letter_to_json: a case's letter read back, with where each value was read, so a
+    corrected letter still shows its values on the original."""
     people = [
         Person(
             name=p.get("name") or "",
@@ -72,6 +75,9 @@ def letter_from_json(data: dict) -> Letter:
             confirm=list(p.get("confirm") or []),
             seq=p.get("seq"),
             not_checked_by=p.get("not_checked_by"),
+            name_source=_source((p.get("sources") or {}).get("name")),
+            id_source=_source((p.get("sources") or {}).get("id_number")),
+            id_as_printed=p.get("id_as_printed"),
         )
         for p in data.get("people") or []
     ]
@@ -91,7 +97,14 @@ def letter_from_json(data: dict) -> Letter:
         from_scan=bool(data.get("from_scan")),
         confirmed=[Confirmation.from_json(c) for c in data.get("confirmed") or []],
         deleted_seqs=[int(s) for s in data.get("deleted_seqs") or []],
+        sources={
+            k: Source.from_json(v) for k, v in (data.get("sources") or {}).items() if isinstance(v, dict)
+        },
     )
+
+
+def _source(data: object) -> Source | None:
+    return Source.from_json(data) if isinstance(data, dict) else None
 
 
 def _problems(data: dict, default: ReasonCode) -> list[str]:

@@ -48,6 +48,19 @@ class Location:
             if v is not None
         }
 
+    @classmethod
+    def from_json(cls, data: dict) -> Location:
+        bbox = data.get("bbox")
+        return cls(
+            part=data.get("part", "body"),
+            page=data.get("page"),
+            bbox=(float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])) if bbox else None,
+            paragraph=data.get("paragraph"),
+            table=data.get("table"),
+            row=data.get("row"),
+            col=data.get("col"),
+        )
+
 
 @dataclass(slots=True)
 class Paragraph:

@@ -127,3 +127,19 @@ def test_roster_changes_refuse_what_they_cannot_mean(office, capsys: pytest.Capt
     assert state(ctx, case_id) == "waiting_review"
     assert main(["review", "correct", str(case_id), "--field", "delete=1", *as_user("王芳")]) == 0
     assert len(case(ctx, case_id).letter_json["people"]) == len(spec.people) - 1  # type: ignore[index]
+
+
+def test_a_corrected_letter_keeps_where_its_values_were_read(office) -> None:  # type: ignore[no-untyped-def]
+    """Regression: letter_from_json dropped every source, so after one correction the console could
+    no longer show any value on the original, and an OCR-repaired ID lost what the scan printed."""
+    ctx, service = office
+    spec = spec_for(16)
+    name, good = spec.people[0]
+    spec.people[0] = (name, bad_check_digit(good))
+    case_id = drop(service, "sources.pdf", spec)
+    before = case(ctx, case_id).letter_json
+    assert main(["review", "correct", str(case_id), "--field", "addressee=省信用办", *as_user("王芳")]) == 10
+    after = case(ctx, case_id).letter_json
+    assert after["sources"] == before["sources"] and after["sources"]  # type: ignore[index]
+    assert [p["sources"] for p in after["people"]] == [p["sources"] for p in before["people"]]  # type: ignore[index]
+    assert after["people"][0]["id_as_printed"] == bad_check_digit(good)  # type: ignore[index]

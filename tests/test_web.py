@@ -400,3 +400,32 @@ def test_an_auditor_reads_the_log_and_an_administrator_adds_an_account(console, 
     page.click("form.add-account button")
     assert "已新增账号：钱经办（qian）" in page.inner_text("p.flash")
     assert "经办" in page.inner_text("#account-qian")
+
+
+def test_a_docx_value_lights_up_on_its_converted_pages_even_after_a_correction(console, page) -> None:  # type: ignore[no-untyped-def]
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed; CI installs libreoffice-writer-nogui")
+    _, intake, url = console
+    spec, good = _bad_id_spec(43), spec_for(43).people[1][1]
+    case_id = drop(intake, "highlight.docx", spec)
+    sign_in(page, url, "wangfang")
+
+    def lit(key: str) -> dict:
+        page.focus(f"input[name='{key}']")
+        box = page.locator(".box.active")
+        assert box.count() >= 1 and box.first.get_attribute("data-key") == key
+        shape = box.first.bounding_box()
+        assert shape is not None and shape["width"] > 20 and shape["height"] > 5
+        left, top, _, height = (float(v) for v in (box.first.get_attribute("data-at") or "").split(","))
+        return {"x": left, "y": top, "height": height}  # percentages of the page: scrolling aside
+
+    page.goto(f"{url}/cases/{case_id}")
+    page.wait_for_load_state("load")
+    one, two = lit("1.id_number"), lit("2.id_number")
+    assert two["y"] > one["y"]  # each person on their own row
+    assert abs(lit("2.name")["y"] - two["y"]) < two["height"]  # the name on its ID's line
+    lit("unit")
+    page.screenshot(path=str(SHOTS / "case-docx-highlight.png"), full_page=False)
+    page.fill("input[name='2.id_number']", good)
+    page.click("form.correct button.submit")
+    lit("2.id_number")  # where it was read is kept with the corrected letter

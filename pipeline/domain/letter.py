@@ -38,6 +38,14 @@ class Source:
             "confidence": round(self.confidence, 3),
         }
 
+    @classmethod
+    def from_json(cls, data: dict) -> Source:
+        return cls(
+            Location.from_json(data.get("location") or {}),
+            data.get("text") or "",
+            float(data.get("confidence", 1.0)),
+        )
+
 
 @dataclass(slots=True)
 class Contact:

@@ -7,6 +7,7 @@ database (private folders), never in the browser (pages are no-store).
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tempfile
@@ -15,10 +16,13 @@ from pathlib import Path
 
 from pipeline.cases.context import ServiceContext
 from pipeline.domain.roles import Account
+from pipeline.privacy import private_file
 from pipeline.reading.sniff import sniff
 from pipeline.service.queries import get_case
+from pipeline.web.locate import PageText, locate, read_pages
 
 SCALE = 1.5  # 108 dpi: names and IDs readable, a page well under 300 kB
+CONVERTED = "original.pdf"  # a .docx as LibreOffice lays it out
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +60,7 @@ def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
         return path
     if kind != "docx":
         return None
-    converted = _cache(ctx, case_id) / "original.pdf"
+    converted = _cache(ctx, case_id) / CONVERTED
     if not converted.exists() and shutil.which("soffice"):
         with tempfile.TemporaryDirectory() as tmp:
             src = Path(tmp) / "letter.docx"
@@ -119,10 +123,17 @@ def page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, st
 
 
 def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[Box]:
-    """Where each value was read, as page percentages (PDFs and scans carry page and bbox)."""
+    """Where each value was read, as page percentages: PDFs and scans carry page and bbox; a .docx's
+    values are found on its converted PDF (pipeline.web.locate)."""
     pdf = as_pdf(ctx, case_id)
-    if pdf is None or not letter_json or sniff(pdf) != "pdf" or pdf.name == "original.pdf":
-        return []  # a .docx's provenance is a paragraph or cell, not a place on a page
+    if pdf is None or not letter_json:
+        return []
+    if pdf.name == CONVERTED:
+        pages = _converted_text(ctx, case_id, pdf)
+        return [
+            Box(s.key, s.page, *_percent(s.rect, pages[s.page - 1].width, pages[s.page - 1].height))
+            for s in locate(pages, letter_json)
+        ]
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(pdf))
@@ -139,10 +150,27 @@ def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[B
         page, bbox = loc.get("page"), loc.get("bbox")
         if not page or not bbox or not 1 <= page <= len(sizes):
             continue
-        w, h = sizes[page - 1]
-        x0, top, x1, bottom = bbox
-        out.append(Box(key, page, 100 * x0 / w, 100 * top / h, 100 * (x1 - x0) / w, 100 * (bottom - top) / h))
+        out.append(Box(key, page, *_percent(tuple(bbox), *sizes[page - 1])))
     return out
+
+
+def _percent(rect: tuple, width: float, height: float) -> tuple[float, float, float, float]:
+    x0, top, x1, bottom = rect
+    return 100 * x0 / width, 100 * top / height, 100 * (x1 - x0) / width, 100 * (bottom - top) / height
+
+
+def _converted_text(ctx: ServiceContext, case_id: int, pdf: Path) -> list[PageText]:
+    """The converted PDF's characters, read once and cached with the page images (personal data: 0600)."""
+    cached = _cache(ctx, case_id) / "original-text.json"
+    try:
+        return [PageText.from_json(p) for p in json.loads(cached.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    pages = read_pages(str(pdf))
+    tmp = private_file(cached.with_name(cached.name + ".part"))
+    tmp.write_text(json.dumps([p.to_json() for p in pages], ensure_ascii=False), encoding="utf-8")
+    tmp.replace(cached)
+    return pages
 
 
 def render_preview(ctx: ServiceContext, case_id: int, account: Account) -> int:
