@@ -143,3 +143,24 @@ def test_a_corrected_letter_keeps_where_its_values_were_read(office) -> None:  #
     assert after["sources"] == before["sources"] and after["sources"]  # type: ignore[index]
     assert [p["sources"] for p in after["people"]] == [p["sources"] for p in before["people"]]  # type: ignore[index]
     assert after["people"][0]["id_as_printed"] == bad_check_digit(good)  # type: ignore[index]
+
+
+def test_a_conclusion_on_a_letter_changed_meanwhile_is_refused(office) -> None:  # type: ignore[no-untyped-def]
+    """Regression: approve loaded the letter, another person's correction landed, and the approval
+    then replied with the letter it had loaded, silently undoing the correction."""
+    from pipeline.cases import review
+    from pipeline.errors import InvalidRequest
+    from tests.review_office import account
+
+    ctx, service = office
+    case_id = drop(service, "race.docx", spec_for(17, kind="civil_servant", hit=True))
+    stale_letter, stale_tag = review._waiting_letter(ctx, case_id)
+    review.correct(ctx, case_id, ["addressee=陕西省信用办"], account("王芳"))
+    with pytest.raises(InvalidRequest, match="changed since it was loaded"):
+        review._conclude(
+            ctx, case_id, stale_letter, account("周复核"), event="", approving=True, changed=False,
+            now=__import__("datetime").datetime.now(), tag=stale_tag,
+        )  # fmt: skip
+    assert state(ctx, case_id) == "waiting_review"
+    assert review.approve(ctx, case_id, account("周复核")).state == "replied"
+    assert case(ctx, case_id).letter_json["addressee"] == "陕西省信用办"  # type: ignore[index]

@@ -429,3 +429,43 @@ def test_a_docx_value_lights_up_on_its_converted_pages_even_after_a_correction(c
     page.fill("input[name='2.id_number']", good)
     page.click("form.correct button.submit")
     lit("2.id_number")  # where it was read is kept with the corrected letter
+
+
+def test_a_reviewer_releases_a_hit_its_clerk_still_has_open(console, page) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the clerk's hold (15 minutes) kept the second reviewer from the release, so a
+    civil-servant hit waited until the clerk signed out or went idle."""
+    ctx, intake, url = console
+    case_id = drop(intake, "hit-open.docx", spec_for(44, kind="civil_servant", hit=True))
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")  # hers, and she stays on it
+    reviewer = page.context.browser.new_context(locale="zh-CN").new_page()
+    sign_in(reviewer, url, "zhou")
+    reviewer.goto(f"{url}/cases/{case_id}")
+    assert "正由王芳（wangfang）办理" in reviewer.inner_text("p.held")
+    assert reviewer.locator("form.correct").count() == 0  # no edits while she holds it
+    release(reviewer, url, case_id)
+    assert "已生成复函" in reviewer.inner_text("p.flash") and state(ctx, case_id) == "replied"
+
+
+def test_a_release_is_refused_when_the_case_changed_after_its_preview(console, page) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.cases import review
+    from tests.review_office import account
+
+    ctx, intake, url = console
+    case_id = drop(intake, "changed.docx", _bad_id_spec(45))
+    review.correct(ctx, case_id, ["2.result=not_checked"], account("赵处长"), hold=True)
+    sign_in(page, url, "like")
+    page.goto(f"{url}/cases/{case_id}")
+    page.click("p.release a")  # 李科长 looks at the preview ...
+    with ctx.db.sessions() as s:  # ... while 赵处长's hold has lapsed and he corrects the addressee
+        from sqlalchemy import update
+
+        from pipeline.storage.case_models import CaseTracking
+
+        s.execute(update(CaseTracking).values(held_by=None, held_until=None))
+        s.commit()
+    review.correct(ctx, case_id, ["addressee=陕西省信用办"], account("赵处长"), hold=True)
+    page.click("form.approve button[type=submit]")
+    assert "预览后已被修改" in page.inner_text("p.flash.error") and state(ctx, case_id) == "waiting_review"
+    release(page, url, case_id)  # a fresh preview shows the new addressee, and goes out
+    assert state(ctx, case_id) == "replied"

@@ -156,3 +156,37 @@ def test_the_sign_in_page_refuses_an_address_past_its_limit(web) -> None:  # typ
         )
     right = client.post("/login", data={"csrf_token": token, "login": "wangfang", "password": PASSWORD})
     assert right.status_code == 429 and "登录失败次数过多" in right.get_data(as_text=True)
+
+
+def test_every_page_of_a_faxed_tiff_is_shown(web) -> None:  # type: ignore[no-untyped-def]
+    """Regression: an image letter showed its first page only, and a fax's roster is on page 2."""
+    pytest.importorskip("rapidocr")
+    from PIL import Image
+
+    _, intake, app = web
+    path = intake.folders.inbox / "fax.tiff"
+    pages = [Image.new("L", (1240, 1754), 255), Image.new("L", (1240, 1754), 250)]
+    pages[0].save(path, save_all=True, append_images=pages[1:], dpi=(150, 150))
+    case_id = intake.handle_file(path)
+    clerk = Desk(app, "wangfang")
+    page = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'alt="来函原件第2页"' in page and 'alt="来函原件第3页"' not in page
+    second = clerk.get(f"/cases/{case_id}/pages/2")
+    assert second.status_code == 200 and second.mimetype == "image/png"
+    assert second.headers["Cache-Control"] == "no-store"
+    assert clerk.get(f"/cases/{case_id}/pages/3").status_code == 404
+
+
+def test_an_image_letters_page_size_is_the_one_its_boxes_are_measured_in(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("cv2")
+    from PIL import Image
+
+    from pipeline.reading.ocr.images import _image_pages, page_sizes
+
+    for dpi, size in ((200, (1654, 2339)), (None, (3000, 4000)), (None, (4000, 3000))):
+        path = tmp_path / f"photo-{dpi}-{size[0]}.png"
+        Image.new("RGB", size, "white").save(path, **({"dpi": (dpi, dpi)} if dpi else {}))
+        (read,) = list(_image_pages(path))
+        h, w = read.image.shape[:2]
+        (shown,) = page_sizes(path)
+        assert shown == pytest.approx((w * read.pt_per_px, h * read.pt_per_px), rel=1e-3)

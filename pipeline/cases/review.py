@@ -13,8 +13,12 @@ half-way is finished by recovery like any other case.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.core import CaseCore
@@ -56,7 +60,8 @@ class ReviewResult:
     reply_doc_number: str | None = None
 
 
-def _waiting_letter(ctx: ServiceContext, case_id: int) -> Letter:
+def _waiting_letter(ctx: ServiceContext, case_id: int) -> tuple[Letter, str]:
+    """The letter as stored, with the tag of what a reply would be made from (content_tag)."""
     with ctx.db.sessions() as session:
         case = session.get(Case, case_id)
         if case is None:
@@ -68,7 +73,22 @@ def _waiting_letter(ctx: ServiceContext, case_id: int) -> Letter:
             )
         if not case.letter_json:
             raise InvalidRequest("no letter data", f"第{case_id}号案件没有可用的来函提取结果，请人工办理。")
-        return letter_from_json(case.letter_json)
+        return letter_from_json(case.letter_json), content_tag(session, case_id, case.letter_json)
+
+
+def content_tag(session: Session, case_id: int, letter_json: dict | None) -> str:
+    """A digest of what a reply is made from: the letter as stored and every decision on it. An action
+    that loaded the letter refuses to conclude when the tag moved meanwhile (another person's
+    correction would otherwise be answered with the older letter), and a release is refused when
+    the case changed after the person looked at its preview."""
+    decisions = [(d.seq, d.verdict.value, d.by, d.at.isoformat()) for d in stored_decisions(session, case_id)]
+    body = json.dumps([letter_json, decisions], ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+def reply_tag(ctx: ServiceContext, case_id: int) -> str:
+    """The tag of the case as it is now: shown with a preview, handed back on release."""
+    return _waiting_letter(ctx, case_id)[1]
 
 
 def _stale(d: ManualDecision) -> Reason:
@@ -176,9 +196,13 @@ def _conclude(
     changed: bool,
     decisions: list[ManualDecision] | None = None,
     now: dt.datetime,
+    tag: str,
     hold: bool = False,
+    respect_hold: bool = True,
 ) -> ReviewResult:
-    """Take the case (with the person's audit event and decisions), then reply or wait again."""
+    """Take the case (with the person's audit event and decisions), then reply or wait again.
+    `tag`: content_tag of the letter as loaded; `respect_hold`: False for a release, which edits
+    nothing (the tag guards the content), so a reviewer releases a case its clerk still has open."""
     by = account.signature
     outcome, reasons = check_now(ctx, letter, case_id, now, decisions)
     if hold and not reasons:  # the console: nothing goes out until a person has seen the reply
@@ -190,7 +214,10 @@ def _conclude(
     me = register_instance(ctx.db, mode="review", inbox=ctx.settings.path(ctx.settings.inbox))
     try:
         core = CaseCore(ctx.settings, ctx.db, None, instance_id=me, calendar=ctx.calendar, clock=lambda: now)
-        _take(ctx, case_id, me, by, event, corrected=changed, decisions=decisions or [], now=now)
+        _take(
+            ctx, case_id, me, by, event, corrected=changed, decisions=decisions or [], now=now, tag=tag,
+            respect_hold=respect_hold,
+        )  # fmt: skip
         try:
             staging = core.fresh_staging(case_id)
             if approving or not reasons:
@@ -223,13 +250,22 @@ def _take(
     corrected: bool,
     decisions: list[ManualDecision],
     now: dt.datetime,
+    tag: str,
+    respect_hold: bool,
 ) -> None:
     """waiting_review → processing, held by this review, with the person's event and decisions, together."""
     tracking: dict[str, object] = {"owner": owner, "claimed_at": now, "decided": None}
     if corrected:
         tracking["corrected_by"] = by
     with write_transaction(ctx.db.sessions) as session:
-        not_held_by_another(session, case_id, by, now)
+        if respect_hold:
+            not_held_by_another(session, case_id, by, now)
+        stored = session.get(Case, case_id)
+        if stored is None or content_tag(session, case_id, stored.letter_json) != tag:
+            raise InvalidRequest(
+                f"case {case_id} changed since it was loaded",
+                f"第{case_id}号案件刚刚被他人修改，请重新查看后再操作。",
+            )
         if not move(
             session, case_id, source=CaseState.WAITING_REVIEW, target=CaseState.PROCESSING, actor=by,
             reason=event[:2000], now=now, tracking=tracking,
@@ -263,13 +299,27 @@ def _may(account: Account, *roles: Role) -> str:
 
 
 def approve(
-    ctx: ServiceContext, case_id: int, account: Account, *, now: dt.datetime | None = None
+    ctx: ServiceContext,
+    case_id: int,
+    account: Account,
+    *,
+    now: dt.datetime | None = None,
+    seen: str | None = None,
 ) -> ReviewResult:
-    """Re-check now and reply, when nothing is left but what an approval settles."""
+    """Re-check now and reply, when nothing is left but what an approval settles. `seen`: the tag of
+    the preview the person looked at (reply_tag); refused when the case changed since."""
     _may(account, Role.CLERK, Role.REVIEWER)
     now = now or dt.datetime.now()
-    letter = _waiting_letter(ctx, case_id)
-    return _conclude(ctx, case_id, letter, account, event="", approving=True, changed=False, now=now)
+    letter, tag = _waiting_letter(ctx, case_id)
+    if seen is not None and seen != tag:
+        raise InvalidRequest(
+            f"case {case_id} changed after its preview",
+            f"第{case_id}号案件在预览后已被修改，请重新预览复函后再发出。",
+        )
+    return _conclude(
+        ctx, case_id, letter, account, event="", approving=True, changed=False, now=now, tag=tag,
+        respect_hold=False,
+    )  # fmt: skip
 
 
 def correct(
@@ -287,7 +337,7 @@ def correct(
     if not items:
         raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
     request = split_request(items)
-    letter = _waiting_letter(ctx, case_id)
+    letter, tag = _waiting_letter(ctx, case_id)
     done, wanted = apply_corrections(letter, request, now.date())
     verdicts = {s: v for s, v in wanted.items() if v != Verdict.NOT_CHECKED}
     done.extend(mark_not_checked(letter, s, by) for s, v in wanted.items() if v == Verdict.NOT_CHECKED)
@@ -295,7 +345,7 @@ def correct(
     done.extend(d.describe_zh() for d in decisions)
     return _conclude(
         ctx, case_id, letter, account, event="人工更正：" + "，".join(done), approving=False, changed=True,
-        decisions=decisions, now=now, hold=hold,
+        decisions=decisions, now=now, hold=hold, tag=tag,
     )  # fmt: skip
 
 
@@ -311,7 +361,7 @@ def confirm(
     """A named person confirms letter-level problems no field fixes (a count that disagrees, a 序号 gap,
     a problem in the file itself), having checked them with the sender or the original."""
     by, now = _may(account, Role.CLERK), now or dt.datetime.now()
-    letter = _waiting_letter(ctx, case_id)
+    letter, tag = _waiting_letter(ctx, case_id)
     confirmable = {
         code_of(p)
         for p in letter.problems
@@ -337,18 +387,19 @@ def confirm(
     letter.confirmed.extend(Confirmation(code_of(p), str(p), by, at) for p in confirmed)
     event = "人工确认：" + "；".join(str(p) for p in confirmed)
     return _conclude(
-        ctx, case_id, letter, account, event=event, approving=False, changed=True, now=now, hold=hold
+        ctx, case_id, letter, account, event=event, approving=False, changed=True, now=now, hold=hold, tag=tag
     )
 
 
 def preview(
     ctx: ServiceContext, case_id: int, account: Account, workdir: Path, *, now: dt.datetime | None = None
-) -> Path:
-    """The reply PDF a release would send (its 文号 aside), after a fresh check; refused while anything
-    but an approval is left. Nothing is recorded and no 文号 is used."""
+) -> tuple[Path, str]:
+    """The reply PDF a release would send (its 文号 aside), after a fresh check, and the tag a release
+    of exactly this content hands back (approve's `seen`); refused while anything but an approval is
+    left. Nothing is recorded and no 文号 is used."""
     _may(account, Role.CLERK, Role.REVIEWER)
     now = now or dt.datetime.now()
-    letter = _waiting_letter(ctx, case_id)
+    letter, tag = _waiting_letter(ctx, case_id)
     outcome, reasons = check_now(ctx, letter, case_id, now)
     left = left_after_approval(reasons)
     if left or outcome is None:
@@ -356,4 +407,4 @@ def preview(
             "nothing to preview yet",
             "该案件仍有需处理的问题，暂不能预览复函：\n" + "\n".join(f"  - {r.text}" for r in left),
         )
-    return preview_reply(letter, outcome, ctx.settings, workdir, now)
+    return preview_reply(letter, outcome, ctx.settings, workdir, now), tag

@@ -78,7 +78,8 @@ def _done(case_id: int, result: review.ReviewResult):  # type: ignore[no-untyped
 @blueprint.route("/<int:case_id>/approve", methods=["POST"])
 @login_required
 def approve(case_id: int):  # type: ignore[no-untyped-def]
-    return _done(case_id, review.approve(context(), case_id, me()))
+    """Release exactly the reply previewed: refused if the case changed since (the preview's tag)."""
+    return _done(case_id, review.approve(context(), case_id, me(), seen=request.form.get("seen", "")))
 
 
 @blueprint.route("/<int:case_id>/correct", methods=["POST"])
@@ -202,9 +203,9 @@ def _acting(role: Role) -> str:
 def preview(case_id: int):  # type: ignore[no-untyped-def]
     """The exact reply a release sends (its 文号 is given on release), as page images."""
     ctx = context()
-    pages = render_preview(ctx, case_id, me())
+    pages, tag = render_preview(ctx, case_id, me())
     detail = case_detail(ctx, case_id)
-    return render_template("preview.html", case=detail, pages=pages)
+    return render_template("preview.html", case=detail, pages=pages, tag=tag)
 
 
 @blueprint.route("/<int:case_id>/preview/<int:number>")

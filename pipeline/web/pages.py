@@ -79,7 +79,15 @@ def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
 def page_count(ctx: ServiceContext, case_id: int) -> int:
     pdf = as_pdf(ctx, case_id)
     if pdf is None:
-        return 1 if original(ctx, case_id) is not None else 0
+        path = original(ctx, case_id)
+        if path is None:
+            return 0
+        if sniff(path) != "image":
+            return 1  # shown as "cannot be shown" by the page image
+        from PIL import Image
+
+        with Image.open(path) as image:  # a fax is a multi-page TIFF: every page, not only the first
+            return int(getattr(image, "n_frames", 1))
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(pdf))
@@ -95,12 +103,18 @@ def page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, st
     png = _cache(ctx, case_id) / f"page-{number}.png"
     if pdf is None:  # an image letter (a photo, a TIFF fax browsers cannot show): as a PNG
         path = original(ctx, case_id)
-        if path is None or number != 1 or sniff(path) != "image":
+        if path is None or number < 1 or sniff(path) != "image":
             return None
         if not png.exists():
             from PIL import Image
 
             with Image.open(path) as image:
+                if number > getattr(image, "n_frames", 1):
+                    return None
+                image.seek(number - 1)
+                from PIL import ImageOps
+
+                image = ImageOps.exif_transpose(image)  # as OCR read it: a phone photo stands upright
                 image.thumbnail((2000, 2000))
                 tmp = png.with_suffix(".part")
                 image.convert("RGB").save(tmp, "PNG", optimize=True)
@@ -126,8 +140,17 @@ def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[B
     """Where each value was read, as page percentages: PDFs and scans carry page and bbox; a .docx's
     values are found on its converted PDF (pipeline.web.locate)."""
     pdf = as_pdf(ctx, case_id)
-    if pdf is None or not letter_json:
+    if not letter_json:
         return []
+    if pdf is None:
+        path = original(ctx, case_id)
+        if path is None or sniff(path) != "image":
+            return []
+        try:
+            from pipeline.reading.ocr.images import page_sizes
+        except ImportError:  # without the OCR extra no image letter was read: nothing to place
+            return []
+        return _placed(letter_json, page_sizes(path))
     if pdf.name == CONVERTED:
         pages = _converted_text(ctx, case_id, pdf)
         return [
@@ -141,6 +164,11 @@ def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[B
         sizes = [doc[i].get_size() for i in range(len(doc))]
     finally:
         doc.close()
+    return _placed(letter_json, sizes)
+
+
+def _placed(letter_json: dict, sizes: list[tuple[float, float]]) -> list[Box]:
+    """Boxes from the page and bbox (points) each source carries, on pages of these sizes."""
     found = [(key, src) for key, src in (letter_json.get("sources") or {}).items()]
     for seq, person in enumerate(letter_json.get("people") or [], 1):
         found.extend((f"{seq}.{key}", src) for key, src in (person.get("sources") or {}).items())
@@ -173,21 +201,22 @@ def _converted_text(ctx: ServiceContext, case_id: int, pdf: Path) -> list[PageTe
     return pages
 
 
-def render_preview(ctx: ServiceContext, case_id: int, account: Account) -> int:
-    """Render the reply a release would send into the case's preview cache; returns its page count."""
+def render_preview(ctx: ServiceContext, case_id: int, account: Account) -> tuple[int, str]:
+    """Render the reply a release would send into the case's preview cache; returns its page count
+    and the tag its release hands back (pipeline.cases.review.content_tag)."""
     from pipeline.cases.review import preview
 
     folder = _cache(ctx, case_id) / "reply"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700)
-    pdf = preview(ctx, case_id, account, folder / "render")
+    pdf, tag = preview(ctx, case_id, account, folder / "render")
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(pdf))
     try:
         for i in range(len(doc)):
             doc[i].render(scale=SCALE).to_pil().save(folder / f"page-{i + 1}.png", "PNG", optimize=True)
-        return len(doc)
+        return len(doc), tag
     finally:
         doc.close()
 

@@ -81,6 +81,23 @@ def _image_pages(path: Path) -> Iterator[PageImage]:
         yield PageImage(index + 1, arr, pt_per_px, total)
 
 
+def page_sizes(path: Path) -> list[tuple[float, float]]:
+    """(width, height) in points of each page of an image letter, as its provenance boxes measure
+    them: the console places a value's box on the page image with these."""
+    from PIL import Image, ImageOps, ImageSequence
+
+    sizes = []
+    with Image.open(path) as img:
+        for index, frame in enumerate(ImageSequence.Iterator(img)):
+            if index >= MAX_PAGES:
+                break
+            dpi = _dpi(frame.info.get("dpi"))
+            w, h = ImageOps.exif_transpose(frame).size
+            pt_per_px = 72 / dpi if dpi else A4_PT[0] / min(h, w) if h >= w else A4_PT[1] / w
+            sizes.append((w * pt_per_px, h * pt_per_px))
+    return sizes
+
+
 def _dpi(value: object) -> float | None:
     try:
         dpi = float(value[0])  # type: ignore[index]
