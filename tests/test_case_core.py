@@ -252,3 +252,29 @@ def test_a_second_watcher_never_reopens_a_file_the_first_one_failed(settings: Se
     with db.sessions() as s:
         states = {c.id: c.state for c in s.scalars(select(Case))}
     assert again not in (None, first) and states == {first: "failed", again: "failed"}  # handled afresh
+
+
+def test_a_case_seen_final_has_left_no_staging_behind(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the staging folder was removed after the final state was committed, so a watcher
+    killed in between left it forever (the fault test found two after five kill -9s)."""
+    import pipeline.cases.core as core_module
+    from tests.service_fakes import fake_processor
+
+    seen: list[bool] = []
+
+    def watching(session, case_id, *, target, **kw):  # type: ignore[no-untyped-def]
+        if CaseState(target) in (CaseState.REPLIED, CaseState.FAILED):
+            seen.append((intake.folders.staging / str(case_id)).exists())
+        return move(session, case_id, target=target, **kw)
+
+    monkeypatch.setattr(core_module, "move", watching)
+    intake = InboxIntake(
+        CaseCore(settings, db, fake_processor(settings, db),
+                 instance_id=register_instance(db, mode="events", inbox=Path("x")))
+    )  # fmt: skip
+    path = intake.folders.inbox / "a.docx"
+    path.write_text("OK staging", encoding="utf-8")
+    intake.handle_file(path)
+    assert seen == [False]

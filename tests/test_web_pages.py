@@ -190,3 +190,28 @@ def test_an_image_letters_page_size_is_the_one_its_boxes_are_measured_in(tmp_pat
         h, w = read.image.shape[:2]
         (shown,) = page_sizes(path)
         assert shown == pytest.approx((w * read.pt_per_px, h * read.pt_per_px), rel=1e-3)
+
+
+def test_a_duplicate_is_answered_again_on_a_named_persons_reason(web) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.cases.instances import recover
+    from tests.service_letters import spec_for, write_letter
+
+    ctx, intake, app = web
+    first = intake.handle_file(write_letter(intake.folders.inbox / "a.docx", spec_for(51)))
+    archived = next(intake.folders.archive.rglob("*a.docx"))
+    (intake.folders.inbox / "again.docx").write_bytes(archived.read_bytes())  # sent a second time
+    dup = intake.handle_file(intake.folders.inbox / "again.docx")
+    with ctx.db.sessions() as s:
+        assert s.get(Case, dup).state == "duplicate"  # type: ignore[union-attr]
+    clerk = Desk(app, "wangfang")
+    assert "再次答复" in clerk.get(f"/cases/{dup}").get_data(as_text=True)
+    assert clerk.post(f"/cases/{dup}/again", reason=" ").status_code == 400  # a reason is required
+    assert clerk.post(f"/cases/{dup}/again", reason="来函单位称原复函未收到").status_code == 302
+    assert dup in recover(ctx.db, intake.core.me)
+    intake.core.resume(dup)
+    with ctx.db.sessions() as s:
+        again, earlier = s.get(Case, dup), s.get(Case, first)
+        assert again.state == earlier.state == "replied"  # type: ignore[union-attr]
+        assert again.reply_doc_number != earlier.reply_doc_number  # type: ignore[union-attr]
+        (said,) = [e for e in audit.events_for(s, dup) if e.reason.startswith("再次答复")]
+    assert said.actor == "王芳（wangfang）" and f"与第{first}号案件内容相同" in said.reason

@@ -197,7 +197,7 @@ class CaseCore:
         self._finish(case_id, tracking.decided or CaseState.FAILED.value)
 
     def _archive(self, case: Case, tracking: CaseTracking, src: Path) -> str | None:
-        rel = f"{case.received_at:%Y/%m}/{case.id:06d}-{fit_name(Path(tracking.source_path).name)}"
+        rel = archive_name(case, tracking)
         dest = self.folders.archive / rel
         if dest.exists() and sha256_file(dest) == case.file_sha256:
             return rel
@@ -326,8 +326,11 @@ class CaseCore:
                     tracking={"owner": None, "finished_at": now, "decided": state},
                 )  # fmt: skip
 
-        with_retries(step, "finish")
+        # Everything is published by now: the staging goes before the final state, so a case seen
+        # final has left nothing behind even if the process stops right after (a resumed publish
+        # finds its outputs by the names it recorded).
         shutil.rmtree(self.folders.staging / str(case_id), ignore_errors=True)
+        with_retries(step, "finish")
         log.info("case %s: %s", case_id, state, extra={"case": case_id, "event": state})
 
     def fail(self, case_id: int, error: str) -> None:
@@ -369,6 +372,11 @@ class CaseCore:
                 tracking={"owner": None, "attempts": attempts, "retry_after": now + retry_delay(attempts)},
             )  # fmt: skip
             return True
+
+
+def archive_name(case: Case, tracking: CaseTracking) -> str:
+    """Where a case's original is kept, relative to the archive folder."""
+    return f"{case.received_at:%Y/%m}/{case.id:06d}-{fit_name(Path(tracking.source_path).name)}"
 
 
 def _clear_inbox(src: Path, sha: str) -> None:

@@ -178,7 +178,7 @@ def _delete_rows(letter: Letter, request: Requested, done: list[str]) -> dict[in
         done.append(f"删除第{seq}人：{person.name}（{mask_id(person.id_number)}）")
     kept = [s for s in range(1, n + 1) if s not in request.deletes]
     renumber = {old: new for new, old in enumerate(kept, 1)}
-    return {renumber[s]: v for s, v in request.verdicts.items() if s in renumber}
+    return {renumber.get(s, s): v for s, v in request.verdicts.items()}  # a seq past the end is refused later
 
 
 def mark_not_checked(letter: Letter, seq: int, by: str) -> str:

@@ -1,4 +1,5 @@
-"""重新处理: a failed case handed back to the inbox service, from its archived original.
+"""重新处理: a failed case handed back to the inbox service, from its archived original; and
+再次答复: a duplicate answered after all, on a named person's word and reason.
 
 After a fix (a newer reader, an installed font, a list loaded) a clerk sends a
 failed letter through again. It stays the same case: the same received time,
@@ -13,11 +14,12 @@ import contextlib
 import datetime as dt
 
 from pipeline.cases.context import ServiceContext
-from pipeline.cases.folders import REASON_NOTE, Folders
+from pipeline.cases.core import archive_name
+from pipeline.cases.folders import DUPLICATE_NOTE, REASON_NOTE, Folders
 from pipeline.cases.transitions import move
 from pipeline.domain.roles import Account, Role
 from pipeline.errors import CaseNotFound, InvalidRequest, NotAllowed
-from pipeline.files import sha256_file
+from pipeline.files import safe_copy, sha256_file
 from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case, CaseState
@@ -61,3 +63,51 @@ def reprocess(ctx: ServiceContext, case_id: int, account: Account, now: dt.datet
             if sha256_file(parked) == case.file_sha256:
                 parked.unlink()
             parked.with_name(parked.name + REASON_NOTE).unlink()
+
+
+def answer_again(
+    ctx: ServiceContext, case_id: int, account: Account, reason: str, now: dt.datetime | None = None
+) -> None:
+    """A duplicate (the same bytes as an earlier case) answered as a letter of its own: the sender's
+    reply went astray, or the earlier case was answered by hand. Its parked copy is archived and the
+    case goes back to received for the inbox service; the decision and its reason are audited."""
+    if not account.has(Role.CLERK):
+        raise NotAllowed(f"{account.login} lacks clerk", f"该操作需要“{Role.CLERK.label_zh}”角色。")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidRequest("no reason", "请写明再次答复的原因（例如：来函单位称原复函未收到）。")
+    now = now or dt.datetime.now()
+    folders = Folders.from_settings(ctx.settings)
+    with ctx.db.sessions() as session:
+        case = session.get(Case, case_id)
+        tracking = session.get(CaseTracking, case_id)
+        if case is None or tracking is None:
+            raise CaseNotFound(f"no case {case_id}", f"找不到第{case_id}号案件。")
+        if case.state != CaseState.DUPLICATE.value or tracking.parked_path is None:
+            raise InvalidRequest(
+                f"case {case_id} is {case.state}", f"只有重复来函的案件可以再次答复；第{case_id}号案件不是。"
+            )
+        parked = folders.duplicates / tracking.parked_path
+        rel, earlier = archive_name(case, tracking), tracking.duplicate_of
+    if not parked.exists() or sha256_file(parked) != case.file_sha256:
+        raise InvalidRequest(
+            f"case {case_id} has no intact parked copy",
+            f"重复来函文件（duplicates/{tracking.parked_path}）已不在或已被改动，请将来函文件重新放入收件箱。",
+        )
+    dest = folders.archive / rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not (dest.exists() and sha256_file(dest) == case.file_sha256):
+        safe_copy(parked, dest, case.file_sha256)
+    with write_transaction(ctx.db.sessions) as session:
+        moved = move(
+            session, case_id, source=CaseState.DUPLICATE, target=CaseState.RECEIVED, actor=account.signature,
+            reason=f"再次答复：{reason}（与第{earlier}号案件内容相同，{account.signature}决定再次答复）"[:2000], now=now,
+            tracking={"decided": None, "attempts": 0, "retry_after": None, "owner": None, "finished_at": None,
+                      "duplicate_of": None, "archive_path": rel},
+        )  # fmt: skip
+        if not moved:
+            raise InvalidRequest(
+                f"case {case_id} changed", f"第{case_id}号案件状态刚刚发生变化，请重新查看。"
+            )
+    with contextlib.suppress(OSError):  # its note says it was not answered: no longer so
+        parked.with_name(parked.name + DUPLICATE_NOTE).unlink()

@@ -191,6 +191,15 @@ def reprocess(case_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("case.show", case_id=case_id))
 
 
+@blueprint.route("/<int:case_id>/again", methods=["POST"])
+@login_required
+def again(case_id: int):  # type: ignore[no-untyped-def]
+    """再次答复 a duplicate, on the clerk's word and reason (the sender's reply went astray)."""
+    reprocessing.answer_again(context(), case_id, me(), request.form.get("reason", ""))
+    flash("已交由收件箱服务作为新的来函办理，请稍后刷新查看结果。", "ok")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
 def _acting(role: Role) -> str:
     account = me()
     if not account.has(role):
