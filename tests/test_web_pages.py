@@ -215,3 +215,31 @@ def test_a_duplicate_is_answered_again_on_a_named_persons_reason(web) -> None:  
         assert again.reply_doc_number != earlier.reply_doc_number  # type: ignore[union-attr]
         (said,) = [e for e in audit.events_for(s, dup) if e.reason.startswith("再次答复")]
     assert said.actor == "王芳（wangfang）" and f"与第{first}号案件内容相同" in said.reason
+
+
+def test_the_queue_filters_by_reason_unit_and_date(web) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from tests.builders.spec import bad_check_digit
+    from tests.service_letters import spec_for, write_letter
+
+    _, intake, app = web
+    hit = intake.handle_file(
+        write_letter(intake.folders.inbox / "hit.docx", spec_for(61, kind="civil_servant", hit=True))
+    )
+    spec = dataclasses.replace(spec_for(62), unit="西安市人力资源和社会保障局")
+    spec.people[0] = (spec.people[0][0], bad_check_digit(spec.people[0][1]))
+    wrong = intake.handle_file(write_letter(intake.folders.inbox / "wrong.docx", spec))
+    clerk = Desk(app, "wangfang")
+
+    def shown(**query: str) -> set[int]:
+        page = clerk.get("/", **query).get_data(as_text=True)
+        return {int(n) for n in re.findall(r'href="/cases/(\d+)"', page)}
+
+    assert shown() == {hit, wrong}
+    assert shown(reason="correction") == {wrong} and shown(reason="approval") == {hit}
+    assert shown(unit="西安市") == {wrong}
+    today = dt.date.today()
+    assert shown(since=today.isoformat(), until=today.isoformat()) == {hit, wrong}
+    assert shown(until=(today - dt.timedelta(days=1)).isoformat()) == set()
+    assert clerk.get("/", since="昨天").status_code == 400

@@ -178,13 +178,16 @@ def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
     for i, p in enumerate(letter.people if letter else [], 1):
         v = verdicts.get(i)
         verdict = v["verdict"] if v else None
+        wrong_id = any(code_of(x, ReasonCode.ID_INVALID) is ReasonCode.ID_INVALID for x in p.problems)
+        if wrong_id and not p.not_checked_by:
+            verdict = None  # a number that is no ID says nothing about the lists: no verdict to show
         people.append(
             PersonView(
                 seq=i, name=p.name, id_number=p.id_number, verdict=verdict,
-                verdict_zh=Verdict(verdict).label_zh if verdict else "未核查",
+                verdict_zh=Verdict(verdict).label_zh if verdict else "待更正号码后核查" if wrong_id else "未核查",
                 problems=[str(x) for x in p.problems], decided_by=(v or {}).get("decided", {}).get("by") if v and v.get("decided") else None,
                 not_checked_by=p.not_checked_by,
-                id_invalid=any(code_of(x, ReasonCode.ID_INVALID) is ReasonCode.ID_INVALID for x in p.problems),
+                id_invalid=wrong_id,
                 decidable=verdict in _DECIDABLE, matched=matched.get(i, []), doubts=list(p.confirm),
                 id_marks=_id_marks(p.id_as_printed, p.id_number),
                 name_confidence=p.name_source.confidence if p.name_source and p.name_source.confidence < 1 else None,

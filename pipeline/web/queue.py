@@ -9,6 +9,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from pipeline.domain.reasons import Settle
+from pipeline.errors import InvalidRequest
 from pipeline.service.queries import list_cases, status
 from pipeline.storage.models import Case, CaseState
 from pipeline.web.state import context
@@ -46,12 +47,28 @@ def index():  # type: ignore[no-untyped-def]
             .select_from(Case)
             .where(Case.state == CaseState.REPLIED.value, Case.updated_at >= today)
         )
+    reason = request.args.get("reason", "")
+    since, until = _day(request.args.get("since", "")), _day(request.args.get("until", ""))
     if unit:
         rows = [r for r in rows if r.unit and unit in r.unit]
+    if reason in SETTLE_ZH:
+        rows = [r for r in rows if reason in r.settle]
+    if since:
+        rows = [r for r in rows if r.received_at.date() >= since]
+    if until:
+        rows = [r for r in rows if r.received_at.date() <= until]
     rows.sort(key=lambda r: (r.due or dt.date.max, r.id))  # the most urgent first
     stale = [name for name, _, _, is_stale in overview.lists if is_stale]
     return render_template(
         "queue.html", rows=rows, which=which, unit=unit, settle_zh=SETTLE_ZH, overview=overview, stale=stale,
+        reason=reason, since=since, until=until,
         replied_today=replied_today or 0, watchers=[i for i in overview.instances if i.mode in ("events", "polling")],
         states_zh={s.value: s.label_zh for s in CaseState},
     )  # fmt: skip
+
+
+def _day(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw.strip()) if raw.strip() else None
+    except ValueError:
+        raise InvalidRequest(f"bad date {raw!r}", f"日期格式无效：{raw}（应写作 2026-06-04）") from None
