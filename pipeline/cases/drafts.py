@@ -19,7 +19,7 @@ from pipeline.cases.context import ServiceContext
 from pipeline.cases.holds import keep, not_held_by_another
 from pipeline.cases.transitions import note
 from pipeline.domain.roles import Account, Role
-from pipeline.errors import InvalidRequest, NotAllowed
+from pipeline.errors import InvalidRequest
 from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseDraft, CaseTracking
 from pipeline.storage.models import Case, CaseState
@@ -59,8 +59,7 @@ def save_draft(
     ctx: ServiceContext, case_id: int, account: Account, body: object, now: dt.datetime | None = None
 ) -> Draft:
     """Keep the clerk's form; working on it keeps the case held."""
-    if not account.has(Role.CLERK):
-        raise NotAllowed(f"{account.login} lacks clerk", f"该操作需要“{Role.CLERK.label_zh}”角色。")
+    account.require(Role.CLERK)
     now = (now or dt.datetime.now()).replace(microsecond=0)
     checked = _checked(body)
     with write_transaction(ctx.db.sessions) as session:

@@ -18,7 +18,7 @@ from pipeline.cases.core import archive_name
 from pipeline.cases.folders import DUPLICATE_NOTE, REASON_NOTE, Folders
 from pipeline.cases.transitions import move
 from pipeline.domain.roles import Account, Role
-from pipeline.errors import CaseNotFound, InvalidRequest, NotAllowed
+from pipeline.errors import CaseNotFound, InvalidRequest
 from pipeline.files import safe_copy, sha256_file
 from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseTracking
@@ -27,8 +27,7 @@ from pipeline.storage.models import Case, CaseState
 
 def reprocess(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> None:
     """failed → received, for the inbox service to handle again from the archive; audited."""
-    if not account.has(Role.CLERK):
-        raise NotAllowed(f"{account.login} lacks clerk", f"该操作需要“{Role.CLERK.label_zh}”角色。")
+    account.require(Role.CLERK)
     now = now or dt.datetime.now()
     folders = Folders.from_settings(ctx.settings)
     with write_transaction(ctx.db.sessions) as session:
@@ -71,8 +70,7 @@ def answer_again(
     """A duplicate (the same bytes as an earlier case) answered as a letter of its own: the sender's
     reply went astray, or the earlier case was answered by hand. Its parked copy is archived and the
     case goes back to received for the inbox service; the decision and its reason are audited."""
-    if not account.has(Role.CLERK):
-        raise NotAllowed(f"{account.login} lacks clerk", f"该操作需要“{Role.CLERK.label_zh}”角色。")
+    account.require(Role.CLERK)
     reason = " ".join(reason.split())
     if not reason:
         raise InvalidRequest("no reason", "请写明再次答复的原因（例如：来函单位称原复函未收到）。")

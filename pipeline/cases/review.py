@@ -288,16 +288,6 @@ def _give_back(ctx: ServiceContext, case_id: int, by: str, exc: Exception, now: 
         )  # fmt: skip
 
 
-def _may(account: Account, *roles: Role) -> str:
-    """The account's signature, if it holds one of `roles` (专人管理、分级授权)."""
-    if not any(account.has(r) for r in roles):
-        needed = "或".join(r.label_zh for r in roles)
-        raise NotAllowed(
-            f"{account.login} lacks {roles}", f"该操作需要“{needed}”角色，{account.signature}没有该角色。"
-        )
-    return account.signature
-
-
 def approve(
     ctx: ServiceContext,
     case_id: int,
@@ -308,7 +298,7 @@ def approve(
 ) -> ReviewResult:
     """Re-check now and reply, when nothing is left but what an approval settles. `seen`: the tag of
     the preview the person looked at (reply_tag); refused when the case changed since."""
-    _may(account, Role.CLERK, Role.REVIEWER)
+    account.require(Role.CLERK, Role.REVIEWER)
     now = now or dt.datetime.now()
     letter, tag = _waiting_letter(ctx, case_id)
     if seen is not None and seen != tag:
@@ -333,7 +323,7 @@ def correct(
 ) -> ReviewResult:
     """Apply corrections and decisions, re-check, and reply — or wait again with what remains.
     `hold`: wait for a release even when nothing remains (the console's draft → preview → release)."""
-    by, now = _may(account, Role.CLERK), now or dt.datetime.now()
+    by, now = account.require(Role.CLERK), now or dt.datetime.now()
     if not items:
         raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
     request = split_request(items)
@@ -360,7 +350,7 @@ def confirm(
 ) -> ReviewResult:
     """A named person confirms letter-level problems no field fixes (a count that disagrees, a 序号 gap,
     a problem in the file itself), having checked them with the sender or the original."""
-    by, now = _may(account, Role.CLERK), now or dt.datetime.now()
+    by, now = account.require(Role.CLERK), now or dt.datetime.now()
     letter, tag = _waiting_letter(ctx, case_id)
     confirmable = {
         code_of(p)
@@ -397,7 +387,7 @@ def preview(
     """The reply PDF a release would send (its 文号 aside), after a fresh check, and the tag a release
     of exactly this content hands back (approve's `seen`); refused while anything but an approval is
     left. Nothing is recorded and no 文号 is used."""
-    _may(account, Role.CLERK, Role.REVIEWER)
+    account.require(Role.CLERK, Role.REVIEWER)
     now = now or dt.datetime.now()
     letter, tag = _waiting_letter(ctx, case_id)
     outcome, reasons = check_now(ctx, letter, case_id, now)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pipeline.errors import NotAllowed
+
 
 class Role(StrEnum):
     CLERK = "clerk"  # 经办: correct, decide, confirm and approve cases
@@ -32,3 +34,13 @@ class Account:
 
     def has(self, role: Role) -> bool:
         return role in self.roles
+
+    def require(self, *roles: Role) -> str:
+        """The signature, if the account holds one of `roles` (专人管理、分级授权); refused otherwise."""
+        if not any(r in self.roles for r in roles):
+            needed = "或".join(r.label_zh for r in roles)
+            raise NotAllowed(
+                f"{self.login} lacks {'/'.join(roles)}",
+                f"该操作需要“{needed}”角色，{self.signature}没有该角色。",
+            )
+        return self.signature

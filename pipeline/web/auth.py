@@ -48,9 +48,7 @@ def me() -> Account:
 def require(*roles: Role) -> Account:
     """The signed-in account, if it holds one of `roles` (分级授权); refused otherwise."""
     account = me()
-    if not any(account.has(r) for r in roles):
-        needed = "或".join(r.label_zh for r in roles)
-        raise NotAllowed(f"{account.login} lacks {roles}", f"该页面需要“{needed}”角色。")
+    account.require(*roles)
     return account
 
 

@@ -19,7 +19,7 @@ from pipeline.cases.transitions import note
 from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
 from pipeline.domain.roles import Role
-from pipeline.errors import CaseNotFound, InvalidRequest, NotAllowed
+from pipeline.errors import CaseNotFound, InvalidRequest
 from pipeline.service.case_view import case_detail
 from pipeline.service.queries import close_case, delay_case
 from pipeline.storage import write_transaction
@@ -166,7 +166,7 @@ def delay(case_id: int):  # type: ignore[no-untyped-def]
         raise InvalidRequest("bad date", "请填写新的办理期限（日期）。") from None
     with write_transaction(ctx.db.sessions) as session:
         delay_case(session, ctx.calendar, case_id, until=until, reason=request.form.get("reason", ""),
-                   by=_acting(Role.CLERK))  # fmt: skip
+                   by=me().require(Role.CLERK))  # fmt: skip
     flash(f"办理期限已延至{until:%Y年%m月%d日}。", "ok")
     return redirect(url_for("case.show", case_id=case_id))
 
@@ -177,7 +177,7 @@ def close(case_id: int):  # type: ignore[no-untyped-def]
     """A failed or duplicate file owes no reply: closed by a named person with the reason."""
     ctx = context()
     with write_transaction(ctx.db.sessions) as session:
-        close_case(session, case_id, reason=request.form.get("reason", ""), by=_acting(Role.CLERK))
+        close_case(session, case_id, reason=request.form.get("reason", ""), by=me().require(Role.CLERK))
     flash("案件已关闭。", "ok")
     return redirect(url_for("case.show", case_id=case_id))
 
@@ -198,13 +198,6 @@ def again(case_id: int):  # type: ignore[no-untyped-def]
     reprocessing.answer_again(context(), case_id, me(), request.form.get("reason", ""))
     flash("已交由收件箱服务作为新的来函办理，请稍后刷新查看结果。", "ok")
     return redirect(url_for("case.show", case_id=case_id))
-
-
-def _acting(role: Role) -> str:
-    account = me()
-    if not account.has(role):
-        raise NotAllowed(f"{account.login} lacks {role}", f"该操作需要“{role.label_zh}”角色。")
-    return account.signature
 
 
 @blueprint.route("/<int:case_id>/preview")
