@@ -78,6 +78,9 @@ def people(n: int) -> list[tuple[str, str, Verdict, list[str]]]:
     return out
 
 
+QUERY_TIME = "查询时间点：2026年6月8日10时05分（名单数据更新至2026年6月7日）"
+
+
 def make_ctx(
     kind: Kind = Kind.PUBLIC_INSTITUTION,
     *,
@@ -102,6 +105,8 @@ def make_ctx(
         contact_name=contact_name,
         contact_phone="029-63918210",
         lists_consulted=lists_consulted if lists_consulted is not None else ["失信被执行人"],
+        checked_at=dt.datetime(2026, 6, 8, 10, 5),
+        lists_as_of=dt.datetime(2026, 6, 7, 18, 30),
     )
 
 
@@ -139,6 +144,7 @@ def test_docx_golden(settings, tmp_path):
         "附件",
         "",
         "社会信用记录查询结果",
+        QUERY_TIME,
         "",
     ]
     assert rows == [
@@ -160,7 +166,9 @@ def test_pdf_golden(settings, tmp_path):
         "附件：社会信用记录查询结果 陕西省信息中心（陕西省信用办） 2026年6月8日 — 1 —"
     )
     # page 2: label, heading, table (wrapped cells interleave in page text: compared by table rows)
-    assert squeeze(pages[1]).startswith("附件社会信用记录查询结果序号姓名身份证号码查询结果")
+    assert squeeze(pages[1]).startswith(
+        "附件社会信用记录查询结果" + QUERY_TIME + "序号姓名身份证号码查询结果"
+    )
     assert squeeze(pages[1]).endswith("—2—")
     assert rows == [
         ("1", "王伟", PEOPLE[0][1], CLEAR),

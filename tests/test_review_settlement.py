@@ -164,3 +164,20 @@ def test_a_conclusion_on_a_letter_changed_meanwhile_is_refused(office) -> None: 
     assert state(ctx, case_id) == "waiting_review"
     assert review.approve(ctx, case_id, account("周复核")).state == "replied"
     assert case(ctx, case_id).letter_json["addressee"] == "陕西省信用办"  # type: ignore[index]
+
+
+def test_a_reply_names_its_query_time_and_how_current_the_lists_were(office) -> None:  # type: ignore[no-untyped-def]
+    """The conclusion says the result reflects 查询时间点: the reply now says which moment that was."""
+    import datetime as dt
+
+    ctx, service = office
+    case_id = drop(service, "clean.docx", spec_for(18))
+    done = case(ctx, case_id)
+    assert done.state == "replied"
+    reply = ctx.settings.path(ctx.settings.outbox) / done.outputs["docx"]  # type: ignore[index]
+    lines = [p.text for p in docx.Document(str(reply)).paragraphs if p.text.startswith("查询时间点：")]
+    today = dt.date.today()
+    assert len(lines) == 1 and lines[0].startswith(f"查询时间点：{today.year}年{today.month}月{today.day}日")
+    assert lines[0].endswith(
+        f"（名单数据更新至{today.year}年{today.month}月{today.day}日）"
+    )  # imported today

@@ -62,6 +62,8 @@ def reply_context(
         masthead=(settings.masthead_name or settings.office_name) if settings.masthead else "",
         # list names and the 名单类别 their records carry: both come only from consulted snapshots
         lists_consulted=list(dict.fromkeys([*consulted, *(n for r in outcome.results for n in r.lists)])),
+        checked_at=outcome.checked_at,
+        lists_as_of=min((s.imported_at for s in outcome.snapshots), default=None),
     )
 
 

@@ -51,6 +51,8 @@ class ReplyContext:
     contact_phone: str = ""
     lists_consulted: list[str] = field(default_factory=list)
     masthead: str = ""  # the red 发文机关标志 printed at the top (信函格式); empty: none (letterhead paper)
+    checked_at: dt.datetime | None = None  # the moment the results hold for (查询时间点)
+    lists_as_of: dt.datetime | None = None  # the oldest import among the list snapshots consulted
 
     @property
     def title(self) -> str:
@@ -68,3 +70,15 @@ class ReplyContext:
         if self.contact_phone:
             parts.append(f"电话：{self.contact_phone}")
         return "，".join(parts)
+
+    @property
+    def query_time(self) -> str:
+        """查询时间点：… — the reply's conclusion says its result reflects that moment, so it names it,
+        with how current the lists were."""
+        if self.checked_at is None:
+            return ""
+        at = self.checked_at
+        line = f"查询时间点：{date_zh(at.date())}{at.hour}时{at.minute:02d}分"
+        if self.lists_as_of is not None:
+            line += f"（名单数据更新至{date_zh(self.lists_as_of.date())}）"
+        return line

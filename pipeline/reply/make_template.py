@@ -241,6 +241,9 @@ def _attachment(doc) -> None:
     _para(doc)
     heading = _para(doc, "社会信用记录查询结果", "公文标题")
     heading.paragraph_format.space_after = Pt(L.BODY_PT / 2)
+    _para(
+        doc, "{{ query_time }}", "TableText", align=WD_ALIGN_PARAGRAPH.LEFT
+    )  # one line, in the table's size
 
     rows = [
         TABLE_HEADER,

@@ -117,6 +117,9 @@ def _styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
             alignment=TA_CENTER,
             textColor=Color(*L.MASTHEAD_RED),
         ),
+        "note": ParagraphStyle(
+            "note", parent=body, fontSize=L.TABLE_PT, leading=L.TABLE_PT * 1.8, alignment=TA_LEFT
+        ),
         "cell": ParagraphStyle(
             "cell", parent=body, fontSize=L.TABLE_PT, leading=L.TABLE_PT * 1.3, alignment=TA_CENTER
         ),
@@ -203,6 +206,8 @@ def write_pdf(fields: dict[str, Any], out: Path, fonts: FontSet) -> Path:
         para("社会信用记录查询结果", "title"),
         Spacer(1, L.BODY_PT / 2),
     ]
+    if fields["query_time"]:
+        story.append(para(fields["query_time"], "note"))  # one line, in the table's size
     widths = L.table_columns_mm([r["name"] for r in fields["results"]])
 
     def cell(text: str, width_mm: float) -> Paragraph:
