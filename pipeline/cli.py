@@ -21,7 +21,19 @@ from pipeline.privacy import mask_ids_in
 log = logging.getLogger("pipeline")
 
 # Modules under pipeline.commands, each with register(subparsers).
-COMMANDS = ("extract", "records", "process", "watch", "cases", "status", "audit", "review", "users", "web")
+COMMANDS = (
+    "extract",
+    "records",
+    "process",
+    "watch",
+    "cases",
+    "status",
+    "audit",
+    "review",
+    "users",
+    "spotchecks",
+    "web",
+)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

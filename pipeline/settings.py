@@ -83,6 +83,10 @@ class Settings:
     ocr_auto_answer: bool = _help(
         "answer clean scanned letters without a clerk's confirmation", default=False
     )
+    spot_check_share: float = _help(
+        "share of automatically answered replies drawn for 抽查抽检 (every reply with a hit is drawn)",
+        default=0.05,
+    )
     web_address: str = _help("host:port the clerks' web console listens on", default="127.0.0.1:8080")
     web_idle_minutes: int = _help("a console session ends after this many idle minutes", default=30)
     web_proxy_hops: int = _help(

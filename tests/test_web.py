@@ -469,3 +469,28 @@ def test_a_release_is_refused_when_the_case_changed_after_its_preview(console, p
     assert "预览后已被修改" in page.inner_text("p.flash.error") and state(ctx, case_id) == "waiting_review"
     release(page, url, case_id)  # a fresh preview shows the new addressee, and goes out
     assert state(ctx, case_id) == "replied"
+
+
+def test_a_drawn_reply_is_spot_checked_in_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]
+    ctx, intake, url = console
+    ctx.settings.spot_check_share = 1.0  # every automatic reply drawn
+    case_id = drop(intake, "spot.docx", spec_for(46))
+    assert state(ctx, case_id) == "replied"
+    sign_in(page, url, "wangfang")
+    page.click("header nav a:has-text('抽查抽检')")
+    assert "自动复函随机抽查" in page.inner_text("table.spot")
+    page.click(f"table.spot a[href$='/cases/{case_id}']")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.querySelector('.page img').naturalWidth > 0")  # the original beside it
+    page.check("form.spot input[value=error]")
+    page.click("form.spot button")
+    assert "写明错误内容" in page.inner_text("p.flash.error")  # an error needs what it is
+    page.goto(f"{url}/cases/{case_id}")
+    page.check("form.spot input[value=agreed]")
+    page.click("form.spot button")
+    assert "抽查结果已记录：核对无误" in page.inner_text("p.flash")
+    assert "抽查抽检：核对无误" in page.inner_text("section.history")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{url}/spotchecks/?status=agreed")
+    page.screenshot(path=str(SHOTS / "spotchecks.png"), full_page=True)
+    assert "王芳（wangfang）" in page.inner_text("table.spot")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from pipeline.cases import publisher
+from pipeline.cases import publisher, spotchecks
 from pipeline.cases.faults import is_passing, with_retries
 from pipeline.cases.folders import DUPLICATE_NOTE, Folders, duplicate_note, park_failed
 from pipeline.cases.handling import Handled, Processor
@@ -320,11 +320,13 @@ class CaseCore:
                 now = self.clock()
                 case = session.get(Case, case_id)
                 assert case is not None
-                move(
+                moved = move(
                     session, case_id, source=CaseState.PROCESSING, target=state, actor=audit.SERVICE,
                     reason=finish_reason(case, state), now=now,
                     tracking={"owner": None, "finished_at": now, "decided": state},
                 )  # fmt: skip
+                if moved and state == CaseState.REPLIED.value:  # 抽查抽检: drawn as it is released
+                    spotchecks.draw_on_reply(session, self.settings, case, now)
 
         # Everything is published by now: the staging goes before the final state, so a case seen
         # final has left nothing behind even if the process stops right after (a resumed publish

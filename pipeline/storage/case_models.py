@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -118,6 +119,23 @@ class CaseDraft(Base):
     body: Mapped[dict] = mapped_column(JSON)
     saved_by: Mapped[str] = mapped_column(String(200))
     saved_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
+class SpotCheck(Base):
+    """抽查抽检 (migration 0011): a reply drawn after release for a re-check by a person who did not
+    handle it. `rule` and `point` say why it was drawn, so the draw can be recomputed."""
+
+    __tablename__ = "spot_checks"
+    __table_args__ = (Index("ix_spot_checks_status", "status"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, ondelete="CASCADE"), primary_key=True)
+    drawn_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    rule: Mapped[str] = mapped_column(String(200))
+    point: Mapped[float | None] = mapped_column(Float)  # the case's sample point in [0, 1)
+    status: Mapped[str] = mapped_column(String(20))  # open | agreed | error
+    checked_by: Mapped[str | None] = mapped_column(String(200))
+    checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    finding: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEvent(Base):

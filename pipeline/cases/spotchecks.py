@@ -1,0 +1,152 @@
+"""抽查抽检 and 结果核对: replies drawn after release, re-checked by someone who did not handle them.
+
+The draw happens in the transaction that makes the case replied (core._finish),
+by the rule in pipeline.domain.sampling, and is audited with its rule and
+sample point. A person who took no part in the case compares the original,
+the extraction and the reply, and records agreed or an error with what it
+was; both are audited. The office's seed is made once beside the database
+(0600) and shown to auditors, who can recompute every draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.cases.context import ServiceContext
+from pipeline.cases.transitions import note
+from pipeline.domain.roles import Account, Role
+from pipeline.domain.sampling import draw
+from pipeline.errors import InvalidRequest
+from pipeline.privacy import private_file
+from pipeline.settings import Settings
+from pipeline.storage import audit, write_transaction
+from pipeline.storage.case_models import AuditEvent, SpotCheck
+from pipeline.storage.models import Case, CaseState
+
+OPEN, AGREED, ERROR = "open", "agreed", "error"
+STATUS_ZH = {OPEN: "待抽查", AGREED: "核对无误", ERROR: "发现错误"}
+# Events that are a person's work on the case (not a look at it): whoever made them may not check it.
+_LOOKS = ("查看案件", "开始办理")
+
+
+def seed(settings: Settings) -> bytes:
+    """The office's sampling seed, made once (0600): without it nobody can tell which case will be drawn."""
+    path = settings.path(settings.data_dir) / "spot-check.seed"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_file(path)
+        path.write_text(secrets.token_hex(16), encoding="ascii")
+    return path.read_text(encoding="ascii").strip().encode()
+
+
+def handlers(session: Session, case_id: int) -> set[str]:
+    """Who worked on the case: every actor but the service and those who only looked."""
+    events = session.execute(select(AuditEvent.actor, AuditEvent.reason).where(AuditEvent.case_id == case_id))
+    return {actor for actor, reason in events if actor != audit.SERVICE and not reason.startswith(_LOOKS)}
+
+
+def draw_on_reply(session: Session, settings: Settings, case: Case, now: dt.datetime) -> bool:
+    """In the transaction that makes `case` replied: draw it or not, by the rule; a draw is audited."""
+    if session.get(SpotCheck, case.id) is not None:
+        return True
+    results = (case.check_json or {}).get("results", [])
+    hit = any(r.get("verdict") == "listed" for r in results)
+    automatic = not handlers(session, case.id)
+    chosen = draw(
+        seed(settings), settings.spot_check_share, case.id, case.file_sha256, automatic=automatic, hit=hit
+    )
+    if not chosen.drawn:
+        return False
+    session.add(SpotCheck(case_id=case.id, drawn_at=now, rule=chosen.rule, point=chosen.point, status=OPEN))
+    note(session, case.id, actor=audit.SERVICE, reason=f"抽查抽检：抽中，{chosen.rule}", now=now)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class SpotRow:
+    case_id: int
+    unit: str | None
+    reply_doc_number: str | None
+    drawn_at: dt.datetime
+    rule: str
+    point: float | None
+    status: str
+    checked_by: str | None
+    checked_at: dt.datetime | None
+    finding: str | None
+
+    @property
+    def status_zh(self) -> str:
+        return STATUS_ZH[self.status]
+
+
+def spot_checks(ctx: ServiceContext, *, status: str | None = None, limit: int = 500) -> list[SpotRow]:
+    query = (
+        select(SpotCheck, Case.unit, Case.reply_doc_number)
+        .join(Case, Case.id == SpotCheck.case_id)
+        .order_by(SpotCheck.drawn_at.desc(), SpotCheck.case_id.desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(SpotCheck.status == status)
+    with ctx.db.sessions() as session:
+        return [
+            SpotRow(s.case_id, unit, number, s.drawn_at, s.rule, s.point, s.status, s.checked_by, s.checked_at,
+                    s.finding)
+            for s, unit, number in session.execute(query)
+        ]  # fmt: skip
+
+
+def spot_check_of(ctx: ServiceContext, case_id: int) -> SpotRow | None:
+    with ctx.db.sessions() as session:
+        found = session.execute(
+            select(SpotCheck, Case.unit, Case.reply_doc_number)
+            .join(Case, Case.id == SpotCheck.case_id)
+            .where(SpotCheck.case_id == case_id)
+        ).first()
+    if found is None:
+        return None
+    s, unit, number = found
+    return SpotRow(
+        s.case_id, unit, number, s.drawn_at, s.rule, s.point, s.status, s.checked_by, s.checked_at, s.finding
+    )
+
+
+def record(
+    ctx: ServiceContext, case_id: int, account: Account, *, agreed: bool, finding: str = "",
+    now: dt.datetime | None = None,
+) -> SpotRow:  # fmt: skip
+    """A drawn reply re-checked: agreed, or an error with what it is. Not by anyone who handled it."""
+    by = account.require(Role.CLERK, Role.REVIEWER)
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    finding = " ".join(finding.split())
+    if not agreed and not finding:
+        raise InvalidRequest("no finding", "发现错误时请写明错误内容（例如：第3人身份证号码与原件不符）。")
+    with write_transaction(ctx.db.sessions) as session:
+        check = session.get(SpotCheck, case_id)
+        if check is None:
+            raise InvalidRequest(f"case {case_id} not drawn", f"第{case_id}号案件未被抽中，无需抽查。")
+        if check.status != OPEN:
+            raise InvalidRequest(
+                f"case {case_id} checked already",
+                f"第{case_id}号案件已由{check.checked_by}抽查（{STATUS_ZH[check.status]}）。",
+            )
+        if by in handlers(session, case_id):
+            raise InvalidRequest(
+                f"{account.login} handled case {case_id}",
+                f"{by}参与办理了第{case_id}号案件，抽查须由未参与办理的人员进行。",
+            )
+        case = session.get(Case, case_id)
+        assert case is not None and case.state == CaseState.REPLIED.value
+        check.status, check.checked_by, check.checked_at = (AGREED if agreed else ERROR), by, now
+        check.finding = finding or None
+        said = "核对无误" if agreed else f"发现错误：{finding}"
+        note(session, case_id, actor=by, reason=f"抽查抽检：{said}"[:2000], now=now)
+    found = spot_check_of(ctx, case_id)
+    assert found is not None
+    return found

@@ -1,0 +1,31 @@
+"""抽查抽检: the replies drawn for a re-check, and recording what the re-check found."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from pipeline.cases import spotchecks
+from pipeline.domain.roles import Role
+from pipeline.web.auth import me, require
+from pipeline.web.state import context
+
+blueprint = Blueprint("spot", __name__, url_prefix="/spotchecks")
+
+
+@blueprint.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    require(Role.CLERK, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
+    which = request.args.get("status", spotchecks.OPEN)
+    rows = spotchecks.spot_checks(context(), status=which if which in spotchecks.STATUS_ZH else None)
+    return render_template("spotchecks.html", rows=rows, which=which, status_zh=spotchecks.STATUS_ZH)
+
+
+@blueprint.route("/<int:case_id>", methods=["POST"])
+@login_required
+def record(case_id: int):  # type: ignore[no-untyped-def]
+    agreed = request.form.get("result") == "agreed"
+    done = spotchecks.record(context(), case_id, me(), agreed=agreed, finding=request.form.get("finding", ""))
+    flash(f"抽查结果已记录：{done.status_zh}。", "ok" if agreed else "warn")
+    return redirect(url_for("case.show", case_id=case_id))

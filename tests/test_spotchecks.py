@@ -1,0 +1,82 @@
+"""抽查抽检: which replies are drawn (reproducibly), and the re-check by someone who did not handle them."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.cases import review, spotchecks
+from pipeline.cli import main
+from pipeline.domain.sampling import RULE_HIT, draw, sample_point
+from pipeline.errors import InvalidRequest, NotAllowed
+from pipeline.storage import audit
+from pipeline.storage.models import Case
+from tests.review_office import account, as_user, drop
+from tests.service_letters import spec_for
+
+
+def test_the_sample_point_is_a_keyed_reproducible_hash() -> None:
+    a = sample_point(b"seed", 7, "ab" * 32)
+    assert a == sample_point(b"seed", 7, "ab" * 32) and 0 <= a < 1
+    assert a != sample_point(b"other seed", 7, "ab" * 32)  # unknown without the office's seed
+    assert a != sample_point(b"seed", 8, "ab" * 32)
+    points = [sample_point(b"seed", i, "00" * 32) for i in range(2000)]
+    assert 0.04 < sum(p < 0.05 for p in points) / len(points) < 0.06  # the share is the share
+    assert draw(b"seed", 0.0, 7, "ab" * 32, automatic=False, hit=True).rule == RULE_HIT
+    assert not draw(b"seed", 1.0, 7, "ab" * 32, automatic=False, hit=False).drawn  # a person handled it
+
+
+def drawn(ctx, case_id: int) -> spotchecks.SpotRow | None:  # type: ignore[no-untyped-def]
+    return spotchecks.spot_check_of(ctx, case_id)
+
+
+def test_replies_are_drawn_by_the_rule_and_an_auditor_can_recompute_it(office) -> None:  # type: ignore[no-untyped-def]
+    ctx, service = office
+    ctx.settings.spot_check_share = 0.4
+    ids = [drop(service, f"auto{n}.docx", spec_for(300 + n)) for n in range(12)]
+    seed = spotchecks.seed(ctx.settings)
+    with ctx.db.sessions() as s:
+        expected = {i for i in ids if sample_point(seed, i, s.get(Case, i).file_sha256) < 0.4}  # type: ignore[union-attr]
+    assert {i for i in ids if drawn(ctx, i)} == expected and 0 < len(expected) < 12
+    some = next(iter(expected))
+    with ctx.db.sessions() as s:
+        (event,) = [e for e in audit.events_for(s, some) if e.reason.startswith("抽查抽检：抽中")]
+    assert "自动复函随机抽查（抽样值0." in event.reason and event.actor == audit.SERVICE
+
+
+def test_every_hit_is_drawn_and_checked_only_by_someone_who_did_not_handle_it(office) -> None:  # type: ignore[no-untyped-def]
+    ctx, service = office
+    ctx.settings.spot_check_share = 0.0
+    case_id = drop(service, "hit.docx", spec_for(320, kind="civil_servant", hit=True))
+    review.correct(ctx, case_id, ["addressee=陕西省信用办"], account("王芳"))
+    review.approve(ctx, case_id, account("周复核"))
+    spot = drawn(ctx, case_id)
+    assert spot is not None and spot.rule == RULE_HIT and spot.status == "open"
+    for who in ("王芳", "周复核"):  # the corrector and the second reviewer handled it
+        with pytest.raises(InvalidRequest, match="handled case"):
+            spotchecks.record(ctx, case_id, account(who), agreed=True)
+    with pytest.raises(NotAllowed):
+        spotchecks.record(ctx, case_id, account("孙审计"), agreed=True)  # an auditor reads only
+    with pytest.raises(InvalidRequest, match="no finding"):
+        spotchecks.record(ctx, case_id, account("赵处长"), agreed=False)
+    done = spotchecks.record(ctx, case_id, account("赵处长"), agreed=False, finding="第1人姓名与原件不符")
+    assert done.status == "error" and done.checked_by == "赵处长（zhao）"
+    with pytest.raises(InvalidRequest, match="checked already"):
+        spotchecks.record(ctx, case_id, account("李科长"), agreed=True)
+    with ctx.db.sessions() as s:
+        assert any(
+            e.reason == "抽查抽检：发现错误：第1人姓名与原件不符" for e in audit.events_for(s, case_id)
+        )
+    clean = drop(service, "clean.docx", spec_for(321))
+    assert drawn(ctx, clean) is None  # share 0: no automatic reply drawn
+
+
+def test_spot_checks_from_the_command_line(office, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    ctx, service = office
+    ctx.settings.spot_check_share = 1.0
+    case_id = drop(service, "auto.docx", spec_for(330))
+    assert main(["spotchecks", "--open"]) == 0
+    assert f"{case_id:>5}  待抽查" in capsys.readouterr().out
+    argv = ["spotchecks", "record", str(case_id), "error", *as_user("王芳")]
+    assert main(argv) == 2 and "写明错误内容" in capsys.readouterr().err
+    assert main(["spotchecks", "record", str(case_id), "agreed", *as_user("王芳")]) == 0
+    assert "核对无误（王芳（wangfang））" in capsys.readouterr().out
