@@ -32,6 +32,7 @@ COMMANDS = (
     "review",
     "users",
     "spotchecks",
+    "report",
     "web",
 )
 

@@ -494,3 +494,38 @@ def test_a_drawn_reply_is_spot_checked_in_the_browser(console, page) -> None:  #
     page.goto(f"{url}/spotchecks/?status=agreed")
     page.screenshot(path=str(SHOTS / "spotchecks.png"), full_page=True)
     assert "王芳（wangfang）" in page.inner_text("table.spot")
+
+
+def test_the_report_page_shows_the_figures_and_its_files_download(console, page) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    import docx
+    import openpyxl
+
+    _, intake, url = console
+    drop(intake, "one.docx", spec_for(47))
+    drop(intake, "two.docx", _bad_id_spec(48))
+    month = f"{dt.date.today():%Y-%m}"
+    sign_in(page, url, "wangfang")
+    page.click("header nav a:has-text('定期通报')")
+    page.fill("form.filter input[name=period]", month)
+    page.click("form.filter button")
+    summary = page.inner_text("table.report")
+    assert "收到查询函" in summary and "2件" in summary and "出具复函" in summary
+    assert "经办工作量" not in page.inner_text("main")  # a clerk does not see the staff's workload
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    got = {}
+    for kind in ("docx", "pdf", "xlsx"):
+        with page.expect_download() as download:
+            page.click(f"p.downloads a:has-text('{kind.upper()}')")
+        got[kind] = download.value.path()
+        assert download.value.suggested_filename.endswith(f"社会信用记录查询工作情况通报.{kind}")
+    assert "工作情况通报" in docx.Document(str(got["docx"])).paragraphs[0].text
+    assert got["pdf"].read_bytes().startswith(b"%PDF")
+    with got["xlsx"].open("rb") as fh:  # the download's temporary name has no suffix
+        assert openpyxl.load_workbook(fh)["总体情况"]["A2"].value == "收到查询函"
+    page.click("header .who button")
+    sign_in(page, url, "admin")
+    page.goto(f"{url}/reports/?period={month}")
+    assert "经办工作量" in page.inner_text("main")

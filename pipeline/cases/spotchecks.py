@@ -31,7 +31,7 @@ from pipeline.storage.models import Case, CaseState
 OPEN, AGREED, ERROR = "open", "agreed", "error"
 STATUS_ZH = {OPEN: "待抽查", AGREED: "核对无误", ERROR: "发现错误"}
 # Events that are a person's work on the case (not a look at it): whoever made them may not check it.
-_LOOKS = ("查看案件", "开始办理")
+LOOKS = ("查看案件", "开始办理")
 
 
 def seed(settings: Settings) -> bytes:
@@ -47,7 +47,7 @@ def seed(settings: Settings) -> bytes:
 def handlers(session: Session, case_id: int) -> set[str]:
     """Who worked on the case: every actor but the service and those who only looked."""
     events = session.execute(select(AuditEvent.actor, AuditEvent.reason).where(AuditEvent.case_id == case_id))
-    return {actor for actor, reason in events if actor != audit.SERVICE and not reason.startswith(_LOOKS)}
+    return {actor for actor, reason in events if actor != audit.SERVICE and not reason.startswith(LOOKS)}
 
 
 def draw_on_reply(session: Session, settings: Settings, case: Case, now: dt.datetime) -> bool:

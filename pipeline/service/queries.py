@@ -172,10 +172,11 @@ def delay_case(
     until: dt.date,
     reason: str,
     by: str,
-    today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> CaseDelay:
     """延期: record a new due date agreed with the sender, by a named person, with an audit event."""
-    today = today or dt.date.today()
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    today = now.date()
     _, by, reason = _request(
         session, case_id, by, reason, OPEN_STATES, "请写明延期原因（与来函单位沟通的情况）。", "无需延期。"
     )
@@ -187,7 +188,6 @@ def delay_case(
             "delay to a non-working day",
             f"{until:%Y年%m月%d日} 不是工作日，请改为工作日（例如 {better:%Y年%m月%d日}）。",
         )
-    now = dt.datetime.now()
     delay = CaseDelay(case_id=case_id, new_due_date=until, reason=reason, by=by, at=now)
     session.add(delay)
     note(session, case_id, actor=by, reason=f"延期至{until:%Y年%m月%d日}：{reason}", now=now)

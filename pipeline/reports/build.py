@@ -1,0 +1,44 @@
+"""Make a period's report files: figures from the records, then the three renderings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pipeline.cases.context import ServiceContext
+from pipeline.privacy import private_file
+from pipeline.reply.fonts import find_fonts
+from pipeline.reports.charts import charts as draw_charts
+from pipeline.reports.figures import Figures, figures
+from pipeline.reports.period import Period
+from pipeline.reports.render import ReportFiles, docx_bytes, pdf_bytes, title, xlsx_bytes
+
+
+def report_figures(ctx: ServiceContext, period: Period) -> Figures:
+    with ctx.db.sessions() as session:
+        return figures(session, ctx.calendar, period)
+
+
+def build_report(
+    ctx: ServiceContext, period: Period, folder: Path, *, workload: bool = False, made: dt.date | None = None
+) -> ReportFiles:
+    """.docx, PDF and .xlsx in `folder` (0600: a report names units and, with `workload`, staff)."""
+    made = made or dt.date.today()
+    f = report_figures(ctx, period)
+    fonts = find_fonts(ctx.settings.fonts)
+    charts = draw_charts(f, fonts.body_path)
+    office = ctx.settings.office_name
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{title(f)}{'（含工作量）' if workload else ''}"
+    paths = {}
+    for suffix, data in (
+        ("docx", docx_bytes(f, charts, office, workload=workload, made=made)),
+        ("pdf", pdf_bytes(f, charts, office, fonts, workload=workload, made=made)),
+        ("xlsx", xlsx_bytes(f, workload=workload)),
+    ):
+        path = folder / f"{stem}.{suffix}"
+        tmp = private_file(path.with_name(path.name + ".part"))
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        paths[suffix] = path
+    return ReportFiles(paths["docx"], paths["pdf"], paths["xlsx"], charts)

@@ -1,0 +1,160 @@
+"""定期通报: every figure of a report checked against a history built for it, and the files it makes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+
+import docx
+import pytest
+from sqlalchemy import update
+
+from pipeline.cases import review, spotchecks
+from pipeline.cli import main
+from pipeline.errors import UsageError
+from pipeline.reports.build import build_report, report_figures
+from pipeline.reports.period import Period, parse_period
+from pipeline.service.queries import delay_case
+from pipeline.storage import write_transaction
+from pipeline.storage.case_models import CaseTracking
+from pipeline.storage.models import Case
+from tests.builders.spec import bad_check_digit
+from tests.review_office import account, drop
+from tests.service_letters import spec_for
+from tests.test_web_pages import write_unreadable
+
+
+def test_periods_are_months_quarters_and_years() -> None:
+    assert parse_period("2026-11") == Period(
+        dt.date(2026, 11, 1), dt.date(2026, 12, 1), "2026年11月", "2026-11"
+    )
+    assert parse_period("2026-12").end == dt.date(2027, 1, 1)
+    assert parse_period("2026q4") == Period(
+        dt.date(2026, 10, 1), dt.date(2027, 1, 1), "2026年第四季度", "2026Q4"
+    )
+    assert parse_period("2026Q1").end == dt.date(2026, 4, 1)
+    assert parse_period("2026").label_zh == "2026年"
+    for bad in ("2026-13", "26-11", "2026Q5", "十一月"):
+        with pytest.raises(UsageError):
+            parse_period(bad)
+
+
+def _received_days_ago(ctx, case_id: int, days: int) -> dt.datetime:  # type: ignore[no-untyped-def]
+    """Move a case's receipt back (and its due date with it): as if it had come `days` days ago."""
+    when = dt.datetime.now().replace(microsecond=0) - dt.timedelta(days=days)
+    with write_transaction(ctx.db.sessions) as s:
+        s.execute(update(Case).where(Case.id == case_id).values(received_at=when))
+        s.execute(
+            update(CaseTracking)
+            .where(CaseTracking.case_id == case_id)
+            .values(due_date=ctx.calendar.due_date(when))
+        )
+    return when
+
+
+@pytest.fixture
+def history(office):  # type: ignore[no-untyped-def]
+    """A known month: what each figure must be is written beside the letter that makes it."""
+    ctx, service = office
+    ctx.settings.spot_check_share = 1.0
+    a = drop(service, "a.docx", spec_for(401))  # answered by itself, on the day: on time, drawn (automatic)
+    b = drop(service, "b.docx", spec_for(402, kind="civil_servant", hit=True))  # a hit, 2 people clear
+    review.correct(ctx, b, ["addressee=陕西省信用办"], account("王芳"))
+    review.approve(ctx, b, account("周复核"))  # drawn (a hit)
+    spec = spec_for(403)
+    spec.people[1] = (spec.people[1][0], bad_check_digit(spec.people[1][1]))
+    c = drop(service, "c.docx", spec)
+    _received_days_ago(ctx, c, 14)  # answered two weeks after receipt: late
+    review.correct(ctx, c, ["2.result=not_checked"], account("王芳"))  # not_checked 1, people 3
+    d = service.handle_file(write_unreadable(service.folders.inbox / "d.doc", 4))  # failed
+    (service.folders.inbox / "e.docx").write_bytes(
+        next(service.folders.archive.rglob("*a.docx")).read_bytes()
+    )
+    e = service.handle_file(service.folders.inbox / "e.docx")  # duplicate of a
+    spec = spec_for(404)
+    spec.people[0] = (spec.people[0][0], bad_check_digit(spec.people[0][1]))
+    g = drop(service, "g.docx", spec)
+    _received_days_ago(ctx, g, 14)
+    with write_transaction(ctx.db.sessions) as s:
+        delay_case(
+            s,
+            ctx.calendar,
+            g,
+            until=dt.date.today() + dt.timedelta(days=7),
+            reason="来函单位补充材料",
+            by=account("赵处长").signature,
+        )
+    review.correct(ctx, g, ["1.result=not_checked"], account("赵处长"))  # within its delay
+    spec = spec_for(405)
+    spec.people[0] = (spec.people[0][0], bad_check_digit(spec.people[0][1]))
+    h = drop(service, "h.docx", spec)  # still waiting
+    spotchecks.record(ctx, a, account("赵处长"), agreed=True)
+    spotchecks.record(ctx, b, account("赵处长"), agreed=False, finding="来函文号与原件不符")
+    today = dt.date.today()
+    period = Period(today - dt.timedelta(days=20), today + dt.timedelta(days=1), "本期", "test")
+    return ctx, period, {"a": a, "b": b, "c": c, "d": d, "e": e, "g": g, "h": h}
+
+
+def test_every_figure_is_the_history(history) -> None:  # type: ignore[no-untyped-def]
+    ctx, period, ids = history
+    f = report_figures(ctx, period)
+    assert (f.received, f.answered, f.failed, f.duplicates, f.closed, f.still_open) == (7, 4, 1, 1, 0, 1)
+    assert f.received_by_kind == {
+        "事业单位聘用": 4,
+        "公务员录用、调任": 1,
+        "（未识别类别）": 2,
+    }  # d, e unread
+    assert f.answered_by_kind == {"事业单位聘用": 3, "公务员录用、调任": 1}
+    assert (f.people, f.hits, f.not_checked) == (12, 1, 2)
+    assert f.hits_by_list == {"失信被执行人": 1}
+    assert (f.on_time, f.within_delay, f.late) == (2, 1, 1)
+    assert sorted(f.workdays)[:2] == [0, 0] and f.worst_workdays == ctx.calendar.workdays_between(
+        dt.date.today() - dt.timedelta(days=14), dt.date.today()
+    )
+    assert [(d.case_id, d.reason, d.by) for d in f.delays] == [
+        (ids["g"], "来函单位补充材料", "赵处长（zhao）")
+    ]
+    assert (f.spot_drawn, f.spot_checked, f.spot_errors) == (2, 2, 1)
+    assert f.spot_findings == [(ids["b"], "来函文号与原件不符")]
+    assert f.workload == {"王芳（wangfang）": 2, "赵处长（zhao）": 3, "周复核（zhou）": 1}
+    units = {u: (r, a) for u, r, a in f.by_unit}
+    assert sum(r for r, _ in units.values()) == 7 and sum(a for _, a in units.values()) == 4
+
+
+def test_the_files_carry_the_figures_and_the_charts_draw_every_character(history, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    ctx, period, _ = history
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)": a box
+        files = build_report(ctx, period, tmp_path / "out", workload=False)
+    assert files.docx.stat().st_mode & 0o777 == 0o600
+    text = "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
+    cells = [c.text for t in docx.Document(str(files.docx)).tables for r in t.rows for c in r.cells]
+    assert "本期社会信用记录查询工作情况通报" in text and "出具复函" in cells and "4件" in cells
+    assert "经办工作量" not in text  # for 管理员 and 审计 only
+    for chart in files.charts:
+        face = TTFont("chart-font", str(chart.font))
+        missing = {
+            c for t in chart.texts for c in t if not c.isspace() and ord(c) not in face.face.charToGlyph
+        }
+        assert not missing, (chart.title, missing)
+    import openpyxl
+
+    book = openpyxl.load_workbook(files.xlsx)
+    rows = {r[0]: r[1] for r in book["总体情况"].iter_rows(min_row=2, values_only=True)}
+    assert rows["收到查询函"] == "7件" and rows["3个工作日内复函"].startswith("2件")
+    import pdfplumber
+
+    with pdfplumber.open(files.pdf) as pdf:
+        words = "".join(p.extract_text() or "" for p in pdf.pages)
+    assert "本期社会信用记录查询工作情况通报" in words.replace("\n", "") and "抽查抽检发现的错误" in words
+    with_staff = build_report(ctx, period, tmp_path / "staff", workload=True)
+    assert "经办工作量" in "\n".join(p.text for p in docx.Document(str(with_staff.docx)).paragraphs)
+
+
+def test_the_report_from_the_command_line(history, capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert main(["report", "--period", f"{dt.date.today():%Y-%m}", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "社会信用记录查询工作情况通报.docx" in out and ".xlsx" in out
+    assert main(["report", "--period", "明年"]) == 2
