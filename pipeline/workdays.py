@@ -86,12 +86,31 @@ class WorkCalendar:
 
     def __init__(self, holidays_file: Path | None = None) -> None:
         self.holidays_file = holidays_file
+        self._stamp = self._file_stamp()
         self.file_years = load_holiday_file(holidays_file)
         self.unknown_years: set[int] = set()
         self._lock = threading.Lock()
         # chinesecalendar checks its whole table on every call (~20 µs); a queue of 10,000 cases asks
         # about the same few dozen days thousands of times
         self._memo: dict[dt.date, bool] = {}
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self.holidays_file.stat() if self.holidays_file else None
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size) if st else None
+
+    def refresh(self) -> bool:
+        """Read the holiday file again if it changed (an administrator added next year's holidays);
+        True when it did, so open cases' due dates can be counted again."""
+        stamp = self._file_stamp()
+        if stamp == self._stamp:
+            return False
+        years = load_holiday_file(self.holidays_file)
+        with self._lock:
+            self.file_years, self._stamp = years, stamp
+        return True
 
     def source(self, year: int) -> str:
         """Where this year's arrangement comes from: 'file', 'chinesecalendar' or 'weekends'."""

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.cases.core import CaseCore
+from pipeline.cases.deadlines import keep_current, recount_due_dates
 from pipeline.cases.handling import Processor, make_processor
 from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
@@ -68,9 +69,17 @@ class Service:
             poll=self.poll,
             poll_seconds=settings.poll_seconds,
             rescan_seconds=settings.rescan_seconds,
-            extra_jobs=lambda: recover(self.db, self.instance, self.cases.active),
+            extra_jobs=self._periodic,
             on_tick=self._beat,
         )
+
+    def _periodic(self) -> list[int]:
+        """At start and each rescan: open due dates after a holiday change, then cases to resume."""
+        try:
+            keep_current(self.db, self.cases.calendar)
+        except Exception as exc:  # a broken holiday file: the old arrangement stays, the letters go on
+            log.warning("holiday file not re-read: %s", exc)
+        return recover(self.db, self.instance, self.cases.active)
 
     def _handle(self, job: Job) -> None:
         """One letter, then its garbage collected and freed pages returned (pipeline.service.memory)."""
@@ -110,6 +119,7 @@ class Service:
         print(self.db_lost, file=sys.stderr, flush=True)
 
     def start(self) -> None:
+        recount_due_dates(self.db, self.cases.calendar)  # holidays edited while the service was down
         freeze_start_up()  # imports, fonts, template: kept out of the per-letter collections
         self.watcher.start()
         self.lists.start()

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pipeline.cases.context import ServiceContext, open_context
+from pipeline.cases.deadlines import recount_due_dates
 from pipeline.domain.roles import Role
 from pipeline.privacy import private_file
 from pipeline.settings import Settings
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         WTF_CSRF_TIME_LIMIT=None,  # the session's own lifetime bounds the token
     )
     app.extensions["letters"] = ctx
+    recount_due_dates(ctx.db, ctx.calendar)  # holidays.toml edited while the console was down
     if ctx.settings.web_proxy_hops:  # behind the office's reverse proxy: the client is in X-Forwarded-For
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=ctx.settings.web_proxy_hops, x_proto=ctx.settings.web_proxy_hops

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 from sqlalchemy import func, select
 
+from pipeline.cases.deadlines import keep_current
 from pipeline.domain.reasons import Settle
 from pipeline.errors import InvalidRequest
 from pipeline.service.queries import list_cases, status
@@ -35,6 +36,7 @@ STATES = {
 @login_required
 def index():  # type: ignore[no-untyped-def]
     ctx = context()
+    keep_current(ctx.db, ctx.calendar)  # holidays.toml edited: open due dates counted again
     which = request.args.get("state", "waiting")
     states = STATES.get(which, STATES["waiting"])
     unit = request.args.get("unit", "").strip()
