@@ -31,6 +31,7 @@ COMMANDS = (
     "audit",
     "review",
     "users",
+    "objections",
     "spotchecks",
     "report",
     "web",

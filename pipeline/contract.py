@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.domain.letter import Contact, Kind, Letter, Person, Source
+from pipeline.domain.letter import Contact, Kind, Letter, ObjectionClaim, Person, Source
 from pipeline.domain.reasons import Confirmation, Problem, ReasonCode, code_of
 
 
@@ -58,6 +58,8 @@ def letter_to_json(letter: Letter, *, with_sources: bool = True) -> dict:
         data["confirmed"] = [c.to_json() for c in letter.confirmed]
     if letter.deleted_seqs:
         data["deleted_seqs"] = list(letter.deleted_seqs)
+    if letter.objection is not None:
+        data["objection"] = {"cited": list(letter.objection.cited), "reason": letter.objection.reason}
     if with_sources:
         data["sources"] = {key: src.to_json() for key, src in letter.sources.items()}
     return data
@@ -97,6 +99,9 @@ def letter_from_json(data: dict) -> Letter:
         from_scan=bool(data.get("from_scan")),
         confirmed=[Confirmation.from_json(c) for c in data.get("confirmed") or []],
         deleted_seqs=[int(s) for s in data.get("deleted_seqs") or []],
+        objection=ObjectionClaim(list(data["objection"].get("cited") or []), data["objection"].get("reason"))
+        if data.get("objection")
+        else None,
         sources={
             k: Source.from_json(v) for k, v in (data.get("sources") or {}).items() if isinstance(v, dict)
         },

@@ -44,6 +44,11 @@ class Settings:
         "SQLAlchemy URL; default is the embedded SQLite file data/letters.db", default=""
     )
     office_name: str = _help("signing office on replies", default="陕西省信息中心（陕西省信用办）")
+    office_level: str = _help(
+        "province (省信息中心: objections go to 国家公共信用信息中心 for review) or city (市级牵头部门: "
+        "reviews objections itself)",
+        default="province",
+    )
     reply_prefix: str = _help("prefix of the reply's own 文号, e.g. 陕信用函", default="陕信用函")
     masthead: bool = _help(
         "print the red 发文机关标志 and rules (GB/T 9704 信函格式) for offices without letterhead paper",
@@ -249,6 +254,11 @@ def load_settings(
         if f.name in values
     }
     settings = Settings(**kwargs)
+    if settings.office_level not in ("province", "city"):
+        raise ConfigError(
+            f"office_level {settings.office_level!r}",
+            f"配置项 office_level 只能是 province（省信息中心（省信用办））或 city（市级社会信用体系建设牵头部门）：{settings.office_level}",
+        )
     if not settings.reply_prefix.strip():
         raise ConfigError("reply_prefix is empty", "配置项 reply_prefix（复函文号前缀）不能为空。")
     if not 0 <= settings.list_shrink_share < 1:

@@ -101,9 +101,13 @@ class WorkCalendar:
             return None
         return (st.st_mtime_ns, st.st_size) if st else None
 
-    def refresh(self) -> bool:
-        """Read the holiday file again if it changed (an administrator added next year's holidays);
-        True when it did, so open cases' due dates can be counted again."""
+    def refresh(self, holidays_file: Path | None = None) -> bool:
+        """Read the holiday file again if it changed (an administrator added next year's holidays),
+        or read `holidays_file` when the setting now resolves to another file (the project's own
+        holidays.toml created beside the packaged one); True when the arrangement may have changed,
+        so open cases' due dates can be counted again."""
+        if holidays_file is not None and holidays_file != self.holidays_file:
+            self.holidays_file, self._stamp = holidays_file, None
         stamp = self._file_stamp()
         if stamp == self._stamp:
             return False

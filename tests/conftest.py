@@ -36,3 +36,24 @@ def cli_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for key in ("LETTERS_CONFIG", "LETTERS_DATABASE_URL", "LETTERS_BASE_DIR", "LETTERS_DATA_DIR"):
         monkeypatch.delenv(key, raising=False)
     return tmp_path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def the_packaged_defaults_stay_as_shipped():  # type: ignore[no-untyped-def]
+    """Regression: a test that wrote "the configured holiday file" wrote the packaged default (the
+    setting resolves to it when the project has none), and the corrupted file was committed."""
+    import hashlib
+
+    from pipeline.defaults import FOLDER
+
+    def digest() -> dict[str, str]:
+        return {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(FOLDER.iterdir())
+            if p.is_file()
+        }
+
+    before = digest()
+    yield
+    changed = sorted(name for name, value in digest().items() if before.get(name) != value)
+    assert not changed, f"tests changed the packaged defaults: {changed}"

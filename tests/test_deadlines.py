@@ -51,10 +51,12 @@ def test_a_holiday_added_after_a_case_opened_moves_its_open_due_date(office) -> 
     opened = _waiting(service, 601)
     answered = drop(service, "done.docx", spec_for(602))
     before = _due(ctx, opened)
-    assert keep_current(ctx.db, ctx.calendar) == []  # nothing changed: nothing recounted
+    assert keep_current(ctx.db, ctx.calendar, ctx.settings.holidays_path()) == []  # nothing changed
     first_day = ctx.calendar.add_workdays(dt.date.today(), 1)  # inside the case's 3 working days
-    _holidays(ctx.settings.holidays_path(), first_day)
-    assert keep_current(ctx.db, ctx.calendar) == [opened]
+    own = ctx.settings.path(ctx.settings.holidays_file)  # the project's own file, beside the packaged one
+    assert not own.exists()
+    _holidays(own, first_day)
+    assert keep_current(ctx.db, ctx.calendar, ctx.settings.holidays_path()) == [opened]
     after = _due(ctx, opened)
     assert after == ctx.calendar.add_workdays(before, 1) and after > before
     assert _due(ctx, answered) == before  # a finished case keeps the date it was judged by

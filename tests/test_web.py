@@ -529,3 +529,36 @@ def test_the_report_page_shows_the_figures_and_its_files_download(console, page)
     sign_in(page, url, "admin")
     page.goto(f"{url}/reports/?period={month}")
     assert "经办工作量" in page.inner_text("main")
+
+
+def test_an_objection_is_applied_for_its_result_registered_and_the_unit_told_in_the_browser(
+    console, page
+) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.cases import objections
+    from tests.service_letters import LISTED
+    from tests.test_objections import objection_spec
+
+    ctx, intake, url = console
+    original = drop(intake, "query.docx", spec_for(49, hit=True))
+    with ctx.db.sessions() as s:
+        number = s.get(Case, original).reply_doc_number  # type: ignore[union-attr]
+    obj = drop(intake, "objection.docx", objection_spec(750, number, [LISTED]))
+    sign_in(page, url, "wangfang")
+    page.click("header nav a:has-text('异议办理')")
+    assert "待向国家公共信用信息中心申请异议复核" in page.inner_text("table.objections")
+    page.click(f"table.objections a[href$='/objections/{obj}']")
+    assert "个工作日" in page.inner_text("table.clocks")  # how the due date was counted
+    page.click("form.apply button")
+    assert "已生成异议复核申请函" in page.inner_text("p.flash")
+    page.select_option(f"select[name='now.{LISTED[1]}']", "clear")  # the national centre changed it
+    page.click("form.result button")
+    assert "已登记复核结果：更正查询结果" in page.inner_text("p.flash")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "objection.png"), full_page=True)
+    page.click("form.notify button")
+    assert "已生成复核结果告知函" in page.inner_text("p.flash") and state(ctx, obj) == "replied"
+    outputs = objections.view(ctx, obj).outputs
+    assert {"apply_docx", "apply_pdf", "notice_docx", "notice_pdf"} <= set(outputs)
+    assert all((ctx.settings.path(ctx.settings.outbox) / name).exists() for name in outputs.values())
+    page.goto(f"{url}/cases/{original}")
+    assert "更正查询结果" in page.inner_text("section.history")  # the original case shows it

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from pipeline.cases import publisher, spotchecks
+from pipeline.cases import objections, publisher, spotchecks
 from pipeline.cases.faults import is_passing, with_retries
 from pipeline.cases.folders import DUPLICATE_NOTE, Folders, duplicate_note, park_failed
 from pipeline.cases.handling import Handled, Processor
@@ -73,6 +73,8 @@ def finish_reason(case: Case, state: str) -> str:
         return "需人工复核：" + "；".join(r.text for r in case.review_reasons())[:500]
     if state == CaseState.DUPLICATE.value:
         return "重复来函，未重复办理"
+    if state == CaseState.OBJECTION.value:
+        return "异议申请，转入异议办理"
     return f"处理失败：{case.error or ''}"[:500]
 
 
@@ -327,6 +329,8 @@ class CaseCore:
                 )  # fmt: skip
                 if moved and state == CaseState.REPLIED.value:  # 抽查抽检: drawn as it is released
                     spotchecks.draw_on_reply(session, self.settings, case, now)
+                if moved and state == CaseState.OBJECTION.value:  # its chain starts at its receipt
+                    objections.open_objection(session, self.settings, case, now)
 
         # Everything is published by now: the staging goes before the final state, so a case seen
         # final has left nothing behind even if the process stops right after (a resumed publish

@@ -10,6 +10,7 @@ A delay (延期) is a date agreed with the sender and is not recounted.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -45,6 +46,7 @@ def recount_due_dates(db: Database, calendar: WorkCalendar, now: dt.datetime | N
     return changed
 
 
-def keep_current(db: Database, calendar: WorkCalendar) -> list[int]:
-    """At a periodic moment: if the holiday file changed, count open due dates again."""
-    return recount_due_dates(db, calendar) if calendar.refresh() else []
+def keep_current(db: Database, calendar: WorkCalendar, holidays_file: Path | None = None) -> list[int]:
+    """At a periodic moment: if the holiday file changed (or `holidays_file`, the setting's file now,
+    is another one), count open due dates again."""
+    return recount_due_dates(db, calendar) if calendar.refresh(holidays_file) else []

@@ -98,6 +98,9 @@ def handle_letter(
     read; the case core records those as failed."""
     now = now or dt.datetime.now()
     letter = extract(read_document(path), today=now.date())
+    if letter.objection is not None:  # 异议申请: a case of its own (pipeline.cases.objections), no reply
+        log.info("case %s is an objection citing %s", case_id, letter.objection.cited)
+        return Handled.of(CaseState.OBJECTION, letter, None, exit_code=ExitCode.WAITING_REVIEW)
     outcome = None
     if letter.people:
         with sessions() as session:

@@ -11,4 +11,6 @@ from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent
 REPLY_TEMPLATE = FOLDER / "reply.docx"
+OBJECTION_APPLY_TEMPLATE = FOLDER / "objection_apply.docx"
+OBJECTION_NOTICE_TEMPLATE = FOLDER / "objection_notice.docx"
 HOLIDAYS = FOLDER / "holidays.toml"

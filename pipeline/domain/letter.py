@@ -74,6 +74,14 @@ class Person:
 
 
 @dataclass(slots=True)
+class ObjectionClaim:
+    """An objection letter's claim: the reply numbers it cites and why (Chinese, as written)."""
+
+    cited: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+@dataclass(slots=True)
 class Letter:
     kind: Kind | None = None
     doc_number: str | None = None
@@ -91,6 +99,7 @@ class Letter:
     confirmed: list[Confirmation] = field(default_factory=list)  # problems a named person confirmed
     # Printed 序号 of rows a clerk deleted as no person (a heading, the contact): no gap in the roster.
     deleted_seqs: list[int] = field(default_factory=list)
+    objection: ObjectionClaim | None = None  # an objection (异议申请) to a reply, not a query
 
     @property
     def blocking_reasons(self) -> list[str]:

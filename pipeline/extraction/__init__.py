@@ -24,6 +24,7 @@ from pipeline.extraction.contact import find_contact
 from pipeline.extraction.header import find_head
 from pipeline.extraction.kind import classify
 from pipeline.extraction.lines import Line, build_lines
+from pipeline.extraction.objection import find_objection
 from pipeline.extraction.roster import RosterEntry, find_roster
 from pipeline.extraction.signature import find_signature, letterhead_unit
 
@@ -78,6 +79,7 @@ def extract(document: Document, *, today: dt.date | None = None) -> Letter:
         sources["kind"] = head.title_source if kind_confidence == 1.0 else None
     letter.sources = {k: v for k, v in sources.items() if v is not None}
 
+    letter.objection = find_objection(head.title, body_text, head.doc_number)
     letter.people = [_person(entry, document, today) for entry in roster.entries]
     letter.stated_count = validation.stated_count([p.text for p in document.paragraphs()])
     if document.is_ocr:

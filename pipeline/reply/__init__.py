@@ -32,6 +32,7 @@ __all__ = [
     "check_content",
     "check_reply_setup",
     "check_template",
+    "render_letter",
     "render_reply",
     "template_path",
     "verify_reply",
@@ -76,6 +77,25 @@ def check_reply_setup(settings: Settings) -> FontSet:
     """At start-up: refuse a broken template or a missing CJK font before any letter is taken."""
     _check_once(template_path(settings))
     return find_fonts(settings.fonts)
+
+
+def render_letter(settings: Settings, name: str, fields: dict, workdir: Path) -> RenderedReply:
+    """Another letter in the reply's format (an objection's), from its own template `name`: the same
+    variables, the same start-up and sandbox rules."""
+    from pipeline import defaults
+
+    packaged = defaults.FOLDER / name
+    template = settings.shipped(
+        settings.path(settings.templates) / name, settings.templates == Settings.templates, packaged
+    )
+    _check_once(template)
+    fonts = find_fonts(settings.fonts)
+    workdir.mkdir(parents=True, exist_ok=True)
+    stem = Path(name).stem
+    return RenderedReply(
+        docx=render_docx(template, fields, workdir / f"{stem}.docx"),
+        pdf=write_pdf(fields, workdir / f"{stem}.pdf", fonts),
+    )
 
 
 def render_reply(ctx: ReplyContext, settings: Settings, workdir: Path) -> RenderedReply:

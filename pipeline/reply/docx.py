@@ -32,6 +32,7 @@ _SAMPLE: dict[str, Any] = {
     "attachment": "附件：社会信用记录查询结果",
     "office_name": "样例机关",
     "issue_date": "2026年1月1日",
+    "attachment_title": "社会信用记录查询结果",
     "query_time": "查询时间点：2026年1月1日9时00分（名单数据更新至2025年12月31日）",
     "results": [
         {"seq": "1", "name": "样例", "id_number": "000000000000000000", "result": "不属于失信联合惩戒对象"}

@@ -12,6 +12,7 @@ Template variables (letter_templates/reply.docx):
     attachment        附件：社会信用记录查询结果
     office_name       the signing office, e.g. 陕西省信息中心（陕西省信用办）
     issue_date        the date of issue, e.g. 2026年6月7日
+    attachment_title  the attachment's heading: 社会信用记录查询结果 (异议复核结果 in an objection's letters)
     query_time        查询时间点：2026年6月7日10时05分（名单数据更新至2026年6月6日）, above the table
     results           the attachment's rows; each r has r.seq (序号), r.name (姓名),
                       r.id_number (身份证号码), r.result (查询结果)
@@ -39,10 +40,12 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "attachment": "附件说明：附件：社会信用记录查询结果",
     "office_name": "署名（发文机关），如 陕西省信息中心（陕西省信用办）",
     "issue_date": "成文日期，如 2026年6月7日",
+    "attachment_title": "附件标题：社会信用记录查询结果（异议函件中为相应标题）",
     "query_time": "查询时间点及名单数据更新日期，如 查询时间点：2026年6月7日10时05分（名单数据更新至2026年6月6日），印在附件表格上方",
     "results": "查询结果表的行，每行 r 含 r.seq（序号）、r.name（姓名）、r.id_number（身份证号码）、r.result（查询结果）",
 }
 ROW_FIELDS = ("seq", "name", "id_number", "result")
+ATTACHMENT_TITLE = "社会信用记录查询结果"
 TABLE_HEADER = ("序号", "姓名", "身份证号码", "查询结果")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -97,6 +100,7 @@ def reply_fields(ctx: ReplyContext) -> dict[str, Any]:
         "attachment": ATTACHMENT,
         "office_name": clean(ctx.office_name),
         "issue_date": date_zh(ctx.issue_date),
+        "attachment_title": ATTACHMENT_TITLE,
         "query_time": clean(ctx.query_time),
         "results": [
             {

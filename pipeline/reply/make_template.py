@@ -239,7 +239,7 @@ def _attachment(doc) -> None:
     label = _para(doc, "附件", "附件标识")
     label.paragraph_format.page_break_before = True
     _para(doc)
-    heading = _para(doc, "社会信用记录查询结果", "公文标题")
+    heading = _para(doc, "{{ attachment_title }}", "公文标题")
     heading.paragraph_format.space_after = Pt(L.BODY_PT / 2)
     _para(
         doc, "{{ query_time }}", "TableText", align=WD_ALIGN_PARAGRAPH.LEFT
@@ -320,8 +320,20 @@ def _font_table(doc) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def build() -> bytes:
-    """The template as .docx bytes, identical on every run."""
+# The letters in this format: the reply (附件3) and the two letters of an objection's chain.
+TEMPLATES = {
+    "reply.docx": (
+        "社会信用记录查询结果复函（模板）",
+        "关于做好公务员录用、调任和事业单位聘用人选社会信用记录查询工作的通知 附件3",
+    ),
+    "objection_apply.docx": ("异议复核申请函（模板）", "向国家公共信用信息中心申请异议复核（通知 二（五））"),
+    "objection_notice.docx": ("异议复核结果告知函（模板）", "书面告知异议申请单位复核结果（通知 二（五））"),
+}
+
+
+def build(name: str = "reply.docx") -> bytes:
+    """A template as .docx bytes, identical on every run."""
+    title, subject = TEMPLATES[name]
     doc = Document()
     for rel_id, rel in list(doc.part.package.rels.items()):
         if rel.reltype == RT.THUMBNAIL:  # python-docx's default thumbnail shows an unrelated page
@@ -332,8 +344,8 @@ def build() -> bytes:
     _attachment(doc)
     _font_table(doc)
     props = doc.core_properties
-    props.title = "社会信用记录查询结果复函（模板）"
-    props.subject = "关于做好公务员录用、调任和事业单位聘用人选社会信用记录查询工作的通知 附件3"
+    props.title = title
+    props.subject = subject
     props.author = "credit-letters"
     props.last_modified_by = "credit-letters"
     props.comments = "由 pipeline/reply/make_template.py 生成；可用变量见 README。"
@@ -358,12 +370,19 @@ def _normalise_zip(data: bytes) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write every template into letter_templates/ and the packaged defaults (or one, to a path)."""
     args = sys.argv[1:] if argv is None else argv
-    data = build()
-    for out in [Path(args[0])] if args else [DEFAULT_OUT, PACKAGED]:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-        print(f"wrote {out}")
+    if args:
+        Path(args[0]).write_bytes(build())
+        print(f"wrote {args[0]}")
+        return 0
+    for name in TEMPLATES:
+        data = build(name)
+        for folder in (DEFAULT_OUT.parent, PACKAGED.parent):
+            out = folder / name
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+            print(f"wrote {out}")
     return 0
 
 

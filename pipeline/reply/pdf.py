@@ -31,7 +31,7 @@ from reportlab.platypus import paragraph as _rl_paragraph
 
 from pipeline.errors import ReplyFontError
 from pipeline.reply import layout as L
-from pipeline.reply.fields import TABLE_HEADER
+from pipeline.reply.fields import ATTACHMENT_TITLE, TABLE_HEADER
 from pipeline.reply.fonts import FontSet, has_char
 
 # reportlab's list of characters that may not start a line (避头) lacks the full-width
@@ -203,7 +203,7 @@ def write_pdf(fields: dict[str, Any], out: Path, fonts: FontSet) -> Path:
         PageBreak(),
         para("附件", "label"),
         line,
-        para("社会信用记录查询结果", "title"),
+        para(fields.get("attachment_title") or ATTACHMENT_TITLE, "title"),
         Spacer(1, L.BODY_PT / 2),
     ]
     if fields["query_time"]:

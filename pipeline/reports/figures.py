@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.cases.objections import chain_clocks
 from pipeline.cases.spotchecks import LOOKS
 from pipeline.domain.letter import Kind
+from pipeline.domain.objection import Result
 from pipeline.domain.result import Verdict
 from pipeline.reports.period import Period
 from pipeline.storage import audit
-from pipeline.storage.case_models import AuditEvent, CaseDelay, CaseTracking, SpotCheck
+from pipeline.storage.case_models import AuditEvent, CaseDelay, CaseTracking, Objection, SpotCheck
 from pipeline.storage.models import Case, CaseState
 from pipeline.workdays import WorkCalendar
 
@@ -66,6 +68,10 @@ class Figures:
     spot_errors: int = 0
     spot_findings: list[tuple[int, str]] = field(default_factory=list)
     workload: dict[str, int] = field(default_factory=dict)  # person -> cases worked on (管理员, 审计 only)
+    objections: int = 0  # objection letters received
+    objection_results: dict[str, int] = field(default_factory=dict)  # 维持 / 更正 -> n
+    objection_steps_on_time: int = 0  # chain steps done in the period by their due date
+    objection_steps_late: int = 0
 
     @property
     def on_time_share(self) -> float | None:
@@ -100,12 +106,16 @@ def figures(session: Session, calendar: WorkCalendar, period: Period) -> Figures
         .order_by(AuditEvent.seq)
     ):
         replied_at.setdefault(case_id, _when(at))  # the first reply of the case
-    received = session.execute(
-        select(Case, CaseTracking)
-        .join(CaseTracking, CaseTracking.case_id == Case.id)
-        .where(Case.received_at >= period.since, Case.received_at < period.until)
-    ).all()
-    answered_ids = [i for i, at in replied_at.items() if period.contains(at)]
+    objection_ids = set(session.scalars(select(Objection.case_id)))  # their own section, not queries
+    received = [
+        row for row in session.execute(
+            select(Case, CaseTracking)
+            .join(CaseTracking, CaseTracking.case_id == Case.id)
+            .where(Case.received_at >= period.since, Case.received_at < period.until)
+        ).all()
+        if row[0].id not in objection_ids
+    ]  # fmt: skip
+    answered_ids = [i for i, at in replied_at.items() if period.contains(at) and i not in objection_ids]
     answered = (
         session.execute(
             select(Case, CaseTracking).join(CaseTracking, CaseTracking.case_id == Case.id).where(Case.id.in_(answered_ids))
@@ -171,6 +181,7 @@ def figures(session: Session, calendar: WorkCalendar, period: Period) -> Figures
         if check.status == "error":
             f.spot_errors += 1
             f.spot_findings.append((check.case_id, check.finding or ""))
+    _objections(session, calendar, period, f)
     worked: dict[str, set[int]] = defaultdict(set)
     for actor, case_id, reason in session.execute(
         select(AuditEvent.actor, AuditEvent.case_id, AuditEvent.reason).where(
@@ -182,6 +193,22 @@ def figures(session: Session, calendar: WorkCalendar, period: Period) -> Figures
             worked[actor].add(case_id)
     f.workload = dict(sorted(((a, len(c)) for a, c in worked.items()), key=lambda x: (-x[1], x[0])))
     return f
+
+
+def _objections(session: Session, calendar: WorkCalendar, period: Period, f: Figures) -> None:
+    results: Counter[str] = Counter()
+    for row in session.scalars(select(Objection)):
+        if period.contains(row.received_on):
+            f.objections += 1
+            if row.result:
+                results[Result(row.result).label_zh] += 1
+        for clock in chain_clocks(calendar, row):
+            if clock.done_at is not None and period.contains(clock.done_at):
+                if clock.done_at.date() <= clock.due:
+                    f.objection_steps_on_time += 1
+                else:
+                    f.objection_steps_late += 1
+    f.objection_results = dict(results.most_common())
 
 
 def _latest_delays(session: Session) -> dict[int, dt.date]:

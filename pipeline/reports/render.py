@@ -36,7 +36,7 @@ def sections(f: Figures, *, workload: bool) -> list[Section]:
         Section("五、需人工核实的结果及处理", ("核查结论→人工核实结论", "人数"), tables.settled(f)),
         Section("六、延期办理", ("案件", "来函单位", "延至", "原因", "经办人"), tables.delays(f)),
         Section("七、抽查抽检发现的错误", ("案件", "错误内容"), tables.spot_findings(f)),
-        Section("八、异议处理", ("项目", "数量"), [], "本期无异议申请（系统尚未登记异议申请）。"),
+        Section("八、异议处理", ("项目", "数量"), tables.objections(f), "本期无异议申请。"),
     ]
     if workload:
         out.append(Section("九、经办工作量（仅供管理使用）", ("工作人员", "办理案件"), tables.workload(f)))

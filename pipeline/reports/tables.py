@@ -58,3 +58,15 @@ def spot_findings(f: Figures) -> list[tuple[str, str]]:
 
 def workload(f: Figures) -> list[tuple[str, str]]:
     return [(person, f"{n}件") for person, n in f.workload.items()]
+
+
+def objections(f: Figures) -> list[tuple[str, str]]:
+    if not f.objections and not (f.objection_steps_on_time + f.objection_steps_late):
+        return []
+    rows = [("收到异议申请", f"{f.objections}件")]
+    rows += [(f"复核结果：{how}", f"{n}件") for how, n in f.objection_results.items()]
+    rows += [
+        ("办理环节按时完成", f"{f.objection_steps_on_time}个"),
+        ("办理环节逾期完成", f"{f.objection_steps_late}个"),
+    ]
+    return rows

@@ -76,7 +76,7 @@ class Service:
     def _periodic(self) -> list[int]:
         """At start and each rescan: open due dates after a holiday change, then cases to resume."""
         try:
-            keep_current(self.db, self.cases.calendar)
+            keep_current(self.db, self.cases.calendar, self.settings.holidays_path())
         except Exception as exc:  # a broken holiday file: the old arrangement stays, the letters go on
             log.warning("holiday file not re-read: %s", exc)
         return recover(self.db, self.instance, self.cases.active)

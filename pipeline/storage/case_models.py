@@ -138,6 +138,38 @@ class SpotCheck(Base):
     finding: Mapped[str | None] = mapped_column(Text)
 
 
+class Objection(Base):
+    """异议 (migration 0012): an objection letter's chain. Province: apply to 国家公共信用信息中心
+    within 3 working days of receipt, record its result, tell the unit within 3 working days of
+    that; city: tell the unit the review result within 3 working days of receipt."""
+
+    __tablename__ = "objections"
+    __table_args__ = (Index("ix_objections_original", "original_case_id"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, ondelete="CASCADE"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(20))  # province | city
+    original_case_id: Mapped[int | None] = mapped_column(ForeignKey(CASE_ID, ondelete="SET NULL"))
+    cited_reply: Mapped[str | None] = mapped_column(String(100))  # the reply 文号 the letter objects to
+    people: Mapped[list] = mapped_column(JSON)  # [{name, id_number, seq?, was?}] the persons concerned
+    reason: Mapped[str | None] = mapped_column(Text)
+    received_on: Mapped[dt.date] = mapped_column(Date())
+    stage: Mapped[str] = mapped_column(String(20))  # link | apply | result | notify | done
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    applied_by: Mapped[str | None] = mapped_column(String(200))
+    apply_number: Mapped[str | None] = mapped_column(String(100))
+    result: Mapped[str | None] = mapped_column(String(20))  # upheld | changed
+    result_people: Mapped[list | None] = mapped_column(JSON)  # [{name, id_number, was, now}]
+    result_received_on: Mapped[dt.date | None] = mapped_column(Date())
+    result_by: Mapped[str | None] = mapped_column(String(200))
+    notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    notified_by: Mapped[str | None] = mapped_column(String(200))
+    notice_number: Mapped[str | None] = mapped_column(String(100))
+    delays: Mapped[list] = mapped_column(
+        JSON
+    )  # [{clock, until, contacted_who, contacted_at, how, reason, by, at}]
+    outputs: Mapped[dict | None] = mapped_column(JSON)  # letter -> file name in the outbox
+
+
 class AuditEvent(Base):
     """One state change, hash-chained to the one before it. Never updated, never deleted."""
 

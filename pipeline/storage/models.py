@@ -41,6 +41,7 @@ class CaseState(StrEnum):
     FAILED = "failed"
     DUPLICATE = "duplicate"
     CLOSED = "closed"  # a failed or duplicate case closed by a named person (migration 0006)
+    OBJECTION = "objection"  # an objection letter whose chain is running (migration 0012)
 
     @property
     def label_zh(self) -> str:
@@ -52,6 +53,7 @@ class CaseState(StrEnum):
             "failed": "处理失败",
             "duplicate": "重复来函",
             "closed": "已关闭",
+            "objection": "异议办理中",
         }[self.value]
 
 

@@ -16,7 +16,7 @@ from pipeline.cases.deadlines import recount_due_dates
 from pipeline.domain.roles import Role
 from pipeline.privacy import private_file
 from pipeline.settings import Settings
-from pipeline.web import admin, audit, auth, case, errors, queue, reports, spotchecks
+from pipeline.web import admin, audit, auth, case, errors, objections, queue, reports, spotchecks
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(spotchecks.blueprint)
     app.register_blueprint(reports.blueprint)
+    app.register_blueprint(objections.blueprint)
 
     @app.after_request
     def headers(response):  # type: ignore[no-untyped-def]

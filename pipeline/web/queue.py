@@ -36,7 +36,9 @@ STATES = {
 @login_required
 def index():  # type: ignore[no-untyped-def]
     ctx = context()
-    keep_current(ctx.db, ctx.calendar)  # holidays.toml edited: open due dates counted again
+    keep_current(
+        ctx.db, ctx.calendar, ctx.settings.holidays_path()
+    )  # holidays.toml edited: open due dates counted again
     which = request.args.get("state", "waiting")
     states = STATES.get(which, STATES["waiting"])
     unit = request.args.get("unit", "").strip()

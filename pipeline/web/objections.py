@@ -1,0 +1,79 @@
+"""异议 in the console: the open objections with their clocks, and each step of one chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from pipeline.cases import objections
+from pipeline.domain.objection import NATIONAL, Stage
+from pipeline.domain.roles import Role
+from pipeline.errors import InvalidRequest
+from pipeline.web.auth import me, require
+from pipeline.web.state import context
+
+blueprint = Blueprint("objections", __name__, url_prefix="/objections")
+
+
+@blueprint.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    require(Role.CLERK, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
+    rows = objections.objections(context(), open_only=request.args.get("all") != "1")
+    return render_template("objections.html", rows=rows, today=dt.date.today())
+
+
+@blueprint.route("/<int:case_id>")
+@login_required
+def show(case_id: int):  # type: ignore[no-untyped-def]
+    require(Role.CLERK, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
+    view = objections.view(context(), case_id)
+    return render_template("objection.html", o=view, today=dt.date.today(), Stage=Stage, NATIONAL=NATIONAL)
+
+
+def _day(key: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.form.get(key, ""))
+    except ValueError:
+        raise InvalidRequest(f"bad {key}", "请填写日期。") from None
+
+
+@blueprint.route("/<int:case_id>/<step>", methods=["POST"])
+@login_required
+def step(case_id: int, step: str):  # type: ignore[no-untyped-def]
+    ctx, account, form = context(), me(), request.form
+    if step == "link":
+        original = form.get("original", "")
+        if not original.isdigit():
+            raise InvalidRequest("bad original", "请填写原查询案件的编号。")
+        objections.link(ctx, case_id, int(original), account)
+        flash("已关联原查询案件。", "ok")
+    elif step == "apply":
+        flash(f"已生成异议复核申请函（{objections.apply(ctx, case_id, account)}），已放入发件箱。", "ok")
+    elif step == "result":
+        changes = {
+            key.removeprefix("now."): value
+            for key, value in form.items()
+            if key.startswith("now.") and value and value != form.get("was." + key.removeprefix("now."))
+        }
+        result = objections.record_result(
+            ctx, case_id, account, changes=changes, received_on=_day("received_on")
+        )
+        flash(f"已登记复核结果：{result.label_zh}。", "ok")
+    elif step == "notify":
+        flash(f"已生成复核结果告知函（{objections.notify(ctx, case_id, account)}），已放入发件箱。", "ok")
+    elif step == "delay":
+        try:
+            contacted = dt.datetime.fromisoformat(form.get("contacted_at", ""))
+        except ValueError:
+            raise InvalidRequest("bad contacted_at", "请填写与异议申请单位沟通的时间。") from None
+        objections.delay(
+            ctx, case_id, account, until=_day("until"), contacted_who=form.get("contacted_who", ""),
+            contacted_at=contacted, how=form.get("how", ""), reason=form.get("reason", ""),
+        )  # fmt: skip
+        flash("已延期。", "ok")
+    else:
+        raise InvalidRequest(f"no step {step}", "不支持该操作。")
+    return redirect(url_for("objections.show", case_id=case_id))
