@@ -215,3 +215,22 @@ def test_the_report_counts_objections_apart_from_queries(answered) -> None:  # t
     assert (f.received, f.answered) == (1, 1)  # the query alone: the objection is not a query
     assert f.objections == 1 and f.objection_results == {"更正查询结果": 1}
     assert (f.objection_steps_on_time, f.objection_steps_late) == (2, 0)
+
+
+def test_an_objection_letter_template_edited_broken_is_refused_at_start_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from pipeline.errors import ReplyTemplateError
+    from pipeline.reply import check_reply_setup
+    from pipeline.settings import Settings
+    from tests.test_reply import REPO, _edited_template
+
+    broken = _edited_template(tmp_path, "{{ office_name }}", "{{ office_nam }}")  # a clerk's typo
+    folder = broken.parent
+    broken.rename(folder / "objection_notice.docx")
+    shutil.copy(REPO / "letter_templates" / "reply.docx", folder / "reply.docx")
+    shutil.copy(REPO / "letter_templates" / "objection_apply.docx", folder / "objection_apply.docx")
+    settings = Settings(base_dir=tmp_path, templates=folder)
+    with pytest.raises(ReplyTemplateError) as refused:
+        check_reply_setup(settings)
+    assert "objection_notice.docx" in refused.value.message_zh and "office_nam" in refused.value.message_zh

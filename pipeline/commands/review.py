@@ -54,6 +54,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     auth.add_arguments(c, "更正人")
     c.set_defaults(func=run_correct)
+    r = inner.add_parser(
+        "route",
+        help="退回或转办不属于本单位办理的查询（生成退回、转办函）",
+        description="由工作人员决定：来函不属于本单位办理时，生成退回或转办函，写明应向何处申请。",
+    )
+    r.add_argument("case", type=int, help="案件编号")
+    r.add_argument(
+        "--action", choices=("return", "transfer"), required=True, help="return 退回；transfer 转办"
+    )
+    r.add_argument("--to", required=True, help="应向（或转至）的单位，例如 西安市社会信用体系建设牵头部门")
+    r.add_argument("--reason", required=True, help="原因，例如 市属事业单位的查询由市级牵头部门办理")
+    auth.add_arguments(r, "办理人员")
+    r.set_defaults(func=run_route)
     f = inner.add_parser(
         "confirm",
         help="确认无法通过更正解决的来函问题（如人数不符、序号不连续）",
@@ -133,5 +146,18 @@ def run_confirm(args: argparse.Namespace) -> int:
     ctx = open_context()
     try:
         return _report(args.case, confirm(ctx, args.case, args.code, auth.sign_in(ctx, args)))
+    finally:
+        ctx.close()
+
+
+def run_route(args: argparse.Namespace) -> int:
+    from pipeline.cases.routing import ACTIONS, route
+
+    ctx = open_context()
+    try:
+        account = auth.sign_in(ctx, args)
+        number = route(ctx, args.case, account, action=args.action, target=args.to, reason=args.reason)
+        print(f"已生成{ACTIONS[args.action]}函：{number}（已放入发件箱）。")
+        return 0
     finally:
         ctx.close()

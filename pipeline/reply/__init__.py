@@ -73,21 +73,30 @@ def _check_once(path: Path) -> None:
         _checked[key] = None
 
 
+LETTER_TEMPLATES = ("objection_apply.docx", "objection_notice.docx", "routing.docx")  # besides the reply
+
+
+def letter_template_path(settings: Settings, name: str) -> Path:
+    """One of LETTER_TEMPLATES in the templates folder, or its packaged default (as template_path)."""
+    from pipeline import defaults
+
+    configured = settings.path(settings.templates) / name
+    return settings.shipped(configured, settings.templates == Settings.templates, defaults.FOLDER / name)
+
+
 def check_reply_setup(settings: Settings) -> FontSet:
-    """At start-up: refuse a broken template or a missing CJK font before any letter is taken."""
+    """At start-up: refuse a broken template (the reply's or an objection letter's) or a missing CJK
+    font before any letter is taken."""
     _check_once(template_path(settings))
+    for name in LETTER_TEMPLATES:
+        _check_once(letter_template_path(settings, name))
     return find_fonts(settings.fonts)
 
 
 def render_letter(settings: Settings, name: str, fields: dict, workdir: Path) -> RenderedReply:
     """Another letter in the reply's format (an objection's), from its own template `name`: the same
     variables, the same start-up and sandbox rules."""
-    from pipeline import defaults
-
-    packaged = defaults.FOLDER / name
-    template = settings.shipped(
-        settings.path(settings.templates) / name, settings.templates == Settings.templates, packaged
-    )
+    template = letter_template_path(settings, name)
     _check_once(template)
     fonts = find_fonts(settings.fonts)
     workdir.mkdir(parents=True, exist_ok=True)

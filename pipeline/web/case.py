@@ -12,7 +12,7 @@ import datetime as dt
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from pipeline.cases import drafts, holds, review, spotchecks
+from pipeline.cases import drafts, holds, review, routing, spotchecks
 from pipeline.cases import reprocess as reprocessing
 from pipeline.cases.corrections import roster_rules
 from pipeline.cases.transitions import note
@@ -190,6 +190,19 @@ def reprocess(case_id: int):  # type: ignore[no-untyped-def]
     """重新处理 a failed file (after a fix) from its archived original: the same case, the same due date."""
     reprocessing.reprocess(context(), case_id, me())
     flash("已交由收件箱服务重新处理（收件箱服务未运行时，将在其启动后处理），请稍后刷新查看结果。", "ok")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<int:case_id>/route", methods=["POST"])
+@login_required
+def route(case_id: int):  # type: ignore[no-untyped-def]
+    """退回 / 转办 a letter this office should not answer: a clerk's decision, with where it belongs."""
+    form = request.form
+    number = routing.route(
+        context(), case_id, me(), action=form.get("action", ""), target=form.get("target", ""),
+        reason=form.get("reason", ""),
+    )  # fmt: skip
+    flash(f"已生成{routing.ACTIONS.get(form.get('action', ''), '')}函：{number}（已放入发件箱）。", "ok")
     return redirect(url_for("case.show", case_id=case_id))
 
 
