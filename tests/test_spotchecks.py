@@ -80,3 +80,31 @@ def test_spot_checks_from_the_command_line(office, capsys: pytest.CaptureFixture
     assert main(argv) == 2 and "写明错误内容" in capsys.readouterr().err
     assert main(["spotchecks", "record", str(case_id), "agreed", *as_user("王芳")]) == 0
     assert "核对无误（王芳（wangfang））" in capsys.readouterr().out
+
+
+def test_an_error_found_opens_a_correction_letter_through_the_same_rules(office) -> None:  # type: ignore[no-untyped-def]
+    """The 更正函: the case waits again; its next reply names the one it corrects, and a civil-servant
+    hit still needs its second review by someone else."""
+    import docx
+
+    ctx, service = office
+    ctx.settings.spot_check_share = 0.0
+    case_id = drop(service, "hit.docx", spec_for(340, kind="civil_servant", hit=True))
+    review.approve(ctx, case_id, account("周复核"))
+    with ctx.db.sessions() as s:
+        first = s.get(Case, case_id).reply_doc_number  # type: ignore[union-attr]
+    spotchecks.record(ctx, case_id, account("赵处长"), agreed=False, finding="主送单位写错")
+    with ctx.db.sessions() as s:
+        case = s.get(Case, case_id)
+        assert case is not None and case.state == "waiting_review"
+        assert [r.code.value for r in case.review_reasons()] == ["correction_letter"]
+    review.correct(ctx, case_id, ["addressee=陕西省信用办"], account("李科长"), hold=True)
+    with pytest.raises(InvalidRequest, match="corrector"):  # the corrector is no second reviewer
+        review.approve(ctx, case_id, account("李科长"))
+    done = review.approve(ctx, case_id, account("周复核"))
+    assert done.state == "replied" and done.reply_doc_number != first
+    with ctx.db.sessions() as s:
+        case = s.get(Case, case_id)
+        reply = ctx.settings.path(ctx.settings.outbox) / case.outputs["docx"]  # type: ignore[union-attr,index]
+    text = "\n".join(p.text for p in docx.Document(str(reply)).paragraphs)
+    assert "关于更正社会信用记录查询结果的函" in text and f"复函（{first}）经核对有误" in text

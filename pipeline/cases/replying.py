@@ -20,6 +20,7 @@ from pipeline.domain.result import CheckOutcome
 from pipeline.outbox import reply_stem
 from pipeline.privacy import private_file
 from pipeline.settings import Settings
+from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import CaseState
 from pipeline.storage.numbers import allocate_reply_number
 from pipeline.workdays import next_workday
@@ -67,13 +68,24 @@ def reply_context(
     )
 
 
+def corrects_of(sessions: sessionmaker[Session], case_id: int | None) -> str | None:
+    """The reply a case's next reply corrects (更正函), if a spot check reopened it."""
+    if case_id is None:
+        return None
+    with sessions() as session:
+        tracking = session.get(CaseTracking, case_id)
+        return tracking.corrects_reply if tracking is not None else None
+
+
 def preview_reply(
-    letter: Letter, outcome: CheckOutcome, settings: Settings, workdir: Path, now: dt.datetime
-) -> Path:
+    letter: Letter, outcome: CheckOutcome, settings: Settings, workdir: Path, now: dt.datetime,
+    corrects: str | None = None,
+) -> Path:  # fmt: skip
     """The reply's PDF exactly as it will go out but for its 文号, which is allocated only on release."""
     from pipeline.reply import check_content, render_reply
 
     ctx = reply_context(letter, outcome, settings, now)
+    ctx.corrects = corrects
     check_content(ctx)
     ctx.reply_doc_number = PREVIEW_NUMBER
     return render_reply(ctx, settings, workdir).pdf
@@ -96,6 +108,7 @@ def stage_reply(
 
     check_reply_setup(settings)  # a broken template or missing font must not use up a 文号
     ctx = reply_context(letter, outcome, settings, now)
+    ctx.corrects = corrects_of(sessions, case_id)
     issued = ctx.issue_date
     check_content(ctx)  # a reply that cannot go out must not use up a 文号
     number = allocate_reply_number(sessions, settings.reply_prefix, issued.year, case_id=case_id, now=now)

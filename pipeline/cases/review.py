@@ -28,7 +28,7 @@ from pipeline.cases.drafts import drop_draft
 from pipeline.cases.handling import Handled, reasons_now
 from pipeline.cases.holds import not_held_by_another
 from pipeline.cases.instances import register_instance, stop_instance
-from pipeline.cases.replying import preview_reply, stage_reply
+from pipeline.cases.replying import corrects_of, preview_reply, stage_reply
 from pipeline.cases.transitions import move
 from pipeline.checking import check_people
 from pipeline.contract import letter_from_json
@@ -397,4 +397,5 @@ def preview(
             "nothing to preview yet",
             "该案件仍有需处理的问题，暂不能预览复函：\n" + "\n".join(f"  - {r.text}" for r in left),
         )
-    return preview_reply(letter, outcome, ctx.settings, workdir, now), tag
+    corrects = corrects_of(ctx.db.sessions, case_id)
+    return preview_reply(letter, outcome, ctx.settings, workdir, now, corrects), tag

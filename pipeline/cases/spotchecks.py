@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.context import ServiceContext
-from pipeline.cases.transitions import note
+from pipeline.cases.transitions import move, note
+from pipeline.domain.reasons import Reason, ReasonCode
 from pipeline.domain.roles import Account, Role
 from pipeline.domain.sampling import draw
 from pipeline.errors import InvalidRequest
@@ -65,6 +66,21 @@ def draw_on_reply(session: Session, settings: Settings, case: Case, now: dt.date
     session.add(SpotCheck(case_id=case.id, drawn_at=now, rule=chosen.rule, point=chosen.point, status=OPEN))
     note(session, case.id, actor=audit.SERVICE, reason=f"抽查抽检：抽中，{chosen.rule}", now=now)
     return True
+
+
+def _reopen_for_correction(session: Session, case: Case, by: str, finding: str, now: dt.datetime) -> None:
+    """An error in a sent reply opens the way to a 更正函: the case waits for review again, and its
+    next reply corrects this one (pipeline.domain.reply: corrects), through the same rules."""
+    reason = Reason(
+        ReasonCode.CORRECTION_LETTER,
+        f"抽查发现复函（{case.reply_doc_number}）有误：{finding}；请更正后预览并发出更正函",
+    )
+    move(
+        session, case.id, source=CaseState.REPLIED, target=CaseState.WAITING_REVIEW, actor=by, now=now,
+        reason=f"抽查发现错误，重新办理以出具更正函（原复函{case.reply_doc_number}）"[:2000],
+        tracking={"corrects_reply": case.reply_doc_number, "decided": None, "finished_at": None},
+        case={"reasons": [reason.to_json()]},
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +163,8 @@ def record(
         check.finding = finding or None
         said = "核对无误" if agreed else f"发现错误：{finding}"
         note(session, case_id, actor=by, reason=f"抽查抽检：{said}"[:2000], now=now)
+        if not agreed:
+            _reopen_for_correction(session, case, by, finding, now)
     found = spot_check_of(ctx, case_id)
     assert found is not None
     return found

@@ -57,6 +57,7 @@ class ReasonCode(StrEnum):
     DECISION_STALE = "decision_stale"  # the records a decision rested on changed
     SECOND_REVIEW = "second_review"  # a hit on a civil-servant query: 二次复审, by someone else
     RELEASE = "release"  # settled in the console: waits until a person has seen the reply and sends it
+    CORRECTION_LETTER = "correction_letter"  # a spot check found an error in the reply: a 更正函 is owed
 
     @property
     def settled_by(self) -> Settle:
@@ -73,6 +74,7 @@ _SETTLED_BY = {
     ReasonCode.PERSON_CONFIRM: Settle.APPROVAL,
     ReasonCode.SECOND_REVIEW: Settle.APPROVAL,
     ReasonCode.RELEASE: Settle.APPROVAL,
+    ReasonCode.CORRECTION_LETTER: Settle.APPROVAL,
     ReasonCode.COUNT_MISMATCH: Settle.CONFIRMATION,
     ReasonCode.SEQ_GAP: Settle.CONFIRMATION,
     ReasonCode.DOCUMENT: Settle.CONFIRMATION,

@@ -12,6 +12,7 @@ TITLES = {
     Kind.CIVIL_SERVANT: "关于反馈公务员录用、调任人选社会信用记录查询结果的函",
     Kind.PUBLIC_INSTITUTION: "关于反馈事业单位聘用人选社会信用记录查询结果的函",
 }
+CORRECTION_TITLE = "关于更正社会信用记录查询结果的函"
 CONCLUSION = "本查询结果客观反映查询时间点信息主体社会信用记录状况，供依法依规参考使用。"
 ATTACHMENT = "附件：社会信用记录查询结果"
 
@@ -53,6 +54,11 @@ class ReplyContext:
     masthead: str = ""  # the red 发文机关标志 printed at the top (信函格式); empty: none (letterhead paper)
     checked_at: dt.datetime | None = None  # the moment the results hold for (查询时间点)
     lists_as_of: dt.datetime | None = None  # the oldest import among the list snapshots consulted
+    corrects: str | None = None  # 更正函: the 文号 of the reply this one corrects
+
+    @property
+    def title_text(self) -> str:
+        return CORRECTION_TITLE if self.corrects else TITLES[self.kind]
 
     @property
     def title(self) -> str:
@@ -60,7 +66,11 @@ class ReplyContext:
 
     @property
     def incoming(self) -> str:
-        return incoming_sentence(self.letter_date, self.letter_doc_number, self.issue_date)
+        said = incoming_sentence(self.letter_date, self.letter_doc_number, self.issue_date)
+        if self.corrects:  # the same query, answered again: the earlier reply was wrong
+            head = said.split("。", 1)[0]
+            return f"{head}。我单位此前出具的复函（{self.corrects}）经核对有误，现予更正，查询结果以本函附件为准。"
+        return said
 
     @property
     def contact_line(self) -> str:

@@ -92,7 +92,7 @@ def reply_fields(ctx: ReplyContext) -> dict[str, Any]:
     return {
         "masthead": clean(ctx.masthead),
         "reply_doc_number": clean(ctx.reply_doc_number),
-        "title": "\n".join(clean(line) for line in title_lines(ctx.title)),
+        "title": "\n".join(clean(line) for line in title_lines(ctx.title_text)),
         "addressee": clean(ctx.addressee),
         "incoming": clean(ctx.incoming),
         "conclusion": CONCLUSION,

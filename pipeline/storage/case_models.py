@@ -71,6 +71,8 @@ class CaseTracking(Base):
     # see it read-only, and an idle hold lapses.
     held_by: Mapped[str | None] = mapped_column(String(200))
     held_until: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    # 更正函 (migration 0013): the reply this case's next reply corrects, after a spot check found an error
+    corrects_reply: Mapped[str | None] = mapped_column(String(100))
 
 
 class CaseDelay(Base):
