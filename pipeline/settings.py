@@ -44,6 +44,10 @@ class Settings:
         "SQLAlchemy URL; default is the embedded SQLite file data/letters.db", default=""
     )
     office_name: str = _help("signing office on replies", default="陕西省信息中心（陕西省信用办）")
+    seal_wording: str = _help(
+        "printed after the office's name where the seal goes, e.g. （印章） on letters sent without a seal",
+        default="",
+    )
     office_level: str = _help(
         "province (省信息中心: objections go to 国家公共信用信息中心 for review) or city (市级牵头部门: "
         "reviews objections itself)",
@@ -101,6 +105,11 @@ class Settings:
     def path(self, value: Path) -> Path:
         """Resolve a configured folder against base_dir."""
         return value if value.is_absolute() else self.base_dir / value
+
+    @property
+    def signature(self) -> str:
+        """The signing line of every letter: the office's name and the seal wording."""
+        return f"{self.office_name}{self.seal_wording}"
 
     @property
     def reply_mode(self) -> int:

@@ -234,3 +234,17 @@ def test_an_objection_letter_template_edited_broken_is_refused_at_start_up(tmp_p
     with pytest.raises(ReplyTemplateError) as refused:
         check_reply_setup(settings)
     assert "objection_notice.docx" in refused.value.message_zh and "office_nam" in refused.value.message_zh
+
+
+def test_an_objection_clock_follows_a_holiday_added_after_it_opened(answered) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.cases.deadlines import keep_current
+    from tests.test_deadlines import _holidays
+
+    ctx, service, _, number = answered
+    obj = drop(service, "objection.docx", objection_spec(709, number, [LISTED]))
+    (before,) = objections.view(ctx, obj).clocks
+    first_day = ctx.calendar.add_workdays(dt.date.today(), 1)
+    _holidays(ctx.settings.path(ctx.settings.holidays_file), first_day)
+    keep_current(ctx.db, ctx.calendar, ctx.settings.holidays_path())
+    (after,) = objections.view(ctx, obj).clocks
+    assert after.due == ctx.calendar.add_workdays(before.due, 1) and first_day in after.skipped

@@ -181,3 +181,11 @@ def test_a_reply_names_its_query_time_and_how_current_the_lists_were(office) -> 
     assert lines[0].endswith(
         f"（名单数据更新至{today.year}年{today.month}月{today.day}日）"
     )  # imported today
+
+
+def test_the_office_profile_signs_every_letter_with_its_seal_wording(office) -> None:  # type: ignore[no-untyped-def]
+    ctx, service = office
+    ctx.settings.office_name, ctx.settings.seal_wording = "西安市信用办", "（印章）"
+    done = case(ctx, drop(service, "signed.docx", spec_for(19)))
+    reply = ctx.settings.path(ctx.settings.outbox) / done.outputs["docx"]  # type: ignore[index]
+    assert "西安市信用办（印章）" in [p.text for p in docx.Document(str(reply)).paragraphs]

@@ -562,3 +562,4 @@ def test_an_objection_is_applied_for_its_result_registered_and_the_unit_told_in_
     assert all((ctx.settings.path(ctx.settings.outbox) / name).exists() for name in outputs.values())
     page.goto(f"{url}/cases/{original}")
     assert "更正查询结果" in page.inner_text("section.history")  # the original case shows it
+    assert "复核结果：更正查询结果" in page.inner_text("p.objected")

@@ -240,7 +240,7 @@ def _fields(
         "masthead": clean(settings.masthead_name or settings.office_name) if settings.masthead else "",
         "reply_doc_number": number, "title": title, "addressee": clean(addressee), "incoming": clean(incoming),
         "conclusion": conclusion, "contact_line": contact, "attachment": f"附件：{heading}",
-        "office_name": clean(settings.office_name), "issue_date": date_zh(issue_date(settings, now.date())),
+        "office_name": clean(settings.signature), "issue_date": date_zh(issue_date(settings, now.date())),
         "attachment_title": heading, "query_time": "",
         "results": [{"seq": str(i), "name": clean(n), "id_number": clean(d), "result": r}
                     for i, (n, d, r) in enumerate(rows, 1)],
@@ -386,3 +386,10 @@ def objections(ctx: ServiceContext, *, open_only: bool = True) -> list[Objection
             query = query.where(Objection.stage != Stage.DONE.value)
         ids = list(session.scalars(query))
     return [view(ctx, i) for i in ids]
+
+
+def about(ctx: ServiceContext, original_case_id: int) -> list[tuple[int, Stage, Result | None]]:
+    """The objections to a case's reply: (objection case, its stage, its result), for the case page."""
+    with ctx.db.sessions() as session:
+        rows = session.scalars(select(Objection).where(Objection.original_case_id == original_case_id))
+        return [(r.case_id, Stage(r.stage), Result(r.result) if r.result else None) for r in rows]

@@ -56,7 +56,7 @@ def reply_context(
         letter_date=letter.date,
         letter_doc_number=letter.doc_number,
         results=outcome.results,
-        office_name=settings.office_name,
+        office_name=settings.signature,
         issue_date=issue_date(settings, now.date()),
         contact_name=settings.contact_name,
         contact_phone=settings.contact_phone,

@@ -51,7 +51,7 @@ def _fields(ctx: ServiceContext, case: Case, action: str, target: str, reason: s
         "masthead": clean(settings.masthead_name or settings.office_name) if settings.masthead else "",
         "reply_doc_number": "", "title": title, "addressee": clean(letter.unit or ""),
         "incoming": clean(f"你单位{day}来函{cited}收悉。"), "conclusion": clean(conclusion), "contact_line": contact,
-        "attachment": "附件：查询对象名单", "office_name": clean(settings.office_name),
+        "attachment": "附件：查询对象名单", "office_name": clean(settings.signature),
         "issue_date": date_zh(issue_date(settings, now.date())), "attachment_title": "查询对象名单", "query_time": "",
         "results": [{"seq": str(i), "name": clean(p.name), "id_number": clean(p.id_number), "result": said}
                     for i, p in enumerate(letter.people, 1)],

@@ -12,7 +12,7 @@ import datetime as dt
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from pipeline.cases import drafts, holds, review, routing, spotchecks
+from pipeline.cases import drafts, holds, objections, review, routing, spotchecks
 from pipeline.cases import reprocess as reprocessing
 from pipeline.cases.corrections import roster_rules
 from pipeline.cases.transitions import note
@@ -43,6 +43,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     pages = original_pages(ctx, case_id)
     draft = drafts.load_draft(ctx, case_id) if detail.state == "waiting_review" else None
     spot = spotchecks.spot_check_of(ctx, case_id)
+    objected = objections.about(ctx, case_id)
     with write_transaction(ctx.db.sessions) as session:  # 全程留痕: who looked at whose personal data
         note(
             session,
@@ -54,7 +55,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "case.html", case=detail, Settle=Settle, Verdict=Verdict, account=me(),
         pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by, draft=draft,
-        spot=spot,
+        spot=spot, objected=objected,
     )  # fmt: skip
 
 
