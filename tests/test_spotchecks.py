@@ -108,3 +108,19 @@ def test_an_error_found_opens_a_correction_letter_through_the_same_rules(office)
         reply = ctx.settings.path(ctx.settings.outbox) / case.outputs["docx"]  # type: ignore[union-attr,index]
     text = "\n".join(p.text for p in docx.Document(str(reply)).paragraphs)
     assert "关于更正社会信用记录查询结果的函" in text and f"复函（{first}）经核对有误" in text
+
+
+def test_an_auditor_recounts_every_draw_and_sees_one_chosen_by_hand(office) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from pipeline.storage.case_models import SpotCheck
+
+    ctx, service = office
+    ctx.settings.spot_check_share = 0.5
+    ids = [drop(service, f"r{n}.docx", spec_for(350 + n)) for n in range(8)]
+    counted = spotchecks.recount(ctx)
+    assert counted.ok and counted.replies == 8 and 0 < counted.drawn < 8
+    chosen = next(i for i in ids if drawn(ctx, i))
+    with ctx.db.sessions.begin() as s:  # someone edits a draw's point to make it look drawn by the rule
+        s.execute(update(SpotCheck).where(SpotCheck.case_id == chosen).values(point=0.001))
+    assert spotchecks.recount(ctx).mismatches == [chosen]

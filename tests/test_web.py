@@ -389,6 +389,8 @@ def test_an_auditor_reads_the_log_and_an_administrator_adds_an_account(console, 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "audit.png"), full_page=True)
     assert page.locator("header nav a:has-text('账号管理')").count() == 0
+    page.click("header nav a:has-text('抽查抽检')")
+    assert "全部一致，未发现人为选择" in page.inner_text("section.recount")  # the auditor recounts the draws
     page.click("header .who button")
     sign_in(page, url, "admin")
     page.click("header nav a:has-text('账号管理')")

@@ -21,7 +21,7 @@ from pipeline.cases.context import ServiceContext
 from pipeline.cases.transitions import move, note
 from pipeline.domain.reasons import Reason, ReasonCode
 from pipeline.domain.roles import Account, Role
-from pipeline.domain.sampling import draw
+from pipeline.domain.sampling import draw, sample_point
 from pipeline.errors import InvalidRequest
 from pipeline.privacy import private_file
 from pipeline.settings import Settings
@@ -168,3 +168,46 @@ def record(
     found = spot_check_of(ctx, case_id)
     assert found is not None
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Recount:
+    """The draw recomputed from the seed for every reply: what an auditor checks."""
+
+    replies: int
+    drawn: int
+    mismatches: list[int]  # cases whose stored draw disagrees with the rule (drawn or not)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+def recount(ctx: ServiceContext) -> Recount:
+    """Every reply's sample point from the seed, against what was drawn: a case drawn by hand, or a
+    reply the rule would have drawn but nobody did, shows as a mismatch."""
+    from pipeline.storage.models import Case as CaseRow
+
+    key = seed(ctx.settings)
+    with ctx.db.sessions() as session:
+        drawn = {s.case_id: s for s in session.scalars(select(SpotCheck))}
+        first_reply = {
+            case_id for case_id, in session.execute(
+                select(AuditEvent.case_id).where(AuditEvent.reason.startswith("已生成复函"))
+            )
+        }  # fmt: skip
+        mismatches, replies = [], 0
+        for case in session.scalars(select(CaseRow).where(CaseRow.id.in_(first_reply))):
+            replies += 1
+            stored = drawn.get(case.id)
+            if stored is not None and stored.point is not None:
+                if abs(stored.point - sample_point(key, case.id, case.file_sha256)) > 1e-9:
+                    mismatches.append(case.id)
+            elif stored is None:  # every hit, and the automatic replies below the share, should be there
+                results = (case.check_json or {}).get("results", [])
+                hit = any(r.get("verdict") == "listed" for r in results)
+                automatic = not handlers(session, case.id)
+                share = ctx.settings.spot_check_share
+                if draw(key, share, case.id, case.file_sha256, automatic=automatic, hit=hit).drawn:
+                    mismatches.append(case.id)
+    return Recount(replies, len(drawn), sorted(mismatches))

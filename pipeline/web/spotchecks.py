@@ -18,8 +18,15 @@ blueprint = Blueprint("spot", __name__, url_prefix="/spotchecks")
 def index():  # type: ignore[no-untyped-def]
     require(Role.CLERK, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
     which = request.args.get("status", spotchecks.OPEN)
-    rows = spotchecks.spot_checks(context(), status=which if which in spotchecks.STATUS_ZH else None)
-    return render_template("spotchecks.html", rows=rows, which=which, status_zh=spotchecks.STATUS_ZH)
+    ctx = context()
+    rows = spotchecks.spot_checks(ctx, status=which if which in spotchecks.STATUS_ZH else None)
+    auditing = me().has(Role.AUDITOR) or me().has(Role.ADMIN)
+    recount = spotchecks.recount(ctx) if auditing else None
+    seed = spotchecks.seed(ctx.settings).decode() if auditing else None
+    return render_template(
+        "spotchecks.html", rows=rows, which=which, status_zh=spotchecks.STATUS_ZH, recount=recount, seed=seed,
+        share=ctx.settings.spot_check_share,
+    )  # fmt: skip
 
 
 @blueprint.route("/<int:case_id>", methods=["POST"])
