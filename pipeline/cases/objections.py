@@ -15,32 +15,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.context import ServiceContext
-from pipeline.cases.folders import Folders
-from pipeline.cases.publisher import claim
+from pipeline.cases.letters import letter_fields, send_letter
 from pipeline.cases.transitions import move, note
 from pipeline.contract import letter_from_json
 from pipeline.domain.letter import Letter
 from pipeline.domain.objection import NATIONAL, Clock, Delay, Level, Result, Stage, clocks
-from pipeline.domain.reply import date_zh
 from pipeline.domain.result import Verdict
 from pipeline.domain.roles import Account, Role
 from pipeline.errors import CaseNotFound, InvalidRequest
-from pipeline.files import safe_copy, sha256_file
-from pipeline.outbox import destination
 from pipeline.privacy import mask_id
 from pipeline.settings import Settings
 from pipeline.storage import audit, write_transaction
 from pipeline.storage.case_models import Objection
 from pipeline.storage.models import Case, CaseState
-from pipeline.storage.numbers import allocate_reply_number
 from pipeline.workdays import WorkCalendar
 
 log = logging.getLogger("pipeline.cases.objections")
@@ -193,83 +186,45 @@ def link(
         )
 
 
-def _fields(
-    ctx: ServiceContext, case: Case, row: Objection, *, kind: str, number: str, now: dt.datetime
-) -> dict:
-    """The letter's values in the reply's format (pipeline.reply.fields keys)."""
-    from pipeline.cases.replying import issue_date
-    from pipeline.reply.fields import clean
-
-    settings = ctx.settings
+def _fields(ctx: ServiceContext, case: Case, row: Objection, *, kind: str, now: dt.datetime) -> dict:
+    """The letter's own parts: to the national centre (apply) or to the unit (notice)."""
     letter = letter_from_json(case.letter_json or {})
     with ctx.db.sessions() as session:
         original = session.get(Case, row.original_case_id) if row.original_case_id else None
     cited = f"（{letter.doc_number}）" if letter.doc_number else ""
     day = f"{letter.date.month}月{letter.date.day}日" if letter.date else ""
     reply = original.reply_doc_number if original else row.cited_reply or ""
-    contact = "，".join(
-        x for x in (f"联系人：{settings.contact_name}" if settings.contact_name else "",
-                    f"电话：{settings.contact_phone}" if settings.contact_phone else "") if x
-    )  # fmt: skip
     if kind == "apply":
-        title = "关于申请社会信用记录\n查询结果异议复核的函"
-        addressee = NATIONAL
-        incoming = (
-            f"{letter.unit or '来函单位'}{day}来函{cited}反映，我单位出具的社会信用记录查询结果复函（{reply}）中，"
-            f"附件所列人员对查询结果有异议{('：' + row.reason) if row.reason else '。'}"
-        )
-        conclusion = "现申请异议复核，请予核查并反馈复核结果。"
-        heading = "异议复核申请人员名单"
-        rows = [(p["name"], p["id_number"], VERDICT_ZH.get(p.get("was") or "", "—")) for p in row.people]
+        return letter_fields(
+            ctx.settings, now, title="关于申请社会信用记录\n查询结果异议复核的函", addressee=NATIONAL,
+            incoming=f"{letter.unit or '来函单位'}{day}来函{cited}反映，我单位出具的社会信用记录查询结果复函（{reply}）中，"
+            f"附件所列人员对查询结果有异议{('：' + row.reason) if row.reason else '。'}",
+            conclusion="现申请异议复核，请予核查并反馈复核结果。", heading="异议复核申请人员名单",
+            rows=[(p["name"], p["id_number"], VERDICT_ZH.get(p.get("was") or "", "—")) for p in row.people],
+        )  # fmt: skip
+    review = f"经向{NATIONAL}申请异议复核" if row.level == Level.PROVINCE.value else "经复核"
+    if row.result == Result.CHANGED.value:
+        conclusion = f"原查询结果复函（{reply}）中附件所列人员的查询结果予以更正，以本函为准。"
     else:
-        title = "关于社会信用记录查询结果\n异议复核情况的函"
-        addressee = letter.unit or ""
-        review = f"经向{NATIONAL}申请异议复核" if row.level == Level.PROVINCE.value else "经复核"
-        incoming = f"你单位{day}来函{cited}收悉。{review}，现将结果函告如下。"
-        if row.result == Result.CHANGED.value:
-            conclusion = f"原查询结果复函（{reply}）中附件所列人员的查询结果予以更正，以本函为准。"
-        else:
-            conclusion = f"维持原查询结果（{reply}）。"
-        heading = "异议复核结果"
-        rows = [
-            (p["name"], p["id_number"],
-             VERDICT_ZH.get(p["now"], "—") + (f"（原为{VERDICT_ZH.get(p['was'], '—')}）" if p["now"] != p["was"] else ""))
-            for p in row.result_people or []
-        ]  # fmt: skip
-    return {
-        "masthead": clean(settings.masthead_name or settings.office_name) if settings.masthead else "",
-        "reply_doc_number": number, "title": title, "addressee": clean(addressee), "incoming": clean(incoming),
-        "conclusion": conclusion, "contact_line": contact, "attachment": f"附件：{heading}",
-        "office_name": clean(settings.signature), "issue_date": date_zh(issue_date(settings, now.date())),
-        "attachment_title": heading, "query_time": "",
-        "results": [{"seq": str(i), "name": clean(n), "id_number": clean(d), "result": r}
-                    for i, (n, d, r) in enumerate(rows, 1)],
-    }  # fmt: skip
+        conclusion = f"维持原查询结果（{reply}）。"
+    rows = [
+        (p["name"], p["id_number"],
+         VERDICT_ZH.get(p["now"], "—") + (f"（原为{VERDICT_ZH.get(p['was'], '—')}）" if p["now"] != p["was"] else ""))
+        for p in row.result_people or []
+    ]  # fmt: skip
+    return letter_fields(
+        ctx.settings, now, title="关于社会信用记录查询结果\n异议复核情况的函", addressee=letter.unit or "",
+        incoming=f"你单位{day}来函{cited}收悉。{review}，现将结果函告如下。", conclusion=conclusion,
+        heading="异议复核结果", rows=rows,
+    )  # fmt: skip
 
 
 def _send(ctx: ServiceContext, case: Case, row: Objection, kind: str, now: dt.datetime) -> tuple[str, dict]:
-    """Number, render and publish one of the chain's letters into the outbox; returns its 文号 and files."""
-    from pipeline.reply import render_letter  # heavy: only when a letter is made
-
-    fields = _fields(ctx, case, row, kind=kind, number="", now=now)  # refused before any 文号 is used
-    number = allocate_reply_number(
-        ctx.db.sessions, ctx.settings.reply_prefix, now.year, case_id=case.id, now=now
-    )
-    fields["reply_doc_number"] = number
-    Folders.from_settings(ctx.settings)
-    names = {}
-    with tempfile.TemporaryDirectory(dir=ctx.settings.path(ctx.settings.data_dir)) as tmp:
-        made = render_letter(ctx.settings, f"objection_{kind}.docx", fields, Path(tmp))
-        label = "异议复核申请" if kind == "apply" else "异议复核结果告知"
-        for suffix, path in (("docx", made.docx), ("pdf", made.pdf)):
-            named = path.with_name(f"{number}-{label}-{case.unit or '来函单位'}.{suffix}")
-            path.rename(named)
-            folder, mode = destination(ctx.settings, suffix)
-            target, filled = claim(named, folder, mode)
-            if not filled:  # a share without hard links: the placeholder gets the content
-                safe_copy(named, target, sha256_file(named), mode=mode)
-            names[f"{kind}_{suffix}"] = target.name
-    return number, names
+    """One of the chain's letters, numbered, rendered and published; its 文号 and files."""
+    fields = _fields(ctx, case, row, kind=kind, now=now)  # refused before any 文号 is used
+    label = "异议复核申请" if kind == "apply" else "异议复核结果告知"
+    return send_letter(ctx, case.id, f"objection_{kind}.docx", fields, label=label, unit=case.unit, now=now,
+                       key=f"{kind}_")  # fmt: skip
 
 
 def apply(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> str:
