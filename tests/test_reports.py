@@ -118,8 +118,12 @@ def test_every_figure_is_the_history(history) -> None:  # type: ignore[no-untype
     assert (f.spot_drawn, f.spot_checked, f.spot_errors) == (2, 2, 1)
     assert f.spot_findings == [(ids["b"], "来函文号与原件不符")]
     assert f.workload == {"王芳（wangfang）": 2, "赵处长（zhao）": 3, "周复核（zhou）": 1}
-    units = {u: (r, a) for u, r, a in f.by_unit}
-    assert sum(r for r, _ in units.values()) == 7 and sum(a for _, a in units.values()) == 4
+    assert f.by_unit == [
+        ("陕西省人力资源和社会保障厅", 5, 4),
+        ("（未识别）", 2, 0),
+    ]  # d and e were never read
+    assert f.settled == {}  # no possible or name-mismatch result in this month
+    assert f.objections == 0 and f.objection_results == {}
 
 
 def test_the_files_carry_the_figures_and_the_charts_draw_every_character(history, tmp_path) -> None:  # type: ignore[no-untyped-def]

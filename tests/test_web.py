@@ -484,6 +484,9 @@ def test_a_drawn_reply_is_spot_checked_in_the_browser(console, page) -> None:  #
     page.click(f"table.spot a[href$='/cases/{case_id}']")
     page.wait_for_load_state("load")
     assert page.evaluate("document.querySelector('.page img').naturalWidth > 0")  # the original beside it
+    assert page.evaluate("[...document.querySelectorAll('.sent-pages img')].every(i => i.naturalWidth > 0)")
+    assert page.locator(".sent-pages img").count() >= 2  # and the reply as it went out, every page
+    page.screenshot(path=str(SHOTS / "spotcheck-case.png"), full_page=True)
     page.check("form.spot input[value=error]")
     page.click("form.spot button")
     assert "写明错误内容" in page.inner_text("p.flash.error")  # an error needs what it is

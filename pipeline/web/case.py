@@ -26,7 +26,7 @@ from pipeline.storage import write_transaction
 from pipeline.web.auth import me
 from pipeline.web.pages import boxes as original_boxes
 from pipeline.web.pages import page_count as original_pages
-from pipeline.web.pages import page_image, preview_image, render_preview
+from pipeline.web.pages import page_image, preview_image, render_preview, sent_image, sent_pages
 from pipeline.web.state import context
 
 blueprint = Blueprint("case", __name__, url_prefix="/cases")
@@ -44,6 +44,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     draft = drafts.load_draft(ctx, case_id) if detail.state == "waiting_review" else None
     spot = spotchecks.spot_check_of(ctx, case_id)
     objected = objections.about(ctx, case_id)
+    sent = sent_pages(ctx, case_id) if detail.state == "replied" else 0
     with write_transaction(ctx.db.sessions) as session:  # 全程留痕: who looked at whose personal data
         note(
             session,
@@ -55,7 +56,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "case.html", case=detail, Settle=Settle, Verdict=Verdict, account=me(),
         pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by, draft=draft,
-        spot=spot, objected=objected,
+        spot=spot, objected=objected, sent=sent,
     )  # fmt: skip
 
 
@@ -214,6 +215,17 @@ def again(case_id: int):  # type: ignore[no-untyped-def]
     reprocessing.answer_again(context(), case_id, me(), request.form.get("reason", ""))
     flash("已交由收件箱服务作为新的来函办理，请稍后刷新查看结果。", "ok")
     return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<int:case_id>/sent/<int:number>")
+@login_required
+def sent_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
+    found = sent_image(context(), case_id, number)
+    if found is None:
+        raise CaseNotFound(f"no sent page {number} of case {case_id}", "找不到该页。")
+    response = send_file(found, mimetype="image/png", max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blueprint.route("/<int:case_id>/preview")

@@ -224,3 +224,46 @@ def render_preview(ctx: ServiceContext, case_id: int, account: Account) -> tuple
 def preview_image(ctx: ServiceContext, case_id: int, number: int) -> Path | None:
     path = _cache(ctx, case_id) / "reply" / f"page-{number}.png"
     return path if path.exists() else None
+
+
+def sent_reply(ctx: ServiceContext, case_id: int) -> Path | None:
+    """The reply PDF the case published (outbox), for the person re-checking it (抽查抽检)."""
+    with ctx.db.sessions() as session:
+        case, _ = get_case(session, case_id)
+    name = (case.outputs or {}).get("pdf")
+    path = ctx.settings.path(ctx.settings.outbox) / name if name else None
+    return path if path is not None and path.is_file() else None
+
+
+def sent_pages(ctx: ServiceContext, case_id: int) -> int:
+    pdf = sent_reply(ctx, case_id)
+    if pdf is None:
+        return 0
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def sent_image(ctx: ServiceContext, case_id: int, number: int) -> Path | None:
+    """Page `number` of the sent reply as an image, rendered once and cached (private)."""
+    pdf = sent_reply(ctx, case_id)
+    if pdf is None:
+        return None
+    png = _cache(ctx, case_id) / f"sent-{pdf.stat().st_mtime_ns}-{number}.png"
+    if not png.exists():
+        import pypdfium2 as pdfium
+
+        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            if not 1 <= number <= len(doc):
+                return None
+            tmp = png.with_suffix(".part")
+            doc[number - 1].render(scale=SCALE).to_pil().save(tmp, "PNG", optimize=True)
+            tmp.replace(png)
+        finally:
+            doc.close()
+    return png
