@@ -37,6 +37,7 @@ format: $(STAMP)
 ## Score extraction on the shared sample letters (every format), when ../shared is present.
 score: $(STAMP)
 	$(PY) $(SHARED)/tools/score_extraction.py $(SHARED)/samples/cases --cmd "$(BIN)/letters extract --json {file}"
+	$(PY) $(SHARED)/tools/score_extraction.py $(SHARED)/samples/formats --cmd "$(BIN)/letters extract --json {file}" --format doc
 
 bench: $(STAMP)
 	$(BIN)/python bench/extract.py

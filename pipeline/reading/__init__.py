@@ -28,10 +28,11 @@ def register(kind: str, reader: Reader) -> None:
 def _load_builtin() -> None:
     if _READERS:
         return
-    from pipeline.reading import docx_reader, pdf_reader
+    from pipeline.reading import docx_reader, legacy, pdf_reader
 
     register("docx", docx_reader.read_docx)
     register("pdf", pdf_reader.read_pdf)
+    register("doc", legacy.read_legacy)  # .doc / .wps through LibreOffice
     try:  # OCR is optional: its models are large and not every install has them
         from pipeline.reading import ocr_reader
     except ImportError:
@@ -46,11 +47,6 @@ def read_document(path: Path) -> Document:
     kind: FileType = sniff(path)
     if kind == "empty":
         raise EmptyFile(f"{path.name}: file is empty")
-    if kind == "doc":
-        raise UnsupportedFormat(
-            f"{path.name}: legacy .doc (OLE) or encrypted Office file",
-            "该文件为旧版 .doc 格式或已加密的 Office 文件，请另存为 .docx 后重新放入。",
-        )
     if kind == "zip":
         raise CorruptFile(f"{path.name}: zip archive that is not a Word document")
     if kind == "image":

@@ -1,0 +1,130 @@
+"""Legacy Word and WPS letters (.doc, .wps: OLE files), read by converting them to .docx.
+
+LibreOffice converts (headless, its own user profile per conversion, a
+timeout); the .docx reader then reads the result, so extraction and its
+provenance work unchanged. Conversions are cached by the file's sha256 in a
+private folder. LibreOffice is known to flatten some tables, so a conversion
+that loses IDs must not pass silently: when antiword is installed, the IDs in
+its own reading of the file (`-w 0` keeps 18-digit numbers whole) are compared
+with the converted document's, and a difference blocks the letter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from pipeline.document import Document, Paragraph, Table
+from pipeline.errors import CorruptFile, UnsupportedFormat
+from pipeline.privacy import mask_id
+
+log = logging.getLogger("pipeline.reading.legacy")
+
+TIMEOUT_SECONDS = 120
+NOTE_CONVERTED = "来函为旧版 Word/WPS 格式（.doc/.wps），已自动转换为 .docx 后读取，请对照原件核对"
+_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def cache_folder() -> Path:
+    """Conversions hold personal data: a folder of this user's only."""
+    folder = Path(
+        os.environ.get("LETTERS_CONVERT_CACHE")
+        or Path(tempfile.gettempdir()) / f"credit-letters-{os.getuid()}"
+    )
+    folder = folder / "converted"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder.parent, 0o700)
+    os.chmod(folder, 0o700)
+    return folder
+
+
+def convert(path: Path) -> Path:
+    """The .docx LibreOffice makes of `path`, from the cache when this file was converted before."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    cached = cache_folder() / f"{digest}.docx"
+    if cached.is_file():
+        return cached
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise UnsupportedFormat(
+            f"{path.name}: legacy Word file and LibreOffice is not installed",
+            "该文件为旧版 .doc/.wps 格式，本机未安装 LibreOffice，无法自动转换；请另存为 .docx 后重新放入，"
+            "或请系统管理员安装 libreoffice-writer。",
+        )
+    with tempfile.TemporaryDirectory(prefix="letters-convert-") as tmp:
+        src = (
+            Path(tmp) / f"letter{path.suffix.lower() if path.suffix.lower() in ('.doc', '.wps') else '.doc'}"
+        )
+        shutil.copyfile(path, src)
+        try:
+            subprocess.run(
+                [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
+                 "--convert-to", "docx:MS Word 2007 XML", "--outdir", tmp, str(src)],
+                capture_output=True, timeout=TIMEOUT_SECONDS, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise CorruptFile(
+                f"{path.name}: LibreOffice conversion timed out after {TIMEOUT_SECONDS}s",
+                "旧版 .doc/.wps 文件转换超时，文件可能已损坏；请另存为 .docx 后重新放入。",
+            ) from None
+        made = Path(tmp) / "letter.docx"
+        if not made.is_file() or made.stat().st_size == 0:
+            raise CorruptFile(
+                f"{path.name}: LibreOffice could not convert it (encrypted or damaged)",
+                "旧版 .doc/.wps 文件无法转换（可能已加密或已损坏）；请向来函单位索取 .docx 或 PDF 文件。",
+            )
+        part = cached.with_name(cached.name + f".{os.getpid()}.part")
+        shutil.copyfile(made, part)
+        os.chmod(part, 0o600)
+        part.replace(cached)
+    return cached
+
+
+def _ids_in(document: Document) -> set[str]:
+    text = []
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            text.append(block.text)
+        elif isinstance(block, Table):
+            text.extend(cell.text for row in block.rows for cell in row)
+    return {m.upper() for m in _ID.findall(re.sub(r"\s+", "", "\n".join(text)))} | {
+        m.upper() for t in text for m in _ID.findall(t)
+    }
+
+
+def second_reading(path: Path) -> set[str] | None:
+    """The IDs antiword reads in the original (None when antiword is not installed or fails)."""
+    antiword = shutil.which("antiword")
+    if antiword is None:
+        return None
+    try:
+        done = subprocess.run([antiword, "-w", "0", str(path)], capture_output=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        return None
+    return {m.upper() for m in _ID.findall(done.stdout.decode("utf-8", "replace"))}
+
+
+def read_legacy(path: Path) -> Document:
+    """Convert, read as .docx, and compare the IDs with a second reading of the original."""
+    from pipeline.reading.docx_reader import read_docx
+
+    document = read_docx(convert(path))
+    document.notes.append(NOTE_CONVERTED)
+    other = second_reading(path)
+    if other is not None:
+        lost = sorted(other - _ids_in(document))
+        if lost:
+            log.warning("%s: conversion lost %d ID(s) that antiword reads", path.name, len(lost))
+            document.problems.append(
+                f"旧版格式转换后与原文件不一致：原文件中的身份证号码 {'、'.join(mask_id(i) for i in lost[:5])}"
+                f"{'等' if len(lost) > 5 else ''}在转换结果中未找到，名单可能不完整，请对照原件核对"
+            )
+    return document
