@@ -47,6 +47,11 @@ def read_document(path: Path) -> Document:
     kind: FileType = sniff(path)
     if kind == "empty":
         raise EmptyFile(f"{path.name}: file is empty")
+    if kind == "ofd" and "ofd" not in _READERS:
+        raise UnsupportedFormat(
+            f"{path.name}: OFD document (GB/T 33190), no OFD reader yet",
+            "该文件为 OFD 版式文件，本系统暂不能读取；请向来函单位索取 PDF 或 .docx 文件，或在 OFD 阅读器中另存为 PDF 后重新放入。",
+        )
     if kind == "zip":
         raise CorruptFile(f"{path.name}: zip archive that is not a Word document")
     if kind == "image":

@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 from typing import Literal
 
-FileType = Literal["docx", "pdf", "image", "doc", "zip", "empty", "unknown"]
+FileType = Literal["docx", "pdf", "image", "doc", "ofd", "zip", "empty", "unknown"]
 
 _IMAGE_MAGIC = (
     b"\x89PNG\r\n\x1a\n",
@@ -33,6 +33,8 @@ def sniff(path: Path) -> FileType:
             return "zip"
         if "word/document.xml" in names or any(n.endswith("/document.xml") for n in names):
             return "docx"
+        if "OFD.xml" in names or any(n.endswith("/Document.xml") and n.startswith("Doc_") for n in names):
+            return "ofd"  # GB/T 33190: the entry file, or a producer that left it out but kept Doc_N/
         return "zip"
     if head.startswith(_OLE_MAGIC):
         return "doc"
