@@ -154,7 +154,7 @@ def chain_clocks(calendar: WorkCalendar, row: Objection) -> list[Clock]:
     )  # fmt: skip
 
 
-def _at(session: Session, case_id: int, stage: Stage, by: str) -> tuple[Case, Objection]:
+def _at(session: Session, case_id: int, stage: Stage) -> tuple[Case, Objection]:
     case, row = _row(session, case_id)
     if row.stage != stage.value:
         raise InvalidRequest(
@@ -170,7 +170,7 @@ def link(
     """A clerk says which replied case the objection is about."""
     by, now = account.require(Role.CLERK), now or dt.datetime.now()
     with write_transaction(ctx.db.sessions) as session:
-        case, row = _at(session, case_id, Stage.LINK, by)
+        case, row = _at(session, case_id, Stage.LINK)
         original = session.get(Case, original_id)
         if original is None or original.state != CaseState.REPLIED.value or original_id == case_id:
             raise InvalidRequest(
@@ -231,10 +231,10 @@ def apply(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime 
     """Province: the application for 异议复核 to the national centre, sent; returns its 文号."""
     by, now = account.require(Role.CLERK), (now or dt.datetime.now()).replace(microsecond=0)
     with ctx.db.sessions() as session:
-        case, row = _at(session, case_id, Stage.APPLY, by)
+        case, row = _at(session, case_id, Stage.APPLY)
     number, names = _send(ctx, case, row, "apply", now)
     with write_transaction(ctx.db.sessions) as session:
-        _, row = _at(session, case_id, Stage.APPLY, by)
+        _, row = _at(session, case_id, Stage.APPLY)
         row.applied_at, row.applied_by, row.apply_number = now, by, number
         row.outputs, row.stage = {**(row.outputs or {}), **names}, Stage.RESULT.value
         note(session, case_id, actor=by, now=now, reason=f"向{NATIONAL}申请异议复核（{number}）")
@@ -251,7 +251,7 @@ def record_result(
     with write_transaction(ctx.db.sessions) as session:
         _, row = _row(session, case_id)
         wanted = Stage.RESULT if row.level == Level.PROVINCE.value else Stage.NOTIFY
-        _at(session, case_id, wanted, by)
+        _at(session, case_id, wanted)
         if row.result is not None:
             raise InvalidRequest("result recorded", f"第{case_id}号异议的复核结果已由{row.result_by}登记。")
         if received_on > now.date() or received_on < row.received_on:
@@ -296,12 +296,12 @@ def notify(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime
     """The letter to the unit with the result, sent; the objection's case is answered."""
     by, now = account.require(Role.CLERK), (now or dt.datetime.now()).replace(microsecond=0)
     with ctx.db.sessions() as session:
-        case, row = _at(session, case_id, Stage.NOTIFY, by)
+        case, row = _at(session, case_id, Stage.NOTIFY)
         if row.result is None:
             raise InvalidRequest("no result yet", f"第{case_id}号异议尚未登记复核结果，请先登记。")
     number, names = _send(ctx, case, row, "notice", now)
     with write_transaction(ctx.db.sessions) as session:
-        _, row = _at(session, case_id, Stage.NOTIFY, by)
+        _, row = _at(session, case_id, Stage.NOTIFY)
         row.notified_at, row.notified_by, row.notice_number = now, by, number
         row.outputs, row.stage = {**(row.outputs or {}), **names}, Stage.DONE.value
         move(session, case_id, source=CaseState.OBJECTION, target=CaseState.REPLIED, actor=by, now=now,

@@ -101,15 +101,14 @@ class SpotRow:
         return STATUS_ZH[self.status]
 
 
-def spot_checks(ctx: ServiceContext, *, status: str | None = None, limit: int = 500) -> list[SpotRow]:
+def _rows(ctx: ServiceContext, *where: object, limit: int = 500) -> list[SpotRow]:
     query = (
         select(SpotCheck, Case.unit, Case.reply_doc_number)
         .join(Case, Case.id == SpotCheck.case_id)
+        .where(*where)
         .order_by(SpotCheck.drawn_at.desc(), SpotCheck.case_id.desc())
         .limit(limit)
     )
-    if status:
-        query = query.where(SpotCheck.status == status)
     with ctx.db.sessions() as session:
         return [
             SpotRow(s.case_id, unit, number, s.drawn_at, s.rule, s.point, s.status, s.checked_by, s.checked_at,
@@ -118,19 +117,13 @@ def spot_checks(ctx: ServiceContext, *, status: str | None = None, limit: int = 
         ]  # fmt: skip
 
 
+def spot_checks(ctx: ServiceContext, *, status: str | None = None, limit: int = 500) -> list[SpotRow]:
+    return _rows(ctx, *([SpotCheck.status == status] if status else []), limit=limit)
+
+
 def spot_check_of(ctx: ServiceContext, case_id: int) -> SpotRow | None:
-    with ctx.db.sessions() as session:
-        found = session.execute(
-            select(SpotCheck, Case.unit, Case.reply_doc_number)
-            .join(Case, Case.id == SpotCheck.case_id)
-            .where(SpotCheck.case_id == case_id)
-        ).first()
-    if found is None:
-        return None
-    s, unit, number = found
-    return SpotRow(
-        s.case_id, unit, number, s.drawn_at, s.rule, s.point, s.status, s.checked_by, s.checked_at, s.finding
-    )
+    found = _rows(ctx, SpotCheck.case_id == case_id, limit=1)
+    return found[0] if found else None
 
 
 def record(

@@ -8,6 +8,7 @@ case's personal data is an audit event.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
@@ -64,10 +65,16 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def page(case_id: int, number: int):  # type: ignore[no-untyped-def]
     found = page_image(context(), case_id, number)
+    return _page(found[0] if found else None, f"no page {number} of case {case_id}", "找不到该页。",
+                 found[1] if found else "image/png")  # fmt: skip
+
+
+def _page(found: Path | None, missing: str, missing_zh: str, mimetype: str = "image/png"):  # type: ignore[no-untyped-def]
+    """A page image of personal data: sent, never kept by the browser."""
     if found is None:
-        raise CaseNotFound(f"no page {number} of case {case_id}", "找不到该页。")
-    response = send_file(found[0], mimetype=found[1], max_age=0)
-    response.headers["Cache-Control"] = "no-store"  # personal data: never kept by the browser
+        raise CaseNotFound(missing, missing_zh)
+    response = send_file(found, mimetype=mimetype, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -221,11 +228,7 @@ def again(case_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def sent_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
     found = sent_image(context(), case_id, number)
-    if found is None:
-        raise CaseNotFound(f"no sent page {number} of case {case_id}", "找不到该页。")
-    response = send_file(found, mimetype="image/png", max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _page(found, f"no sent page {number} of case {case_id}", "找不到该页。")
 
 
 @blueprint.route("/<int:case_id>/preview")
@@ -242,8 +245,4 @@ def preview(case_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def preview_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
     found = preview_image(context(), case_id, number)
-    if found is None:
-        raise CaseNotFound(f"no preview page {number} of case {case_id}", "找不到该页，请重新打开预览。")
-    response = send_file(found, mimetype="image/png", max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _page(found, f"no preview page {number} of case {case_id}", "找不到该页，请重新打开预览。")

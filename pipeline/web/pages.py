@@ -41,6 +41,34 @@ def _cache(ctx: ServiceContext, case_id: int) -> Path:
     return folder
 
 
+def _pdf_pages(pdf: Path) -> int:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def _rendered(pdf: Path, number: int, png: Path) -> Path | None:
+    """Page `number` (1-based) of `pdf` as `png`, rendered once; None when there is no such page."""
+    if png.exists():
+        return png
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        if not 1 <= number <= len(doc):
+            return None
+        tmp = png.with_suffix(".part")
+        doc[number - 1].render(scale=SCALE).to_pil().save(tmp, "PNG", optimize=True)
+        tmp.replace(png)
+    finally:
+        doc.close()
+    return png
+
+
 def original(ctx: ServiceContext, case_id: int) -> Path | None:
     with ctx.db.sessions() as session:
         _, tracking = get_case(session, case_id)
@@ -88,13 +116,7 @@ def page_count(ctx: ServiceContext, case_id: int) -> int:
 
         with Image.open(path) as image:  # a fax is a multi-page TIFF: every page, not only the first
             return int(getattr(image, "n_frames", 1))
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(str(pdf))
-    try:
-        return len(doc)
-    finally:
-        doc.close()
+    return _pdf_pages(pdf)
 
 
 def page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, str] | None:
@@ -120,20 +142,7 @@ def page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, st
                 image.convert("RGB").save(tmp, "PNG", optimize=True)
                 tmp.replace(png)
         return png, "image/png"
-    if not png.exists():
-        import pypdfium2 as pdfium
-
-        doc = pdfium.PdfDocument(str(pdf))
-        try:
-            if not 1 <= number <= len(doc):
-                return None
-            image = doc[number - 1].render(scale=SCALE).to_pil()
-            tmp = png.with_suffix(".part")
-            image.save(tmp, "PNG", optimize=True)
-            tmp.replace(png)
-        finally:
-            doc.close()
-    return png, "image/png"
+    return (png, "image/png") if _rendered(pdf, number, png) else None
 
 
 def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[Box]:
@@ -237,15 +246,7 @@ def sent_reply(ctx: ServiceContext, case_id: int) -> Path | None:
 
 def sent_pages(ctx: ServiceContext, case_id: int) -> int:
     pdf = sent_reply(ctx, case_id)
-    if pdf is None:
-        return 0
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(str(pdf))
-    try:
-        return len(doc)
-    finally:
-        doc.close()
+    return _pdf_pages(pdf) if pdf is not None else 0
 
 
 def sent_image(ctx: ServiceContext, case_id: int, number: int) -> Path | None:
@@ -253,17 +254,4 @@ def sent_image(ctx: ServiceContext, case_id: int, number: int) -> Path | None:
     pdf = sent_reply(ctx, case_id)
     if pdf is None:
         return None
-    png = _cache(ctx, case_id) / f"sent-{pdf.stat().st_mtime_ns}-{number}.png"
-    if not png.exists():
-        import pypdfium2 as pdfium
-
-        doc = pdfium.PdfDocument(str(pdf))
-        try:
-            if not 1 <= number <= len(doc):
-                return None
-            tmp = png.with_suffix(".part")
-            doc[number - 1].render(scale=SCALE).to_pil().save(tmp, "PNG", optimize=True)
-            tmp.replace(png)
-        finally:
-            doc.close()
-    return png
+    return _rendered(pdf, number, _cache(ctx, case_id) / f"sent-{pdf.stat().st_mtime_ns}-{number}.png")
