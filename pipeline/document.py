@@ -96,7 +96,7 @@ class Table:
 
 Block = Paragraph | Table
 
-SourceType = Literal["docx", "pdf", "ocr"]
+SourceType = Literal["docx", "pdf", "ocr", "ofd"]
 
 
 @dataclass(slots=True)

@@ -105,20 +105,3 @@ def test_a_damaged_legacy_file_fails_with_a_chinese_reason(tmp_path: Path) -> No
     with pytest.raises(UnreadableLetter) as failed:
         extract(read_document(path))
     assert isinstance(failed.value, CorruptFile | NotALetter) and failed.value.message_zh
-
-
-def test_an_ofd_letter_is_refused_for_what_it_is_not_as_damaged(tmp_path: Path) -> None:
-    """Regression: an OFD file (a zip with OFD.xml) was refused as 文件已损坏, a wrong reason."""
-    import zipfile
-
-    for name, entries in (
-        ("with-entry.ofd", ["OFD.xml", "Doc_0/Document.xml"]),
-        ("no-entry.ofd", ["Doc_0/Document.xml"]),
-    ):
-        path = tmp_path / name
-        with zipfile.ZipFile(path, "w") as z:
-            for entry in entries:
-                z.writestr(entry, "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
-        with pytest.raises(UnsupportedFormat) as refused:
-            read_document(path)
-        assert "OFD 版式文件" in refused.value.message_zh and "PDF" in refused.value.message_zh

@@ -28,11 +28,12 @@ def register(kind: str, reader: Reader) -> None:
 def _load_builtin() -> None:
     if _READERS:
         return
-    from pipeline.reading import docx_reader, legacy, pdf_reader
+    from pipeline.reading import docx_reader, legacy, ofd_reader, pdf_reader
 
     register("docx", docx_reader.read_docx)
     register("pdf", pdf_reader.read_pdf)
     register("doc", legacy.read_legacy)  # .doc / .wps through LibreOffice
+    register("ofd", ofd_reader.read_ofd)
     try:  # OCR is optional: its models are large and not every install has them
         from pipeline.reading import ocr_reader
     except ImportError:

@@ -23,6 +23,7 @@ from pipeline.web.locate import PageText, locate, read_pages
 
 SCALE = 1.5  # 108 dpi: names and IDs readable, a page well under 300 kB
 CONVERTED = "original.pdf"  # a .docx as LibreOffice lays it out
+OFD_DRAWN = "ofd.pdf"  # an OFD drawn from what the reader read: its boxes are the reader's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,8 @@ def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
     kind = sniff(path)
     if kind == "pdf":
         return path
+    if kind == "ofd":
+        return _ofd_drawn(ctx, case_id, path)
     if kind != "docx":
         return None
     converted = _cache(ctx, case_id) / CONVERTED
@@ -102,6 +105,23 @@ def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
             if made.exists():
                 shutil.move(made, converted)
     return converted if converted.exists() else None
+
+
+def _ofd_drawn(ctx: ServiceContext, case_id: int, path: Path) -> Path | None:
+    drawn = _cache(ctx, case_id) / OFD_DRAWN
+    if not drawn.exists():
+        from pipeline.errors import LettersError
+        from pipeline.reading.ofd_reader.render import render_pdf
+
+        tmp = drawn.with_suffix(".part")
+        try:
+            render_pdf(path, tmp)
+        except LettersError:
+            tmp.unlink(missing_ok=True)
+            return None
+        tmp.chmod(0o600)  # the letter's people, drawn
+        tmp.replace(drawn)
+    return drawn
 
 
 def page_count(ctx: ServiceContext, case_id: int) -> int:

@@ -9,29 +9,11 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.errors import CorruptFile
-from pipeline.reading.docx_reader.tags import _MAX_PART_BYTES, _PARSER, _STRICT_NS, W_NS
+from pipeline.reading.docx_reader.tags import _MAX_PART_BYTES, _STRICT_NS, W_NS
+from pipeline.reading.safe_xml import PARSER as _PARSER
+from pipeline.reading.safe_xml import unwrap_entities as _unwrap_entities
 
 # --- the package ---------------------------------------------------------------
-
-
-def _unwrap_entities(root: etree._Element) -> bool:
-    """Drop unresolved entity references, keeping the text after them where it belongs.
-
-    lxml leaves `&xxe;` as a node whose tail holds the rest of the text; read as
-    a w:t's .text only, 陕西省&xxe;人力资源和社会保障厅 was cut to 陕西省.
-    """
-    found = False
-    for entity in list(root.iter(etree.Entity)):
-        found = True
-        parent, previous, tail = entity.getparent(), entity.getprevious(), entity.tail or ""
-        if parent is None:
-            continue
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-        parent.remove(entity)
-    return found
 
 
 class _Package:

@@ -15,7 +15,6 @@ from pipeline.reading.docx_reader.package import _Package
 from pipeline.reading.docx_reader.tags import (
     _ATTR_RE,
     _OFF,
-    _PARSER,
     _STYLES_ROOT_RE,
     W_B,
     W_BASEDON,
@@ -36,6 +35,7 @@ from pipeline.reading.docx_reader.tags import (
     _on,
     _size,
 )
+from pipeline.reading.safe_xml import PARSER as _PARSER
 
 log = logging.getLogger(__name__)
 

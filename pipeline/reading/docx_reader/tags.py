@@ -141,10 +141,6 @@ _PAGE_BREAK = "\f"  # placeholder: page breaks at a paragraph's edge are dropped
 _STYLES_ROOT_RE = re.compile(rb"<([A-Za-z_][\w.-]*):styles\b[^>]*>")
 _ATTR_RE = re.compile(rb"([\w.-]+:)?([\w.-]+)\s*=\s*([\"'])(.*?)\3", re.S)
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True, huge_tree=True
-)
-
 
 def _on(el: etree._Element) -> bool:
     """OOXML toggle property: present and not switched off."""

@@ -37,8 +37,19 @@ def load_pages(path: Path) -> Iterator[PageImage]:
         head = fh.read(1024)
     if b"%PDF-" in head:
         yield from _pdf_pages(path)
+    elif head.startswith(b"PK"):  # an OFD of scanned pages: its images drawn where the pages place them
+        yield from _ofd_pages(path)
     else:
         yield from _image_pages(path)
+
+
+def _ofd_pages(path: Path) -> Iterator[PageImage]:
+    from pipeline.reading.ofd_reader.render import page_images
+
+    for index, (image, pt_per_px, total) in enumerate(page_images(path, RENDER_DPI, 60_000_000)):
+        if index >= MAX_PAGES:
+            break
+        yield PageImage(index + 1, np.asarray(image), pt_per_px, total)
 
 
 def _pdf_pages(path: Path) -> Iterator[PageImage]:
