@@ -37,7 +37,8 @@ format: $(STAMP)
 ## Score extraction on the shared sample letters (every format), when ../shared is present.
 score: $(STAMP)
 	$(PY) $(SHARED)/tools/score_extraction.py $(SHARED)/samples/cases --cmd "$(BIN)/letters extract --json {file}"
-	$(PY) $(SHARED)/tools/score_extraction.py $(SHARED)/samples/formats --cmd "$(BIN)/letters extract --json {file}" --format doc
+	$(PY) $(SHARED)/tools/score_extraction.py $(SHARED)/samples/formats --cmd "$(BIN)/letters extract --json {file}"
+	$(BIN)/python scripts/read_every_file.py $(SHARED)/samples/ofd-real --limit 5
 
 bench: $(STAMP)
 	$(BIN)/python bench/extract.py

@@ -341,7 +341,7 @@ def test_table_is_rebuilt_from_header_positions():
             _box("特此函达。", 250, 900, 500),
         ],
     )
-    blocks, footers = build_blocks([page])
+    blocks, _, footers = build_blocks([page])
     assert (
         isinstance(blocks[0], Paragraph) and isinstance(blocks[1], Table) and isinstance(blocks[2], Paragraph)
     )
@@ -370,7 +370,7 @@ def test_table_continues_on_the_next_page_without_header():
     second = page(2, [_box("李娜", 500, 200, 600), _box("610113199512312465", 950, 200, 1450)])
     second.boxes.append(_box("— 2 —", 950, 2650, 1050))
     second.boxes[-1].page = 2
-    blocks, footers = build_blocks([first, second])
+    blocks, _, footers = build_blocks([first, second])
     tables = [b for b in blocks if isinstance(b, Table)]
     assert [[c.text for c in r] for t in tables for r in t.rows] == [
         ["姓名", "身份证号码"],
@@ -395,7 +395,7 @@ def test_compound_heading_stays_one_column_and_merged_cells_are_cut_by_content()
             _box("科员", 1550, 580, 1650),
         ],
     )
-    (table,), _ = build_blocks([page])
+    (table,), _, _ = build_blocks([page])
     assert [[c.text for c in r] for r in table.rows] == [
         ["序号", "姓名", "身份证号码", "报考职位"],
         ["1", "王 伟", "610102 19900101 1231", "科员"],  # one box keeps its text as read
@@ -417,7 +417,7 @@ def test_specks_at_the_edge_of_roster_cells_are_dropped():
             _box("610102199001011231,", 950, 580, 1460),
         ],
     )
-    (table,), _ = build_blocks([page])
+    (table,), _, _ = build_blocks([page])
     assert [c.text for c in table.rows[1]] == ["1", "曹刚敏", "610102199001011231"]
 
 

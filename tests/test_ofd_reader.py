@@ -40,7 +40,10 @@ def test_an_ofd_letter_is_read_like_its_pdf(tmp_path: Path, quirks: dict) -> Non
     letter = extract(document)
     assert _people(letter) == spec.people
     assert (letter.unit, letter.doc_number, letter.date) == (spec.unit, spec.doc_number, spec.date)
-    assert (letter.contact.name, letter.contact.phone) == ("张建国", "029-63918210")  # the spec's contact line
+    assert (letter.contact.name, letter.contact.phone) == (
+        "张建国",
+        "029-63918210",
+    )  # the spec's contact line
     assert not letter.problems
     assert any(isinstance(b, Table) for b in document.blocks)  # the ruled roster stays a table
 

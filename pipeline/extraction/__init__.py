@@ -40,7 +40,7 @@ def extract(document: Document, *, today: dt.date | None = None) -> Letter:
     """Everything a reply needs from one letter; raises NotALetter when nothing letter-like is found."""
     today = today or dt.date.today()
     roster = find_roster(document)
-    lines = build_lines(document, roster.tables)
+    lines = build_lines(document, roster.tables, roster.statements)
     header_lines = [Line(i, p.text, p.location, p.confidence) for i, p in enumerate(document.headers)]
 
     head = find_head(lines, header_lines)

@@ -35,10 +35,23 @@ class Line:
         )
 
 
-def build_lines(document: Document, roster_tables: set[int]) -> list[Line]:
-    """Body paragraphs and the cells of non-roster tables, in reading order; empty ones dropped."""
+def build_lines(
+    document: Document, roster_tables: set[int], statements: dict[int, list[int]] | None = None
+) -> list[Line]:
+    """Body paragraphs and the cells of non-roster tables, in reading order; empty ones dropped.
+    A roster table's `statements` rows (a contact line ruled into the table) are one line each."""
     lines: list[Line] = []
     for block_index, block in enumerate(document.blocks):
+        if isinstance(block, Table) and block_index in roster_tables:
+            for r in (statements or {}).get(block_index, []):
+                cells = [c for c in block.rows[r] if c.text.strip()]
+                texts = list(dict.fromkeys(c.text.strip().replace("\n", "") for c in cells))
+                if cells:
+                    lines.append(
+                        Line(len(lines), " ".join(texts), cells[0].location, min(c.confidence for c in cells),
+                             None, None, block_index)
+                    )  # fmt: skip
+            continue
         if isinstance(block, Paragraph):
             for part in block.text.split("\n"):
                 if part.strip():

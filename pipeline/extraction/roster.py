@@ -11,7 +11,7 @@ clerk rather than a silent skip.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.document import Document, Location, Table
 from pipeline.domain.idnumber import normalise_id
@@ -33,6 +33,8 @@ ID_TOKEN = re.compile(
 LABELS = re.compile(
     r"(查询对象|人员|对象)?(姓名|名字)[:：]?|(公民)?身份(证件?)?(号码|号)?[:：]?|证件号码?[:：]?|身份证[:：]?|号码[:：]?"
 )
+# A row that says something instead of naming a person: the contact, the attachment, the closing.
+STATEMENT_ROW = re.compile(r"^(联系人|联系电话|联系方式|联络人|经办人|电话|手机|附件|特此|此致|落款)")
 SEQ_PREFIX = re.compile(r"^[\s\u3000]*[（(]?([0-9]{1,4})[)）]?[\s\u3000]*[.、．，,)）:：]?")
 EXTRA_VALUE = re.compile(rf"^(男|女|[{CJK}]{{1,4}}族|\d{{4}}[.\-/年]\d{{1,2}}.*|本科|硕士|博士|研究生|大专)$")
 ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
@@ -58,6 +60,9 @@ class Roster:
     entries: list[RosterEntry]
     tables: set[int]  # block indices of tables that held roster rows
     from_text: bool = False
+    # Rows of roster tables that are letter text, not people (a contact line ruled into the table):
+    # block index -> row indices. The field rules read them as lines.
+    statements: dict[int, list[int]] = field(default_factory=dict)
 
 
 def _int(text: str) -> int | None:
@@ -169,8 +174,18 @@ def _continue(previous: RosterEntry, name_text: str, id_text: str, location: Loc
     return False
 
 
+def statement_row(row: list[str]) -> bool:
+    """Does this table row read as letter text (联系人：…, 附件：…) rather than a person?"""
+    first = next((compact(t) for t in row if compact(t)), "")
+    return bool(STATEMENT_ROW.match(first))
+
+
 def _table_entries(
-    table: Table, block_index: int, columns: _Columns | None, carried: RosterEntry | None = None
+    table: Table,
+    block_index: int,
+    columns: _Columns | None,
+    carried: RosterEntry | None = None,
+    statements: list[int] | None = None,
 ) -> tuple[list[RosterEntry], _Columns | None]:
     rows = _rows_text(table)
     start = 0
@@ -199,6 +214,10 @@ def _table_entries(
         if name_text and name_text == id_text:  # a merged remark row spanning the table
             continue
         if SUMMARY_ROW.match(name_text) or SUMMARY_ROW.match(row[0]):
+            continue
+        if statement_row(row):
+            if statements is not None:
+                statements.append(r)
             continue
         if not ANY_DIGIT.search(id_text) and not name_text:
             continue
@@ -322,16 +341,22 @@ def find_roster(document: Document) -> Roster:
     entries: list[RosterEntry] = []
     tables: set[int] = set()
     columns: _Columns | None = None
+    statements: dict[int, list[int]] = {}
     for block_index, block in enumerate(document.blocks):
         if not isinstance(block, Table):
             continue
-        found, columns_now = _table_entries(block, block_index, columns, entries[-1] if entries else None)
+        said: list[int] = []
+        found, columns_now = _table_entries(
+            block, block_index, columns, entries[-1] if entries else None, said
+        )
         if found:
             tables.add(block_index)
             entries.extend(found)
             columns = columns_now
+            if said:
+                statements[block_index] = said
     text = text_entries(document)
     if not entries and not text:
         text = text_entries(document, prose=True)
     merged = sorted(entries + text, key=lambda e: e.block)  # stable: row order kept within a block
-    return Roster(merged, tables, from_text=bool(text) and not entries)
+    return Roster(merged, tables, from_text=bool(text) and not entries, statements=statements)

@@ -68,7 +68,7 @@ def read_scan(path: Path) -> Document:
         pages.append(boxes)
         if was_turned:
             turned.append(page.number)
-    blocks, footers = build_blocks(pages)
+    blocks, headers, footers = build_blocks(pages)
     notes = [NOTE_FROM_SCAN]
     if turned:
         notes.append(NOTE_TURNED.format(pages="、".join(map(str, turned))))
@@ -83,7 +83,9 @@ def read_scan(path: Path) -> Document:
         len(blocks),
         time.perf_counter() - started,
     )
-    return Document(blocks=blocks, source_type="ocr", footers=footers, page_count=len(pages), notes=notes)
+    return Document(
+        blocks=blocks, source_type="ocr", headers=headers, footers=footers, page_count=len(pages), notes=notes
+    )
 
 
 def _ocr_page(engine: OcrEngine, page: PageImage) -> tuple[PageBoxes, bool]:

@@ -148,21 +148,32 @@ def page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, st
         if path is None or number < 1 or sniff(path) != "image":
             return None
         if not png.exists():
-            from PIL import Image
-
-            with Image.open(path) as image:
-                if number > getattr(image, "n_frames", 1):
-                    return None
-                image.seek(number - 1)
-                from PIL import ImageOps
-
-                image = ImageOps.exif_transpose(image)  # as OCR read it: a phone photo stands upright
-                image.thumbnail((2000, 2000))
-                tmp = png.with_suffix(".part")
-                image.convert("RGB").save(tmp, "PNG", optimize=True)
-                tmp.replace(png)
+            image = _as_read(path, number)
+            if image is None:
+                return None
+            image.thumbnail((2000, 2000))
+            tmp = png.with_suffix(".part")
+            image.convert("RGB").save(tmp, "PNG", optimize=True)
+            tmp.chmod(0o600)
+            tmp.replace(png)
         return png, "image/png"
     return (png, "image/png") if _rendered(pdf, number, png) else None
+
+
+def _as_read(path: Path, number: int):  # -> PIL.Image.Image | None
+    """Page `number` as OCR read it (a fax at square pixels, a photo cut to its sheet, upright), so
+    the boxes land where the values were read; without the OCR extra, the page as stored."""
+    from PIL import Image, ImageOps
+
+    try:
+        from pipeline.reading.ocr.images import page_picture
+    except ImportError:
+        with Image.open(path) as image:
+            if number > getattr(image, "n_frames", 1):
+                return None
+            image.seek(number - 1)
+            return ImageOps.exif_transpose(image).convert("RGB")
+    return page_picture(path, number)
 
 
 def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[Box]:

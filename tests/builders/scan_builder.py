@@ -206,3 +206,87 @@ def _save(pages: list, path: Path, fmt: ScanFormat, dpi: int) -> Path:
         extra = {"quality": 90} if kind == "JPEG" else {}
         first.save(path, kind, dpi=(dpi, dpi), **extra)
     return path
+
+
+def build_fax(
+    spec: LetterSpec,
+    path: Path,
+    *,
+    header: str | None = "2026-06-19 09:23  FROM: 029-88886666  FAX  P.{n:02d}/{total:02d}",
+    fine: bool = False,
+    seal: bool = True,
+    threshold: int = 150,
+) -> Path:
+    """A received fax of `spec`: 1-bit, multi-page TIFF (CCITT group 4), standard resolution 200 x 100 dpi
+    (every pixel row stands for two; `fine` gives 200 x 200), the machine's transmission line on top."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tests.builders.pdf_builder import build_pdf, find_cjk_font
+
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory(prefix="fax-") as tmp:
+        text_pdf = build_pdf(spec, Path(tmp) / "letter.pdf")
+        pages = _render(text_pdf, 200)
+        if seal:
+            _stamp_seal(pages, text_pdf, spec, 200, rng, 0.0)
+    font_path, index = find_cjk_font()
+    font = ImageFont.truetype(font_path, size=22, index=index)
+    out = []
+    for n, page in enumerate(pages, start=1):
+        grey = page.convert("L")
+        if header:
+            ImageDraw.Draw(grey).text((40, 12), header.format(n=n, total=len(pages)), fill=0, font=font)
+        if not fine:
+            grey = grey.resize((grey.width, grey.height // 2), Image.Resampling.BOX)
+        out.append(grey.point(lambda v: 255 if v > threshold else 0).convert("1"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out[0].save(path, "TIFF", dpi=(200, 200 if fine else 100), save_all=True, append_images=out[1:],
+                compression="group4")  # fmt: skip
+    return path
+
+
+def build_photo(
+    spec: LetterSpec,
+    path: Path,
+    *,
+    tilt: float = 0.08,
+    shadow: float = 0.45,
+    desk: tuple[int, int, int] = (92, 78, 64),
+    page: int = 0,
+    seed: int = 3,
+) -> Path:
+    """A phone photo of one page of `spec`: the sheet lies on a desk, seen at an angle (its corners
+    pulled in by up to `tilt` of the page size), lit unevenly (a shadow darkening one side by up to
+    `shadow`), saved as a JPEG without a dpi, as phones save them."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    from tests.builders.pdf_builder import build_pdf
+
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="photo-") as tmp:
+        text_pdf = build_pdf(spec, Path(tmp) / "letter.pdf", roster_on_new_page=False)
+        sheet = np.asarray(_render(text_pdf, 220)[page])
+    h, w = sheet.shape[:2]
+    canvas_w, canvas_h = int(w * 1.25), int(h * 1.2)
+    ox, oy = (canvas_w - w) / 2, (canvas_h - h) / 2
+    pull = [(rng.uniform(0, tilt) * w, rng.uniform(0, tilt / 2) * h) for _ in range(4)]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([
+        [ox + pull[0][0], oy + pull[0][1]],
+        [ox + w - pull[1][0], oy + pull[1][1]],
+        [ox + w - pull[2][0] * 0.3, oy + h - pull[2][1]],
+        [ox + pull[3][0] * 0.3, oy + h - pull[3][1]],
+    ])  # fmt: skip
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    photo = cv2.warpPerspective(sheet, matrix, (canvas_w, canvas_h), borderValue=desk)
+    xs = np.linspace(1.0, 1.0 - shadow, canvas_w, dtype=np.float32)  # light from the left
+    ys = np.linspace(1.0, 0.9, canvas_h, dtype=np.float32)
+    light = np.outer(ys, xs)[:, :, None]
+    photo = np.clip(
+        photo.astype(np.float32) * light + np.random.default_rng(seed).normal(0, 3, photo.shape), 0, 255
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(photo.astype(np.uint8)).save(path, "JPEG", quality=88)
+    return path

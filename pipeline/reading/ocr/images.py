@@ -11,8 +11,12 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 from pipeline.errors import CorruptFile, EncryptedFile
 
@@ -73,8 +77,12 @@ def _pdf_pages(path: Path) -> Iterator[PageImage]:
         pdf.close()
 
 
-def _image_pages(path: Path) -> Iterator[PageImage]:
+def _frames(path: Path) -> Iterator[tuple[np.ndarray, float | None, int]]:
+    """Each page of an image file as OCR reads it: (RGB pixels, dpi or None, pages in the file).
+    A fax is stretched to square pixels, a photo stood upright, cut to its sheet and evenly lit."""
     from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+    from pipeline.reading.ocr.photo import straighten_photo
 
     Image.MAX_IMAGE_PIXELS = 120_000_000  # A3 at 600 dpi, still a sane scan
     try:
@@ -86,27 +94,61 @@ def _image_pages(path: Path) -> Iterator[PageImage]:
     for index, frame in enumerate(ImageSequence.Iterator(img)):
         if index >= MAX_PAGES:
             break
-        dpi = _dpi(frame.info.get("dpi"))
+        bilevel = frame.mode == "1"
+        frame, dpi = square_pixels(frame)
         frame = ImageOps.exif_transpose(frame.convert("RGB"))
-        arr, pt_per_px = _normalise_size(np.asarray(frame), dpi)
+        arr = np.asarray(frame)
+        if not bilevel:  # a fax is a scan by nature; a colour or grey image may be a photo
+            arr, flattened = straighten_photo(arr)
+            if flattened:
+                dpi = None  # the sheet's own size is unknown: measured as A4 wide
+        yield arr, dpi, total
+
+
+def _image_pages(path: Path) -> Iterator[PageImage]:
+    for index, (arr, dpi, total) in enumerate(_frames(path)):
+        arr, pt_per_px = _normalise_size(arr, dpi)
         yield PageImage(index + 1, arr, pt_per_px, total)
+
+
+def page_picture(path: Path, number: int) -> Image.Image | None:
+    """Page `number` (1-based) of an image letter as OCR read it, for the console: the boxes of its
+    values were measured on exactly this picture."""
+    from PIL import Image
+
+    for index, (arr, _, _) in enumerate(_frames(path)):
+        if index + 1 == number:
+            return Image.fromarray(arr)
+    return None
 
 
 def page_sizes(path: Path) -> list[tuple[float, float]]:
     """(width, height) in points of each page of an image letter, as its provenance boxes measure
     them: the console places a value's box on the page image with these."""
-    from PIL import Image, ImageOps, ImageSequence
-
     sizes = []
-    with Image.open(path) as img:
-        for index, frame in enumerate(ImageSequence.Iterator(img)):
-            if index >= MAX_PAGES:
-                break
-            dpi = _dpi(frame.info.get("dpi"))
-            w, h = ImageOps.exif_transpose(frame).size
-            pt_per_px = 72 / dpi if dpi else A4_PT[0] / min(h, w) if h >= w else A4_PT[1] / w
-            sizes.append((w * pt_per_px, h * pt_per_px))
+    for arr, dpi, _ in _frames(path):
+        h, w = arr.shape[:2]
+        pt_per_px = 72 / dpi if dpi else A4_PT[0] / min(h, w) if h >= w else A4_PT[1] / w
+        sizes.append((w * pt_per_px, h * pt_per_px))
     return sizes
+
+
+def square_pixels(frame: Image.Image) -> tuple[Image.Image, float | None]:
+    """A fax in standard resolution is 200 x 100 dpi: every line of pixels stands for two. Stretch it
+    to square pixels (at the finer resolution) before anything measures or reads it; a 1-bit page
+    becomes grey so the stretch and OCR's own scaling smooth its jagged edges."""
+    from PIL import Image
+
+    value = frame.info.get("dpi")
+    x, y = _dpi(value), _dpi(value[1:] if isinstance(value, tuple) else None)
+    if x and y and max(x, y) / min(x, y) > 1.2:
+        if frame.mode == "1":
+            frame = frame.convert("L")
+        w, h = frame.size
+        size = (w, round(h * x / y)) if x > y else (round(w * y / x), h)
+        frame = frame.resize(size, Image.Resampling.BICUBIC)
+        return frame, max(x, y)
+    return frame, x
 
 
 def _dpi(value: object) -> float | None:

@@ -30,6 +30,10 @@ PAGE_NUMBER = re.compile(
 CJK_CHAR = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 FOOTER_ZONE = 0.10  # bottom share of the page where page numbers live
+HEADER_ZONE = 0.06  # top share where a fax machine prints its transmission line
+# What a fax machine prints on top of every page: time, sender's number, FAX, page P.01/02.
+FAX_WORD = re.compile(r"FAX|F[Aa]x|传真|FROM|From|TO[:：]|P\.?\s*0?\d+\s*/\s*0?\d+|PAGE\s*\d+", re.I)
+FAX_TIME = re.compile(r"\d{1,2}[:：]\d{2}|\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|[0-9]{7,}")
 
 
 # --- roster tables ----------------------------------------------------------------------
@@ -257,9 +261,17 @@ def _paragraph(line: VisualLine, page: PageBoxes) -> Paragraph:
 FONT_BOX_RATIO = 1.3  # detection boxes are this much taller than the font size
 
 
-def build_blocks(pages: list[PageBoxes]) -> tuple[list[Block], list[Paragraph]]:
-    """(body blocks in reading order, footers) for all pages of a scan."""
+def is_fax_line(line: VisualLine, page: PageBoxes) -> bool:
+    """The transmission line a fax machine prints at the top edge: not the letter's text."""
+    text = line.text()
+    return line.y1 < page.height * HEADER_ZONE and bool(FAX_WORD.search(text)) and bool(FAX_TIME.search(text))
+
+
+def build_blocks(pages: list[PageBoxes]) -> tuple[list[Block], list[Paragraph], list[Paragraph]]:
+    """(body blocks in reading order, headers, footers) for all pages of a scan; a fax machine's
+    transmission line is a header, never the letter's date or sender."""
     blocks: list[Block] = []
+    headers: list[Paragraph] = []
     footers: list[Paragraph] = []
     columns: list[Column] | None = None  # the open roster, carried over a page break
     for page in pages:
@@ -277,6 +289,9 @@ def build_blocks(pages: list[PageBoxes]) -> tuple[list[Block], list[Paragraph]]:
             text = line.text()
             if line.y0 > page.height * (1 - FOOTER_ZONE) and PAGE_NUMBER.match(text):
                 footers.append(_paragraph(line, page))
+                continue
+            if is_fax_line(line, page):
+                headers.append(_paragraph(line, page))
                 continue
             header = header_columns(line, page.width)
             if header is not None:
@@ -304,4 +319,4 @@ def build_blocks(pages: list[PageBoxes]) -> tuple[list[Block], list[Paragraph]]:
         close_table(columns)  # a table running to the page end stays open for the next page's rows
         if columns is not None and not _is_id_like(" ".join(ln.text() for ln in lines[-3:])):
             columns = None
-    return blocks, footers
+    return blocks, headers, footers
