@@ -1,6 +1,7 @@
 """Resident ID numbers (居民身份证号码): normalise and check.
 
-The check itself is python-stdnum's `stdnum.cn.ric`; this module only wraps
+The check itself is python-stdnum's `stdnum.cn.ric` (港澳台 residence permits and the
+2023 foreigner's permanent residence card follow their own variants: see idkinds); this module only wraps
 its sharp edges: it raises KeyError-like failures for county codes it does not
 know, treats an unknown region as invalid (real IDs keep the code of the place
 they were issued, so that is only a note here), and rejects 15-digit numbers.
@@ -16,6 +17,13 @@ from dataclasses import dataclass, field
 
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
+
+from pipeline.domain.idkinds import (
+    NOTE_FOREIGN_PROVINCE,
+    PROBLEM_FOREIGN_2017,
+    foreign_province_known,
+    kind_of,
+)
 
 # Characters that stand for X in IDs as typed by people and OCR'd.
 _X_LIKE = str.maketrans({"x": "X", "×": "X", "Ｘ": "X", "ｘ": "X", "╳": "X", "χ": "X"})
@@ -65,9 +73,14 @@ def birth_date(number: str) -> dt.date | None:
 
 
 def check_id(text: str, today: dt.date | None = None) -> IdCheck:
-    """Normalise and check one ID; problems block a reply, notes only inform."""
+    """Normalise and check one ID by the rules of its kind (citizen, 港澳台 residence permit, foreigner's
+    permanent residence card: see idkinds); problems block a reply, notes only inform."""
     number = normalise_id(text)
     result = IdCheck(number)
+    kind = kind_of(number)
+    if kind == "foreign_permanent_2017":
+        result.problems.append(PROBLEM_FOREIGN_2017)
+        return result
     if _OLD_15.fullmatch(number):
         number = upgrade_15(number)
         result.number = number
@@ -83,7 +96,12 @@ def check_id(text: str, today: dt.date | None = None) -> IdCheck:
         result.problems.append(PROBLEM_BIRTH_DATE)
     if number[-1] != ric.calc_check_digit(number):
         result.problems.append(PROBLEM_CHECK_DIGIT)
-    if born is not None and not result.problems and not _region_known(number[:6], born.year):
+    if born is None or result.problems:
+        return result
+    if kind == "foreign_permanent":
+        if not foreign_province_known(number):
+            result.notes.append(NOTE_FOREIGN_PROVINCE)
+    elif kind == "citizen" and not _region_known(number[:6], born.year):
         result.notes.append(NOTE_UNKNOWN_REGION)
     return result
 
