@@ -63,20 +63,45 @@ def _phone(text: str) -> str | None:
     return re.sub(r"\s+", "", m.group(0))
 
 
+SPACED_LABEL = re.compile(
+    r"联[ \t\u3000]+系[ \t\u3000]*人|联[ \t\u3000]*系[ \t\u3000]*电[ \t\u3000]*话|经[ \t\u3000]+办[ \t\u3000]*人"
+)
+TRAILING_DIGITS = re.compile(r"[0-9][0-9\s\-－—–]*$")
+LEADING_DIGITS = re.compile(r"^[\s\u3000]*([0-9][0-9\s\-－—–]*)")
+
+
+def _despaced(text: str) -> str:
+    """联 系 人 (letter-spaced to fill a column) -> 联系人, so the label rules read it."""
+    return SPACED_LABEL.sub(lambda m: re.sub(r"[ \t\u3000]", "", m.group(0)), text)
+
+
+def _phone_across(text: str, following: Line | None) -> str | None:
+    """A phone number the line break cut in two: "联系电话：029-8888" + "1234" on the next line."""
+    if following is None or not TRAILING_DIGITS.search(text):
+        return None
+    m = LEADING_DIGITS.match(fold_digits(following.text))
+    if not m:
+        return None
+    joined = _phone(text + m.group(1))
+    alone = _phone(text)
+    return joined if joined and (alone is None or len(joined) > len(alone)) else None
+
+
 def find_contact(lines: list[Line]) -> ContactFound:
     """Name and phone from the 联系人 lines; a phone on the line right after a bare 联系人 line counts."""
     found = ContactFound()
     for k, line in enumerate(lines):
-        if not CONTACT_LINE.search(line.text):
+        if not CONTACT_LINE.search(_despaced(line.text)):
             continue
-        text = fold_digits(line.text)
+        text = _despaced(fold_digits(line.text))
         if found.name is None:
             m = NAME_AFTER.search(text)
             name = _clean_name(m.group("name")) if m else None
             if name:
                 found.name, found.name_source = name, line.source(1.0, name)
         if found.phone is None:
-            phone = _phone(text)
+            following = lines[k + 1] if k + 1 < len(lines) else None
+            phone = _phone_across(text, following) or _phone(text)
             source_line = line
             if (
                 phone is None

@@ -111,10 +111,16 @@ def find_head(lines: list[Line], header_lines: list[Line]) -> Head:
 
 def _find_addressee(lines: list[Line], head: Head, limit: int) -> int | None:
     start = (head.title_end + 1) if head.title_end is not None else 0
-    for line in lines[start : start + 6] if head.title_end is not None else lines[:limit]:
+    window = lines[start : start + 6] if head.title_end is not None else lines[:limit]
+    for k, line in enumerate(window):
         text = line.compact.replace("∶", "：")
         text = ADDRESSEE_PREFIX.sub("", text)
-        m = re.match(r"^(?P<who>[^：:。，,；;]{2,60}?)[:：](?P<rest>.*)$", text)
+        m = re.match(r"^(?P<who>[^：:。，,；;]{2,80}?)[:：](?P<rest>.*)$", text)
+        if not m and text.endswith("、") and k + 1 < len(window):
+            # two or three addressees, wrapped after a 、: "省发展改革委、" / "省信用办："
+            line = window[k + 1]
+            text += line.compact.replace("∶", "：")
+            m = re.match(r"^(?P<who>[^：:。，,；;]{2,80}?)[:：](?P<rest>.*)$", text)
         if not m:
             continue
         who, rest = m.group("who"), m.group("rest")

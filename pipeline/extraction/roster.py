@@ -20,7 +20,13 @@ from pipeline.domain.names import normalise_name
 from pipeline.extraction.text import CJK, compact, fold_digits
 
 HEADER_ID = re.compile(r"身份证|证件号|身份号|公民身份|证号|身份证件")
-HEADER_NAME = re.compile(r"姓名|名字|人员名称|查询对象$|^对象$|^名称$")
+HEADER_NAME = re.compile(
+    r"姓名|名字|人员名称|查询对象$|^对象$|^名称$|^(拟|被)?(录用|聘用|调任|招聘|聘|查询)?(人员|人选|对象)$"
+)
+# Headers of columns that hold short CJK words but never the person's name.
+HEADER_NOT_NAME = re.compile(
+    r"性别|民族|政治|面貌|学历|学位|院校|学校|专业|单位|部门|职位|职务|岗位|籍贯|出生|户籍|备注|类别|身份|证件"
+)
 HEADER_SEQ = re.compile(r"^(序号|编号|序|No\.?|NO\.?)$", re.IGNORECASE)
 SUMMARY_ROW = re.compile(
     r"^[\s\u3000]*(合[\s\u3000]*计|共[\s\u3000]*计|总[\s\u3000]*计|小[\s\u3000]*计|注|备[\s\u3000]*注|说[\s\u3000]*明)"
@@ -36,12 +42,21 @@ LABELS = re.compile(
 # A row that says something instead of naming a person: the contact, the attachment, the closing.
 STATEMENT_ROW = re.compile(r"^(联系人|联系电话|联系方式|联络人|经办人|电话|手机|附件|特此|此致|落款)")
 SEQ_PREFIX = re.compile(r"^[\s\u3000]*[（(]?([0-9]{1,4})[)）]?[\s\u3000]*[.、．，,)）:：]?")
-EXTRA_VALUE = re.compile(rf"^(男|女|[{CJK}]{{1,4}}族|\d{{4}}[.\-/年]\d{{1,2}}.*|本科|硕士|博士|研究生|大专)$")
+EXTRA_VALUE = re.compile(
+    rf"^(男|女|[{CJK}]{{1,4}}族|\d{{4}}[.\-/年]\d{{1,2}}.*|(大学)?本科|硕士|博士|(硕士|博士)?研究生|大专|中专|高中"
+    r"|中共(预备)?党员|共青团员|团员|党员|群众|无党派人士|民主党派)$"
+)
+# A column value that is an organisation, not a person: 西安市发展改革委, 某某大学 (names are 2-4 characters,
+# longer only with the · of a transliterated name).
+UNIT_VALUE = re.compile(
+    rf"^[{CJK}]{{5,}}$|^[{CJK}]{{2,}}(局|委|厅|院|校|中心|公司|政府|大学|学院|医院|银行)$"
+)
 ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
 PARENTHETICAL = re.compile(r"[（(][^（()）]*[)）]")
 ANY_DIGIT = re.compile(r"[0-9０-９]")
 ID_FRAGMENT = re.compile(r"[0-9]{0,17}[0-9Xx×]")
 SENTENCE_PUNCT = re.compile(r"[，。；！？、“”《》]")
+NAME_CELL = re.compile(rf"[{CJK}][{CJK}·•\s]{{1,19}}")
 
 
 @dataclass(slots=True)
@@ -98,6 +113,7 @@ class _Columns:
     id: int
     seq: int | None
     width: int
+    headers: list[str] = field(default_factory=list)
 
 
 def _header_columns(row: list[str]) -> _Columns | None:
@@ -109,7 +125,29 @@ def _header_columns(row: list[str]) -> _Columns | None:
     seq_col = next((i for i, t in enumerate(row) if HEADER_SEQ.match(t)), None)
     if name_col is None and seq_col is None:
         return None
-    return _Columns(name_col, id_col, seq_col, len(row))
+    return _Columns(name_col, id_col, seq_col, len(row), headers=row)
+
+
+def _name_by_content(rows: list[list[str]], columns: _Columns) -> int | None:
+    """A header that names no name column (拟录用人员情况, an unusual word): the column whose cells are
+    names, nearest the ID column, among those whose header is not 性别, 民族, 政治面貌, 单位 …"""
+    body = [r for r in rows if len(r) > columns.id and ID_TOKEN.search(fold_digits(r[columns.id]))]
+    if not body:
+        return None
+    candidates = [
+        c for c in range(columns.width)
+        if c not in (columns.id, columns.seq)
+        and not (c < len(columns.headers) and HEADER_NOT_NAME.search(columns.headers[c]))
+    ]  # fmt: skip
+    best = None
+    for c in sorted(candidates, key=lambda c: abs(c - columns.id)):
+        names = sum(
+            1 for r in body if c < len(r) and NAME_CELL.fullmatch(PARENTHETICAL.sub("", r[c]).strip() or "x")
+        )
+        if names >= max(1, (len(body) + 1) // 2):
+            best = c
+            break
+    return best
 
 
 def _guess_columns(rows: list[list[str]]) -> _Columns | None:
@@ -195,6 +233,8 @@ def _table_entries(
         found = _header_columns(row)
         if found:
             columns, start = found, r + 1
+            if found.name is None:
+                found.name = _name_by_content(rows[start:], found)
             break
     if columns is None:
         columns = _guess_columns(rows)
@@ -266,7 +306,7 @@ def _name_from_segment(segment: str) -> str | None:
     # "王  伟" (alignment spaces) splits into single characters: join them; real columns are longer.
     if all(len(t) == 1 for t in tokens) and len(tokens) <= 4:
         tokens = ["".join(tokens)]
-    name = normalise_name(tokens[0])
+    name = normalise_name(next((t for t in tokens if not UNIT_VALUE.match(t)), tokens[0]))
     if not re.fullmatch(rf"[{CJK}][{CJK}·]{{0,19}}", name) or len(name) > 20:
         return None
     return name

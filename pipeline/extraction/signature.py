@@ -73,16 +73,33 @@ def find_signature(lines: list[Line], *, after: int = 0) -> Signature:
         if unit and _is_unit(unit):
             sig.unit, sig.unit_source = unit, lines[k].source(0.9, unit)
             return sig
-        for j in range(k - 1, max(after, k - 4) - 1, -1):
+        found_at: int | None = None
+        for j in range(k - 1, max(after, k - 5) - 1, -1):
             text = _clean_unit(lines[j].text)
             if not text or ONLY_SEAL.match(compact(lines[j].text)):
                 continue
-            if _is_unit(text):
-                confidence = 1.0 if UNIT_END.search(text) else 0.8
-                sig.unit, sig.unit_source = text, lines[j].source(confidence, text)
+            if found_at is None and _is_unit(text):
+                found_at = j
+                continue
+            if found_at is not None and _is_unit(text) and UNIT_END.search(text):
+                found_at = j  # signed jointly, one unit above the other: the first printed signs first
+                continue
             break
+        if found_at is not None:
+            text = _first_unit(lines[found_at].text)
+            confidence = 1.0 if UNIT_END.search(text) else 0.8
+            sig.unit, sig.unit_source = text, lines[found_at].source(confidence, text)
         return sig
     return sig
+
+
+def _first_unit(raw: str) -> str:
+    """The left unit of two signed side by side ("陕西省人力资源和社会保障厅　　陕西省公务员局")."""
+    parts = [p for p in re.split(r"[ \t\u3000]+", strip_seal(raw.strip())) if p.strip()]
+    units = [_clean_unit(p) for p in parts]
+    if len(units) >= 2 and all(len(u) >= 4 and UNIT_END.search(u) for u in units):
+        return units[0]
+    return _clean_unit(raw)
 
 
 def letterhead_unit(lines: list[Line], stop: int) -> tuple[str, Source] | None:
