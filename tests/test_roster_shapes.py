@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from pipeline.document import Cell, Location, Paragraph, Table
 from pipeline.extraction import extract
+from pipeline.extraction.roster import CONFIRM_FROM_PROSE
+from pipeline.reading import ocr_reader, read_document
 from tests.builders.model_builder import build_document
+from tests.builders.scan_builder import build_scan
 from tests.builders.spec import LetterSpec
 from tests.service_letters import spec_for
 
@@ -151,3 +158,43 @@ def test_two_addressees_wrapped_after_the_enumeration_comma() -> None:
         Paragraph("省信息中心（省信用办）：", location),
     ]
     assert extract(document).addressee == "陕西省发展和改革委员会、省信息中心（省信用办）"
+
+
+def _wide_spec(n: int, order: tuple[str, ...]) -> LetterSpec:
+    spec = spec_for(n, people=6)
+    spec.extra_columns = {
+        "性别": ["男", "女"] * 3, "民族": ["汉族", "回族"] * 3, "政治面貌": ["中共党员", "共青团员", "群众"] * 2,
+        "毕业院校": ["西北大学", "陕西师范大学"] * 3, "拟录用单位": ["西安市发展和改革委员会"] * 6,
+        "岗位代码": ["1001", "1002"] * 3,
+    }  # fmt: skip
+    spec.roster_header = order
+    return spec
+
+
+@pytest.mark.skipif(not ocr_reader.available(), reason="OCR models are not installed")
+def test_a_scanned_wide_roster_takes_names_from_the_name_column(tmp_path: Path) -> None:
+    """Regression (hidden scans): a nine-column roster OCR read as text lines gave 中共党员, 共青团员, 群众
+    (the 政治面貌 column) as the people's names, with no problem raised."""
+    spec = _wide_spec(72, ("序号", "拟录用单位", "岗位代码", "姓名", "性别", "政治面貌", "身份证号码"))
+    letter = extract(read_document(build_scan(spec, tmp_path / "wide.pdf")))
+    assert _people(letter) == spec.people
+
+
+def test_a_borderless_roster_header_line_places_the_name() -> None:
+    spec = spec_for(73, people=3)
+    lines = ["序号  籍贯  姓名  身份证号码"]
+    lines += [
+        f"{k}  陕西西安  {n}  {i}" for k, (n, i) in enumerate(spec.people, 1)
+    ]  # 陕西西安 looks like a name
+    assert _people(extract(_with_text_roster(spec, lines))) == spec.people
+
+
+def test_a_person_found_only_inside_a_sentence_must_be_confirmed() -> None:
+    """A name read out of prose may be a word of the sentence: it is no longer only a note but a
+    confirmation a named person gives before any reply."""
+    spec = spec_for(74, people=1)
+    ((name, number),) = spec.people
+    document = _with_text_roster(spec, [f"经研究，拟录用{name}（身份证号：{number}）为我单位工作人员。"])
+    letter = extract(document)
+    assert _people(letter) == spec.people
+    assert letter.people[0].confirm == [CONFIRM_FROM_PROSE]

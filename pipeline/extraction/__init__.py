@@ -109,6 +109,8 @@ def _person(entry: RosterEntry, document: Document, today: dt.date) -> Person:
     )
     if entry.note:
         person.notes.append(entry.note)
+    if entry.confirm:
+        person.confirm.append(entry.confirm)
     if document.is_ocr:
         _repair_ocr_id(person)
         if person.name_source and person.name_source.confidence < LOW_NAME_CONFIDENCE:

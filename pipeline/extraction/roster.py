@@ -56,6 +56,15 @@ PARENTHETICAL = re.compile(r"[（(][^（()）]*[)）]")
 ANY_DIGIT = re.compile(r"[0-9０-９]")
 ID_FRAGMENT = re.compile(r"[0-9]{0,17}[0-9Xx×]")
 SENTENCE_PUNCT = re.compile(r"[，。；！？、“”《》]")
+CODE_WORD = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-/年月]*")
+NAME_WORD = re.compile(rf"[{CJK}]{{2,4}}|[{CJK}]{{1,10}}·[{CJK}·]{{1,15}}")
+CONFIRM_FROM_PROSE = "该人员从正文语句中识别，请对照原件核对姓名"
+# The words of a roster's header line, found even when OCR ran them together (岗位代码姓名性别).
+HEADER_WORDS = re.compile(
+    r"序号|编号|公民身份号码|身份证号码|身份证号|证件号码|姓名|性别|民族|政治面貌|出生年月|出生日期|籍贯|学历|学位"
+    r"|毕业院校|毕业学校|所学专业|专业|拟录用单位|拟聘用单位|拟聘单位|拟调任单位|拟录用职位|拟聘岗位|报考单位|报考职位"
+    r"|职位代码|岗位代码|职位|岗位|单位|备注"
+)
 NAME_CELL = re.compile(rf"[{CJK}][{CJK}·•\s]{{1,19}}")
 
 
@@ -67,6 +76,7 @@ class RosterEntry:
     name_source: Source | None
     id_source: Source | None
     note: str | None = None
+    confirm: str | None = None  # a named person must compare this entry with the original before a reply
     block: int = 0  # index of the Document block it came from (keeps tables and text in order)
 
 
@@ -292,15 +302,37 @@ def _table_entries(
 # --- text lines ----------------------------------------------------------------------------
 
 
-def _name_from_segment(segment: str) -> str | None:
-    """The name in the text before (or after) an ID on a roster line, or None for prose."""
+@dataclass(frozen=True, slots=True)
+class _TextColumns:
+    """What a borderless roster's header line says about the words before each line's ID."""
+
+    name: int  # the name's place among them (序号 not counted)
+    words: int  # how many there are
+    sex_next: bool  # 性别 follows 姓名: OCR may run "杨伟 女" together as 杨伟女
+
+
+def _name_from_segment(segment: str, position: _TextColumns | None = None) -> str | None:
+    """The name in the text before (or after) an ID on a roster line, or None for prose.
+
+    `position`: where the header line puts the name, when there is one."""
     segment = LABELS.sub(" ", fold_digits(segment))
     segment = SEQ_PREFIX.sub("", segment, count=1)
     segment = re.sub(r"[（(][^（()）]*[)）]", " ", segment)
     segment = segment.strip(" \u3000\t:：,，;；|/（(")
-    if not segment or SENTENCE_PUNCT.search(segment) or re.search(r"[0-9]", segment):
+    if not segment or SENTENCE_PUNCT.search(segment):
         return None
-    tokens = [t for t in re.split(r"[\s\u3000]{1,}", segment) if t and not EXTRA_VALUE.match(t)]
+    words = [t for t in re.split(r"[\s\u3000]{1,}", segment) if t]
+    if position is not None and position.name < len(words):
+        word = words[position.name]
+        if position.sex_next and len(words) < position.words and len(word) >= 3 and word[-1] in "男女":
+            word = word[:-1]  # the sex column run into the name
+        if NAME_WORD.fullmatch(word):
+            return normalise_name(word)
+    # codes and dates (岗位代码 1001, 1990.01) are other columns; a word mixing digits and text is prose
+    words = [t for t in words if not CODE_WORD.fullmatch(t)]
+    if any(ANY_DIGIT.search(t) for t in words):
+        return None
+    tokens = [t for t in words if not EXTRA_VALUE.match(t)]
     if not tokens:
         return None
     # "王  伟" (alignment spaces) splits into single characters: join them; real columns are longer.
@@ -333,6 +365,7 @@ def text_entries(document: Document, *, prose: bool = False) -> list[RosterEntry
     With prose=True, also people named inside sentences (a last resort when a
     letter has no roster at all); they carry a note asking for a check."""
     entries: list[RosterEntry] = []
+    position: _TextColumns | None = None  # from the last header line
     for block_index, block in enumerate(document.blocks):
         if isinstance(block, Table):
             continue
@@ -340,19 +373,22 @@ def text_entries(document: Document, *, prose: bool = False) -> list[RosterEntry
             folded = fold_digits(line)
             matches = list(ID_TOKEN.finditer(folded))
             if not matches:
+                header = _text_header(folded)
+                if header is not None:
+                    position = header
                 continue
             bounds = [0] + [m.end() for m in matches]
             for k, m in enumerate(matches):
                 before = folded[bounds[k] : m.start()]
                 after_end = matches[k + 1].start() if k + 1 < len(matches) else len(folded)
                 after = folded[m.end() : after_end]
-                name = _name_from_segment(before)
+                name = _name_from_segment(before, position if k == 0 else None)
                 if name is None and not compact(LABELS.sub("", SEQ_PREFIX.sub("", before, count=1))):
                     name = _name_from_segment(after)  # ID first, then the name
                 note = None
                 if name is None and prose:
                     name = _name_from_prose(before)
-                    note = "该人员从正文语句中识别，请核对姓名"
+                    note = CONFIRM_FROM_PROSE
                 if name is None:
                     continue
                 seq_match = SEQ_PREFIX.match(folded[bounds[k] :]) if k == 0 else None
@@ -365,11 +401,27 @@ def text_entries(document: Document, *, prose: bool = False) -> list[RosterEntry
                         seq=seq,
                         name_source=Source(loc, line.strip(), block.confidence),
                         id_source=Source(loc, line.strip(), block.confidence * (0.6 if note else 1.0)),
-                        note=note,
+                        confirm=note,
                         block=block_index,
                     )
                 )
     return entries
+
+
+def _text_header(line: str) -> _TextColumns | None:
+    """A borderless roster's header line ("序号 拟录用单位 岗位代码 姓名 性别 身份证号码"): the place of 姓名
+    among the words before the ID column, counted as a data line's words are (序号 is cut off there)."""
+    words = HEADER_WORDS.findall(compact(line))
+    if "姓名" not in words or not any("身份" in w or "证件" in w for w in words):
+        return None
+    if len("".join(words)) < len(compact(line)) * 0.8:
+        return None  # a sentence that mentions 姓名、身份证号码, not a header
+    before_id = words[: next(i for i, w in enumerate(words) if "身份" in w or "证件" in w)]
+    if "姓名" not in before_id:
+        return None
+    columns = [w for w in before_id if w not in ("序号", "编号")]
+    at = columns.index("姓名")
+    return _TextColumns(at, len(columns), at + 1 < len(columns) and columns[at + 1] == "性别")
 
 
 def find_roster(document: Document) -> Roster:

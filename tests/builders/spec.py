@@ -110,19 +110,22 @@ class LetterSpec:
 
     def roster_rows(self) -> list[list[str]]:
         """Header row plus one row per person, columns in `roster_header` order + extras."""
-        header = list(self.roster_header) + list(self.extra_columns)
+        placed = [c for c in self.roster_header if c in self.extra_columns]  # an extra column put in order
+        header = list(self.roster_header) + [c for c in self.extra_columns if c not in placed]
         rows = [header]
         for i, ((name, id_number), seq) in enumerate(zip(self.people, self.seqs(), strict=False)):
             row = []
             for col in self.roster_header:
                 key = "".join(col.split())
-                if "序号" in key:
+                if col in self.extra_columns:
+                    row.append(self.extra_columns[col][i])
+                elif "序号" in key:
                     row.append(str(seq))
                 elif "姓名" in key:
                     row.append(self.display_name(name))
                 else:
                     row.append(id_number)
-            row.extend(values[i] for values in self.extra_columns.values())
+            row.extend(values[i] for c, values in self.extra_columns.items() if c not in placed)
             rows.append(row)
         return rows
 
