@@ -326,7 +326,7 @@ def test_people_named_in_prose_when_there_is_no_roster(tmp_path):
     )
     letter = letter_from(LetterSpec(body=body, people=[]), "model", tmp_path)
     assert people(letter) == [("王伟", DEFAULT_PEOPLE[0][1]), ("欧阳娜娜", DEFAULT_PEOPLE[1][1])]
-    assert all(any("正文" in n for n in p.notes) for p in letter.people)
+    assert all(any("正文" in n for n in p.confirm) for p in letter.people)  # confirmed before any reply
 
 
 def test_date_followed_by_publication_remark(tmp_path):
