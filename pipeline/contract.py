@@ -28,6 +28,8 @@ def person_to_json(person: Person, *, with_sources: bool = True) -> dict:
         data["seq"] = person.seq
     if with_sources and person.id_as_printed is not None:
         data["id_as_printed"] = person.id_as_printed
+    if person.id_from_number:
+        data["id_from_number"] = True
     if with_sources:
         data["sources"] = {
             key: src.to_json()
@@ -80,6 +82,7 @@ def letter_from_json(data: dict) -> Letter:
             name_source=_source((p.get("sources") or {}).get("name")),
             id_source=_source((p.get("sources") or {}).get("id_number")),
             id_as_printed=p.get("id_as_printed"),
+            id_from_number=bool(p.get("id_from_number")),
         )
         for p in data.get("people") or []
     ]

@@ -79,6 +79,8 @@ class Cell:
     text: str
     location: Location = field(default_factory=Location)
     confidence: float = 1.0
+    # A spreadsheet stored the value as a number: an 18-digit ID kept only 15 digits (Excel's limit).
+    numeric: bool = False
 
 
 @dataclass(slots=True)
@@ -96,7 +98,16 @@ class Table:
 
 Block = Paragraph | Table
 
-SourceType = Literal["docx", "pdf", "ocr", "ofd"]
+
+@dataclass(slots=True)
+class Attachment:
+    """A file that came with the letter, read on its own: its name as sent, and what it holds."""
+
+    name: str
+    document: Document
+
+
+SourceType = Literal["docx", "pdf", "ocr", "ofd", "sheet"]
 
 
 @dataclass(slots=True)
@@ -110,6 +121,8 @@ class Document:
     page_count: int | None = None
     notes: list[str] = field(default_factory=list)  # reader observations for the clerk (Chinese)
     problems: list[str] = field(default_factory=list)  # what the reader found that blocks a reply (Chinese)
+    # Files that came with the letter (a roster as a spreadsheet or a second document), in order.
+    attachments: list[Attachment] = field(default_factory=list)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         """Body paragraphs only, in order."""

@@ -85,6 +85,15 @@ class NotALetter(UnreadableLetter):
     default_zh = "该文件不是信用记录查询函（未找到查询对象名单或函件要素），请人工核对。"
 
 
+class LooseAttachment(NotALetter):
+    """Only a roster (a spreadsheet, an attachment), without the letter it belongs to."""
+
+    default_zh = (
+        "收到的是名单附件（电子表格或名单文件），未找到与之一同发送的来函；请将来函与名单放在同一子文件夹"
+        "（或压缩为一个 .zip）后重新放入收件箱，或联系来函单位补发来函。"
+    )
+
+
 # --- configuration -------------------------------------------------------------
 
 

@@ -2,7 +2,8 @@
 # Debian packages the project uses outside Python. Installs only what is missing,
 # and only when it can (root, apt-get present); otherwise says what to install.
 #   fonts-wqy-zenhei          CJK TrueType font embedded in PDF replies (needed)
-#   libreoffice-writer-nogui  tests that open replies in LibreOffice (optional)
+#   libreoffice-writer-nogui  .doc/.wps letters, and tests that open replies in LibreOffice
+#   libreoffice-calc-nogui    .xls/.et roster spreadsheets
 #   poppler-utils             pdftoppm, to look at replies as images (optional)
 #   postgresql                the PostgreSQL test backend (CI)
 set -u

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
+from pipeline.cases.bundles import bundle_of, clear, pack, settled
 from pipeline.cases.core import CaseCore
 from pipeline.cases.faults import PassingFault, is_passing, with_retries
 from pipeline.cases.folders import REASON_NOTE
@@ -74,6 +75,13 @@ class InboxIntake:
             return None
         if kind is not Entry.FILE or not self._inside_inbox(path):
             return None
+        packed = None
+        bundle = bundle_of(path, self.inbox)
+        if bundle is not None:  # a letter with its attachments in a subfolder: one case, as one zip
+            if not settled(bundle, self.core.settings.stable_seconds):
+                raise PassingFault(f"{bundle.folder.name}: the folder's files are still arriving")
+            path, shas = with_retries(lambda: pack(bundle, self.inbox), "pack a letter with its attachments")
+            packed = (bundle, shas)
         try:
             with open_regular(path) as fh:  # stat and hash the very file opened, never a link's target
                 st = os.fstat(fh.fileno())
@@ -95,6 +103,8 @@ class InboxIntake:
         registered = with_retries(lambda: self._register(rel, sha, st), "register")
         if registered is None:
             return None
+        if packed is not None:  # registered: the zip holds them now, the case core archives it
+            with_retries(lambda: clear(*packed), "clear the packed folder")
         self.core.resume(registered)
         return registered
 

@@ -65,6 +65,8 @@ class Person:
     name_source: Source | None = None
     id_source: Source | None = None
     id_as_printed: str | None = None
+    # The ID came from a spreadsheet cell stored as a number: Excel kept 15 digits, the rest are lost.
+    id_from_number: bool = False
     # Who decided that this person's wrong ID is answered 身份证号码有误，未予查询 (the unit must be asked).
     not_checked_by: str | None = None
 

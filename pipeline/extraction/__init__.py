@@ -18,8 +18,8 @@ import logging
 from pipeline.document import Document
 from pipeline.domain.letter import Contact, Letter, Person
 from pipeline.domain.reasons import Problem, ReasonCode
-from pipeline.errors import NotALetter
-from pipeline.extraction import validation
+from pipeline.errors import LooseAttachment, NotALetter
+from pipeline.extraction import attachments, validation
 from pipeline.extraction.contact import find_contact
 from pipeline.extraction.header import find_head
 from pipeline.extraction.kind import classify
@@ -39,8 +39,13 @@ CONFIRM_ID_REPAIRED = "身份证号码经扫描识别自动纠错，请对照原
 def extract(document: Document, *, today: dt.date | None = None) -> Letter:
     """Everything a reply needs from one letter; raises NotALetter when nothing letter-like is found."""
     today = today or dt.date.today()
+    if document.source_type == "sheet":  # a roster on its own: its letter is elsewhere
+        raise LooseAttachment("a spreadsheet on its own is an attachment, not a letter")
     roster = find_roster(document)
     lines = build_lines(document, roster.tables, roster.statements)
+    merged = attachments.merge(document, roster, lines) if document.attachments else None
+    if merged is not None:
+        roster = merged.roster
     header_lines = [Line(i, p.text, p.location, p.confidence) for i, p in enumerate(document.headers)]
 
     head = find_head(lines, header_lines)
@@ -85,9 +90,12 @@ def extract(document: Document, *, today: dt.date | None = None) -> Letter:
     if document.is_ocr:
         letter.notes.append(NOTE_FROM_SCAN)
     letter.notes.extend(n for n in document.notes if n not in letter.notes)
+    reader_problems = [*document.problems, *(merged.problems if merged else [])]
     letter.problems.extend(
-        Problem(p, ReasonCode.DOCUMENT) for p in document.problems if p not in letter.problems
+        Problem(p, ReasonCode.DOCUMENT) for p in reader_problems if p not in letter.problems
     )
+    if merged is not None:
+        letter.notes.extend(n for n in merged.notes if n not in letter.notes)
     if not letter.people and not _looks_like_letter(letter, lines):
         raise NotALetter(f"no roster and no letter features in {len(document.blocks)} blocks")
     validation.validate_letter(letter, today)
@@ -106,6 +114,7 @@ def _person(entry: RosterEntry, document: Document, today: dt.date) -> Person:
         name_source=entry.name_source,
         id_source=entry.id_source,
         id_as_printed=entry.id_source.text if entry.id_source else None,
+        id_from_number=entry.from_number,
     )
     if entry.note:
         person.notes.append(entry.note)

@@ -77,6 +77,7 @@ class RosterEntry:
     id_source: Source | None
     note: str | None = None
     confirm: str | None = None  # a named person must compare this entry with the original before a reply
+    from_number: bool = False  # the ID cell was a spreadsheet number (digits beyond 15 lost)
     block: int = 0  # index of the Document block it came from (keeps tables and text in order)
 
 
@@ -293,6 +294,7 @@ def _table_entries(
                 else None,
                 id_source=Source(cells[columns.id].location, id_text, cells[columns.id].confidence),
                 note=note,
+                from_number=cells[columns.id].numeric,
                 block=block_index,
             )
         )

@@ -25,6 +25,11 @@ STATED_COUNT = re.compile(
 )
 
 ID_NOTES = frozenset({NOTE_CONVERTED_15, NOTE_UNKNOWN_REGION})  # what a new number replaces
+SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?[Ee]\+?[0-9]{1,2}")  # 6.10102E+17: Excel's General format
+PROBLEM_EXCEL_NUMBER = (
+    "身份证号码在表格中被存为数字（显示为科学计数法或末几位变为0），缺失的数字无法还原，"
+    "请来函单位提供以文本格式保存的名单后更正"
+)
 _ALNUM = re.compile(r"[0-9A-Za-z]")
 _DIGIT = re.compile(r"[0-9]")
 
@@ -71,10 +76,23 @@ def validate_person(person: Person, today: dt.date) -> None:
     if not _DIGIT.search(normalise_id(person.id_number)):
         person.problems.append(Problem(PROBLEM_NO_ID, ReasonCode.ID_INVALID))
         return
+    if excel_damaged(person):
+        person.problems.append(Problem(PROBLEM_EXCEL_NUMBER, ReasonCode.ID_INVALID))
+        return  # never checked, never "repaired": the digits Excel dropped are not in the file
     result = check_id(person.id_number, today)
     person.id_number = result.number
     person.problems.extend(Problem(p, ReasonCode.ID_INVALID) for p in result.problems)
     person.notes.extend(result.notes)
+
+
+def excel_damaged(person: Person) -> bool:
+    """An ID a spreadsheet stored as a number (6.10102E+17 as shown, or all digits with the last ones
+    turned to 0): still as it came, i.e. not yet corrected by a clerk from a text copy."""
+    printed = normalise_id(person.id_as_printed or "")
+    as_now = normalise_id(person.id_number)
+    if SCIENTIFIC.fullmatch((person.id_as_printed or "").strip()) and (as_now == printed or "E" in as_now):
+        return True
+    return person.id_from_number and as_now == printed
 
 
 def validate_letter(letter: Letter, today: dt.date) -> None:

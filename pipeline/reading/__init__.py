@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.document import Document
-from pipeline.errors import CorruptFile, EmptyFile, ScannedLetter, UnsupportedFormat
+from pipeline.errors import EmptyFile, ScannedLetter, UnsupportedFormat
 from pipeline.reading.sniff import FileType, sniff
 
 Reader = Callable[[Path], Document]
@@ -28,12 +28,16 @@ def register(kind: str, reader: Reader) -> None:
 def _load_builtin() -> None:
     if _READERS:
         return
-    from pipeline.reading import docx_reader, legacy, ofd_reader, pdf_reader
+    from pipeline.reading import bundle, docx_reader, legacy, ofd_reader, pdf_reader, sheet_reader
 
     register("docx", docx_reader.read_docx)
     register("pdf", pdf_reader.read_pdf)
     register("doc", legacy.read_legacy)  # .doc / .wps through LibreOffice
     register("ofd", ofd_reader.read_ofd)
+    register("xlsx", sheet_reader.read_xlsx)  # a roster sent as a spreadsheet
+    register("xls", sheet_reader.read_legacy_sheet)  # .xls / WPS .et through LibreOffice
+    register("csv", sheet_reader.read_csv)
+    register("zip", bundle.read_bundle)  # a letter with its attachments
     try:  # OCR is optional: its models are large and not every install has them
         from pipeline.reading import ocr_reader
     except ImportError:
@@ -53,8 +57,6 @@ def read_document(path: Path) -> Document:
             f"{path.name}: OFD document (GB/T 33190), no OFD reader yet",
             "该文件为 OFD 版式文件，本系统暂不能读取；请向来函单位索取 PDF 或 .docx 文件，或在 OFD 阅读器中另存为 PDF 后重新放入。",
         )
-    if kind == "zip":
-        raise CorruptFile(f"{path.name}: zip archive that is not a Word document")
     if kind == "image":
         scan = _READERS.get("scan")
         if scan is None:

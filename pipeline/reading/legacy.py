@@ -44,40 +44,45 @@ def cache_folder() -> Path:
     return folder
 
 
-def convert(path: Path) -> Path:
-    """The .docx LibreOffice makes of `path`, from the cache when this file was converted before."""
+_FILTERS = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"}
+_LEGACY_SUFFIXES = {"docx": (".doc", ".wps"), "xlsx": (".xls", ".et")}
+
+
+def convert(path: Path, target: str = "docx") -> Path:
+    """The .docx (or, for an .xls/.et spreadsheet, the .xlsx) LibreOffice makes of `path`, from the cache
+    when this file was converted before."""
+    label = {"docx": ".doc/.wps", "xlsx": ".xls/.et 表格"}[target]
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    cached = cache_folder() / f"{digest}.docx"
+    cached = cache_folder() / f"{digest}.{target}"
     if cached.is_file():
         return cached
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise UnsupportedFormat(
             f"{path.name}: legacy Word file and LibreOffice is not installed",
-            "该文件为旧版 .doc/.wps 格式，本机未安装 LibreOffice，无法自动转换；请另存为 .docx 后重新放入，"
+            f"该文件为旧版 {label} 格式，本机未安装 LibreOffice，无法自动转换；请另存为 .{target} 后重新放入，"
             "或请系统管理员安装 libreoffice-writer。",
         )
     with tempfile.TemporaryDirectory(prefix="letters-convert-") as tmp:
-        src = (
-            Path(tmp) / f"letter{path.suffix.lower() if path.suffix.lower() in ('.doc', '.wps') else '.doc'}"
-        )
+        known = _LEGACY_SUFFIXES[target]
+        src = Path(tmp) / f"letter{path.suffix.lower() if path.suffix.lower() in known else known[0]}"
         shutil.copyfile(path, src)
         try:
             subprocess.run(
                 [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
-                 "--convert-to", "docx:MS Word 2007 XML", "--outdir", tmp, str(src)],
+                 "--convert-to", _FILTERS[target], "--outdir", tmp, str(src)],
                 capture_output=True, timeout=TIMEOUT_SECONDS, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             raise CorruptFile(
                 f"{path.name}: LibreOffice conversion timed out after {TIMEOUT_SECONDS}s",
-                "旧版 .doc/.wps 文件转换超时，文件可能已损坏；请另存为 .docx 后重新放入。",
+                f"旧版 {label} 文件转换超时，文件可能已损坏；请另存为 .{target} 后重新放入。",
             ) from None
-        made = Path(tmp) / "letter.docx"
+        made = Path(tmp) / f"letter.{target}"
         if not made.is_file() or made.stat().st_size == 0:
             raise CorruptFile(
                 f"{path.name}: LibreOffice could not convert it (encrypted or damaged)",
-                "旧版 .doc/.wps 文件无法转换（可能已加密或已损坏）；请向来函单位索取 .docx 或 PDF 文件。",
+                f"旧版 {label} 文件无法转换（可能已加密或已损坏）；请向来函单位索取 .{target} 或 PDF 文件。",
             )
         part = cached.with_name(cached.name + f".{os.getpid()}.part")
         shutil.copyfile(made, part)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import zipfile
 from pathlib import Path
 from typing import Literal
 
-FileType = Literal["docx", "pdf", "image", "doc", "ofd", "zip", "empty", "unknown"]
+FileType = Literal["docx", "pdf", "image", "doc", "ofd", "xlsx", "xls", "csv", "zip", "empty", "unknown"]
 
 _IMAGE_MAGIC = (
     b"\x89PNG\r\n\x1a\n",
@@ -35,14 +36,42 @@ def sniff(path: Path) -> FileType:
             return "docx"
         if "OFD.xml" in names or any(n.endswith("/Document.xml") and n.startswith("Doc_") for n in names):
             return "ofd"  # GB/T 33190: the entry file, or a producer that left it out but kept Doc_N/
+        if "xl/workbook.xml" in names:
+            return "xlsx"  # an Excel or WPS spreadsheet (.xlsx, and .et saved in that format)
         return "zip"
     if head.startswith(_OLE_MAGIC):
-        return "doc"
+        return "xls" if _ole_workbook(path) else "doc"
+    if path.suffix.lower() == ".csv" and _text_like(head):
+        return "csv"  # plain text has no signature: a .csv name with text inside is a table
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "image"
     if any(head.startswith(m) for m in _IMAGE_MAGIC):
         return "image"
     return "unknown"
+
+
+_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le") + b"\x00\x00")
+_WORD = "WordDocument".encode("utf-16-le")
+
+
+def _ole_workbook(path: Path) -> bool:
+    """An OLE file's directory names its streams (UTF-16): Excel and WPS 表格 write Workbook (or Book),
+    Word and WPS 文字 WordDocument."""
+    with path.open("rb") as fh:
+        data = fh.read(8 * 1024 * 1024)  # the directory of a letter-sized file lies well inside this
+    return any(w in data for w in _WORKBOOK) and _WORD not in data
+
+
+def _text_like(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)  # a cut last character is fine
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
 
 
 def looks_complete(path: Path) -> bool:
@@ -55,7 +84,7 @@ def looks_complete(path: Path) -> bool:
     kind = sniff(path)
     if kind == "empty":
         return False
-    if kind == "zip":
+    if kind in ("zip", "xlsx"):
         return zipfile.is_zipfile(path) and _zip_reads(path)
     with path.open("rb") as fh:
         head = fh.read(8)
