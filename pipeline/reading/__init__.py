@@ -37,7 +37,7 @@ def _load_builtin() -> None:
     register("xlsx", sheet_reader.read_xlsx)  # a roster sent as a spreadsheet
     register("xls", sheet_reader.read_legacy_sheet)  # .xls / WPS .et through LibreOffice
     register("csv", sheet_reader.read_csv)
-    register("zip", bundle.read_bundle)  # a letter with its attachments
+    register("zip", lambda path: bundle.read_bundle(path, read_document))  # a letter with its attachments
     try:  # OCR is optional: its models are large and not every install has them
         from pipeline.reading import ocr_reader
     except ImportError:

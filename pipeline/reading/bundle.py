@@ -16,6 +16,7 @@ import logging
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from pipeline.document import Attachment, Document
@@ -50,10 +51,9 @@ def is_attachment_name(name: str) -> bool:
     return bool(ATTACHMENT_NAME.search(PurePosixPath(name).stem))
 
 
-def read_bundle(path: Path) -> Document:
-    """The letter's Document with `attachments` filled. Raises LooseAttachment when no letter is inside."""
-    from pipeline.reading import read_document
-
+def read_bundle(path: Path, read_document: Callable[[Path], Document]) -> Document:
+    """The letter's Document with `attachments` filled, each member read by `read_document` (the
+    dispatcher). Raises LooseAttachment when no letter is inside."""
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as zf:
