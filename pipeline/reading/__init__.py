@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.document import Document
-from pipeline.errors import EmptyFile, ScannedLetter, UnsupportedFormat
+from pipeline.errors import CorruptFile, EmptyFile, ScannedLetter, UnsupportedFormat
 from pipeline.reading.sniff import FileType, sniff
 
 Reader = Callable[[Path], Document]
@@ -57,6 +57,8 @@ def read_document(path: Path) -> Document:
             f"{path.name}: OFD document (GB/T 33190), no OFD reader yet",
             "该文件为 OFD 版式文件，本系统暂不能读取；请向来函单位索取 PDF 或 .docx 文件，或在 OFD 阅读器中另存为 PDF 后重新放入。",
         )
+    if kind == "zip" and "zip" not in _READERS:
+        raise CorruptFile(f"{path.name}: zip archive that is not a Word document")
     if kind == "image":
         scan = _READERS.get("scan")
         if scan is None:
