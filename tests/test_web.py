@@ -568,3 +568,24 @@ def test_an_objection_is_applied_for_its_result_registered_and_the_unit_told_in_
     page.goto(f"{url}/cases/{original}")
     assert "更正查询结果" in page.inner_text("section.history")  # the original case shows it
     assert "复核结果：更正查询结果" in page.inner_text("p.objected")
+
+
+def test_a_loose_roster_is_attached_to_its_letter_in_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]
+    from tests.builders.bundle_builder import roster_xlsx
+    from tests.builders.docx_builder import build_docx
+    from tests.service_letters import spec_for
+
+    ctx, intake, url = console
+    spec = spec_for(161, people=2)
+    roster = list(spec.people)
+    spec.people = []
+    letter = intake.handle_file(build_docx(spec, intake.folders.inbox / "来函.docx"))
+    loose = intake.handle_file(roster_xlsx(roster, intake.folders.inbox / "名单.xlsx"))
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{loose}")
+    assert "未找到与之一同发送的来函" in page.inner_text("main")
+    page.fill("form.attach input[name=letter]", str(letter))
+    page.click("form.attach button")
+    assert f"名单已附到第{letter}号案件的来函" in page.inner_text("p.flash")
+    assert page.url.endswith(f"/cases/{letter}") and state(ctx, loose) == "closed"
+    assert state(ctx, letter) in ("received", "processing", "replied")  # handed back to the inbox service

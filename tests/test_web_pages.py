@@ -243,3 +243,51 @@ def test_the_queue_filters_by_reason_unit_and_date(web) -> None:  # type: ignore
     assert shown(since=today.isoformat(), until=today.isoformat()) == {hit, wrong}
     assert shown(until=(today - dt.timedelta(days=1)).isoformat()) == set()
     assert clerk.get("/", since="昨天").status_code == 400
+
+
+def test_a_roster_without_its_letter_is_attached_to_the_letters_case(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """附到来函: the loose roster failed, the letter without it waits (no people); a clerk names the
+    letter's case, both originals go into one archived zip, the letter is read again and answered."""
+    from pipeline.cases.instances import recover
+    from pipeline.storage.case_models import CaseTracking
+    from tests.builders.bundle_builder import roster_xlsx
+    from tests.builders.docx_builder import build_docx
+    from tests.service_letters import spec_for
+
+    ctx, intake, app = web
+    spec = spec_for(160, people=3)
+    roster = list(spec.people)
+    spec.people = []
+    letter_case = intake.handle_file(build_docx(spec, intake.folders.inbox / "来函.docx"))
+    roster_case = intake.handle_file(roster_xlsx(roster, intake.folders.inbox / "名单.xlsx"))
+    with ctx.db.sessions() as s:
+        letter, loose = s.get(Case, letter_case), s.get(Case, roster_case)
+        assert letter is not None and letter.state == "waiting_review"
+        assert loose is not None and loose.state == "failed" and "未找到与之一同发送的来函" in loose.error
+        received, original_sha = letter.received_at, letter.file_sha256
+    clerk = Desk(app, "wangfang")
+    page = clerk.get(f"/cases/{roster_case}").get_data(as_text=True)
+    assert "附到来函" in page
+    assert "附到来函" not in clerk.get(f"/cases/{letter_case}").get_data(as_text=True)
+    assert Desk(app, "sun").post(f"/cases/{roster_case}/attach", letter=str(letter_case)).status_code == 403
+    assert clerk.post(f"/cases/{roster_case}/attach", letter="abc").status_code == 400
+    assert clerk.post(f"/cases/{letter_case}/attach", letter=str(roster_case)).status_code == 400  # wrong way
+    done = clerk.post(f"/cases/{roster_case}/attach", letter=f"第{letter_case}号")
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/cases/{letter_case}")
+    assert not (intake.folders.failed / "名单.xlsx").exists()  # the roster's parked copy and note are gone
+    assert letter_case in recover(ctx.db, intake.core.me)
+    intake.core.resume(letter_case)
+    with ctx.db.sessions() as s:
+        letter, loose = s.get(Case, letter_case), s.get(Case, roster_case)
+        tracking = s.get(CaseTracking, letter_case)
+        assert letter.state == "replied" and letter.received_at == received  # same case, same due date
+        assert [p["id_number"] for p in letter.letter_json["people"]] == [i for _, i in roster]
+        assert loose.state == "closed"
+        assert letter.file_sha256 != original_sha and tracking.archive_path.endswith(
+            f"附名单{roster_case}.zip"
+        )
+        reasons = [e.reason for e in audit.events_for(s, letter_case)]
+    assert any(r.startswith(f"附加名单：第{roster_case}号案件的“名单.xlsx”") for r in reasons)
+    assert (intake.folders.archive / received.strftime("%Y/%m")).is_dir()
+    originals = sorted(p.name for p in (intake.folders.archive / received.strftime("%Y/%m")).iterdir())
+    assert any(n.endswith("来函.docx") for n in originals) and any(n.endswith("名单.xlsx") for n in originals)

@@ -80,23 +80,32 @@ def pack(bundle: Bundle, inbox: Path) -> tuple[Path, dict[Path, str]]:
     target = bundle.zip_path(inbox)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     shas: dict[Path, str] = {}
+    members: list[tuple[str, bytes, float]] = []
+    for member in bundle.members:
+        data = member.read_bytes()
+        shas[member] = hashlib.sha256(data).hexdigest()
+        members.append((member.name, data, member.stat().st_mtime))
     part = target.with_name(f"{target.name}.{os.getpid()}.{time.monotonic_ns()}.part")
-    with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED) as zf:
-        for member in bundle.members:
-            data = member.read_bytes()
-            shas[member] = hashlib.sha256(data).hexdigest()
-            stamp = dt.datetime.fromtimestamp(member.stat().st_mtime)
-            info = zipfile.ZipInfo(member.name, date_time=(max(stamp.year, 1980), *stamp.timetuple()[1:6]))
-            info.flag_bits |= 0x800  # the name is UTF-8
-            info.external_attr = 0o600 << 16
-            zf.writestr(info, data)
-    os.chmod(part, 0o600)
+    write_zip(part, members)
     if target.exists() and sha256_file(target) == sha256_file(part):
         part.unlink()  # packed before (a crash after packing): keep the very file the case registered
     else:
         part.replace(target)
         fsync_dir(target.parent)
     return target, shas
+
+
+def write_zip(path: Path, members: list[tuple[str, bytes, float]]) -> None:
+    """(name, bytes, mtime) members, stored uncompressed in this order, dated by their mtimes: the same
+    members give the same bytes. Private (0600): it holds the letters' people."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for name, data, mtime in members:
+            stamp = dt.datetime.fromtimestamp(mtime)
+            info = zipfile.ZipInfo(name, date_time=(max(stamp.year, 1980), *stamp.timetuple()[1:6]))
+            info.flag_bits |= 0x800  # the name is UTF-8
+            info.external_attr = 0o600 << 16
+            zf.writestr(info, data)
+    os.chmod(path, 0o600)
 
 
 def clear(bundle: Bundle, shas: dict[Path, str]) -> None:

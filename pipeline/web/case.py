@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
+from pipeline.cases import attach as attaching
 from pipeline.cases import drafts, holds, objections, review, routing, spotchecks
 from pipeline.cases import reprocess as reprocessing
 from pipeline.cases.corrections import roster_rules
@@ -58,6 +59,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
         "case.html", case=detail, Settle=Settle, Verdict=Verdict, account=me(),
         pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by, draft=draft,
         spot=spot, objected=objected, sent=sent,
+        loose_roster=detail.state == "failed" and (detail.error or "").startswith(attaching.LOOSE_MARK),
     )  # fmt: skip
 
 
@@ -200,6 +202,19 @@ def reprocess(case_id: int):  # type: ignore[no-untyped-def]
     reprocessing.reprocess(context(), case_id, me())
     flash("已交由收件箱服务重新处理（收件箱服务未运行时，将在其启动后处理），请稍后刷新查看结果。", "ok")
     return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<int:case_id>/attach", methods=["POST"])
+@login_required
+def attach(case_id: int):  # type: ignore[no-untyped-def]
+    """附到来函: this loose roster joins the letter of the case the clerk names; the letter is read again."""
+    raw = request.form.get("letter", "").strip().lstrip("第").rstrip("号")
+    if not raw.isdigit():
+        raise InvalidRequest(f"letter case {raw!r}", "请填写来函所在案件的案件号（数字）。")
+    letter = int(raw)
+    attaching.attach_roster(context(), case_id, letter, me())
+    flash(f"名单已附到第{letter}号案件的来函，已交由收件箱服务重新办理。", "ok")
+    return redirect(url_for("case.show", case_id=letter))
 
 
 @blueprint.route("/<int:case_id>/route", methods=["POST"])
