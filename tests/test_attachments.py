@@ -178,3 +178,24 @@ def test_a_folder_of_several_letters_stays_several_cases(tmp_path: Path) -> None
     build_docx(spec_for(134), folder / "甲.docx")
     build_docx(spec_for(135), folder / "乙.docx")
     assert bundle_of(folder / "甲.docx", inbox) is None
+
+
+def test_a_roster_sent_as_a_second_word_document_is_read_from_it(tmp_path: Path) -> None:
+    import docx
+
+    letter, _, roster = letter_without_roster(136, tmp_path)
+    sheet = docx.Document()
+    sheet.add_paragraph("2024年度拟录用人员名单")
+    table = sheet.add_table(rows=1, cols=3)
+    for cell, text in zip(table.rows[0].cells, ["序号", "姓名", "身份证号码"], strict=True):
+        cell.text = text
+    for k, (name, number) in enumerate(roster, 1):
+        for cell, text in zip(table.add_row().cells, [str(k), name, number], strict=True):
+            cell.text = text
+    sheet.save(tmp_path / "名单.docx")
+    read = extract(
+        read_document(
+            zip_of(tmp_path / "b.zip", {"函.docx": letter, "附件：名单.docx": tmp_path / "名单.docx"})
+        )
+    )
+    assert _people(read) == roster and read.is_clean

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from pipeline.cases.context import ServiceContext
 from pipeline.domain.roles import Account
+from pipeline.errors import CorruptFile
 from pipeline.privacy import private_file
+from pipeline.reading.limits import open_image, render_scale
 from pipeline.reading.sniff import sniff
 from pipeline.service.queries import get_case
 from pipeline.web.locate import PageText, locate, read_pages
@@ -63,7 +65,13 @@ def _rendered(pdf: Path, number: int, png: Path) -> Path | None:
         if not 1 <= number <= len(doc):
             return None
         tmp = png.with_suffix(".part")
-        doc[number - 1].render(scale=SCALE).to_pil().save(tmp, "PNG", optimize=True)
+        page = doc[number - 1]
+        try:
+            scale = render_scale(*page.get_size(), SCALE)  # a page of absurd size is not rendered
+        except CorruptFile:
+            return None
+        page.render(scale=scale).to_pil().save(tmp, "PNG", optimize=True)
+        tmp.chmod(0o600)
         tmp.replace(png)
     finally:
         doc.close()
@@ -132,10 +140,11 @@ def page_count(ctx: ServiceContext, case_id: int) -> int:
             return 0
         if sniff(path) != "image":
             return 1  # shown as "cannot be shown" by the page image
-        from PIL import Image
-
-        with Image.open(path) as image:  # a fax is a multi-page TIFF: every page, not only the first
-            return int(getattr(image, "n_frames", 1))
+        try:
+            with open_image(path, path.name) as image:  # a fax is a multi-page TIFF: every page
+                return int(getattr(image, "n_frames", 1))
+        except CorruptFile:
+            return 1  # shown as "cannot be shown"
     return _pdf_pages(pdf)
 
 
@@ -148,7 +157,10 @@ def page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, st
         if path is None or number < 1 or sniff(path) != "image":
             return None
         if not png.exists():
-            image = _as_read(path, number)
+            try:
+                image = _as_read(path, number)
+            except CorruptFile:
+                image = None  # an image past the bounds is never decoded for the console either
             if image is None:
                 return None
             image.thumbnail((2000, 2000))
@@ -163,12 +175,12 @@ def page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, st
 def _as_read(path: Path, number: int):  # -> PIL.Image.Image | None
     """Page `number` as OCR read it (a fax at square pixels, a photo cut to its sheet, upright), so
     the boxes land where the values were read; without the OCR extra, the page as stored."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
     try:
         from pipeline.reading.ocr.images import page_picture
     except ImportError:
-        with Image.open(path) as image:
+        with open_image(path, path.name) as image:
             if number > getattr(image, "n_frames", 1):
                 return None
             image.seek(number - 1)
@@ -190,7 +202,10 @@ def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[B
             from pipeline.reading.ocr.images import page_sizes
         except ImportError:  # without the OCR extra no image letter was read: nothing to place
             return []
-        return _placed(letter_json, page_sizes(path))
+        try:
+            return _placed(letter_json, page_sizes(path))
+        except CorruptFile:
+            return []
     if pdf.name == CONVERTED:
         pages = _converted_text(ctx, case_id, pdf)
         return [

@@ -9,7 +9,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.errors import CorruptFile
-from pipeline.reading.docx_reader.tags import _MAX_PART_BYTES, _STRICT_NS, W_NS
+from pipeline.reading.docx_reader.tags import _MAX_PART_BYTES, _MAX_TOTAL_BYTES, _STRICT_NS, W_NS
 from pipeline.reading.safe_xml import PARSER as _PARSER
 from pipeline.reading.safe_xml import unwrap_entities as _unwrap_entities
 
@@ -24,13 +24,15 @@ class _Package:
         self.zf = zipfile.ZipFile(path)
         self.names = {n.replace("\\", "/").lstrip("/").lower(): n for n in self.zf.namelist()}
         self.entities = False  # a part held entity references (never resolved; Word writes none)
+        self.spent = 0  # bytes of the parts read so far, inflated
 
     def has(self, name: str) -> bool:
         return name.lower() in self.names
 
     def read(self, name: str) -> bytes:
         info = self.zf.getinfo(self.names[name.lower()])
-        if info.file_size > _MAX_PART_BYTES:
+        self.spent += info.file_size
+        if info.file_size > _MAX_PART_BYTES or self.spent > _MAX_TOTAL_BYTES:
             raise CorruptFile(
                 f"{self.path.name}: part {name} is implausibly large ({info.file_size} bytes)",
                 "该 Word 文件内部数据异常（内容过大），无法读取，请向来函单位索取正常的文件。",

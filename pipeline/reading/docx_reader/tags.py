@@ -135,7 +135,8 @@ _ALIGN: dict[str, Align] = {
 _BLANKS = " \t\n\u3000\f"
 _OFF = frozenset(("0", "false", "off", "none"))
 
-_MAX_PART_BYTES = 200 * 1024 * 1024  # a letter's XML is kilobytes; refuse zip bombs
+_MAX_PART_BYTES = 64 * 1024 * 1024  # a letter's XML is kilobytes; refuse zip bombs
+_MAX_TOTAL_BYTES = 128 * 1024 * 1024  # all parts read for one letter, inflated (ten 60 MB headers are a bomb)
 _PAGE_BREAK = "\f"  # placeholder: page breaks at a paragraph's edge are dropped, inner ones -> "\n"
 
 _STYLES_ROOT_RE = re.compile(rb"<([A-Za-z_][\w.-]*):styles\b[^>]*>")

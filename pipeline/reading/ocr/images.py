@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
 from pipeline.errors import CorruptFile, EncryptedFile
+from pipeline.reading.limits import open_image, render_scale
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +67,13 @@ def _pdf_pages(path: Path) -> Iterator[PageImage]:
             raise EncryptedFile(f"{path.name}: encrypted PDF") from exc
         raise CorruptFile(f"{path.name}: PDF cannot be opened ({exc})") from exc
     try:
-        scale = RENDER_DPI / 72
         for index in range(min(len(pdf), MAX_PAGES)):
             page = pdf[index]
+            scale = render_scale(*page.get_size(), RENDER_DPI / 72)  # bounded before rendering
             bitmap = page.render(scale=scale, rev_byteorder=True)
             rgb = np.ascontiguousarray(bitmap.to_numpy()[:, :, :3])
             page.close()
-            yield PageImage(index + 1, rgb, 72 / RENDER_DPI, len(pdf))
+            yield PageImage(index + 1, rgb, 1 / scale, len(pdf))
     finally:
         pdf.close()
 
@@ -84,9 +85,8 @@ def _frames(path: Path) -> Iterator[tuple[np.ndarray, float | None, int]]:
 
     from pipeline.reading.ocr.photo import straighten_photo
 
-    Image.MAX_IMAGE_PIXELS = 120_000_000  # A3 at 600 dpi, still a sane scan
+    img = open_image(path, path.name)  # its pixel count checked by the header, before decoding
     try:
-        img = Image.open(path)
         img.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise CorruptFile(f"{path.name}: image cannot be decoded ({exc})") from exc

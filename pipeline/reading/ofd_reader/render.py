@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import CorruptFile
+from pipeline.reading.limits import open_image
 from pipeline.reading.ofd_reader.content import PageContent, Placed
 from pipeline.reading.ofd_reader.package import OfdPackage
 from pipeline.reading.ofd_reader.reader import read_pages
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pipeline.reading.ofd_reader")
 
-MAX_IMAGE_PIXELS = 120_000_000  # an A3 scan at 600 dpi; more is a bomb, not a page
 
 _CID_FONT = "STSong-Light"
 
@@ -67,9 +67,7 @@ def _pictures(pkg: OfdPackage, content: PageContent) -> Iterator[tuple[Placed, b
             continue
         try:
             data = pkg.read(placed.media)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.width * image.height > MAX_IMAGE_PIXELS:
-                    raise ValueError(f"{image.width}x{image.height} pixels")
+            with open_image(io.BytesIO(data), placed.media) as image:
                 image.load()
                 keep = ("RGB", "L", "RGBA")
                 picture = image.copy() if image.mode in keep else image.convert("RGBA")
