@@ -29,6 +29,7 @@ COMMANDS = (
     "cases",
     "status",
     "audit",
+    "numbers",
     "review",
     "users",
     "objections",

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.folders import Folders
+from pipeline.cases.numbering import next_reply_number
 from pipeline.cases.publisher import claim
 from pipeline.cases.replying import issue_date
 from pipeline.domain.reply import date_zh
 from pipeline.files import safe_copy, sha256_file
 from pipeline.outbox import destination
 from pipeline.settings import Settings
-from pipeline.storage.numbers import allocate_reply_number
 
 
 def letter_fields(
@@ -52,9 +52,7 @@ def send_letter(
     and claim its names in the outbox; returns its 文号 and {key+kind: file name}."""
     from pipeline.reply import render_letter  # heavy: only when a letter is made
 
-    number = allocate_reply_number(
-        ctx.db.sessions, ctx.settings.reply_prefix, now.year, case_id=case_id, now=now
-    )
+    number = next_reply_number(ctx.db.sessions, ctx.settings, now.year, case_id=case_id, now=now)
     fields = {**fields, "reply_doc_number": number}
     Folders.from_settings(ctx.settings)
     names = {}

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.cases.numbering import next_reply_number
 from pipeline.checking import outcome_to_json
 from pipeline.contract import letter_to_json
 from pipeline.domain.letter import Letter
@@ -22,7 +23,6 @@ from pipeline.privacy import private_file
 from pipeline.settings import Settings
 from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import CaseState
-from pipeline.storage.numbers import allocate_reply_number
 from pipeline.workdays import next_workday
 
 
@@ -111,7 +111,7 @@ def stage_reply(
     ctx.corrects = corrects_of(sessions, case_id)
     issued = ctx.issue_date
     check_content(ctx)  # a reply that cannot go out must not use up a 文号
-    number = allocate_reply_number(sessions, settings.reply_prefix, issued.year, case_id=case_id, now=now)
+    number = next_reply_number(sessions, settings, issued.year, case_id=case_id, now=now)
     ctx.reply_doc_number = number
     render_dir = workdir / ".render"
     rendered = render_reply(ctx, settings, render_dir)

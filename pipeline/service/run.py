@@ -22,6 +22,7 @@ from pipeline.cases.deadlines import keep_current, recount_due_dates
 from pipeline.cases.handling import Processor, make_processor
 from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
+from pipeline.cases.numbering import check_numbers
 from pipeline.service.lists import ListWatcher
 from pipeline.service.memory import freeze_start_up, release_after_letter
 from pipeline.service.watcher import InboxWatcher, Job
@@ -119,6 +120,7 @@ class Service:
         print(self.db_lost, file=sys.stderr, flush=True)
 
     def start(self) -> None:
+        check_numbers(self.db, self.settings)  # a lost or restored database must not issue a 文号 twice
         recount_due_dates(self.db, self.cases.calendar)  # holidays edited while the service was down
         freeze_start_up()  # imports, fonts, template: kept out of the per-letter collections
         self.watcher.start()

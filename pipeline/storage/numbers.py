@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,16 +42,19 @@ def allocate_reply_number(
     *,
     case_id: int | None = None,
     now: dt.datetime | None = None,
+    floor: int = 0,
 ) -> str:
-    """Take the next number for (prefix, year) and commit it at once."""
+    """Take the next number for (prefix, year), above `floor` (a number known issued outside the
+    database), and commit it at once."""
     with write_transaction(sessions) as session:
         _ensure_counter(session, prefix, year)
         # The UPDATE takes the row (PostgreSQL) or database (SQLite) write lock first,
         # so two processes can never read the same last_number.
+        last = case((ReplyCounter.last_number < floor, floor), else_=ReplyCounter.last_number)
         number = session.execute(
             update(ReplyCounter)
             .where(ReplyCounter.prefix == prefix, ReplyCounter.year == year)
-            .values(last_number=ReplyCounter.last_number + 1)
+            .values(last_number=last + 1)
             .returning(ReplyCounter.last_number)
         ).scalar_one()
         doc_number = format_doc_number(prefix, year, number)
@@ -66,6 +69,16 @@ def allocate_reply_number(
             )
         )
     return doc_number
+
+
+def raise_counter(session: Session, prefix: str, year: int, at_least: int) -> None:
+    """Set (prefix, year)'s last number to at least `at_least` (never lower), in the caller's transaction."""
+    _ensure_counter(session, prefix, year)
+    session.execute(
+        update(ReplyCounter)
+        .where(ReplyCounter.prefix == prefix, ReplyCounter.year == year, ReplyCounter.last_number < at_least)
+        .values(last_number=at_least)
+    )
 
 
 def allocated_numbers(session: Session, prefix: str, year: int) -> list[str]:
