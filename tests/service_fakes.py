@@ -25,6 +25,11 @@ def fake_processor(settings: Settings, db: Database) -> Processor:
         text = letter.read_text(encoding="utf-8", errors="replace")
         if text.startswith("BAD"):
             raise CorruptFile("corrupt")
+        if text.startswith("CRASH"):  # a letter that kills the process reading it (a native fault, OOM)
+            import os
+            import signal
+
+            os.kill(os.getpid(), signal.SIGKILL)
         if text.startswith("SLOW"):
             time.sleep(1.0)
         if text.startswith("REVIEW"):

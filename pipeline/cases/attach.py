@@ -111,7 +111,7 @@ def attach_roster(
             reason=f"附加名单：第{roster_case}号案件的“{roster_name}”已附到本来函，由收件箱服务重新读取、提取和核查",
             now=now,
             tracking={"decided": None, "attempts": 0, "retry_after": None, "owner": None, "finished_at": None,
-                      "archive_path": rel},
+                      "archive_path": rel, "crashes": 0},
             case={"error": None, "file_sha256": sha},
         )  # fmt: skip
         closed = moved and move(

@@ -60,6 +60,13 @@ MAX_ATTEMPTS = 8
 Clock = Callable[[], dt.datetime]
 
 
+MAX_CRASHES = 2  # the service died this often while reading a case: its letter is not read a third time
+CRASHED_ZH = (
+    "处理该文件时服务异常退出（已连续两次），为保护系统未再读取；文件可能已损坏或含有恶意内容，"
+    "请向来函单位索取正常的文件，或由系统管理员检查。"
+)
+
+
 def retry_delay(attempts: int) -> dt.timedelta:
     """30 s, 1 min, 2 min … capped at an hour."""
     return dt.timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
@@ -192,6 +199,10 @@ class CaseCore:
         if tracking.origin == INBOX and tracking.inbox_cleared_at is None:
             with_retries(lambda: _clear_inbox(src, case.file_sha256), "clear inbox")
             self._set(case_id, inbox_cleared_at=self.clock())
+        if tracking.decided is None and tracking.crashes >= MAX_CRASHES:
+            log.error("case %s: the service died twice reading it; failed, not read again", case_id)
+            self.fail(case_id, CRASHED_ZH)
+            return
         if tracking.decided is None:
             self._handle(case_id, self.folders.archive / tracking.archive_path)
             case, tracking = self.load(case_id)

@@ -50,7 +50,8 @@ def reprocess(ctx: ServiceContext, case_id: int, account: Account, now: dt.datet
         moved = move(
             session, case_id, source=CaseState.FAILED, target=CaseState.RECEIVED, actor=account.signature,
             reason="重新处理：由收件箱服务从存档原件重新读取、提取和核查", now=now,
-            tracking={"decided": None, "attempts": 0, "retry_after": None, "owner": None, "finished_at": None},
+            tracking={"decided": None, "attempts": 0, "retry_after": None, "owner": None, "finished_at": None,
+                      "crashes": 0},
             case={"error": None},
         )  # fmt: skip
         if not moved:

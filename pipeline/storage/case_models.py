@@ -73,6 +73,9 @@ class CaseTracking(Base):
     held_until: Mapped[dt.datetime | None] = mapped_column(DateTime())
     # 更正函 (migration 0013): the reply this case's next reply corrects, after a spot check found an error
     corrects_reply: Mapped[str | None] = mapped_column(String(100))
+    # Times the service died while this case's letter was being read (migration 0014): at two the file
+    # is failed, so a letter that crashes the service cannot crash it again at every start.
+    crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CaseDelay(Base):
