@@ -12,7 +12,9 @@ CPU and memory are measured alone. Figures:
 - throughput: 200 letters (.docx and text PDF, 3 people each) dropped at
   once, 2 workers, default stability wait;
 - idle CPU of the service over 30 s, with file events and in polling mode;
-- peak memory (VmHWM) of the service process.
+- peak memory (VmHWM) of the service process;
+- the watcher's own peak and resident memory after 10 scanned letters, with letters read (and OCR run)
+  in limited child processes, side by side with reading them inline.
 
 Targets (issue 4): median latency < 2 s (default stability wait reported
 separately), idle CPU < 1 %, memory < 200 MB.
@@ -45,9 +47,12 @@ CLK = os.sysconf("SC_CLK_TCK")
 class Running:
     """One `letters watch` child process on `base`."""
 
-    def __init__(self, base: Path, *, stable: float, workers: int = 2, poll: bool = False) -> None:
+    def __init__(
+        self, base: Path, *, stable: float, workers: int = 2, poll: bool = False, in_child: bool = True
+    ) -> None:
         env = dict(os.environ)
         env.update(
+            LETTERS_READ_IN_CHILD="true" if in_child else "false",
             LETTERS_STABLE_SECONDS=str(stable),
             LETTERS_WORKERS=str(workers),
             LETTERS_TEMPLATES=str(ROOT / "letter_templates"),
@@ -76,6 +81,12 @@ class Running:
     def peak_mb(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return 0.0
 
@@ -169,6 +180,35 @@ def throughput(root: Path, count: int, workers: int, stable: float) -> dict:
     }
 
 
+def scans(root: Path, count: int, in_child: bool) -> dict:
+    """The watcher's own memory after `count` scanned letters (OCR), reading in child processes or not."""
+    from tests.builders.scan_builder import build_scan
+
+    base = fresh_base(root, f"scans-{'child' if in_child else 'inline'}")
+    names = []
+    for n in range(count):
+        name = f"扫描件{n:02d}.pdf"
+        build_scan(spec_for(7000 + n, people=6), base / "hold" / name, seed=n)
+        names.append(name)
+    svc = Running(base, stable=0.5, in_child=in_child)
+    try:
+        for name in names:
+            os.replace(base / "hold" / name, base / "inbox" / name)
+        wait_final(svc, names)
+        time.sleep(1.0)
+        peak, now = svc.peak_mb(), svc.rss_mb()
+        states = svc.states(names)
+    finally:
+        svc.stop()
+    return {
+        "scans": count,
+        "read_in_child": in_child,
+        "watcher_peak_mb": round(peak, 1),
+        "watcher_rss_after_mb": round(now, 1),
+        "final": sum(s in FINAL for s in states.values()),
+    }
+
+
 def idle_cpu(root: Path, seconds: float, poll: bool) -> dict:
     base = fresh_base(root, f"idle-{'poll' if poll else 'events'}")
     for n in range(50):  # a realistic inbox tree to watch/poll, and some history
@@ -196,11 +236,20 @@ def main() -> int:
     parser.add_argument("--letters", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument("--scans", type=int, default=10, help="scanned letters for the memory figure")
+    parser.add_argument("--only-scans", action="store_true", help="only the scans' memory figure")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "watch.json")
     args = parser.parse_args()
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-watch-") as tmp:
         root = Path(tmp)
+        for in_child in (True, False):  # side by side: the OCR engine in the reading children, or inline
+            key = f"scans_{'in_child' if in_child else 'inline'}"
+            results[key] = scans(root, args.scans, in_child)
+            print(f"{args.scans} scans, watcher memory:", results[key], flush=True)
+        if args.only_scans:
+            print(json.dumps(results, ensure_ascii=False))
+            return 0
         results["latency_default_wait"] = latency(root, 2.0, args.latency_runs)
         print("latency, default stability wait:", results["latency_default_wait"], flush=True)
         results["latency_near_zero_wait"] = latency(root, 0.05, args.latency_runs)
@@ -212,6 +261,7 @@ def main() -> int:
         results["idle_polling"] = idle_cpu(root, args.idle_seconds, poll=True)
         print("idle (polling):", results["idle_polling"], flush=True)
     peak = max(v.get("peak_mb", 0) for v in results.values())
+    results["scan_memory_under_200mb"] = results["scans_in_child"]["watcher_peak_mb"] < 200
     results["targets"] = {
         "median_latency_under_2s": results["latency_near_zero_wait"]["median_s"] < 2.0,
         "idle_cpu_under_1_percent": max(

@@ -44,6 +44,10 @@ class LettersError(Exception):
         super().__init__(message or self.__class__.__name__)
         self.message_zh = message_zh or self.default_zh
 
+    def __reduce__(self) -> tuple:
+        """Both messages survive pickling (a letter read in a child process raises in the service)."""
+        return (self.__class__, (str(self), self.message_zh))
+
 
 # --- reading -----------------------------------------------------------------
 

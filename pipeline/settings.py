@@ -79,6 +79,11 @@ class Settings:
         "lists consulted for public-institution queries (empty = all)", default_factory=list
     )
     workers: int = _help("letters processed at once by the watcher", default=2)
+    read_in_child: bool = _help(
+        "the watcher reads letters in child processes under memory and time limits", default=True
+    )
+    reader_memory_mb: int = _help("address-space limit of a reading child process (MB)", default=3072)
+    reader_seconds: float = _help("a letter's reading is stopped after this long (seconds)", default=300.0)
     stable_seconds: float = _help("a file must be quiet this long before it is taken", default=2.0)
     incomplete_wait_seconds: float = _help(
         "a file that does not end as its format ends is failed only once unchanged this long", default=60.0

@@ -93,11 +93,13 @@ def handle_letter(
     *,
     case_id: int | None = None,
     now: dt.datetime | None = None,
+    reader: Callable[[Path, dt.date], Letter] | None = None,
 ) -> Handled:
     """Decide one letter. Raises UnreadableLetter (and other LettersError) for files that cannot be
-    read; the case core records those as failed."""
+    read; the case core records those as failed. `reader` reads and extracts (the service's runs in a
+    limited child process: pipeline.cases.isolation); by default, here."""
     now = now or dt.datetime.now()
-    letter = extract(read_document(path), today=now.date())
+    letter = (reader or read_here)(path, now.date())
     if letter.objection is not None:  # 异议申请: a case of its own (pipeline.cases.objections), no reply
         log.info("case %s is an objection citing %s", case_id, letter.objection.cited)
         return Handled.of(CaseState.OBJECTION, letter, None, exit_code=ExitCode.WAITING_REVIEW)
@@ -118,19 +120,33 @@ def handle_letter(
     return Handled.of(CaseState.REPLIED, letter, outcome, reply_doc_number=number, outputs=outputs)
 
 
+def read_here(path: Path, today: dt.date) -> Letter:
+    """Read and extract in this process (the CLI's single letter, and tests)."""
+    return extract(read_document(path), today=today)
+
+
 def make_processor(
     settings: Settings, sessions: sessionmaker[Session], clock: Callable[[], dt.datetime]
 ) -> Processor:
     """The real step, after checking the reply template, fonts and OCR models once: a broken setup
-    stops the service at start instead of failing every letter."""
+    stops the service at start instead of failing every letter. With `read_in_child` (the default)
+    letters are read in limited child processes; the processor's `close` ends them."""
     from pipeline.reply import check_reply_setup
 
     check_reply_setup(settings)
     _check_ocr()
+    reader = None
+    if settings.read_in_child:
+        from pipeline.cases.isolation import IsolatedReader
+
+        reader = IsolatedReader(
+            workers=settings.workers, memory_mb=settings.reader_memory_mb, seconds=settings.reader_seconds
+        )
 
     def process(letter: Path, case_id: int, staging: Path) -> Handled:
-        return handle_letter(letter, settings, sessions, staging, case_id=case_id, now=clock())
+        return handle_letter(letter, settings, sessions, staging, case_id=case_id, now=clock(), reader=reader)
 
+    process.close = reader.close if reader is not None else (lambda: None)  # type: ignore[attr-defined]
     return process
 
 

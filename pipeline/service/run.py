@@ -56,6 +56,7 @@ class Service:
         self.db_identity = _identity(self.db_file)
         self.db_lost: str | None = None  # why the service stopped taking letters (Chinese)
         proc = (processor_factory or default_processor)(settings, self.db)
+        self.processor = proc
         inbox = settings.path(settings.inbox)
         self.instance = register_instance(self.db, mode="polling" if self.poll else "events", inbox=inbox)
         self.cases = CaseCore(settings, self.db, proc, instance_id=self.instance)
@@ -129,6 +130,9 @@ class Service:
     def stop(self) -> None:
         self.lists.stop()
         self.watcher.stop()
+        close = getattr(self.processor, "close", None)
+        if close is not None:
+            close()  # the reading child processes
         try:
             stop_instance(self.db, self.instance)
         finally:

@@ -1,0 +1,104 @@
+"""Letters are read in limited child processes: a file that kills, starves or hangs its reader costs
+the child, not the service, and only its own letter fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.cases.isolation import (
+    READER_DIED,
+    READER_OUT_OF_MEMORY,
+    IsolatedReader,
+    ReaderFailed,
+)
+from pipeline.errors import CorruptFile
+from pipeline.extraction import extract
+from pipeline.reading import read_document
+from tests.builders.docx_builder import build_docx
+from tests.service_letters import spec_for
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def poisoned(path: str, today: str):  # type: ignore[no-untyped-def]
+    """A reader that a poisoned file kills (a native fault), and that reads the others."""
+    name = Path(path).name
+    if name.startswith("毒"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if name.startswith("胖"):
+        hoard = bytearray(
+            2 * 1024**3
+        )  # past the child's address-space limit: MemoryError, not the host's RAM
+        return hoard
+    if name.startswith("慢"):
+        time.sleep(60)
+    if name.startswith("坏"):
+        raise CorruptFile("broken", "文件已损坏（子进程中读出）")
+    from pipeline.cases.isolation import _read
+
+    return _read(path, today)
+
+
+@pytest.fixture
+def reader():  # type: ignore[no-untyped-def]
+    pool = IsolatedReader(workers=1, memory_mb=768, seconds=20, target=poisoned)
+    yield pool
+    pool.close()
+
+
+def test_a_letter_read_in_a_child_is_the_letter_read_here(tmp_path: Path) -> None:
+    path = build_docx(spec_for(181, people=4), tmp_path / "来函.docx")
+    pool = IsolatedReader(workers=1, memory_mb=3072, seconds=60)
+    try:
+        there = pool(path, TODAY)
+    finally:
+        pool.close()
+    here = extract(read_document(path), today=TODAY)
+    assert [(p.name, p.id_number) for p in there.people] == [(p.name, p.id_number) for p in here.people]
+    assert (there.unit, there.doc_number, there.date) == (here.unit, here.doc_number, here.date)
+
+
+def test_a_file_that_kills_its_reader_fails_alone_and_the_next_letter_is_read(reader, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    poison = tmp_path / "毒.docx"
+    poison.write_bytes(b"x")
+    with pytest.raises(ReaderFailed) as failed:
+        reader(poison, TODAY)
+    assert failed.value.message_zh == READER_DIED
+    letter = reader(build_docx(spec_for(182), tmp_path / "好.docx"), TODAY)  # a fresh child reads on
+    assert letter.people
+
+
+def test_a_reader_past_its_memory_limit_is_stopped_with_the_reason(reader, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bomb = tmp_path / "胖.docx"
+    bomb.write_bytes(b"x")
+    with pytest.raises(ReaderFailed) as failed:
+        reader(bomb, TODAY)
+    assert failed.value.message_zh == READER_OUT_OF_MEMORY
+
+
+def test_a_reader_that_hangs_is_stopped_after_its_time(tmp_path: Path) -> None:
+    pool = IsolatedReader(workers=1, memory_mb=768, seconds=1.5, target=poisoned)
+    slow = tmp_path / "慢.docx"
+    slow.write_bytes(b"x")
+    try:
+        started = time.monotonic()
+        with pytest.raises(ReaderFailed) as failed:
+            pool(slow, TODAY)
+        assert time.monotonic() - started < 15 and "超过2秒" in failed.value.message_zh
+        assert pool(build_docx(spec_for(183), tmp_path / "好.docx"), TODAY).people
+    finally:
+        pool.close()
+
+
+def test_a_reading_error_in_the_child_keeps_its_chinese_reason(reader, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "坏.docx"
+    broken.write_bytes(b"x")
+    with pytest.raises(CorruptFile) as failed:
+        reader(broken, TODAY)
+    assert failed.value.message_zh == "文件已损坏（子进程中读出）"
