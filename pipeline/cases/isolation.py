@@ -119,7 +119,9 @@ class IsolatedReader:
             except MemoryError:
                 log.error("%s: the reader ran out of its memory limit", path.name)
                 self._discard(pool)  # a child that hit its limit is not trusted with the next letter
-                raise ReaderFailed(f"{path.name}: out of memory in the reader", READER_OUT_OF_MEMORY) from None
+                raise ReaderFailed(
+                    f"{path.name}: out of memory in the reader", READER_OUT_OF_MEMORY
+                ) from None
             except LettersError:
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
