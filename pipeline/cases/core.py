@@ -235,6 +235,10 @@ class CaseCore:
             "a core without a processor only completes decisions made elsewhere"
         )
         staging = self.fresh_staging(case_id)
+        if not getattr(self.processor, "isolated", False):
+            # Read here, in this process: if the letter kills it, the count says so at the next start.
+            # (A processor that reads in a limited child loses only the child: pipeline.cases.isolation.)
+            self._set(case_id, crashes=CaseTracking.crashes + 1)
         try:
             handled = self.processor(letter, case_id, staging)
         except LettersError as exc:
@@ -386,7 +390,8 @@ class CaseCore:
             move(
                 session, case_id, source=CaseState.PROCESSING, target=CaseState.RECEIVED, actor=audit.SERVICE,
                 reason=f"暂时性故障，稍后第{attempts + 1}次处理：{mask_ids_in(str(exc))[:200]}", now=now,
-                tracking={"owner": None, "attempts": attempts, "retry_after": now + retry_delay(attempts)},
+                tracking={"owner": None, "attempts": attempts, "retry_after": now + retry_delay(attempts),
+                          "crashes": 0},  # a fault that passed, not a crash: the next try starts the count anew
             )  # fmt: skip
             return True
 

@@ -113,21 +113,18 @@ def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 
     with write_transaction(db.sessions) as session:
         live = mark_dead(session, me) | {me}
         stranded = session.execute(
-            select(Case.id, CaseTracking.owner, CaseTracking.decided, CaseTracking.crashes)
+            select(Case.id, CaseTracking.owner)
             .join(CaseTracking, CaseTracking.case_id == Case.id)
             .where(Case.state == CaseState.PROCESSING.value)
         ).all()
-        for case_id, owner, decided, crashes in stranded:
+        for case_id, owner in stranded:
             if owner == me and case_id in active:
                 continue
             if owner is not None and owner != me and owner in live:
                 continue  # a live watcher holds it
-            # Died before anything was decided: the letter was being read, and may be what killed it.
-            crashed = (crashes or 0) + (1 if decided is None else 0)
             move(
                 session, case_id, source=CaseState.PROCESSING, target=CaseState.RECEIVED, actor=audit.SERVICE,
-                reason="处理中断（服务意外停止），从上次完成的步骤继续处理", now=now,
-                tracking={"owner": None, "crashes": crashed},
+                reason="处理中断（服务意外停止），从上次完成的步骤继续处理", now=now, tracking={"owner": None},
             )  # fmt: skip
         ready = session.execute(
             select(Case.id)
