@@ -113,15 +113,25 @@ def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 
     with write_transaction(db.sessions) as session:
         live = mark_dead(session, me) | {me}
         stranded = session.execute(
-            select(Case.id, CaseTracking.owner)
+            select(Case.id, CaseTracking.owner, CaseTracking.decided, ServiceInstance.mode)
             .join(CaseTracking, CaseTracking.case_id == Case.id)
+            .outerjoin(ServiceInstance, ServiceInstance.id == CaseTracking.owner)
             .where(Case.state == CaseState.PROCESSING.value)
         ).all()
-        for case_id, owner in stranded:
+        for case_id, owner, decided, mode in stranded:
             if owner == me and case_id in active:
                 continue
             if owner is not None and owner != me and owner in live:
                 continue  # a live watcher holds it
+            if mode == "review" and decided is None:
+                # A review killed before its reply was staged: its correction and decisions were saved
+                # when it took the case; a person finishes it, the letter is never read again.
+                move(
+                    session, case_id, source=CaseState.PROCESSING, target=CaseState.WAITING_REVIEW,
+                    actor=audit.SERVICE, now=now, tracking={"owner": None},
+                    reason="复核中断（复核进程意外停止），已保存的更正和决定保留，请重新复核后发出",
+                )  # fmt: skip
+                continue
             move(
                 session, case_id, source=CaseState.PROCESSING, target=CaseState.RECEIVED, actor=audit.SERVICE,
                 reason="处理中断（服务意外停止），从上次完成的步骤继续处理", now=now, tracking={"owner": None},

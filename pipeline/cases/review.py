@@ -31,7 +31,7 @@ from pipeline.cases.instances import register_instance, stop_instance
 from pipeline.cases.replying import corrects_of, preview_reply, stage_reply
 from pipeline.cases.transitions import move
 from pipeline.checking import check_people
-from pipeline.contract import letter_from_json
+from pipeline.contract import letter_from_json, letter_to_json
 from pipeline.domain.decision import DECIDABLE, ManualDecision, apply_decisions, decide
 from pipeline.domain.letter import Letter
 from pipeline.domain.reasons import (
@@ -216,7 +216,7 @@ def _conclude(
         core = CaseCore(ctx.settings, ctx.db, None, instance_id=me, calendar=ctx.calendar, clock=lambda: now)
         _take(
             ctx, case_id, me, by, event, corrected=changed, decisions=decisions or [], now=now, tag=tag,
-            respect_hold=respect_hold,
+            respect_hold=respect_hold, letter=letter if changed else None,
         )  # fmt: skip
         try:
             staging = core.fresh_staging(case_id)
@@ -252,8 +252,11 @@ def _take(
     now: dt.datetime,
     tag: str,
     respect_hold: bool,
+    letter: Letter | None = None,
 ) -> None:
-    """waiting_review → processing, held by this review, with the person's event and decisions, together."""
+    """waiting_review → processing, held by this review, with the person's event, decisions and corrected
+    `letter`, together: a review killed before its reply went out leaves the correction saved, and the
+    case goes back to 待复核 with it (pipeline.cases.instances.recover)."""
     tracking: dict[str, object] = {"owner": owner, "claimed_at": now, "decided": None}
     if corrected:
         tracking["corrected_by"] = by
@@ -269,6 +272,7 @@ def _take(
         if not move(
             session, case_id, source=CaseState.WAITING_REVIEW, target=CaseState.PROCESSING, actor=by,
             reason=event[:2000], now=now, tracking=tracking,
+            case={"letter_json": letter_to_json(letter)} if letter is not None else None,
         ):  # fmt: skip
             raise InvalidRequest(
                 "taken by someone else",
@@ -279,7 +283,7 @@ def _take(
 
 
 def _give_back(ctx: ServiceContext, case_id: int, by: str, exc: Exception, now: dt.datetime) -> None:
-    """Rendering failed after the case was taken: back to the review queue, unchanged."""
+    """Rendering failed after the case was taken: back to the review queue, its correction kept."""
     message = getattr(exc, "message_zh", None) or INTERNAL_ERROR_ZH
     with write_transaction(ctx.db.sessions) as session:
         move(
