@@ -14,22 +14,13 @@ from pipeline.extraction.validation import PROBLEM_EXCEL_NUMBER
 from pipeline.reading import read_document
 from pipeline.reading.sheet_reader import excel_display
 from pipeline.reading.sniff import sniff
-from tests.builders.bundle_builder import roster_csv, roster_xlsx, zip_of
+from tests.builders.bundle_builder import letter_without_roster, roster_csv, roster_xlsx, zip_of
 from tests.builders.docx_builder import build_docx
-from tests.builders.spec import LetterSpec
 from tests.service_letters import spec_for
 
 
 def _people(letter) -> list[tuple[str, str]]:
     return [(p.name, p.id_number) for p in letter.people]
-
-
-def letter_without_roster(n: int, tmp_path: Path, people: int = 4) -> tuple[Path, LetterSpec, list]:
-    spec = spec_for(n, people=people)
-    roster = list(spec.people)
-    spec.people = []
-    spec.attachment_line = "附件：2024年度拟录用人员名单"
-    return build_docx(spec, tmp_path / f"letter{n}.docx"), spec, roster
 
 
 def test_a_zip_of_a_letter_and_its_spreadsheet_roster_is_one_letter(tmp_path: Path) -> None:

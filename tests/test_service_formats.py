@@ -11,27 +11,13 @@ from sqlalchemy import select
 
 from pipeline.reading import ocr_reader
 from pipeline.service.run import Service
-from pipeline.settings import load_settings
 from pipeline.storage.models import Case
-from tests.builders.bundle_builder import roster_xlsx, zip_of
-from tests.builders.docx_builder import build_docx
+from tests.builders.bundle_builder import letter_without_roster, roster_xlsx, zip_of
 from tests.builders.ofd_builder import NS, build_ofd
 from tests.builders.scan_builder import build_fax, build_photo
 from tests.service_helpers import wait_for
-from tests.service_letters import ROOT, import_records, spec_for
-
-
-@pytest.fixture
-def service(tmp_path: Path):
-    settings = load_settings(
-        env={}, config=tmp_path / "none.toml", base_dir=tmp_path, stable_seconds=0.2, incomplete_wait_seconds=1.0,
-        templates=ROOT / "letter_templates",
-    )  # fmt: skip
-    svc = Service(settings)
-    import_records(svc.db, settings, tmp_path)
-    svc.start()
-    yield svc
-    svc.stop()
+from tests.service_letters import spec_for
+from tests.test_service_real import service  # noqa: F401  (the real service on a temporary office)
 
 
 def cases(svc: Service) -> dict[str, Case]:
@@ -48,15 +34,13 @@ def final(svc: Service, count: int, timeout: float = 120) -> dict[str, Case]:
 
 
 def _letter_and_roster(n: int, folder: Path) -> tuple[Path, Path]:
-    spec = spec_for(n, people=3)
-    roster = list(spec.people)
-    spec.people = []
-    spec.attachment_line = "附件：拟聘用人员名单"
-    return build_docx(spec, folder / f"src{n}.docx"), roster_xlsx(roster, folder / f"src{n}.xlsx")
+    letter, _, roster = letter_without_roster(n, folder, people=3, name=f"src{n}.docx")
+    return letter, roster_xlsx(roster, folder / f"src{n}.xlsx")
 
 
 def test_ofd_zip_and_folder_bundles_and_loose_rosters_end_in_the_right_state(
-    service: Service, tmp_path: Path
+    service: Service,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
 ) -> None:
     inbox = service.cases.folders.inbox
     work = tmp_path / "work"
@@ -93,7 +77,10 @@ def test_ofd_zip_and_folder_bundles_and_loose_rosters_end_in_the_right_state(
 
 
 @pytest.mark.skipif(not ocr_reader.available(), reason="OCR models are not installed")
-def test_photos_and_faxes_wait_for_a_clerk_with_their_letter_read(service: Service, tmp_path: Path) -> None:
+def test_photos_and_faxes_wait_for_a_clerk_with_their_letter_read(
+    service: Service,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
+) -> None:
     inbox = service.cases.folders.inbox
     build_photo(spec_for(146, people=3), tmp_path / "photo.jpg").rename(inbox / "手机拍照.jpg")
     build_fax(spec_for(147, people=3), tmp_path / "fax.tiff", seal=False).rename(inbox / "传真.tiff")

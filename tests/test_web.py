@@ -571,15 +571,11 @@ def test_an_objection_is_applied_for_its_result_registered_and_the_unit_told_in_
 
 
 def test_a_loose_roster_is_attached_to_its_letter_in_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]
-    from tests.builders.bundle_builder import roster_xlsx
-    from tests.builders.docx_builder import build_docx
-    from tests.service_letters import spec_for
+    from tests.builders.bundle_builder import letter_without_roster, roster_xlsx
 
     ctx, intake, url = console
-    spec = spec_for(161, people=2)
-    roster = list(spec.people)
-    spec.people = []
-    letter = intake.handle_file(build_docx(spec, intake.folders.inbox / "来函.docx"))
+    path, _, roster = letter_without_roster(161, intake.folders.inbox, people=2, name="来函.docx")
+    letter = intake.handle_file(path)
     loose = intake.handle_file(roster_xlsx(roster, intake.folders.inbox / "名单.xlsx"))
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{loose}")

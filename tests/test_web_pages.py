@@ -250,15 +250,11 @@ def test_a_roster_without_its_letter_is_attached_to_the_letters_case(web, tmp_pa
     letter's case, both originals go into one archived zip, the letter is read again and answered."""
     from pipeline.cases.instances import recover
     from pipeline.storage.case_models import CaseTracking
-    from tests.builders.bundle_builder import roster_xlsx
-    from tests.builders.docx_builder import build_docx
-    from tests.service_letters import spec_for
+    from tests.builders.bundle_builder import letter_without_roster, roster_xlsx
 
     ctx, intake, app = web
-    spec = spec_for(160, people=3)
-    roster = list(spec.people)
-    spec.people = []
-    letter_case = intake.handle_file(build_docx(spec, intake.folders.inbox / "来函.docx"))
+    path, _, roster = letter_without_roster(160, intake.folders.inbox, people=3, name="来函.docx")
+    letter_case = intake.handle_file(path)
     roster_case = intake.handle_file(roster_xlsx(roster, intake.folders.inbox / "名单.xlsx"))
     with ctx.db.sessions() as s:
         letter, loose = s.get(Case, letter_case), s.get(Case, roster_case)

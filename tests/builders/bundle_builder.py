@@ -14,6 +14,18 @@ from pathlib import Path
 HEADER = ["序号", "姓名", "性别", "身份证号码", "拟录用单位"]
 
 
+def letter_without_roster(n: int, folder: Path, people: int = 4, name: str | None = None):  # type: ignore[no-untyped-def]
+    """A .docx letter whose roster went into an attachment: (its path, its spec, the roster it lacks)."""
+    from tests.builders.docx_builder import build_docx
+    from tests.service_letters import spec_for
+
+    spec = spec_for(n, people=people)
+    roster = list(spec.people)
+    spec.people = []
+    spec.attachment_line = "附件：2024年度拟录用人员名单"
+    return build_docx(spec, folder / (name or f"letter{n}.docx")), spec, roster
+
+
 def roster_xlsx(
     people: list[tuple[str, str]],
     path: Path,
