@@ -287,3 +287,35 @@ def test_a_roster_without_its_letter_is_attached_to_the_letters_case(web, tmp_pa
     assert (intake.folders.archive / received.strftime("%Y/%m")).is_dir()
     originals = sorted(p.name for p in (intake.folders.archive / received.strftime("%Y/%m")).iterdir())
     assert any(n.endswith("来函.docx") for n in originals) and any(n.endswith("名单.xlsx") for n in originals)
+
+
+def test_a_letter_that_came_with_its_roster_in_a_zip_is_shown_from_the_letter_inside(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Regression: a zip case showed no page at all; the console now shows the letter member, with the
+    boxes its values were read at."""
+    from tests.builders.bundle_builder import roster_xlsx, zip_of
+    from tests.builders.pdf_builder import build_pdf
+    from tests.service_letters import spec_for
+
+    ctx, intake, app = web
+    spec = spec_for(162, people=3)
+    roster = list(spec.people)
+    spec.people = []
+    letter = build_pdf(spec, tmp_path / "函.pdf")
+    bundle = zip_of(
+        intake.folders.inbox / "带名单.zip",
+        {"函.pdf": letter, "名单.xlsx": roster_xlsx(roster, tmp_path / "r.xlsx")},
+    )
+    case_id = intake.handle_file(bundle)
+    clerk = Desk(app, "wangfang")
+    page = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f"/cases/{case_id}/pages/1" in page
+    image = clerk.get(f"/cases/{case_id}/pages/1")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    from pipeline.web.pages import boxes, shown
+
+    unpacked = shown(ctx, case_id)
+    assert unpacked is not None and unpacked.read_bytes() == letter.read_bytes()
+    assert unpacked.stat().st_mode & 0o777 == 0o600
+    with ctx.db.sessions() as s:
+        letter_json = s.get(Case, case_id).letter_json  # type: ignore[union-attr]
+    assert any(b.key == "unit" for b in boxes(ctx, case_id, letter_json))

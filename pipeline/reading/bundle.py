@@ -100,6 +100,29 @@ def read_bundle(path: Path, read_document: Callable[[Path], Document]) -> Docume
     return _assemble(path, read)
 
 
+SHEET_SUFFIXES = (".xlsx", ".xls", ".et", ".csv")
+
+
+def letter_in(path: Path) -> tuple[str, bytes] | None:
+    """The letter member of a bundle zip, for showing it (the console): the one document not named as an
+    attachment, by the same rule the reader applies; None when there is not exactly one."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = [
+                i for i in zf.infolist()
+                if not i.is_dir() and not _SKIPPED.search(member_name(i)) and i.file_size <= MAX_MEMBER_BYTES
+            ]  # fmt: skip
+            documents = [
+                i for i in infos if PurePosixPath(member_name(i)).suffix.lower() not in SHEET_SUFFIXES
+            ]
+            letters = [i for i in documents if not is_attachment_name(member_name(i))] or documents
+            if len(letters) != 1:
+                return None
+            return PurePosixPath(member_name(letters[0])).name, zf.read(letters[0])
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+        return None
+
+
 def _is_zip_bundle(member: Path) -> bool:
     from pipeline.reading.sniff import sniff
 

@@ -87,9 +87,32 @@ def original(ctx: ServiceContext, case_id: int) -> Path | None:
     return path if path.exists() else None
 
 
-def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
-    """The original as a PDF to render: itself, a cached LibreOffice conversion of a .docx, or None."""
+def shown(ctx: ServiceContext, case_id: int) -> Path | None:
+    """The file the console shows for a case: its original, or for a letter that came with its attachments
+    (a zip), the letter inside, unpacked once into the case's private cache."""
     path = original(ctx, case_id)
+    if path is None or sniff(path) != "zip":
+        return path
+    from pipeline.reading.bundle import letter_in
+
+    found = letter_in(path)
+    if found is None:
+        return None
+    name, data = found
+    suffix = Path(name).suffix.lower()
+    target = _cache(ctx, case_id) / f"letter{suffix if suffix.isascii() and suffix[1:].isalnum() else ''}"
+    if not target.exists():
+        part = target.with_name(target.name + ".part")
+        part.write_bytes(data)
+        part.chmod(0o600)  # the letter's people
+        part.replace(target)
+    return target
+
+
+def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
+    """The letter as a PDF to render: itself, a cached LibreOffice conversion of a .docx (or a legacy .doc
+    or .wps), an OFD drawn from what the reader read, or None."""
+    path = shown(ctx, case_id)
     if path is None:
         return None
     kind = sniff(path)
@@ -97,12 +120,12 @@ def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
         return path
     if kind == "ofd":
         return _ofd_drawn(ctx, case_id, path)
-    if kind != "docx":
+    if kind not in ("docx", "doc"):
         return None
     converted = _cache(ctx, case_id) / CONVERTED
     if not converted.exists() and shutil.which("soffice"):
         with tempfile.TemporaryDirectory() as tmp:
-            src = Path(tmp) / "letter.docx"
+            src = Path(tmp) / f"letter.{kind}"
             shutil.copyfile(path, src)
             subprocess.run(
                 ["soffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "pdf",
@@ -135,7 +158,7 @@ def _ofd_drawn(ctx: ServiceContext, case_id: int, path: Path) -> Path | None:
 def page_count(ctx: ServiceContext, case_id: int) -> int:
     pdf = as_pdf(ctx, case_id)
     if pdf is None:
-        path = original(ctx, case_id)
+        path = shown(ctx, case_id)
         if path is None:
             return 0
         if sniff(path) != "image":
@@ -153,7 +176,7 @@ def page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, st
     pdf = as_pdf(ctx, case_id)
     png = _cache(ctx, case_id) / f"page-{number}.png"
     if pdf is None:  # an image letter (a photo, a TIFF fax browsers cannot show): as a PNG
-        path = original(ctx, case_id)
+        path = shown(ctx, case_id)
         if path is None or number < 1 or sniff(path) != "image":
             return None
         if not png.exists():
@@ -195,7 +218,7 @@ def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[B
     if not letter_json:
         return []
     if pdf is None:
-        path = original(ctx, case_id)
+        path = shown(ctx, case_id)
         if path is None or sniff(path) != "image":
             return []
         try:
