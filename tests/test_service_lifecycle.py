@@ -333,3 +333,39 @@ def test_watcher_publishes_replies_with_the_configured_mode_and_keeps_the_json_i
     assert os.stat(reply).st_mode & 0o777 == 0o640
     assert os.stat(result).st_mode & 0o777 == 0o600
     assert [p.name for p in service.folders.outbox.iterdir()] == [reply.name]
+
+
+def test_a_read_only_outbox_is_a_passing_fault_and_burns_no_number(
+    settings: Settings, db: Database, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The reply was numbered and staged; the outbox refused it (remounted read-only): the case waits
+    and, once the outbox takes files again, publishes the very reply and 文号 it staged."""
+    import errno
+
+    from pipeline.storage.numbers import allocated_numbers
+
+    real = CaseCore._publish
+    calls = {"n": 0}
+
+    def read_only_for_a_while(self, case, tracking):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] <= 6:  # longer than the quick retries (five, 7.7 s in all)
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(self, case, tracking)
+
+    monkeypatch.setattr(CaseCore, "_publish", read_only_for_a_while)
+    svc = InboxIntake(
+        CaseCore(settings, db, fake_processor(settings, db),
+                 instance_id=register_instance(db, mode="events", inbox=Path("x")))
+    )  # fmt: skip
+    case_id = svc.handle_file(drop(svc, "a.docx", "OK ro"))
+    case, tracking = case_of(db, case_id)  # type: ignore[arg-type]
+    assert case.state == "received" and tracking.decided == "replied"  # decided, not yet out
+    with db.sessions.begin() as s:
+        s.get(CaseTracking, case_id).retry_after = dt.datetime.now()  # type: ignore[union-attr]
+    svc.resume(case_id)  # type: ignore[arg-type]
+    case, _ = case_of(db, case_id)  # type: ignore[arg-type]
+    assert case.state == "replied"
+    with db.sessions() as s:
+        numbers = allocated_numbers(s, settings.reply_prefix, dt.date.today().year)
+    assert numbers == [case.reply_doc_number]  # one number, the one that went out

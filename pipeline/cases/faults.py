@@ -29,6 +29,7 @@ PASSING_ERRNOS = {
     errno.EIO,  # network shares report transient failures this way
     errno.ESTALE,
     errno.ETIMEDOUT,
+    errno.EROFS,  # a share remounted read-only for a while (the outbox, the archive)
 }
 
 
