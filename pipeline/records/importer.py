@@ -13,19 +13,19 @@ Every change of the snapshot in force, and every hold, is an audit event.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.errors import ListFileError
@@ -94,19 +94,6 @@ class _Rejections:
             self.writer.writerow(safe_cells(["行号", "原因", *("" if c is None else c for c in self.header)]))
         self.writer.writerow(safe_cells([line, reason, *("" if c is None else c for c in cells)]))
         self.count += 1
-
-
-@contextmanager
-def _bulk_cache(session: Session) -> Iterator[None]:
-    """A larger SQLite page cache while importing: the ID index is inserted in random order."""
-    if session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    session.execute(text(f"PRAGMA cache_size = -{IMPORT_CACHE_KB}"))
-    try:
-        yield
-    finally:
-        session.execute(text("PRAGMA cache_size = -2000"))
 
 
 def import_list(
@@ -198,7 +185,7 @@ def _confirm_held(
         if snapshot.is_current or snapshot.staged_reason is None:  # confirmed meanwhile by someone else
             return result_of(snapshot, name, True, started)
         reasons = snapshot.staged_reason
-        _retire_others(session, snapshot)
+        retired = _retire_others(session, snapshot)
         snapshot.staged_reason = None
         snapshot.is_current = True
         audit.append(
@@ -212,14 +199,16 @@ def _confirm_held(
             at=now,
         )
         result = result_of(snapshot, name, False, started)
+    _drop_records(sessions, retired)
     _analyze(sessions)
     result.confirmed = True
     log.info("list %s: held snapshot %s confirmed by an administrator", name, snapshot_id)
     return result
 
 
-def _retire_others(session: Session, snapshot: Snapshot, *, keep_current: bool = False) -> None:
-    """Other snapshots of the list stop being held (and, unless `keep_current`, current); their records go.
+def _retire_others(session: Session, snapshot: Snapshot, *, keep_current: bool = False) -> list[int]:
+    """Other snapshots of the list stop being held (and, unless `keep_current`, current); returns them,
+    whose records the caller then deletes in chunks (_drop_records), outside this transaction.
 
     A newer held snapshot replaces an older held one but leaves the one in force alone.
     """
@@ -235,7 +224,7 @@ def _retire_others(session: Session, snapshot: Snapshot, *, keep_current: bool =
     if others:
         values = {"staged_reason": None} if keep_current else {"staged_reason": None, "is_current": False}
         session.execute(update(Snapshot).where(Snapshot.id.in_(others)).values(**values))
-        session.execute(delete(Record).where(Record.snapshot_id.in_(others)))
+    return others
 
 
 def _analyze(sessions: sessionmaker[Session]) -> None:
@@ -244,6 +233,44 @@ def _analyze(sessions: sessionmaker[Session]) -> None:
             return
     with sessions.begin() as session:  # fresh statistics, or the planner may scan a million rows
         session.execute(text("ANALYZE records"))
+
+
+COMMIT_ROWS = 200_000  # rows per commit while importing: the write lock is held for one chunk only
+DROP_ROWS = 200_000  # records deleted per transaction when a snapshot's records go
+
+
+def _drop_records(sessions: sessionmaker[Session], snapshot_ids: list[int]) -> None:
+    """The records of these (retired or unfinished) snapshots, deleted one stretch of the primary key
+    per transaction: one pass over the table in all (records have no snapshot index, on purpose:
+    migration 0004), and never a long hold on the write lock."""
+    if not snapshot_ids:
+        return
+    with sessions() as session:
+        low, high = session.execute(select(func.min(Record.id), func.max(Record.id))).one()
+    if low is None:
+        return
+    for start in range(low, high + 1, DROP_ROWS):
+        with write_transaction(sessions) as session:
+            session.execute(
+                delete(Record).where(
+                    Record.id >= start, Record.id < start + DROP_ROWS, Record.snapshot_id.in_(snapshot_ids)
+                )
+            )
+
+
+def _unfinished(session: Session, list_id: int) -> list[int]:
+    """Imports of the list that died mid-way (a crash): neither in force nor held, no counts yet. Their
+    records are invisible (the check reads only the snapshot in force) and go at the next import."""
+    return list(
+        session.scalars(
+            select(Snapshot.id).where(
+                Snapshot.list_id == list_id,
+                ~Snapshot.is_current,
+                Snapshot.staged_reason.is_(None),
+                Snapshot.rows_imported == 0,
+            )
+        )
+    )
 
 
 def _import(
@@ -256,92 +283,113 @@ def _import(
     progress: Progress | None,
     guard: _Guard,
 ) -> ImportResult:
+    """Three short steps, so no write lock is held for the whole file: the snapshot row (committed,
+    in force for nobody), its records in chunks on the writer's own connection, then the counts, the
+    guard and the switch to the new snapshot in one transaction. A failure (or a crash) leaves only an
+    unfinished snapshot that no check reads, removed here or by the next import of the list."""
     header, batches = parsed_batches(path, facts, progress)  # may parse in a helper process
     rejections.header = header
     with ExitStack() as stack:
         stack.enter_context(closing(batches))  # stops the helper process on any failure
-        session = stack.enter_context(write_transaction(sessions))
-        stack.enter_context(_bulk_cache(session))
-        credit_list = session.scalar(select(CreditList).where(CreditList.name == name))
-        if credit_list is None:
-            credit_list = CreditList(name=name, created_at=now)
-            session.add(credit_list)
-            session.flush()
-        snapshot = Snapshot(
-            list_id=credit_list.id,
-            source_file=str(path.resolve()),
-            sha256=facts.sha256,
-            rows_total=0,
-            rows_imported=0,
-            rows_rejected=0,
-            rows_masked=0,
-            imported_at=now,
-            is_current=False,
-        )
-        session.add(snapshot)
-        session.flush()
-        total = imported = masked = merged_lines = last_line = 0
-        categories: Counter[str | None] = Counter()
-        snapshot_id = snapshot.id
-        dialect = session.get_bind().dialect.name
-        raw = session.connection().connection.driver_connection
-        writer = stack.enter_context(BatchWriter(raw, dialect, snapshot_id))
-        for batch in batches:
-            for line, reason, cells in batch.rejected:
-                rejections.add(line, reason, cells)
-            total += batch.total
-            imported += len(batch.records)
-            masked += batch.masked
-            merged_lines += batch.merged_lines
-            last_line = max(last_line, batch.last_line)
-            categories.update(map(_CATEGORY, batch.records))
-            writer.put(batch.records)
-        writer.finish()
-        if imported == 0:
-            raise ListFileError(
-                f"{path.name}: no valid rows ({total} rejected)",
-                f"名单文件中没有任何有效记录（共{total}行被拒绝），原名单保持不变。",
+        with write_transaction(sessions) as session:
+            credit_list = session.scalar(select(CreditList).where(CreditList.name == name))
+            if credit_list is None:
+                credit_list = CreditList(name=name, created_at=now)
+                session.add(credit_list)
+                session.flush()
+            leftovers = _unfinished(session, credit_list.id)
+            snapshot = Snapshot(
+                list_id=credit_list.id,
+                source_file=str(path.resolve()),
+                sha256=facts.sha256,
+                rows_total=0,
+                rows_imported=0,
+                rows_rejected=0,
+                rows_masked=0,
+                imported_at=now,
+                is_current=False,
             )
-        snapshot.rows_total = total
-        snapshot.rows_imported = imported
-        snapshot.rows_rejected = rejections.count
-        snapshot.rows_masked = masked
-        snapshot.rejected_report = str(rejections.path) if rejections.count else None
-        snapshot.categories = {(k or ""): n for k, n in categories.most_common()}
-        current = session.scalar(
-            select(Snapshot).where(Snapshot.list_id == credit_list.id, Snapshot.is_current)
-        )
-        figures = ParseFigures(
-            previous=current.rows_imported if current is not None else None,
-            imported=imported,
-            rejected=rejections.count,
-            merged_lines=merged_lines,
-            lines_in_file=facts.lines,
-            lines_read=last_line,
-        )
-        held = hold_reasons(figures, shrink_share=guard.shrink_share, unexplained_loss=guard.unexplained_loss)
-        counts = f"快照{snapshot_id}：数据行{total}，导入{imported}，拒绝{rejections.count}"
-        overridden = bool(held) and guard.confirm is not None
-        if held and guard.confirm is None:
-            snapshot.staged_reason = "\n".join(held)
-            _retire_others(session, snapshot, keep_current=True)
-            event = f"名单“{name}”的新版本未启用，暂缓待管理员确认（{counts}）：{'；'.join(held)}"
-        else:
-            _retire_others(session, snapshot)
-            snapshot.is_current = True
-            event = f"名单“{name}”更新为新版本（{counts}）"
-            if held and guard.confirm is not None:
-                event += f"；经确认启用：{guard.confirm.reason}；暂缓原因：{'；'.join(held)}"
-            held = []
-        audit.append(
-            session,
-            actor=guard.who,
-            case_id=None,
-            from_state=None,
-            to_state=None,
-            reason=event[:1000],
-            at=now,
-        )
+            session.add(snapshot)
+            session.flush()
+            snapshot_id, list_id = snapshot.id, credit_list.id
+            engine = session.get_bind()
+        _drop_records(sessions, leftovers)  # an import of this list that died before this one
+        if leftovers:
+            with write_transaction(sessions) as session:
+                session.execute(delete(Snapshot).where(Snapshot.id.in_(leftovers)))
+        try:
+            total = imported = masked = merged_lines = last_line = 0
+            categories: Counter[str | None] = Counter()
+            with BatchWriter(
+                engine, snapshot_id, commit_rows=COMMIT_ROWS, cache_kb=IMPORT_CACHE_KB
+            ) as writer:  # type: ignore[arg-type]
+                for batch in batches:
+                    for line, reason, cells in batch.rejected:
+                        rejections.add(line, reason, cells)
+                    total += batch.total
+                    imported += len(batch.records)
+                    masked += batch.masked
+                    merged_lines += batch.merged_lines
+                    last_line = max(last_line, batch.last_line)
+                    categories.update(map(_CATEGORY, batch.records))
+                    writer.put(batch.records)
+            if imported == 0:
+                raise ListFileError(
+                    f"{path.name}: no valid rows ({total} rejected)",
+                    f"名单文件中没有任何有效记录（共{total}行被拒绝），原名单保持不变。",
+                )
+            with write_transaction(sessions) as session:
+                snapshot = session.get(Snapshot, snapshot_id)
+                assert snapshot is not None
+                snapshot.rows_total = total
+                snapshot.rows_imported = imported
+                snapshot.rows_rejected = rejections.count
+                snapshot.rows_masked = masked
+                snapshot.rejected_report = str(rejections.path) if rejections.count else None
+                snapshot.categories = {(k or ""): n for k, n in categories.most_common()}
+                current = session.scalar(
+                    select(Snapshot).where(Snapshot.list_id == list_id, Snapshot.is_current)
+                )
+                figures = ParseFigures(
+                    previous=current.rows_imported if current is not None else None,
+                    imported=imported,
+                    rejected=rejections.count,
+                    merged_lines=merged_lines,
+                    lines_in_file=facts.lines,
+                    lines_read=last_line,
+                )
+                held = hold_reasons(
+                    figures, shrink_share=guard.shrink_share, unexplained_loss=guard.unexplained_loss
+                )
+                counts = f"快照{snapshot_id}：数据行{total}，导入{imported}，拒绝{rejections.count}"
+                overridden = bool(held) and guard.confirm is not None
+                if held and guard.confirm is None:
+                    snapshot.staged_reason = "\n".join(held)
+                    retired = _retire_others(session, snapshot, keep_current=True)
+                    event = f"名单“{name}”的新版本未启用，暂缓待管理员确认（{counts}）：{'；'.join(held)}"
+                else:
+                    retired = _retire_others(session, snapshot)
+                    snapshot.is_current = True
+                    event = f"名单“{name}”更新为新版本（{counts}）"
+                    if held and guard.confirm is not None:
+                        event += f"；经确认启用：{guard.confirm.reason}；暂缓原因：{'；'.join(held)}"
+                    held = []
+                audit.append(
+                    session,
+                    actor=guard.who,
+                    case_id=None,
+                    from_state=None,
+                    to_state=None,
+                    reason=event[:1000],
+                    at=now,
+                )
+        except BaseException:
+            with contextlib.suppress(Exception):  # the unfinished snapshot is invisible either way
+                _drop_records(sessions, [snapshot_id])
+                with write_transaction(sessions) as session:
+                    session.execute(delete(Snapshot).where(Snapshot.id == snapshot_id, ~Snapshot.is_current))
+            raise
+    _drop_records(sessions, retired)  # the replaced snapshot's records, a chunk at a time
     if not held:
         _analyze(sessions)
     return ImportResult(
