@@ -78,12 +78,10 @@ def _pdf_pages(path: Path) -> Iterator[PageImage]:
         pdf.close()
 
 
-def _frames(path: Path) -> Iterator[tuple[np.ndarray, float | None, int]]:
-    """Each page of an image file as OCR reads it: (RGB pixels, dpi or None, pages in the file).
-    A fax is stretched to square pixels, a photo stood upright, cut to its sheet and evenly lit."""
+def _upright_frames(path: Path) -> Iterator[tuple[np.ndarray, float | None, int, bool]]:
+    """Each page of an image file upright, faxes at square pixels: (RGB pixels, dpi or None, pages in
+    the file, whether it may be a photo: a 1-bit fax is a scan by nature)."""
     from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
-
-    from pipeline.reading.ocr.photo import straighten_photo
 
     img = open_image(path, path.name)  # its pixel count checked by the header, before decoding
     try:
@@ -97,8 +95,16 @@ def _frames(path: Path) -> Iterator[tuple[np.ndarray, float | None, int]]:
         bilevel = frame.mode == "1"
         frame, dpi = square_pixels(frame)
         frame = ImageOps.exif_transpose(frame.convert("RGB"))
-        arr = np.asarray(frame)
-        if not bilevel:  # a fax is a scan by nature; a colour or grey image may be a photo
+        yield np.asarray(frame), dpi, total, not bilevel
+
+
+def _frames(path: Path) -> Iterator[tuple[np.ndarray, float | None, int]]:
+    """Each page of an image file as OCR reads it: (RGB pixels, dpi or None, pages in the file).
+    A fax is stretched to square pixels, a photo stood upright, cut to its sheet and evenly lit."""
+    from pipeline.reading.ocr.photo import straighten_photo
+
+    for arr, dpi, total, maybe_photo in _upright_frames(path):
+        if maybe_photo:
             arr, flattened = straighten_photo(arr)
             if flattened:
                 dpi = None  # the sheet's own size is unknown: measured as A4 wide
@@ -125,9 +131,14 @@ def page_picture(path: Path, number: int) -> Image.Image | None:
 def page_sizes(path: Path) -> list[tuple[float, float]]:
     """(width, height) in points of each page of an image letter, as its provenance boxes measure
     them: the console places a value's box on the page image with these."""
+    from pipeline.reading.ocr.photo import sheet_size
+
     sizes = []
-    for arr, dpi, _ in _frames(path):
+    for arr, dpi, _, maybe_photo in _upright_frames(path):  # the size only: no warp, no relighting
         h, w = arr.shape[:2]
+        sheet = sheet_size(arr) if maybe_photo else None
+        if sheet is not None:
+            (w, h), dpi = sheet, None
         pt_per_px = 72 / dpi if dpi else A4_PT[0] / min(h, w) if h >= w else A4_PT[1] / w
         sizes.append((w * pt_per_px, h * pt_per_px))
     return sizes

@@ -77,13 +77,20 @@ def _order(quad: np.ndarray) -> np.ndarray:
     )
 
 
+def _sheet_extent(corners: np.ndarray) -> tuple[float, float]:
+    """(width, height) of the rectangle the sheet is warped to: its longer opposite edges."""
+    tl, tr, br, bl = corners
+    return (
+        float(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))),
+        float(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))),
+    )
+
+
 def flatten(rgb: np.ndarray, corners: np.ndarray) -> np.ndarray:
     """The sheet warped to a rectangle with the proportions its edges show."""
     import cv2
 
-    tl, tr, br, bl = corners
-    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
-    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    width, height = _sheet_extent(corners)
     target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
     matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
     return cv2.warpPerspective(rgb, matrix, (round(width), round(height)), flags=cv2.INTER_CUBIC,
@@ -101,6 +108,16 @@ def even_light(rgb: np.ndarray) -> np.ndarray:
     paper = cv2.GaussianBlur(paper, (0, 0), k / 2).astype(np.float32)
     paper = np.maximum(paper, 40.0)[:, :, None]
     return np.clip(rgb.astype(np.float32) * (245.0 / paper), 0, 255).astype(np.uint8)
+
+
+def sheet_size(rgb: np.ndarray) -> tuple[int, int] | None:
+    """(width, height) in pixels that straighten_photo gives a photo, without warping or relighting
+    it (the console's boxes need only the size); None for a scan."""
+    corners = find_page(rgb)
+    if corners is None:
+        return None
+    width, height = _sheet_extent(corners)
+    return round(width), round(height)
 
 
 def straighten_photo(rgb: np.ndarray) -> tuple[np.ndarray, bool]:
