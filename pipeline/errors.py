@@ -89,6 +89,10 @@ class NotALetter(UnreadableLetter):
     default_zh = "该文件不是信用记录查询函（未找到查询对象名单或函件要素），请人工核对。"
 
 
+class ReaderFailed(CorruptFile):
+    """The child process reading the file died, ran out of memory or of time (pipeline.cases.isolation)."""
+
+
 class LooseAttachment(NotALetter):
     """Only a roster (a spreadsheet, an attachment), without the letter it belongs to."""
 
@@ -104,6 +108,11 @@ class LooseAttachment(NotALetter):
 class ConfigError(LettersError):
     exit_code = ExitCode.CONFIG
     default_zh = "配置有误，请联系系统管理员。"
+
+
+class NumbersBehind(ConfigError):
+    """The database's reply 文号 counter is below numbers already issued: it was lost or restored from an
+    old backup (pipeline.cases.numbering); an administrator must confirm before letters are taken."""
 
 
 class OcrModelsMissing(ConfigError):

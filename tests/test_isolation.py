@@ -15,9 +15,8 @@ from pipeline.cases.isolation import (
     READER_DIED,
     READER_OUT_OF_MEMORY,
     IsolatedReader,
-    ReaderFailed,
 )
-from pipeline.errors import CorruptFile
+from pipeline.errors import CorruptFile, ReaderFailed
 from pipeline.extraction import extract
 from pipeline.reading import read_document
 from tests.builders.docx_builder import build_docx

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cases.numbering import NumbersBehind, behind, check_numbers, confirm_numbers, next_reply_number
+from pipeline.cases.numbering import behind, check_numbers, confirm_numbers, next_reply_number
+from pipeline.errors import NumbersBehind
 from pipeline.settings import load_settings
 from pipeline.storage import open_database
 

@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from pipeline.domain.letter import Letter
-from pipeline.errors import CorruptFile, LettersError
+from pipeline.errors import LettersError, ReaderFailed
 
 log = logging.getLogger("pipeline.cases.isolation")
 
@@ -37,10 +37,6 @@ READER_OUT_OF_MEMORY = (
 )
 
 
-class ReaderFailed(CorruptFile):
-    """The child reading the file died, ran out of memory or of time."""
-
-
 def _limit(memory_bytes: int) -> None:
     """In the worker, before anything is read: its address space capped; low priority beside the service."""
     import os
@@ -51,13 +47,11 @@ def _limit(memory_bytes: int) -> None:
 
 
 def _read(path: str, today: str) -> Letter:
+    """What a worker runs; a MemoryError comes back to the service as it is (see IsolatedReader)."""
     from pipeline.extraction import extract
     from pipeline.reading import read_document
 
-    try:
-        return extract(read_document(Path(path)), today=dt.date.fromisoformat(today))
-    except MemoryError:
-        raise ReaderFailed(f"{Path(path).name}: out of memory in the reader", READER_OUT_OF_MEMORY) from None
+    return extract(read_document(Path(path)), today=dt.date.fromisoformat(today))
 
 
 class IsolatedReader:

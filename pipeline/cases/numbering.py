@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from pipeline.errors import LettersError
+from pipeline.errors import NumbersBehind
 from pipeline.settings import Settings
 from pipeline.storage import audit, write_transaction
 from pipeline.storage.database import Database
@@ -32,12 +32,6 @@ from pipeline.storage.numbers import allocate_reply_number, format_doc_number, r
 
 COUNTER_FILE = "reply-numbers.json"
 _lock = threading.Lock()
-
-
-class NumbersBehind(LettersError):
-    """The database's 文号 counter is below numbers already issued: it was lost or restored."""
-
-    exit_code = 6  # ExitCode.CONFIG: an administrator must act
 
 
 @dataclass(frozen=True, slots=True)
