@@ -51,6 +51,13 @@ def is_attachment_name(name: str) -> bool:
     return bool(ATTACHMENT_NAME.search(PurePosixPath(name).stem))
 
 
+def letter_candidates(documents: list[str], *, sheets: bool) -> list[str]:
+    """Which of a bundle's documents (not spreadsheets) may be its letter: those not named as
+    attachments, or a lone document named 附件… when it is all there is."""
+    letters = [n for n in documents if not is_attachment_name(n)]
+    return documents if not letters and len(documents) == 1 and not sheets else letters
+
+
 def read_bundle(path: Path, read_document: Callable[[Path], Document]) -> Document:
     """The letter's Document with `attachments` filled, each member read by `read_document` (the
     dispatcher). Raises LooseAttachment when no letter is inside."""
@@ -112,13 +119,15 @@ def letter_in(path: Path) -> tuple[str, bytes] | None:
                 i for i in zf.infolist()
                 if not i.is_dir() and not _SKIPPED.search(member_name(i)) and i.file_size <= MAX_MEMBER_BYTES
             ]  # fmt: skip
-            documents = [
-                i for i in infos if PurePosixPath(member_name(i)).suffix.lower() not in SHEET_SUFFIXES
-            ]
-            letters = [i for i in documents if not is_attachment_name(member_name(i))] or documents
+            documents = {
+                PurePosixPath(member_name(i)).name: i
+                for i in infos
+                if PurePosixPath(member_name(i)).suffix.lower() not in SHEET_SUFFIXES
+            }
+            letters = letter_candidates(list(documents), sheets=len(documents) < len(infos))
             if len(letters) != 1:
                 return None
-            return PurePosixPath(member_name(letters[0])).name, zf.read(letters[0])
+            return letters[0], zf.read(documents[letters[0]])
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
         return None
 
@@ -132,9 +141,8 @@ def _is_zip_bundle(member: Path) -> bool:
 def _assemble(path: Path, read: list[tuple[str, Document | None, LettersError | None]]) -> Document:
     sheets = [(n, d) for n, d, _ in read if d is not None and d.source_type == "sheet"]
     documents = [(n, d) for n, d, _ in read if d is not None and d.source_type != "sheet"]
-    letters = [(n, d) for n, d in documents if not is_attachment_name(n)]
-    if not letters and len(documents) == 1 and not sheets:
-        letters = documents  # a lone document named 附件…: it is all there is
+    names = letter_candidates([n for n, _ in documents], sheets=bool(sheets))
+    letters = [(n, d) for n, d in documents if n in names]
     if len(letters) > 1:
         names = "、".join(n for n, _ in letters)
         raise NotALetter(
