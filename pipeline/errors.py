@@ -177,6 +177,13 @@ class ListFileError(LettersError):
     default_zh = "名单文件无法导入。"
 
 
+class ListStoreMissing(LettersError):
+    """A snapshot in force whose records' store is gone: a check must fail, never answer 'clear'."""
+
+    exit_code = ExitCode.LIST_FILE
+    default_zh = "名单数据文件缺失，无法查询，请管理员重新导入该名单。"
+
+
 class ListSnapshotHeld(LettersError):
     """The file was imported but its snapshot is held, not in force (see records/guard.py)."""
 

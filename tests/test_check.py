@@ -8,13 +8,14 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from sqlalchemy import event
+import pytest
 
 from pipeline.checking import check_people, outcome_from_json, outcome_to_json
 from pipeline.checking.match import in_force, masked_fits
 from pipeline.domain.letter import Kind, Letter, Person
 from pipeline.domain.result import Verdict
 from pipeline.records import import_list
+from pipeline.records import store as store_module
 from pipeline.settings import Settings
 from pipeline.storage import Database
 from tests.builders.spec import make_id
@@ -113,6 +114,27 @@ def test_possible_only_through_a_masked_record(db: Database, settings: Settings,
     assert verdicts(outcome) == ["possible", "clear", "clear", "possible"]
 
 
+@pytest.mark.parametrize("layouts", ["looked up exactly", "compared row by row"])
+def test_masked_records_are_found_by_their_layout_or_row_by_row(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layouts: str
+) -> None:
+    """A list's masked IDs are found by hiding each asked ID the list's ways and looking it up
+    exactly; a list with too many masking layouts is compared row by row. Both give one answer."""
+    if layouts == "compared row by row":
+        monkeypatch.setattr(store_module, "MAX_PATTERNS", 0)
+    rows = [rec("王伟", WANG[:10] + "****" + WANG[14:]), rec("王伟", "*" * 6 + WANG[6:]),
+            rec("李娜", LI[:14] + "***" + LI[17]), rec("李娜", LI[:7] + "*" * 11)]  # fmt: skip
+    load(db, settings, tmp_path, "L", rows)
+    outcome = check(db, settings, [("王伟", WANG), ("李娜", LI), ("王伟", LI), ("李娜", ZHAO)])
+    assert verdicts(outcome) == ["possible", "possible", "clear", "clear"]
+    assert [r.line for r in outcome.results[0].records] == [2, 3]
+    assert [r.line for r in outcome.results[1].records] == [4, 5]
+    stores = store_module.RecordStores(db.engine)
+    with db.sessions() as session:
+        found = stores.patterns(session, outcome.snapshots[0].snapshot_id)
+    assert (found is None) == (layouts == "compared row by row")
+
+
 def test_a_removed_masked_record_is_not_possible(db: Database, settings: Settings, tmp_path: Path) -> None:
     load(db, settings, tmp_path, "L", [rec("王伟", WANG[:10] + "****" + WANG[14:], removed="2021-01-01")])
     assert verdicts(check(db, settings, [("王伟", WANG)])) == ["clear"]
@@ -180,18 +202,28 @@ def test_outcome_round_trips_through_json(db: Database, settings: Settings, tmp_
     assert outcome_from_json(data) == outcome
 
 
-def test_a_large_roster_uses_batched_queries(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_a_large_roster_uses_batched_queries(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     load(db, settings, tmp_path, "L", [rec("王伟", WANG)])
     people = [("王伟", WANG)] + [
         ("某人", make_id("610102", f"198001{day:02d}", f"{n:03d}"))
         for day in range(1, 13)
         for n in range(1000)
     ]
-    statements: list[str] = []
-    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    queries: list[int] = []  # values per query sent to the list's store
+    real = store_module._chunks
+
+    def counted(values, *size):  # type: ignore[no-untyped-def]
+        for chunk in real(values, *size):
+            queries.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(store_module, "_chunks", counted)
     outcome = check(db, settings, people)
     assert len(outcome.results) == len(people) and outcome.results[0].verdict == Verdict.LISTED
-    assert sum("FROM records" in s for s in statements) == 4  # 3 ID batches + 1 name batch
+    # 3 ID batches; the list hides no ID, so there is no masked layout to look up
+    assert queries == [5000, 5000, 2001]
 
 
 def test_matching_rules() -> None:
@@ -202,3 +234,22 @@ def test_matching_rules() -> None:
     assert masked_fits("6101021990****1234", "610102199001011234")
     assert not masked_fits("6101021990****1235", "610102199001011234")
     assert not masked_fits("6101021990****1234", "61010219900101123")
+
+
+def test_a_list_whose_store_is_gone_fails_the_check_instead_of_answering_clear(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """Found while moving records into snapshot stores: a store removed from under a snapshot in
+    force (a restore without data/lists/, a hand-deleted file) read as an empty list, so every
+    person would have been answered 不属于."""
+    from pipeline.errors import ListStoreMissing
+    from pipeline.records.store import RecordStores
+
+    load(db, settings, tmp_path, "L", [rec("王伟", WANG)])
+    stores = RecordStores(db.engine)
+    with db.sessions() as session:
+        (snapshot_id,) = [i for i in range(1, 5) if stores.exists(session, i)]
+    stores.drop(snapshot_id)
+    with pytest.raises(ListStoreMissing) as info:
+        check(db, settings, [("王伟", WANG)])
+    assert "数据文件缺失" in info.value.message_zh

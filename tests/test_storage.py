@@ -33,11 +33,11 @@ def mode(path: Path) -> int:
 
 def test_migration_creates_every_table(db: Database) -> None:
     tables = set(inspect(db.engine).get_table_names())
-    assert {"credit_lists", "snapshots", "records", "reply_counters", "reply_numbers", "cases"} <= tables
+    assert {"credit_lists", "snapshots", "reply_counters", "reply_numbers", "cases"} <= tables
     assert "alembic_version" in tables
 
 
-STORAGE_TABLES = {"credit_lists", "snapshots", "records", "reply_counters", "reply_numbers", "cases"}
+STORAGE_TABLES = {"credit_lists", "snapshots", "reply_counters", "reply_numbers", "cases"}
 
 
 def _storage_only(name: str | None, type_: str, parent_names: dict) -> bool:

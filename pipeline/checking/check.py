@@ -1,19 +1,18 @@
 """check_people: verdicts for a whole roster in a handful of batched queries.
 
-A 10,000-person roster against a million records must take well under a
-second, so IDs go to the database in large IN batches, never one query per
-person; masked records are looked up by name through their partial index.
+A 10,000-person roster against twenty million records must take well under a second, so IDs
+go to each snapshot's store in large IN batches, never one query per person; masked records
+are first found by name from their covering index, and only those whose visible digits fit
+are read. A list brought up to date by delta files is read layer by layer, newest first: a
+row of a newer layer replaces the same record (ID, name, 认定文书号) of the layers below.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any
 
-from sqlalchemy import Integer, String, any_, bindparam, literal_column, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from pipeline.checking.match import in_force, masked_fits
@@ -21,58 +20,65 @@ from pipeline.domain.decision import decision_from_json, decision_to_json, recor
 from pipeline.domain.letter import Letter
 from pipeline.domain.names import name_key
 from pipeline.domain.result import CheckOutcome, PersonResult, RecordRef, SnapshotRef, Verdict
-from pipeline.records.catalog import current_lists, stale_problems
+from pipeline.errors import ListStoreMissing
+from pipeline.records.catalog import current_lists, layers, stale_problems
+from pipeline.records.store import RecordStores, StoredRecord
 from pipeline.settings import Settings
-from pipeline.storage.models import Record
-
-IN_BATCH = 5_000  # well under SQLite's and PostgreSQL's bound-parameter limits
-# Spelled exactly as the partial index's WHERE clause, so SQLite uses ix_records_masked_name.
-MASKED = text("records.masked")
-UNINDEXED_SNAPSHOT = literal_column("+records.snapshot_id", Integer)
 
 
-def _chunks(values: Sequence[str], size: int) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _newest(found: list[tuple[int, StoredRecord]], order: dict[int, int]) -> list[tuple[int, StoredRecord]]:
+    """The rows no newer layer replaces: a record (ID, name, 认定文书号) listed again by a newer layer
+    is that layer's row, however many rows of one layer share the key."""
+    newest: dict[tuple[str, str, str | None], int] = {}
+    for snapshot_id, row in found:
+        key = (row.id_number, row.name_key, row.doc_ref)
+        rank = order[snapshot_id]
+        newest[key] = min(rank, newest.get(key, rank))
+    return [
+        hit for hit in found if order[hit[0]] == newest[(hit[1].id_number, hit[1].name_key, hit[1].doc_ref)]
+    ]
 
 
-def _matching(column: Any, values: Sequence[str], dialect: str) -> Any:
-    """column IN values — on PostgreSQL as = ANY(one array parameter), which plans far faster."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
-    return column.in_(values)
-
-
-def _fetch(
-    session: Session, column: Any, values: Sequence[str], snapshot_ids: list[int], *extra: Any
-) -> list:
-    """Records whose `column` is in `values`, in the consulted snapshots, a few thousand values a query.
-
-    The unary plus on snapshot_id keeps SQLite (which has no statistics) off the
-    snapshot index, which matches every row of a list, and on the ID or name index.
-    """
-    dialect = session.get_bind().dialect.name
-    rows: list = []
-    for chunk in _chunks(values, IN_BATCH):
-        rows.extend(
-            session.execute(
-                select(
-                    Record.id,
-                    Record.line,
-                    Record.id_number,
-                    Record.name_key,
-                    Record.category,
-                    Record.snapshot_id,
-                    Record.listed_on,
-                    Record.removed_on,
-                ).where(_matching(column, chunk, dialect), UNINDEXED_SNAPSHOT.in_(snapshot_ids), *extra)
-            ).all()
-        )
-    return rows
+def _lookup(
+    session: Session,
+    stores: RecordStores,
+    stack: list[tuple[str, int]],
+    ids: list[str],
+    names: dict[str, list[str]],
+) -> tuple[dict[str, list], dict[str, list]]:
+    """(records by full ID, masked records by name) of every layer, as (snapshot id, record)."""
+    exact: dict[str, list] = defaultdict(list)
+    masked: dict[str, list] = defaultdict(list)
+    for list_name, snapshot_id in stack:
+        if not stores.exists(session, snapshot_id):
+            raise ListStoreMissing(
+                f"list {list_name}: the store of snapshot {snapshot_id} is missing",
+                f"名单“{list_name}”的数据文件缺失（快照{snapshot_id}），无法查询，请管理员重新导入该名单。",
+            )
+        for row in stores.by_id_number(session, snapshot_id, ids):
+            exact[row.id_number].append((snapshot_id, row))
+        asked = [(key, full) for key, fulls in names.items() for full in fulls]
+        for row in stores.by_record_id(
+            session, snapshot_id, stores.masked_fitting(session, snapshot_id, asked)
+        ):
+            masked[row.name_key].append((snapshot_id, row))
+    return exact, masked
 
 
 def check_people(session: Session, letter: Letter, settings: Settings, now: dt.datetime) -> CheckOutcome:
     """Verdict per person as of `now`, the snapshots consulted, and list problems (stale/empty)."""
+    # Tens of thousands of short-lived rows and tuples: without the pause, the cyclic collector
+    # walks them again and again and costs more than the queries (a third of a 10,000-person check).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(session, letter, settings, now)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check(session: Session, letter: Letter, settings: Settings, now: dt.datetime) -> CheckOutcome:
     wanted = settings.lists_for(letter.kind.value) if letter.kind else []
     lists = current_lists(session, wanted)
     problems = stale_problems(lists, now, settings.freshness_days)
@@ -81,28 +87,42 @@ def check_people(session: Session, letter: Letter, settings: Settings, now: dt.d
         for item in lists
         if item.snapshot is not None
     ]
-    list_of = {ref.snapshot_id: ref.list_name for ref in refs}
-    snapshot_ids = list(list_of)
+    list_of: dict[int, str] = {}
+    stack: list[tuple[str, int]] = []  # (list, snapshot) of every layer to read, newest first per list
+    for item in lists:
+        if item.snapshot is not None:
+            for layer in layers(session, item.snapshot):
+                list_of[layer.id] = item.name
+                stack.append((item.name, layer.id))
+    order = {snapshot_id: rank for rank, (_name, snapshot_id) in enumerate(stack)}  # newest first
     day = now.date()
 
-    exact: dict[str, list] = defaultdict(list)
-    masked: dict[str, list] = defaultdict(list)
-    if snapshot_ids and letter.people:
+    exact: dict[str, list] = {}
+    masked: dict[str, list] = {}
+    if stack and letter.people:
         asked = [p for p in letter.people if p.not_checked_by is None]
-        ids = sorted({p.id_number for p in asked if len(p.id_number) == 18})
-        for row in _fetch(session, Record.id_number, ids, snapshot_ids):
-            if "*" not in row.id_number and in_force(row.listed_on, row.removed_on, day):
-                exact[row.id_number].append(row)
-        names = sorted({name_key(p.name) for p in asked if p.id_number not in exact})
-        for row in _fetch(session, Record.name_key, names, snapshot_ids, MASKED):
-            if in_force(row.listed_on, row.removed_on, day):
-                masked[row.name_key].append(row)
+        ids = sorted({p.id_number for p in asked if len(p.id_number) == 18 and "*" not in p.id_number})
+        names: dict[str, list[str]] = defaultdict(list)
+        for person in asked:
+            names[name_key(person.name)].append(person.id_number)
+        stores = RecordStores(session.get_bind())  # type: ignore[arg-type]
+        by_id, by_name = _lookup(session, stores, stack, ids, names)
+        exact = {
+            number: [
+                hit for hit in _newest(found, order) if in_force(hit[1].listed_on, hit[1].removed_on, day)
+            ]
+            for number, found in by_id.items()
+        }
+        masked = {
+            key: [hit for hit in _newest(found, order) if in_force(hit[1].listed_on, hit[1].removed_on, day)]
+            for key, found in by_name.items()
+        }
 
-    def labels(rows: list) -> list[str]:
-        return list(dict.fromkeys(row.category or list_of[row.snapshot_id] for row in rows))
+    def labels(hits: list) -> list[str]:
+        return list(dict.fromkeys(row.category or list_of[snapshot_id] for snapshot_id, row in hits))
 
-    def record_refs(rows: list) -> list[RecordRef]:
-        return [RecordRef(row.snapshot_id, row.id, list_of[row.snapshot_id], row.line) for row in rows]
+    def record_refs(hits: list) -> list[RecordRef]:
+        return [RecordRef(snapshot_id, row.id, list_of[snapshot_id], row.line) for snapshot_id, row in hits]
 
     results = []
     for seq, person in enumerate(letter.people, 1):
@@ -113,10 +133,10 @@ def check_people(session: Session, letter: Letter, settings: Settings, now: dt.d
         verdict, held = Verdict.CLEAR, []
         records = exact.get(person.id_number, [])
         if records:
-            same_name = [r for r in records if r.name_key == key]
+            same_name = [hit for hit in records if hit[1].name_key == key]
             verdict, held = (Verdict.LISTED, same_name) if same_name else (Verdict.NAME_MISMATCH, records)
         else:
-            fits = [r for r in masked.get(key, []) if masked_fits(r.id_number, person.id_number)]
+            fits = [hit for hit in masked.get(key, []) if masked_fits(hit[1].id_number, person.id_number)]
             if fits:
                 verdict, held = Verdict.POSSIBLE, fits
         results.append(

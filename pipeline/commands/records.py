@@ -1,4 +1,4 @@
-"""`letters records import FILE [--list NAME]` and `letters records status`."""
+"""`letters records import FILE [--list NAME] [--delta]` and `letters records status`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.domain.actor import actor_name
 from pipeline.errors import ListSnapshotHeld, UsageError
-from pipeline.records import Confirmation, import_list, list_status
+from pipeline.records import Confirmation, import_list, is_delta_file, list_status
 from pipeline.records.progress import ProgressBar
 from pipeline.settings import load_settings
 from pipeline.storage import open_database
@@ -25,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("file", type=Path, help="名单文件")
     imp.add_argument("--list", dest="list_name", help="名单名称（默认取文件名，去掉末尾的日期）")
+    imp.add_argument(
+        "--delta",
+        action="store_true",
+        help="增量文件：只含新增和移出的记录，叠加在现行版本之上（文件名含“增量”时自动按增量导入）",
+    )
     imp.add_argument("--quiet", action="store_true", help="不显示进度条")
     imp.add_argument(
         "--confirm-shrink",
@@ -62,6 +67,7 @@ def run_import(args: argparse.Namespace) -> int:
             progress=bar,
             confirm=confirm,
             actor=by,
+            delta=args.delta or is_delta_file(args.file),
         )
     finally:
         bar.close()
@@ -84,8 +90,9 @@ def run_import(args: argparse.Namespace) -> int:
     elif result.unchanged:
         print(f"名单“{result.list_name}”已是该文件的内容（文件未变化），未做任何更改。")
         return 0
+    what = "增量导入完成：变动行" if result.delta else "导入完成：数据行"
     print(
-        f"名单“{result.list_name}”导入完成：数据行{result.rows_total}，导入{result.rows_imported}"
+        f"名单“{result.list_name}”{what}{result.rows_total}，导入{result.rows_imported}"
         f"（其中脱敏身份证号{result.rows_masked}），拒绝{result.rows_rejected}，"
         f"用时{result.seconds:.1f}秒。"
     )

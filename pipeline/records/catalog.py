@@ -46,6 +46,20 @@ def current_lists(session: Session, names: Iterable[str] | None = None) -> list[
     return [CurrentList(name, found.get(name)) for name in wanted]
 
 
+def layers(session: Session, snapshot: Snapshot) -> list[Snapshot]:
+    """The snapshot and the layers below it, newest first (one, for a full import)."""
+    out = [snapshot]
+    while out[-1].base_id is not None and len(out) < MAX_LAYERS:
+        below = session.get(Snapshot, out[-1].base_id)
+        if below is None:
+            break
+        out.append(below)
+    return out
+
+
+MAX_LAYERS = 10_000  # a guard against a cycle; deltas are daily, a full import starts a new chain
+
+
 def stale_problems(lists: list[CurrentList], now: dt.datetime, freshness_days: int) -> list[str]:
     """Chinese problems for every list that must not be answered from (none consulted is one too)."""
     if not lists:

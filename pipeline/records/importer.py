@@ -1,14 +1,19 @@
-"""Import one list file as a new snapshot of its list, atomically.
+"""Import one list file as a new snapshot of its list.
 
-Everything happens in one transaction: the new snapshot's records are inserted
-in batches, the old snapshot stops being current and its records are deleted.
-A failure anywhere rolls all of it back, leaving the old snapshot in force.
-Rejected rows go to a report file (0600) with their line numbers.
+The records go into the snapshot's own store (records/store.py), built while nobody reads it;
+then, in one short transaction, the counts are stored, the guard decides and the snapshot goes in
+force. A failure anywhere leaves the old snapshot in force and removes the new store. Rejected
+rows go to a report file (0600) with their line numbers.
 
-A snapshot that looks damaged (records/guard.py: it shrinks too much, or the
-parse did not account for the file's lines) is stored but held: the old one
-stays in force until an administrator confirms the new one with a reason.
-Every change of the snapshot in force, and every hold, is an audit event.
+A delta file (the day's additions and removals) becomes a snapshot too, layered on the one in
+force: its store holds only the rows it lists, and a check reads the layers newest first, each
+row replacing the same record (ID, name, 认定文书号) of the layers below (checking/check.py).
+
+A snapshot that looks damaged (records/guard.py: it shrinks too much, or the parse did not
+account for the file's lines) is stored but held: the old one stays in force until an
+administrator confirms the new one with a reason. Every change of the snapshot in force, and
+every hold, is an audit event. The replaced snapshots' stores are removed one import later, so
+a check that began just before a switch still finds the stores it is reading.
 """
 
 from __future__ import annotations
@@ -21,17 +26,17 @@ import time
 from collections import Counter
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.errors import ListFileError
 from pipeline.privacy import private_file
+from pipeline.records.catalog import layers
 from pipeline.records.guard import ParseFigures, hold_reasons
-from pipeline.records.parsing import parsed_batches
+from pipeline.records.parsing import Batch, parsed_batches
 from pipeline.records.results import (
     Confirmation,
     ImportResult,
@@ -41,16 +46,13 @@ from pipeline.records.results import (
     write_log,
 )
 from pipeline.records.source import FileFacts, Progress, inspect_file
-from pipeline.records.writer import BatchWriter
+from pipeline.records.store import RecordStores
 from pipeline.settings import Settings
 from pipeline.sheets import safe_cells
 from pipeline.storage import audit, write_transaction
-from pipeline.storage.models import CreditList, Record, Snapshot
+from pipeline.storage.models import CreditList, Snapshot
 
 log = logging.getLogger("pipeline.records")
-
-IMPORT_CACHE_KB = 96 * 1024
-_CATEGORY = itemgetter(5)  # a batch record's 名单类别 (see parsing.Batch)
 
 
 def _current_snapshot(session: Session, list_name: str) -> Snapshot | None:
@@ -84,13 +86,23 @@ class _Rejections:
         self.stack = stack
         self.header: list[Any] = []
         self.writer: Any = None
+        self.handle: Any = None
+        self.count = 0
+
+    def reset(self) -> None:
+        """Forget what was written: the rows are read again from the start."""
+        if self.writer is not None:
+            self.handle.seek(0)
+            self.handle.truncate()
+            self.writer = None
         self.count = 0
 
     def add(self, line: int, reason: str, cells: list) -> None:
         if self.writer is None:
             private_file(self.path)
-            fh: TextIO = self.stack.enter_context(self.path.open("w", encoding="utf-8-sig", newline=""))
-            self.writer = csv.writer(fh)
+            if self.handle is None:
+                self.handle = self.stack.enter_context(self.path.open("w", encoding="utf-8-sig", newline=""))
+            self.writer = csv.writer(self.handle)
             self.writer.writerow(safe_cells(["行号", "原因", *("" if c is None else c for c in self.header)]))
         self.writer.writerow(safe_cells([line, reason, *("" if c is None else c for c in cells)]))
         self.count += 1
@@ -106,8 +118,10 @@ def import_list(
     progress: Progress | None = None,
     confirm: Confirmation | None = None,
     actor: str = audit.SERVICE,
+    delta: bool = False,
 ) -> ImportResult:
-    """Import `path` as the new snapshot of `list_name` (default: from the file name).
+    """Import `path` as the new snapshot of `list_name` (default: from the file name); with
+    `delta`, as the day's changes layered on the snapshot in force.
 
     With `confirm`, a snapshot the guard would hold goes in force (a held import of the
     same bytes is put in force without reading the file again); either way it is audited.
@@ -138,7 +152,7 @@ def import_list(
     with ExitStack() as stack:
         rejections = _Rejections(rejections_path, stack)
         try:
-            result = _import(sessions, path, name, facts, now, rejections, progress, guard)
+            result = _import(sessions, path, name, facts, now, rejections, progress, guard, delta)
         except BaseException:
             stack.close()
             rejections_path.unlink(missing_ok=True)
@@ -185,7 +199,10 @@ def _confirm_held(
         if snapshot.is_current or snapshot.staged_reason is None:  # confirmed meanwhile by someone else
             return result_of(snapshot, name, True, started)
         reasons = snapshot.staged_reason
-        retired = _retire_others(session, snapshot)
+        current = session.scalar(
+            select(Snapshot.id).where(Snapshot.list_id == snapshot.list_id, Snapshot.is_current)
+        )
+        _retire_others(session, snapshot)
         snapshot.staged_reason = None
         snapshot.is_current = True
         audit.append(
@@ -199,68 +216,55 @@ def _confirm_held(
             at=now,
         )
         result = result_of(snapshot, name, False, started)
-    _drop_records(sessions, retired)
-    _analyze(sessions)
+    _prune(sessions, snapshot.list_id, current)
     result.confirmed = True
     log.info("list %s: held snapshot %s confirmed by an administrator", name, snapshot_id)
     return result
 
 
-def _retire_others(session: Session, snapshot: Snapshot, *, keep_current: bool = False) -> list[int]:
-    """Other snapshots of the list stop being held (and, unless `keep_current`, current); returns them,
-    whose records the caller then deletes in chunks (_drop_records), outside this transaction.
+def _retire_others(session: Session, snapshot: Snapshot, *, keep_current: bool = False) -> None:
+    """Other snapshots of the list stop being held (and, unless `keep_current`, current).
 
     A newer held snapshot replaces an older held one but leaves the one in force alone.
     """
     held = Snapshot.staged_reason.is_not(None)
     retired = (held & ~Snapshot.is_current) if keep_current else (held | Snapshot.is_current)
-    others = list(
-        session.scalars(
-            select(Snapshot.id).where(
-                Snapshot.list_id == snapshot.list_id, Snapshot.id != snapshot.id, retired
-            )
-        )
+    values = {"staged_reason": None} if keep_current else {"staged_reason": None, "is_current": False}
+    session.execute(
+        update(Snapshot)
+        .where(Snapshot.list_id == snapshot.list_id, Snapshot.id != snapshot.id, retired)
+        .values(**values)
     )
-    if others:
-        values = {"staged_reason": None} if keep_current else {"staged_reason": None, "is_current": False}
-        session.execute(update(Snapshot).where(Snapshot.id.in_(others)).values(**values))
-    return others
 
 
-def _analyze(sessions: sessionmaker[Session]) -> None:
+def _prune(sessions: sessionmaker[Session], list_id: int, previous: int | None) -> None:
+    """Remove the stores of the list's snapshots that no check can read any more: all but the
+    layers in force, a held snapshot, and the layers in force until this import (`previous`)."""
     with sessions() as session:
-        if session.get_bind().dialect.name != "postgresql":
-            return
-    with sessions.begin() as session:  # fresh statistics, or the planner may scan a million rows
-        session.execute(text("ANALYZE records"))
+        stores = RecordStores(session.get_bind())  # type: ignore[arg-type]
+        snapshots = {s.id: s for s in session.scalars(select(Snapshot).where(Snapshot.list_id == list_id))}
+        keep: set[int] = set()
+        for snapshot in snapshots.values():
+            if snapshot.is_current or snapshot.staged_reason is not None or snapshot.id == previous:
+                keep.update(s.id for s in layers(session, snapshot))
+        doomed = [i for i in snapshots if i not in keep]
+    for snapshot_id in doomed:
+        stores.drop(snapshot_id)
 
 
-COMMIT_ROWS = 200_000  # rows per commit while importing: the write lock is held for one chunk only
-DROP_ROWS = 200_000  # records deleted per transaction when a snapshot's records go
-
-
-def _drop_records(sessions: sessionmaker[Session], snapshot_ids: list[int]) -> None:
-    """The records of these (retired or unfinished) snapshots, deleted one stretch of the primary key
-    per transaction: one pass over the table in all (records have no snapshot index, on purpose:
-    migration 0004), and never a long hold on the write lock."""
-    if not snapshot_ids:
-        return
+def _orphans(sessions: sessionmaker[Session]) -> None:
+    """Stores no snapshot owns (an import killed before its snapshot row was removed)."""
     with sessions() as session:
-        low, high = session.execute(select(func.min(Record.id), func.max(Record.id))).one()
-    if low is None:
-        return
-    for start in range(low, high + 1, DROP_ROWS):
-        with write_transaction(sessions) as session:
-            session.execute(
-                delete(Record).where(
-                    Record.id >= start, Record.id < start + DROP_ROWS, Record.snapshot_id.in_(snapshot_ids)
-                )
-            )
+        stores = RecordStores(session.get_bind())  # type: ignore[arg-type]
+        known = set(session.scalars(select(Snapshot.id)))
+        leftovers = stores.leftovers(session, known)
+    for snapshot_id in leftovers:
+        stores.drop(snapshot_id)
 
 
 def _unfinished(session: Session, list_id: int) -> list[int]:
-    """Imports of the list that died mid-way (a crash): neither in force nor held, no counts yet. Their
-    records are invisible (the check reads only the snapshot in force) and go at the next import."""
+    """Imports of the list that died mid-way (a crash): neither in force nor held, no counts yet. No
+    check reads them (only snapshots in force are read); they go at the next import."""
     return list(
         session.scalars(
             select(Snapshot.id).where(
@@ -273,6 +277,22 @@ def _unfinished(session: Session, list_id: int) -> list[int]:
     )
 
 
+class _Counts:
+    """What the batches of one import add up to (reset when the fast path starts over)."""
+
+    def __init__(self) -> None:
+        self.total = self.imported = self.masked = self.merged_lines = self.last_line = 0
+        self.categories: Counter[str | None] = Counter()
+
+    def add(self, batch: Batch) -> None:
+        self.total += batch.total
+        self.imported += batch.imported
+        self.masked += batch.masked
+        self.merged_lines += batch.merged_lines
+        self.last_line = max(self.last_line, batch.last_line)
+        self.categories.update(batch.categories)
+
+
 def _import(
     sessions: sessionmaker[Session],
     path: Path,
@@ -282,127 +302,146 @@ def _import(
     rejections: _Rejections,
     progress: Progress | None,
     guard: _Guard,
+    delta: bool,
 ) -> ImportResult:
-    """Three short steps, so no write lock is held for the whole file: the snapshot row (committed,
-    in force for nobody), its records in chunks on the writer's own connection, then the counts, the
-    guard and the switch to the new snapshot in one transaction. A failure (or a crash) leaves only an
-    unfinished snapshot that no check reads, removed here or by the next import of the list."""
-    header, batches = parsed_batches(path, facts, progress)  # may parse in a helper process
-    rejections.header = header
-    with ExitStack() as stack:
-        stack.enter_context(closing(batches))  # stops the helper process on any failure
-        with write_transaction(sessions) as session:
-            credit_list = session.scalar(select(CreditList).where(CreditList.name == name))
-            if credit_list is None:
-                credit_list = CreditList(name=name, created_at=now)
-                session.add(credit_list)
-                session.flush()
-            leftovers = _unfinished(session, credit_list.id)
-            snapshot = Snapshot(
-                list_id=credit_list.id,
-                source_file=str(path.resolve()),
-                sha256=facts.sha256,
-                rows_total=0,
-                rows_imported=0,
-                rows_rejected=0,
-                rows_masked=0,
-                imported_at=now,
-                is_current=False,
-            )
-            session.add(snapshot)
+    """Three steps, none holding a lock the watcher waits on: the snapshot row (committed, in force
+    for nobody), its store built by the parsing job, then the counts, the guard and the switch in
+    one transaction. A failure (or a crash) leaves only an unfinished snapshot no check reads,
+    removed here or by the next import of the list."""
+    with write_transaction(sessions) as session:
+        credit_list = session.scalar(select(CreditList).where(CreditList.name == name))
+        if credit_list is None:
+            credit_list = CreditList(name=name, created_at=now)
+            session.add(credit_list)
             session.flush()
-            snapshot_id, list_id = snapshot.id, credit_list.id
-            engine = session.get_bind()
-        _drop_records(sessions, leftovers)  # an import of this list that died before this one
-        if leftovers:
-            with write_transaction(sessions) as session:
-                session.execute(delete(Snapshot).where(Snapshot.id.in_(leftovers)))
-        try:
-            total = imported = masked = merged_lines = last_line = 0
-            categories: Counter[str | None] = Counter()
-            with BatchWriter(
-                engine, snapshot_id, commit_rows=COMMIT_ROWS, cache_kb=IMPORT_CACHE_KB
-            ) as writer:  # type: ignore[arg-type]
-                for batch in batches:
-                    for line, reason, cells in batch.rejected:
-                        rejections.add(line, reason, cells)
-                    total += batch.total
-                    imported += len(batch.records)
-                    masked += batch.masked
-                    merged_lines += batch.merged_lines
-                    last_line = max(last_line, batch.last_line)
-                    categories.update(map(_CATEGORY, batch.records))
-                    writer.put(batch.records)
-            if imported == 0:
+        base = None
+        if delta:
+            base = session.scalar(
+                select(Snapshot).where(Snapshot.list_id == credit_list.id, Snapshot.is_current)
+            )
+            if base is None:
                 raise ListFileError(
-                    f"{path.name}: no valid rows ({total} rejected)",
-                    f"名单文件中没有任何有效记录（共{total}行被拒绝），原名单保持不变。",
+                    f"list {name}: a delta file needs a full import first",
+                    f"名单“{name}”尚未导入完整版本，增量文件无法使用，请先导入完整名单。",
                 )
+        leftovers = _unfinished(session, credit_list.id)
+        if leftovers:
+            session.execute(delete(Snapshot).where(Snapshot.id.in_(leftovers)))
+        snapshot = Snapshot(
+            list_id=credit_list.id,
+            source_file=str(path.resolve()),
+            sha256=facts.sha256,
+            rows_total=0,
+            rows_imported=0,
+            rows_rejected=0,
+            rows_masked=0,
+            imported_at=now,
+            is_current=False,
+            base_id=base.id if base is not None else None,
+        )
+        session.add(snapshot)
+        session.flush()
+        snapshot_id, list_id = snapshot.id, credit_list.id
+        stores = RecordStores(session.get_bind())  # type: ignore[arg-type]
+    for dead in leftovers:  # an import of this list that died before this one
+        stores.drop(dead)
+    _orphans(sessions)
+    try:
+        header, batches = parsed_batches(path, facts, stores.target(snapshot_id), progress)
+        rejections.header = header
+        counts = _Counts()
+        with closing(batches):  # stops the helper process on any failure
+            for batch in batches:
+                if batch.restart:
+                    counts = _Counts()
+                    rejections.reset()
+                    continue
+                for line, reason, cells in batch.rejected:
+                    rejections.add(line, reason, cells)
+                counts.add(batch)
+        if counts.imported == 0:
+            raise ListFileError(
+                f"{path.name}: no valid rows ({counts.total} rejected)",
+                f"名单文件中没有任何有效记录（共{counts.total}行被拒绝），原名单保持不变。",
+            )
+        with write_transaction(sessions) as session:
+            snapshot = session.get(Snapshot, snapshot_id)
+            assert snapshot is not None
+            snapshot.rows_total = counts.total
+            snapshot.rows_imported = counts.imported
+            snapshot.rows_rejected = rejections.count
+            snapshot.rows_masked = counts.masked
+            snapshot.rejected_report = str(rejections.path) if rejections.count else None
+            snapshot.categories = {(k or ""): n for k, n in counts.categories.most_common()}
+            current = session.scalar(select(Snapshot).where(Snapshot.list_id == list_id, Snapshot.is_current))
+            previous = current.id if current is not None else None
+            if delta and previous != snapshot.base_id:
+                raise ListFileError(
+                    f"list {name}: the snapshot in force changed during the delta import",
+                    f"导入增量期间名单“{name}”的现行版本已变化，增量未启用，请重新导入增量文件。",
+                )
+            figures = ParseFigures(
+                # a full import is weighed against the full import in force, not a delta above it
+                previous=layers(session, current)[-1].rows_imported
+                if current is not None and not delta
+                else None,
+                imported=counts.imported,
+                rejected=rejections.count,
+                merged_lines=counts.merged_lines,
+                lines_in_file=facts.lines,
+                lines_read=counts.last_line,
+            )
+            held = hold_reasons(
+                figures, shrink_share=guard.shrink_share, unexplained_loss=guard.unexplained_loss
+            )
+            what = "增量行" if delta else "数据行"
+            summary = (
+                f"快照{snapshot_id}：{what}{counts.total}，导入{counts.imported}，拒绝{rejections.count}"
+            )
+            overridden = bool(held) and guard.confirm is not None
+            if held and guard.confirm is None:
+                snapshot.staged_reason = "\n".join(held)
+                _retire_others(session, snapshot, keep_current=True)
+                event = f"名单“{name}”的新版本未启用，暂缓待管理员确认（{summary}）：{'；'.join(held)}"
+            else:
+                _retire_others(session, snapshot)
+                snapshot.is_current = True
+                event = f"名单“{name}”{'按增量文件' if delta else ''}更新为新版本（{summary}）"
+                if held and guard.confirm is not None:
+                    event += f"；经确认启用：{guard.confirm.reason}；暂缓原因：{'；'.join(held)}"
+                held = []
+            audit.append(
+                session,
+                actor=guard.who,
+                case_id=None,
+                from_state=None,
+                to_state=None,
+                reason=event[:1000],
+                at=now,
+            )
+    except BaseException:
+        with contextlib.suppress(Exception):  # the unfinished snapshot is invisible either way
+            stores.drop(snapshot_id)
             with write_transaction(sessions) as session:
-                snapshot = session.get(Snapshot, snapshot_id)
-                assert snapshot is not None
-                snapshot.rows_total = total
-                snapshot.rows_imported = imported
-                snapshot.rows_rejected = rejections.count
-                snapshot.rows_masked = masked
-                snapshot.rejected_report = str(rejections.path) if rejections.count else None
-                snapshot.categories = {(k or ""): n for k, n in categories.most_common()}
-                current = session.scalar(
-                    select(Snapshot).where(Snapshot.list_id == list_id, Snapshot.is_current)
-                )
-                figures = ParseFigures(
-                    previous=current.rows_imported if current is not None else None,
-                    imported=imported,
-                    rejected=rejections.count,
-                    merged_lines=merged_lines,
-                    lines_in_file=facts.lines,
-                    lines_read=last_line,
-                )
-                held = hold_reasons(
-                    figures, shrink_share=guard.shrink_share, unexplained_loss=guard.unexplained_loss
-                )
-                counts = f"快照{snapshot_id}：数据行{total}，导入{imported}，拒绝{rejections.count}"
-                overridden = bool(held) and guard.confirm is not None
-                if held and guard.confirm is None:
-                    snapshot.staged_reason = "\n".join(held)
-                    retired = _retire_others(session, snapshot, keep_current=True)
-                    event = f"名单“{name}”的新版本未启用，暂缓待管理员确认（{counts}）：{'；'.join(held)}"
-                else:
-                    retired = _retire_others(session, snapshot)
-                    snapshot.is_current = True
-                    event = f"名单“{name}”更新为新版本（{counts}）"
-                    if held and guard.confirm is not None:
-                        event += f"；经确认启用：{guard.confirm.reason}；暂缓原因：{'；'.join(held)}"
-                    held = []
-                audit.append(
-                    session,
-                    actor=guard.who,
-                    case_id=None,
-                    from_state=None,
-                    to_state=None,
-                    reason=event[:1000],
-                    at=now,
-                )
-        except BaseException:
-            with contextlib.suppress(Exception):  # the unfinished snapshot is invisible either way
-                _drop_records(sessions, [snapshot_id])
-                with write_transaction(sessions) as session:
-                    session.execute(delete(Snapshot).where(Snapshot.id == snapshot_id, ~Snapshot.is_current))
-            raise
-    _drop_records(sessions, retired)  # the replaced snapshot's records, a chunk at a time
-    if not held:
-        _analyze(sessions)
+                session.execute(delete(Snapshot).where(Snapshot.id == snapshot_id, ~Snapshot.is_current))
+                if session.scalar(select(Snapshot.id).where(Snapshot.list_id == list_id).limit(1)) is None:
+                    session.execute(
+                        delete(CreditList).where(CreditList.id == list_id)
+                    )  # a list never imported
+        raise
+    _prune(sessions, list_id, previous)
     return ImportResult(
         name,
         snapshot_id,
         False,
-        total,
-        imported,
+        counts.total,
+        counts.imported,
         rejections.count,
-        masked,
+        counts.masked,
         rejections.path if rejections.count else None,
         None,
         0.0,
         held=held,
         confirmed=overridden,
+        delta=delta,
     )

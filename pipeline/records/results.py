@@ -37,6 +37,7 @@ class ImportResult:
     seconds: float
     held: list[str] = field(default_factory=list)  # why the snapshot is not in force (Chinese)
     confirmed: bool = False  # put in force by an administrator's confirmation
+    delta: bool = False  # the day's changes, layered on the snapshot in force
 
     @property
     def rows_per_second(self) -> float:
@@ -47,10 +48,20 @@ class ImportResult:
         return not self.held
 
 
+_DELTA_MARK = re.compile(r"[-_ .（(]*增量[)）]?")
+
+
 def default_list_name(path: Path) -> str:
-    """失信被执行人_20261128.csv -> 失信被执行人: dated exports of one list replace each other."""
+    """失信被执行人_20261128.csv -> 失信被执行人: dated exports of one list replace each other;
+    失信被执行人_增量_20261201.csv names the same list (its delta)."""
     stem = path.stem.strip()
-    return _TRAILING_DATE.sub("", stem) or stem
+    name = _TRAILING_DATE.sub("", stem) or stem
+    return _DELTA_MARK.sub("", name).strip() or name
+
+
+def is_delta_file(path: Path) -> bool:
+    """A file named as a delta (…增量…): the day's changes to its list, not the whole list."""
+    return "增量" in path.stem
 
 
 def safe_file_part(text: str) -> str:

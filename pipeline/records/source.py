@@ -11,9 +11,12 @@ import codecs
 import csv
 import hashlib
 import io
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ListFileError
 
@@ -27,34 +30,50 @@ class FileFacts:
     size: int
     encoding: str | None  # CSV only
     lines: int | None = None  # CSV only: physical lines, as csv.reader counts them (\n, \r\n or \r)
+    quotes: bool = True  # CSV only: the file holds a quote character (a value may then span lines)
 
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def inspect_file(path: Path) -> FileFacts:
-    """Hash the file and, for CSV, find its encoding and count its lines — one streaming pass."""
+    """Hash the file and, for CSV, find its encoding and count its lines — one streaming pass.
+
+    The hash runs on a thread of its own (hashlib releases the GIL), beside the decoding and
+    counting: at 2 GB, the national list, that halves the pass.
+    """
     digest = hashlib.sha256()
+    chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+    hasher = threading.Thread(target=_hash, args=(digest, chunks), name="list-hash", daemon=True)
+    hasher.start()
     utf8 = codecs.getincrementaldecoder("utf-8-sig")("strict")
     is_utf8 = True
     size = breaks = 0
     nul = False
+    quotes = False
     last = b""
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            size += len(chunk)
-            digest.update(chunk)
-            # Neither UTF-8 nor GB18030 uses CR or LF inside a multi-byte character.
-            breaks += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
-            if last == b"\r" and chunk[:1] == b"\n":
-                breaks -= 1
-            last = chunk[-1:]
-            nul = nul or b"\x00" in chunk
-            if is_utf8:
-                try:
-                    utf8.decode(chunk)
-                except UnicodeDecodeError:
-                    is_utf8 = False
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                chunks.put(chunk)
+                size += len(chunk)
+                # Neither UTF-8 nor GB18030 uses CR or LF inside a multi-byte character.
+                breaks += chunk.count(b"\n")
+                if b"\r" in chunk:
+                    breaks += chunk.count(b"\r") - chunk.count(b"\r\n")
+                if last == b"\r" and chunk[:1] == b"\n":
+                    breaks -= 1
+                last = chunk[-1:]
+                nul = nul or b"\x00" in chunk
+                quotes = quotes or b'"' in chunk  # never inside a UTF-8 or GB18030 multi-byte character
+                if is_utf8:
+                    try:
+                        utf8.decode(chunk)
+                    except UnicodeDecodeError:
+                        is_utf8 = False
+    finally:
+        chunks.put(None)
+        hasher.join()
     if is_utf8:
         try:
             utf8.decode(b"", final=True)
@@ -68,7 +87,12 @@ def inspect_file(path: Path) -> FileFacts:
             "名单文件不是文本格式的 CSV（含有二进制内容），请导出为 CSV（UTF-8 或 GBK）或 .xlsx 后再导入。",
         )
     lines = breaks + (1 if size and last not in (b"\n", b"\r") else 0)
-    return FileFacts(digest.hexdigest(), size, "utf-8-sig" if is_utf8 else "gb18030", lines)
+    return FileFacts(digest.hexdigest(), size, "utf-8-sig" if is_utf8 else "gb18030", lines, quotes)
+
+
+def _hash(digest: Any, chunks: queue.Queue[bytes | None]) -> None:
+    while (chunk := chunks.get()) is not None:
+        digest.update(chunk)
 
 
 def is_xlsx(path: Path) -> bool:
@@ -89,7 +113,7 @@ def is_xlsx(path: Path) -> bool:
 NOT_XLSX_ZH = "名单文件不是有效的 Excel（.xlsx）文件（文件已损坏或并非 Excel 格式），原名单保持不变。"
 
 
-class _CountingReader(io.RawIOBase):
+class CountingReader(io.RawIOBase):
     """Counts bytes read so the progress bar can follow a text stream."""
 
     def __init__(self, raw: io.BufferedReader) -> None:
@@ -105,7 +129,7 @@ class _CountingReader(io.RawIOBase):
         return n or 0
 
 
-def _sniff_delimiter(path: Path, encoding: str) -> str:
+def sniff_delimiter(path: Path, encoding: str) -> str:
     with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
         sample = fh.read(64 * 1024)
     lines = [line for line in sample.splitlines() if line.strip()][:40]
@@ -119,10 +143,10 @@ def _sniff_delimiter(path: Path, encoding: str) -> str:
 
 def csv_rows(path: Path, encoding: str, progress: Progress | None = None) -> Iterator[tuple[int, list]]:
     """(physical line number, cells) for every CSV row."""
-    delimiter = _sniff_delimiter(path, encoding)
+    delimiter = sniff_delimiter(path, encoding)
     total = path.stat().st_size
     with path.open("rb") as binary:
-        counter = _CountingReader(binary)  # type: ignore[arg-type]
+        counter = CountingReader(binary)  # type: ignore[arg-type]
         text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding=encoding, newline="")
         reader = csv.reader(text, delimiter=delimiter)
         line = 1

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.records.catalog import current_lists
+from pipeline.records.catalog import current_lists, layers
 from pipeline.storage.models import CreditList, Snapshot
 
 
@@ -24,6 +24,8 @@ class ListStatus:
     held_rows: int | None = None  # a newer snapshot waiting for an administrator's confirmation
     held_reason: str | None = None
     categories: dict[str, int] | None = None  # records per 名单类别, most first
+    deltas: int = 0  # delta files layered on the full import in force
+    delta_rows: int = 0  # rows those delta files brought
 
     def categories_zh(self) -> str:
         """其中：失信被执行人3000条、…（共11类） — what the records say they are, not just the list's name."""
@@ -42,6 +44,8 @@ class ListStatus:
                 f"{self.name}：{self.rows}条（脱敏身份证号{self.masked}条，拒绝{self.rejected}行），"
                 f"导入于{self.imported_at:%Y-%m-%d %H:%M}（{age}天前），{state}"
             )
+        if self.deltas:
+            line += f"\n    完整版本之上另有增量更新{self.deltas}次（共{self.delta_rows}条新增或移出记录）"
         line += self.categories_zh()
         if self.held_reason is not None:
             line += f"\n    另有新版本{self.held_rows}条未启用，待管理员确认：{self.held_reason.replace(chr(10), '；')}"
@@ -64,18 +68,22 @@ def list_status(session: Session, freshness_days: int, now: dt.datetime) -> list
     for item in current_lists(session):
         snap = item.snapshot
         waiting = held.get(item.name)
+        stack = layers(session, snap) if snap is not None else []
+        full = stack[-1] if stack else None
         out.append(
             ListStatus(
                 item.name,
-                snap.rows_imported if snap else 0,
-                snap.rows_masked if snap else 0,
-                snap.rows_rejected if snap else 0,
+                full.rows_imported if full else 0,
+                full.rows_masked if full else 0,
+                full.rows_rejected if full else 0,
                 snap.imported_at if snap else None,
                 snap.source_file if snap else None,
                 not item.stale(now, freshness_days),
                 waiting.rows_imported if waiting else None,
                 waiting.staged_reason if waiting else None,
-                snap.categories if snap else None,
+                full.categories if full else None,
+                deltas=len(stack) - 1,
+                delta_rows=sum(layer.rows_imported for layer in stack[:-1]),
             )
         )
     return out

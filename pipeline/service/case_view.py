@@ -14,9 +14,10 @@ from pipeline.domain.idnumber import normalise_id
 from pipeline.domain.reasons import Reason, ReasonCode, Settle, code_of
 from pipeline.domain.result import Verdict
 from pipeline.privacy import mask_id
+from pipeline.records.store import RecordStores
 from pipeline.service.queries import get_case
 from pipeline.storage import audit
-from pipeline.storage.models import CaseState, Record
+from pipeline.storage.models import CaseState
 
 
 def _state_zh(state: str | None) -> str:
@@ -144,9 +145,11 @@ _DECIDABLE = (Verdict.POSSIBLE.value, Verdict.NAME_MISMATCH.value)
 
 def _matched(session: Session, result: dict) -> list[MatchedRecord]:
     out = []
+    stores = RecordStores(session.get_bind())  # type: ignore[arg-type]
     for ref in result.get("records") or []:
-        row = session.get(Record, ref["record_id"])
-        if row is None or row.snapshot_id != ref["snapshot_id"]:
+        found = stores.by_record_id(session, ref["snapshot_id"], [ref["record_id"]])
+        row = found[0] if found else None
+        if row is None:  # the snapshot was replaced since: its records are gone
             out.append(MatchedRecord(ref["list_name"], ref["line"], None))
             continue
         out.append(

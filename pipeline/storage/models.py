@@ -13,10 +13,8 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
-    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -24,7 +22,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -78,7 +75,8 @@ class CreditList(Base):
 
 
 class Snapshot(Base):
-    """One import of a list. Exactly one snapshot per list is current."""
+    """One import of a list (a full file, or a delta on the snapshot below). Exactly one snapshot per
+    list is current; a delta's layers below it are read with it."""
 
     __tablename__ = "snapshots"
     __table_args__ = (
@@ -100,37 +98,11 @@ class Snapshot(Base):
     # Set while the snapshot is held for an administrator's confirmation (records/guard.py).
     staged_reason: Mapped[str | None] = mapped_column(Text)
     categories: Mapped[dict[str, int] | None] = mapped_column(JSON)  # records per 名单类别 ("" = none)
+    # A delta snapshot's layer below (migration 0015); None for a full import. A snapshot's records
+    # live in a store of their own (records/store.py), not in this database's tables.
+    base_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
 
     credit_list: Mapped[CreditList] = relationship(back_populates="snapshots")
-
-
-class Record(Base):
-    """One row of a list snapshot. `id_number` is 18 characters: full, or masked with '*'."""
-
-    __tablename__ = "records"
-    __table_args__ = (
-        Index("ix_records_id_number", "id_number"),
-        # Masked records are looked up by name; the partial index keeps full-ID imports cheap.
-        Index(
-            "ix_records_masked_name",
-            "name_key",
-            sqlite_where=text("masked"),
-            postgresql_where=text("masked"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id", ondelete="CASCADE"))
-    line: Mapped[int] = mapped_column(Integer)  # line (CSV) or row (XLSX) in the source file
-    name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))  # name without whitespace, dots unified
-    id_number: Mapped[str] = mapped_column(String(18))
-    masked: Mapped[bool] = mapped_column(Boolean, default=False)
-    category: Mapped[str | None] = mapped_column(String(200))  # 名单类别
-    authority: Mapped[str | None] = mapped_column(String(200))  # 认定部门
-    doc_ref: Mapped[str | None] = mapped_column(String(200))  # 认定文书号
-    listed_on: Mapped[dt.date | None] = mapped_column(Date)  # 列入日期
-    removed_on: Mapped[dt.date | None] = mapped_column(Date)  # 移出日期
 
 
 class ReplyCounter(Base):
