@@ -253,3 +253,28 @@ def test_a_list_whose_store_is_gone_fails_the_check_instead_of_answering_clear(
     with pytest.raises(ListStoreMissing) as info:
         check(db, settings, [("王伟", WANG)])
     assert "数据文件缺失" in info.value.message_zh
+
+
+def test_the_stores_in_force_are_read_ahead_once_and_a_missing_one_is_skipped(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """After a restart the first check against a cold national list waited 7 s on random disk
+    reads; the service reads the stores in force once, in order, at start-up."""
+    from pipeline.records.catalog import layers_in_force
+    from pipeline.records.store import RecordStores
+    from pipeline.service.run import warm_lists
+
+    load(db, settings, tmp_path, "A", [rec("王伟", WANG)])
+    load(db, settings, tmp_path, "B", [rec("李娜", LI)])
+    stores = RecordStores(db.engine)
+    with db.sessions() as session:
+        ids = layers_in_force(session)
+    assert len(ids) == 2
+    if db.engine.dialect.name != "sqlite":
+        assert stores.warm(ids) == 0  # PostgreSQL keeps its own cache
+        return
+    sizes = [Path(stores.target(i).location).stat().st_size for i in ids]
+    assert stores.warm(ids) == sum(sizes)
+    stores.drop(ids[0])
+    assert stores.warm(ids) == sizes[1]
+    warm_lists(db).join(timeout=10)  # the service's start-up thread: finishes, raises nothing

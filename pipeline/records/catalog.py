@@ -76,3 +76,12 @@ def stale_problems(lists: list[CurrentList], now: dt.datetime, freshness_days: i
                 f"{STALE_PROBLEM}：名单“{item.name}”导入于{when}，已超过{freshness_days}天，请导入最新名单"
             )
     return problems
+
+
+def layers_in_force(session: Session) -> list[int]:
+    """Every snapshot a check may read now: each list's snapshot in force and the layers below it."""
+    ids: list[int] = []
+    for item in current_lists(session):
+        if item.snapshot is not None:
+            ids.extend(layer.id for layer in layers(session, item.snapshot))
+    return ids

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import queue
 import sqlite3
@@ -98,7 +99,20 @@ def mask_pattern(masked: str) -> str:
 
 def masked_as(full: str, pattern: str) -> str:
     """A full ID hidden the way `pattern` hides: what its masked record would read."""
-    return "".join("*" if p == "*" else c for c, p in zip(full, pattern, strict=True))
+    return "".join(full[a:b] if shown else "*" * (b - a) for a, b, shown in _runs(pattern))
+
+
+@functools.lru_cache(maxsize=256)
+def _runs(pattern: str) -> tuple[tuple[int, int, bool], ...]:
+    """(start, end, shown) of each run of shown or hidden characters in a layout."""
+    runs: list[tuple[int, int, bool]] = []
+    for i, c in enumerate(pattern):
+        shown = c != "*"
+        if runs and runs[-1][2] == shown:
+            runs[-1] = (runs[-1][0], i + 1, shown)
+        else:
+            runs.append((i, i + 1, shown))
+    return tuple(runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,6 +495,25 @@ class RecordStores:
         if not self.exists(session, snapshot_id):
             return 0
         return int(session.scalar(text(f"SELECT count(*) FROM {self.target(snapshot_id).table}")) or 0)
+
+    def warm(self, snapshot_ids: Iterable[int]) -> int:
+        """Read these stores once, in order, so the kernel keeps them in its cache (SQLite only).
+
+        After a restart the first check against a cold 20 M-record store waited on 10,000 random
+        disk reads (7 s measured); read once in order first (13 s for 3.4 GB on this machine, on
+        a background thread at start-up) it took 0.35 s. Returns the bytes read."""
+        if self.dialect != "sqlite":
+            return 0
+        done = 0
+        buffer = bytearray(8 << 20)
+        for snapshot_id in snapshot_ids:
+            try:
+                with Path(self.target(snapshot_id).location).open("rb", buffering=0) as fh:
+                    while n := fh.readinto(buffer):
+                        done += n
+            except OSError:
+                continue  # a store replaced meanwhile: nothing to warm
+        return done
 
     def drop(self, snapshot_id: int) -> None:
         if self.dialect == "sqlite":

@@ -23,6 +23,8 @@ from pipeline.cases.handling import Processor, make_processor
 from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
 from pipeline.cases.numbering import check_numbers
+from pipeline.records.catalog import layers_in_force
+from pipeline.records.store import RecordStores
 from pipeline.service.lists import ListWatcher
 from pipeline.service.memory import freeze_start_up, release_after_letter
 from pipeline.service.watcher import InboxWatcher, Job
@@ -124,6 +126,7 @@ class Service:
         check_numbers(self.db, self.settings)  # a lost or restored database must not issue a 文号 twice
         recount_due_dates(self.db, self.cases.calendar)  # holidays edited while the service was down
         freeze_start_up()  # imports, fonts, template: kept out of the per-letter collections
+        warm_lists(self.db)
         self.watcher.start()
         self.lists.start()
 
@@ -137,6 +140,27 @@ class Service:
             stop_instance(self.db, self.instance)
         finally:
             self.db.dispose()
+
+
+def warm_lists(db: Database) -> threading.Thread:
+    """Read the list stores in force once, on a background thread, so the first check after a
+    restart finds them in the page cache (start-up does not wait for it)."""
+
+    def run() -> None:
+        try:
+            with db.sessions() as session:
+                ids = layers_in_force(session)
+            started = time.monotonic()
+            done = RecordStores(db.engine).warm(ids)
+            if done:
+                log.info("read %d list stores (%.0f MB) ahead of the first check in %.1f s",
+                         len(ids), done / 1e6, time.monotonic() - started)  # fmt: skip
+        except Exception:  # only a head start: a check reads the stores anyway
+            log.warning("reading the list stores ahead failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="list-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _identity(path: Path | None) -> tuple[int, int] | None:
