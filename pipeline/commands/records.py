@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.domain.actor import actor_name
 from pipeline.errors import ListSnapshotHeld, UsageError
-from pipeline.records import Confirmation, import_list, is_delta_file, list_status
+from pipeline.records import Confirmation, is_delta_file, list_status
 from pipeline.records.progress import ProgressBar
 from pipeline.settings import load_settings
 from pipeline.storage import open_database
@@ -47,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from pipeline.records import import_list  # Arrow and NumPy: loaded by the command that imports
+
     by = actor_name(args.by or getpass.getuser())
     confirm = None
     if args.confirm_shrink:

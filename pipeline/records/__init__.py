@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipeline.errors import ListFileError, ListSnapshotHeld
-    from pipeline.records.importer import Confirmation, ImportResult, default_list_name, import_list
-    from pipeline.records.results import is_delta_file
+    from pipeline.records.importer import import_list
+    from pipeline.records.results import Confirmation, ImportResult, default_list_name, is_delta_file
     from pipeline.records.status import ListStatus, list_status
 
 _HOMES = {
     "ListFileError": "pipeline.errors",
     "ListSnapshotHeld": "pipeline.errors",
-    "Confirmation": "pipeline.records.importer",
-    "ImportResult": "pipeline.records.importer",
-    "default_list_name": "pipeline.records.importer",
+    "Confirmation": "pipeline.records.results",
+    "ImportResult": "pipeline.records.results",
+    "default_list_name": "pipeline.records.results",
     "import_list": "pipeline.records.importer",
     "is_delta_file": "pipeline.records.results",
     "ListStatus": "pipeline.records.status",

@@ -34,7 +34,7 @@ FAILED = "导入失败"
 
 def import_waiting_lists(settings: Settings, db: Database, tracker: StabilityTracker) -> list[str]:
     """Import every complete list file now in the drop folder; returns the list names imported."""
-    from pipeline.records import default_list_name, import_list, is_delta_file
+    from pipeline.records import default_list_name, is_delta_file
 
     folder = settings.path(settings.lists_dir)
     if not folder.is_dir():
@@ -63,6 +63,8 @@ def import_waiting_lists(settings: Settings, db: Database, tracker: StabilityTra
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         name = default_list_name(path)
         try:
+            from pipeline.records import import_list  # Arrow and NumPy load only when a list arrives
+
             result = import_list(db.sessions, path, settings, list_name=name, delta=is_delta_file(path))
         except LettersError as exc:
             log.warning("list file %s not imported: %s", path.name, exc)
