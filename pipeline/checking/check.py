@@ -49,6 +49,7 @@ def _lookup(
     """(records by full ID, masked records by name) of every layer, as (snapshot id, record)."""
     exact: dict[str, list] = defaultdict(list)
     masked: dict[str, list] = defaultdict(list)
+    asked = [(key, full) for key, fulls in names.items() for full in fulls]
     for list_name, snapshot_id in stack:
         if not stores.exists(session, snapshot_id):
             raise ListStoreMissing(
@@ -57,7 +58,6 @@ def _lookup(
             )
         for row in stores.by_id_number(session, snapshot_id, ids):
             exact[row.id_number].append((snapshot_id, row))
-        asked = [(key, full) for key, fulls in names.items() for full in fulls]
         for row in stores.by_record_id(
             session, snapshot_id, stores.masked_fitting(session, snapshot_id, asked)
         ):
@@ -107,16 +107,14 @@ def _check(session: Session, letter: Letter, settings: Settings, now: dt.datetim
             names[name_key(person.name)].append(person.id_number)
         stores = RecordStores(session.get_bind())  # type: ignore[arg-type]
         by_id, by_name = _lookup(session, stores, stack, ids, names)
-        exact = {
-            number: [
+
+        def standing(found: list) -> list:  # the rows no newer layer replaced, in force that day
+            return [
                 hit for hit in _newest(found, order) if in_force(hit[1].listed_on, hit[1].removed_on, day)
             ]
-            for number, found in by_id.items()
-        }
-        masked = {
-            key: [hit for hit in _newest(found, order) if in_force(hit[1].listed_on, hit[1].removed_on, day)]
-            for key, found in by_name.items()
-        }
+
+        exact = {number: standing(found) for number, found in by_id.items()}
+        masked = {key: standing(found) for key, found in by_name.items()}
 
     def labels(hits: list) -> list[str]:
         return list(dict.fromkeys(row.category or list_of[snapshot_id] for snapshot_id, row in hits))

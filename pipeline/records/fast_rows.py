@@ -19,17 +19,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.records.rows import _EMPTY, EARLIEST_BIRTH, EARLIEST_LISTING, FIELDS
+from pipeline.records.rows import EARLIEST_BIRTH, EARLIEST_LISTING, EMPTY, FIELDS
 from pipeline.records.store import COLUMNS
 
-_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)  # ISO 7064 MOD 11-2
 _CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
 # Names NFC leaves alone and clean_name has nothing to clean in: CJK ideographs (basic block and
 # extension A, no compatibility forms) and ASCII letters; RowParser keeps at most 200 characters.
 _PLAIN_NAME = r"^[\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}A-Za-z]{1,200}$"
 # What str.strip() removes: a value starting or ending with one of these goes to RowParser.
 _PY_SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-_EMPTY_VALUES = pa.array(sorted(_EMPTY - {""}))
+_EMPTY_VALUES = pa.array(sorted(EMPTY - {""}))
 
 
 _DASH = ord("-") - 48

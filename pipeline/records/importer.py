@@ -247,7 +247,8 @@ def _prune(sessions: sessionmaker[Session], list_id: int, previous: int | None) 
         for snapshot in snapshots.values():
             if snapshot.is_current or snapshot.staged_reason is not None or snapshot.id == previous:
                 keep.update(s.id for s in layers(session, snapshot))
-        doomed = [i for i in snapshots if i not in keep]
+        # only stores still there: a year of daily deltas must not mean 365 drops at every import
+        doomed = sorted((stores.present(session) & snapshots.keys()) - keep)
     for snapshot_id in doomed:
         stores.drop(snapshot_id)
 

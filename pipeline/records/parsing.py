@@ -82,7 +82,9 @@ def _take(parse: RowParser, batch: Batch, records: list, line: int, cells: list)
         return
     batch.total += 1
     records.append((line, *values))
+    batch.imported += 1
     batch.masked += values[3]
+    batch.categories[values[4]] += 1
 
 
 def _table(records: list[tuple]) -> pa.Table:
@@ -189,8 +191,6 @@ def _fast_batches(
             records: list = []
             for number, cells in others:
                 _take(parse, batch, records, number, cells)
-            batch.categories.update(r[5] for r in records)
-            batch.imported += len(records)
             line += block.num_rows
             batch.last_line = line - 1
             batch.progress = (min(counter.count, size), size)
@@ -218,6 +218,24 @@ def _fast_header(path: Path, facts: FileFacts) -> tuple[int, list, dict[str, int
     return (line, header, columns) if seen == line else None
 
 
+def _fill(
+    target: StoreTarget, batches: Iterator[tuple[Batch, pa.Table]], progress: Progress | None = None
+) -> Generator[Batch, None, None]:
+    """Each batch's records into the store, its summary out (and to `progress`); the store is
+    finished at the end and removed if anything fails (the error goes on)."""
+    builder = ThreadedBuilder(target)
+    try:
+        for batch, table in batches:
+            builder.append(table)
+            if progress is not None and batch.progress is not None:
+                progress(*batch.progress)
+            yield batch
+        builder.finish()
+    except BaseException:
+        builder.abort()
+        raise
+
+
 def store_batches(
     path: Path, facts: FileFacts, target: StoreTarget, progress: Progress | None = None
 ) -> Generator[list | Batch, None, None]:
@@ -227,37 +245,18 @@ def store_batches(
     if fast is not None:
         line, header, columns = fast
         yield header
-        builder = ThreadedBuilder(target)
         try:
-            for batch, table in _fast_batches(path, facts, columns, line, len(header)):
-                builder.append(table)
-                if progress is not None and batch.progress is not None:
-                    progress(*batch.progress)
-                yield batch
-            builder.finish()
+            yield from _fill(target, _fast_batches(path, facts, columns, line, len(header)), progress)
             return
         except _GiveUp:
-            builder.abort()
-            yield Batch(restart=True)
-        except BaseException:
-            builder.abort()
-            raise
+            yield Batch(restart=True)  # the store is gone; the row-by-row path builds it again
     progress_of: list = [None]
     rows = read_rows(path, facts, _tracker(progress_of, progress))
     line, header, columns = find_header(rows, path)
     if fast is None:
         yield header
-    builder = ThreadedBuilder(target)
-    try:
-        for batch, records in _row_batches(rows, columns, progress_of, facts.lines, line):
-            builder.append(_table(records))
-            batch.imported = len(records)
-            batch.categories.update(r[5] for r in records)
-            yield batch
-        builder.finish()
-    except BaseException:
-        builder.abort()
-        raise
+    batches = _row_batches(rows, columns, progress_of, facts.lines, line)  # progress: read_rows reports it
+    yield from _fill(target, ((batch, _table(records)) for batch, records in batches))
 
 
 def _tracker(progress_of: list, progress: Progress | None) -> Progress:

@@ -31,7 +31,7 @@ _NAME_NEEDS_CLEANING = re.compile(
 )
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_EMPTY = frozenset({"", "-", "－", "—", "——", "/", "无", "暂无", "null", "NULL", "None"})
+EMPTY = frozenset({"", "-", "－", "—", "——", "/", "无", "暂无", "null", "NULL", "None"})
 EARLIEST_LISTING = dt.date(1990, 1, 1)
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
@@ -112,7 +112,7 @@ def parse_date(raw: object, reason: str) -> str | None:
 
 
 def _parse_date_text(text: str, reason: str) -> str | None:
-    if text in _EMPTY:
+    if text in EMPTY:
         return None
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         year, month, day = text[:4], text[5:7], text[8:]
@@ -142,7 +142,7 @@ def _cell_text(raw: object) -> str:
 
 def _optional(raw: object) -> str | None:
     text = raw.strip() if type(raw) is str else _cell_text(raw)
-    return None if text in _EMPTY else text[:200]
+    return None if text in EMPTY else text[:200]
 
 
 _SHARED: dict[str, str] = {}  # 名单类别 and 认定部门 take few values: one object each, encoded once
@@ -162,7 +162,7 @@ def _repeated(raw: object) -> str | None:
 
 def _name(raw: object) -> str:
     name = clean_name(raw.strip() if type(raw) is str else _cell_text(raw))
-    if name in _EMPTY:
+    if name in EMPTY:
         raise Rejected(REASON_NO_NAME)
     return name[:200]
 
