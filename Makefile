@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
-	@scripts/system-deps.sh fonts-wqy-zenhei
+	@scripts/system-deps.sh fonts-wqy-zenhei fonts-hanazono fonts-babelstone-han
 
 ## Start the watched inbox on the embedded SQLite default (Ctrl-C stops it cleanly).
 run: setup

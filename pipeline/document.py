@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pipeline.ideographs import fold
+
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points (origin top-left)
 
 Part = Literal["body", "header", "footer", "textbox", "footnote"]
@@ -73,6 +75,9 @@ class Paragraph:
     font_size: float | None = None  # points, when known
     bold: bool | None = None
 
+    def __post_init__(self) -> None:
+        self.text = fold(self.text)  # radicals as the ideographs a person reads (every reader)
+
 
 @dataclass(slots=True)
 class Cell:
@@ -81,6 +86,9 @@ class Cell:
     confidence: float = 1.0
     # A spreadsheet stored the value as a number: an 18-digit ID kept only 15 digits (Excel's limit).
     numeric: bool = False
+
+    def __post_init__(self) -> None:
+        self.text = fold(self.text)
 
 
 @dataclass(slots=True)
@@ -123,6 +131,9 @@ class Document:
     problems: list[str] = field(default_factory=list)  # what the reader found that blocks a reply (Chinese)
     # Files that came with the letter (a roster as a spreadsheet or a second document), in order.
     attachments: list[Attachment] = field(default_factory=list)
+    # A born-digital PDF's text layer read by a second, independent library (pypdfium2), folded: the
+    # values a reply prints are compared with it (pipeline.extraction.crosscheck).
+    second_reading: str | None = None
 
     def paragraphs(self) -> Iterator[Paragraph]:
         """Body paragraphs only, in order."""

@@ -115,6 +115,11 @@ class NumbersBehind(ConfigError):
     old backup (pipeline.cases.numbering); an administrator must confirm before letters are taken."""
 
 
+class NumbersOrphaned(ConfigError):
+    """A reply or letter carrying a 文号 the database has no record of was found in the outbox or the
+    results (pipeline.cases.numbering): an administrator accounts for it before letters are taken."""
+
+
 class OcrModelsMissing(ConfigError):
     """The OCR packages or their bundled model files are not installed."""
 
@@ -147,6 +152,11 @@ class UsageError(LettersError):
 
 class InvalidRequest(UsageError):
     """A review or case request the case's state or rules refuse."""
+
+
+class ClaimLost(InvalidRequest):
+    """The case is no longer held by the work that was about to record it (another person or
+    worker finished it meanwhile): nothing is recorded and nothing goes out."""
 
 
 class CaseNotFound(UsageError):

@@ -107,6 +107,11 @@ class Settings:
         "reverse proxies in front of the console whose X-Forwarded-For is trusted (0: none)", default=0
     )
 
+    def __post_init__(self) -> None:
+        # Every path in the program is absolute: a relative base_dir (the default ".") would
+        # leave relative paths behind, and Path.as_uri() (list stores) refuses those.
+        self.base_dir = Path(os.path.abspath(Path(self.base_dir).expanduser()))
+
     def path(self, value: Path) -> Path:
         """Resolve a configured folder against base_dir."""
         return value if value.is_absolute() else self.base_dir / value

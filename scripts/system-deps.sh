@@ -2,13 +2,15 @@
 # Debian packages the project uses outside Python. Installs only what is missing,
 # and only when it can (root, apt-get present); otherwise says what to install.
 #   fonts-wqy-zenhei          CJK TrueType font embedded in PDF replies (needed)
+#   fonts-hanazono            HanaMinA/B: names with CJK Extension A–F characters (GB 18030-2022)
+#   fonts-babelstone-han      BabelStone Han: Extensions G and H, as far as a Debian font goes
 #   libreoffice-writer-nogui  .doc/.wps letters, and tests that open replies in LibreOffice
 #   libreoffice-calc-nogui    .xls/.et roster spreadsheets
 #   poppler-utils             pdftoppm, to look at replies as images (optional)
 #   postgresql                the PostgreSQL test backend (CI)
 set -u
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(fonts-wqy-zenhei)
+[ ${#want[@]} -gt 0 ] || want=(fonts-wqy-zenhei fonts-hanazono fonts-babelstone-han)
 missing=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -6,13 +6,24 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from pipeline.cases import review
+from pipeline.cases import claims, review
 from pipeline.cases.instances import recover
 from pipeline.storage.case_models import AuditEvent
 from pipeline.storage.models import Case
 from tests.builders.spec import bad_check_digit
 from tests.review_office import account, drop, state
 from tests.service_letters import spec_for
+
+
+def die_claims(ctx) -> None:  # type: ignore[no-untyped-def]
+    """The review's process is gone: its claims now name a process that started at another time."""
+    from sqlalchemy import update
+
+    from pipeline.storage import write_transaction
+    from pipeline.storage.case_models import ReviewClaim
+
+    with write_transaction(ctx.db.sessions) as s:
+        s.execute(update(ReviewClaim).where(ReviewClaim.ended_at.is_(None)).values(pid_started=-1))
 
 
 class Killed(BaseException):
@@ -31,13 +42,16 @@ def test_a_review_killed_before_its_reply_resumes_with_its_correction(office, mo
         raise Killed
 
     monkeypatch.setattr(review, "stage_reply", die)
-    monkeypatch.setattr(review, "stop_instance", lambda *_a: None)  # a killed process stops nothing
+    monkeypatch.setattr(claims, "end_claim", lambda *_a: None)  # a killed process ends nothing
     with pytest.raises(Killed):
         review.correct(ctx, case_id, [f"2.id_number={good}"], account("王芳"))
     assert state(ctx, case_id) == "processing"
     monkeypatch.undo()
 
-    recover(ctx.db, "the-next-watcher")  # the watcher's rescan finds the review's instance dead
+    recover(ctx.db, "the-next-watcher")
+    assert state(ctx, case_id) == "processing"  # its process (this one) still runs: never taken back
+    die_claims(ctx)
+    recover(ctx.db, "the-next-watcher")  # the watcher's rescan finds the review's process dead
     assert state(ctx, case_id) == "waiting_review"  # back to a person, never re-read from the file
     with ctx.db.sessions() as s:
         case = s.get(Case, case_id)

@@ -39,7 +39,9 @@ def test_a_letter_returned_names_where_it_belongs_and_ends_answered(office) -> N
     with ctx.db.sessions() as s:
         case = s.get(Case, case_id)
         assert case is not None and case.reply_doc_number == number
-        (event,) = [e for e in audit.events_for(s, case_id) if e.reason.startswith("退回")]
+        (event,) = [
+            e for e in audit.events_for(s, case_id) if e.reason.startswith("退回") and e.to_state == "replied"
+        ]
     assert event.actor == "王芳（wangfang）" and "西安市社会信用体系建设牵头部门" in event.reason
     letter = docx.Document(str(ctx.settings.path(ctx.settings.outbox) / case.outputs["docx"]))
     text = "\n".join(p.text for p in letter.paragraphs)

@@ -129,8 +129,11 @@ def test_possible_settled_as_clear_by_a_named_person_is_replied(
 
     assert (
         main(["review", "correct", str(case_id), "--field", "2.result", "--value", "clear", *as_user("王芳")])
-        == 0
-    )
+        == 10
+    )  # a person once possibly listed, cleared by one person: a second person approves (the history rule)
+    assert "更正人以外的复核人员" in capsys.readouterr().out
+    assert main(["review", "approve", str(case_id), *as_user("王芳")]) != 0
+    assert main(["review", "approve", str(case_id), *as_user("周复核")]) == 0
     assert "已生成复函" in capsys.readouterr().out
     stored = case(ctx, case_id)
     assert stored.state == "replied"
@@ -160,7 +163,8 @@ def test_name_mismatch_settled_as_listed_names_the_list(office, capsys: pytest.C
     ctx, service = office
     case_id = drop(service, "mismatch.docx", "public_institution", [OTHER, CLEAR])
     assert any("姓名不同" in r.text for r in case(ctx, case_id).review_reasons())
-    assert correct(case_id, "1.result=listed", "王芳") == 0
+    assert correct(case_id, "1.result=listed", "王芳") == 10  # a verdict decided: a second person approves
+    assert main(["review", "approve", str(case_id), *as_user("周复核")]) == 0
     assert case(ctx, case_id).state == "replied"
     rows = reply_rows(ctx, case_id)
     assert rows[0][-1] == "属于失信联合惩戒对象（重大税收违法失信主体）"
@@ -194,7 +198,8 @@ def test_the_decider_of_a_hit_cannot_approve_it_after_someone_else_corrects(
     assert correct(case_id, "unit=陕西省人力资源和社会保障厅", "赵处长") == 10  # now 赵处长 is the corrector
     capsys.readouterr()
     assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 2
-    assert "人工核实结论由李科长（like）作出" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "李科长（like）" in err and ("人工核实结论" in err or "更正" in err)
     assert case(ctx, case_id).state == "waiting_review"
 
 
@@ -241,8 +246,9 @@ def test_a_decision_lapses_when_the_list_changes(
     err = capsys.readouterr().err
     assert "脱敏" in err and "不再适用" in err
     assert case(ctx, case_id).state == "waiting_review"
-    # A fresh decision on the new records works again.
-    assert correct(case_id, "1.result=clear", "李科长") == 0
+    # A fresh decision on the new records works again, approved by a second person.
+    assert correct(case_id, "1.result=clear", "李科长") == 10
+    assert main(["review", "approve", str(case_id), *as_user("周复核")]) == 0
     assert case(ctx, case_id).state == "replied"
     assert main(["audit", "verify"]) == 0
 
@@ -262,7 +268,7 @@ def test_a_decision_lapses_when_the_person_is_corrected(office, capsys: pytest.C
     )
     assert correct(case_id, f"1.id_number={other}", "王芳") == 10
     out = capsys.readouterr().out
-    assert "不再适用" in out and "脱敏" in out and "二次复审" not in out
+    assert "不再适用" in out and "脱敏" in out and "公务员录用、调任查询须二次复审" not in out
     assert case(ctx, case_id).state == "waiting_review"
 
 

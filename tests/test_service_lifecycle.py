@@ -55,8 +55,14 @@ def test_clean_letter_is_archived_replied_and_audited(service: InboxIntake, db: 
     assert case.reply_doc_number and case.reply_doc_number in published[0]
     assert tracking.due_date == service.core.calendar.due_date(case.received_at)
     with db.sessions() as s:
-        states = [(e.from_state, e.to_state) for e in audit.events_for(s, case_id)]
-        assert states == [(None, "received"), ("received", "processing"), ("processing", "replied")]
+        events = audit.events_for(s, case_id)
+        states = [(e.from_state, e.to_state) for e in events]
+        assert states == [
+            (None, "received"), ("received", "processing"), ("processing", "processing"), ("processing", "replied"),
+        ]  # fmt: skip
+        assert (
+            events[2].reason == f"复函定稿：{case.reply_doc_number}，即将发出"
+        )  # final before it is published
         assert audit.verify_chain(s).ok
     assert list(service.folders.staging.iterdir()) == []
 

@@ -228,6 +228,10 @@ def test_a_possible_match_shows_its_list_record_and_is_settled_as_clear(decision
     assert MASKED[1] not in record and "****" in record  # the list's own masking, shown as the list holds it
     page.select_option("select[name='2.result']", "clear")
     page.click("form.correct button[type=submit]")
+    release(page, url, case_id)  # once possibly listed, cleared by one person: a second person approves
+    assert "复核" in page.inner_text("p.flash.error") and state(ctx, case_id) == "waiting_review"
+    page.click("header .who button")  # sign out
+    sign_in(page, url, "zhou")
     release(page, url, case_id)
     assert state(ctx, case_id) == "replied"
     assert "人工核实：王芳（wangfang）" in page.inner_text("table.roster")
@@ -363,7 +367,9 @@ def test_a_case_is_delayed_and_a_failed_file_closed_in_the_browser(console, page
     failed = intake.handle_file(write_unreadable(intake.folders.inbox / "旧格式.doc", 41))
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{waiting}")
-    later = dt.date.today() + dt.timedelta(days=20)
+    later = ctx.calendar.next_workday(
+        dt.date.today() + dt.timedelta(days=20)
+    )  # a working day, whatever today is
     page.fill("form.delay input[name=until]", later.isoformat())
     page.fill("form.delay input[name=reason]", "来函单位补充材料")
     page.click("form.delay button")

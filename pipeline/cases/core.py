@@ -34,9 +34,11 @@ from pipeline.cases import objections, publisher, spotchecks
 from pipeline.cases.faults import is_passing, with_retries
 from pipeline.cases.folders import DUPLICATE_NOTE, Folders, duplicate_note, park_failed
 from pipeline.cases.handling import Handled, Processor
+from pipeline.cases.history import raise_history
 from pipeline.cases.intake import INBOX
-from pipeline.cases.transitions import move
-from pipeline.errors import INTERNAL_ERROR_ZH, LettersError
+from pipeline.cases.numbering import void_unused
+from pipeline.cases.transitions import move, note
+from pipeline.errors import INTERNAL_ERROR_ZH, ClaimLost, LettersError
 from pipeline.files import (
     NotRegularFile,
     fit_name,
@@ -53,6 +55,7 @@ from pipeline.settings import Settings
 from pipeline.storage import Database, audit, write_transaction
 from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case, CaseState
+from pipeline.storage.numbers import mark_used
 
 log = logging.getLogger("pipeline.cases.core")
 
@@ -261,12 +264,28 @@ class CaseCore:
         self._finish(case_id, handled.state.value)
 
     def _record(self, case_id: int, handled: Handled, staging: Path) -> None:
+        """Store what was decided. A reply becomes final here: its 文号 is recorded on the case, marked
+        used in the ledger and named in the audit chain in this one transaction, before any file that
+        carries it is published — and only while this core still holds the case."""
         if handled.state == CaseState.REPLIED:
             publisher.stage(handled.outputs, staging)
         with write_transaction(self.db.sessions) as session:
             case = session.get(Case, case_id)
             tracking = session.get(CaseTracking, case_id)
             assert case is not None and tracking is not None
+            if case.state != CaseState.PROCESSING.value or tracking.owner != self.me:
+                raise ClaimLost(
+                    f"case {case_id} is {case.state}, held by {tracking.owner}, not {self.me}",
+                    f"第{case_id}号案件已不在本次处理之中（可能已由他人办理），本次结果未发出。",
+                )
+            if handled.reply_doc_number and handled.state == CaseState.REPLIED:
+                now = self.clock()
+                mark_used(session, handled.reply_doc_number, case_id, now)
+                note(
+                    session, case_id, actor=audit.SERVICE, now=now,
+                    reason=f"复函定稿：{handled.reply_doc_number}，即将发出",
+                )  # fmt: skip
+            raise_history(session, case_id, kind=handled.kind, check_json=handled.check_json)
             case.kind = handled.kind or case.kind
             case.unit = handled.unit or case.unit
             case.doc_number = handled.doc_number or case.doc_number
@@ -352,6 +371,10 @@ class CaseCore:
         # finds its outputs by the names it recorded).
         shutil.rmtree(self.folders.staging / str(case_id), ignore_errors=True)
         with_retries(step, "finish")
+        try:  # a number this case took and did not use (a failed rendering, a run that died) is voided
+            void_unused(self.db, self.clock(), case_id=case_id)
+        except Exception as exc:  # the next recovery voids it instead
+            log.warning("case %s: could not void unused numbers: %s", case_id, exc)
         log.info("case %s: %s", case_id, state, extra={"case": case_id, "event": state})
 
     def fail(self, case_id: int, error: str) -> None:

@@ -21,6 +21,7 @@ from pipeline.cases.reasons import review_reasons
 from pipeline.cases.replying import issue_date, stage_reply
 from pipeline.checking import check_people, outcome_to_json
 from pipeline.contract import letter_to_json
+from pipeline.domain.history import CaseHistory
 from pipeline.domain.letter import Letter
 from pipeline.domain.reasons import Reason
 from pipeline.domain.result import CheckOutcome
@@ -72,7 +73,11 @@ Processor = Callable[[Path, int, Path], Handled]
 
 
 def reasons_now(
-    letter: Letter, outcome: CheckOutcome | None, settings: Settings, now: dt.datetime
+    letter: Letter,
+    outcome: CheckOutcome | None,
+    settings: Settings,
+    now: dt.datetime,
+    history: CaseHistory | None = None,
 ) -> list[Reason]:
     """review_reasons with what the settings and the calendar add."""
     issued = issue_date(settings, now.date())
@@ -82,6 +87,7 @@ def reasons_now(
         outcome,
         unknown_holiday_year=issued.year if unknown else None,
         scan_needs_person=not settings.ocr_auto_answer,
+        history=history,
     )
 
 

@@ -2,8 +2,11 @@
 
 Each `letters watch` registers an instance row and beats every few seconds.
 An instance whose heartbeat is stale — or, on this host, whose process is
-gone — is dead; its 'processing' cases go back to 'received' (with an audit
-event) and are resumed from their last recorded step. Cases are never
+gone — is dead. A person's review holds its case by a claim of its own
+(pipeline.cases.claims), alive while the process running it is. A dead
+holder's 'processing' cases go back to 'received' (with an audit event) and
+are resumed from their last recorded step; a review that died before its
+reply was final goes back to 待复核. Cases are never
 retried just because the service restarted: only unfinished ones come back.
 """
 
@@ -19,9 +22,11 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from pipeline.cases.claims import claim_alive, is_claim
+from pipeline.cases.numbering import void_unused
 from pipeline.cases.transitions import move
 from pipeline.storage import Database, audit, write_transaction
-from pipeline.storage.case_models import CaseTracking, ServiceInstance
+from pipeline.storage.case_models import CaseTracking, ReviewClaim, ServiceInstance
 from pipeline.storage.models import Case, CaseState
 
 log = logging.getLogger("pipeline.cases.instances")
@@ -121,9 +126,13 @@ def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 
         for case_id, owner, decided, mode in stranded:
             if owner == me and case_id in active:
                 continue
-            if owner is not None and owner != me and owner in live:
+            if is_claim(owner):
+                claim = session.get(ReviewClaim, owner)
+                if claim is not None and claim_alive(claim, now):
+                    continue  # a person's review still running, in this process or another
+            elif owner is not None and owner != me and owner in live:
                 continue  # a live watcher holds it
-            if mode == "review" and decided is None:
+            if (mode == "review" or is_claim(owner)) and decided is None:
                 # A review killed before its reply was staged: its correction and decisions were saved
                 # when it took the case; a person finishes it, the letter is never read again.
                 move(
@@ -136,7 +145,7 @@ def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 
                 session, case_id, source=CaseState.PROCESSING, target=CaseState.RECEIVED, actor=audit.SERVICE,
                 reason="处理中断（服务意外停止），从上次完成的步骤继续处理", now=now, tracking={"owner": None},
             )  # fmt: skip
-        ready = session.execute(
+        ready_query = (
             select(Case.id)
             .join(CaseTracking, CaseTracking.case_id == Case.id)
             .where(
@@ -145,5 +154,7 @@ def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 
             )
             .order_by(Case.id)
             .limit(limit)
-        ).scalars()
-        return list(ready)
+        )
+        ready = list(session.execute(ready_query).scalars())
+    void_unused(db, now)  # numbers whose run died: voided, each with its audit event
+    return ready

@@ -13,13 +13,16 @@ from pathlib import Path
 
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.folders import Folders
-from pipeline.cases.numbering import next_reply_number
+from pipeline.cases.numbering import next_reply_number, void_unused
 from pipeline.cases.publisher import claim
 from pipeline.cases.replying import issue_date
+from pipeline.cases.transitions import note
 from pipeline.domain.reply import date_zh
 from pipeline.files import safe_copy, sha256_file
 from pipeline.outbox import destination
 from pipeline.settings import Settings
+from pipeline.storage import audit, write_transaction
+from pipeline.storage.numbers import mark_used
 
 
 def letter_fields(
@@ -57,7 +60,14 @@ def send_letter(
     Folders.from_settings(ctx.settings)
     names = {}
     with tempfile.TemporaryDirectory(dir=ctx.settings.path(ctx.settings.data_dir)) as tmp:
-        made = render_letter(ctx.settings, template, fields, Path(tmp))
+        try:
+            made = render_letter(ctx.settings, template, fields, Path(tmp))
+        except BaseException:
+            void_unused(ctx.db, now, case_id=case_id)  # refused or failed: its number never goes out
+            raise
+        with write_transaction(ctx.db.sessions) as session:  # final before any file carries it
+            mark_used(session, number, case_id, now)
+            note(session, case_id, actor=audit.SERVICE, now=now, reason=f"{label}定稿：{number}，即将发出")
         for suffix, path in (("docx", made.docx), ("pdf", made.pdf)):
             named = path.with_name(f"{number}-{label}-{unit or '来函单位'}.{suffix}")
             path.rename(named)

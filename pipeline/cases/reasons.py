@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.domain.history import CaseHistory
 from pipeline.domain.letter import Kind, Letter
 from pipeline.domain.reasons import Reason, ReasonCode, code_of
 from pipeline.domain.result import CheckOutcome, Verdict
@@ -11,6 +12,10 @@ HOLIDAYS_MISSING = "节假日安排未录入，请管理员更新 holidays.toml"
 SCAN_CONFIRM = "来函为扫描件，须对照原件确认识别结果后复函"
 NAME_MISMATCH = "身份证号码在失信名单中，但名单登记的姓名不同，需人工核实"
 POSSIBLE = "与失信名单中一条脱敏身份证号码记录的姓名和可见号码相符，需人工核实"
+CORRECTED_HIT = (
+    "本案曾查得失信联合惩戒对象（或可能匹配、姓名不同）或曾为公务员录用、调任查询，"
+    "更正了姓名、身份证号码、查询类别、名单行或核查结论，须由更正人以外的复核人员对照原件二次复审"
+)
 
 
 def _who(seq: int, name: str) -> str:
@@ -23,11 +28,14 @@ def review_reasons(
     *,
     unknown_holiday_year: int | None = None,
     scan_needs_person: bool = True,
+    history: CaseHistory | None = None,
 ) -> list[Reason]:
     """Empty means the reply may go out now.
 
     `unknown_holiday_year`: the reply's issue year when no holiday arrangement
     is on file (a reply could be dated on a holiday and its deadline miscounted).
+    `history`: what the case has been (pipeline.domain.history); the second review follows from it
+    as well as from the check now, so a correction cannot remove the need for a second person.
     """
     reasons: list[Reason] = []
     for problem in letter.problems:
@@ -54,4 +62,7 @@ def review_reasons(
                 reasons.append(Reason(ReasonCode.POSSIBLE, f"{who}：{POSSIBLE}", r.seq))
             elif r.verdict == Verdict.LISTED and letter.kind == Kind.CIVIL_SERVANT:
                 reasons.append(Reason(ReasonCode.SECOND_REVIEW, f"{who}：{SECOND_REVIEW}", r.seq))
+    if history is not None and history.observe(letter, outcome).needs_second_person(letter):
+        changed = "；".join(f.describe_zh() for f in history.open_fixes(letter) if f.what.sensitive)
+        reasons.append(Reason(ReasonCode.CORRECTED_HIT, f"{CORRECTED_HIT}（{changed}）"[:1500]))
     return list(dict.fromkeys(reasons))

@@ -20,19 +20,30 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from pipeline.cases.claims import review_claim
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.core import CaseCore
 from pipeline.cases.corrections import FIELD_HELP, apply_corrections, mark_not_checked, split_request
 from pipeline.cases.decisions import store_decisions, stored_decisions
 from pipeline.cases.drafts import drop_draft
 from pipeline.cases.handling import Handled, reasons_now
+from pipeline.cases.history import history_of, raise_history
 from pipeline.cases.holds import not_held_by_another
-from pipeline.cases.instances import register_instance, stop_instance
+from pipeline.cases.numbering import void_unused
 from pipeline.cases.replying import corrects_of, preview_reply, stage_reply
 from pipeline.cases.transitions import move
-from pipeline.checking import check_people
+from pipeline.checking import check_people, outcome_to_json
 from pipeline.contract import letter_from_json, letter_to_json
 from pipeline.domain.decision import DECIDABLE, ManualDecision, apply_decisions, decide
+from pipeline.domain.history import (
+    Fix,
+    fixes_between,
+    found_before,
+    letter_fields_of,
+    roster_of,
+    verdict_fix,
+    with_found,
+)
 from pipeline.domain.letter import Letter
 from pipeline.domain.reasons import (
     Confirmation,
@@ -106,16 +117,20 @@ def check_now(
     case_id: int,
     now: dt.datetime,
     pending: list[ManualDecision] | None = None,
+    fixes: list[Fix] | None = None,
 ) -> tuple[CheckOutcome | None, list[Reason]]:
-    """A fresh check with the case's decisions (and `pending` ones) applied, and what is left for a person."""
+    """A fresh check with the case's decisions (and `pending` ones) applied, and what is left for a
+    person — judged with what the case has been and the `fixes` being made (pipeline.domain.history)."""
     outcome = None
     dropped: list[ManualDecision] = []
-    if letter.people:
-        with ctx.db.sessions() as session:
+    with ctx.db.sessions() as session:
+        history = history_of(session, case_id).with_fixes(fixes or [])
+        if letter.people:
             raw = check_people(session, letter, ctx.settings, now)
             decisions = [*stored_decisions(session, case_id), *(pending or [])]
+    if letter.people:
         outcome, dropped = apply_decisions(raw, decisions)
-    reasons = reasons_now(letter, outcome, ctx.settings, now)
+    reasons = reasons_now(letter, outcome, ctx.settings, now, history)
     if outcome is not None:
         undecided = {r.seq for r in outcome.needs_person}
         reasons.extend(_stale(d) for d in dropped if d.seq in undecided)
@@ -152,7 +167,12 @@ def _verdict_decisions(
 
 
 def _refuse_unsettled(
-    ctx: ServiceContext, case_id: int, reasons: list[Reason], outcome: CheckOutcome | None, account: Account
+    ctx: ServiceContext,
+    case_id: int,
+    letter: Letter,
+    reasons: list[Reason],
+    outcome: CheckOutcome | None,
+    account: Account,
 ) -> None:
     """An approval settles only approvals, and a second review needs a second person."""
     left = left_after_approval(reasons)
@@ -172,11 +192,13 @@ def _refuse_unsettled(
         )
     with ctx.db.sessions() as session:
         tracking = session.get(CaseTracking, case_id)
-        corrector = tracking.corrected_by if tracking else None
-    if corrector == by:
+        correctors = history_of(session, case_id).correctors(letter)
+        if tracking is not None and tracking.corrected_by:
+            correctors.add(tracking.corrected_by)
+    if by in correctors:
         raise InvalidRequest(
-            "approver is the corrector",
-            f"该案件由{by}更正，查询结果含失信联合惩戒对象，须由更正人以外的人员复核批准。",
+            "approver is a corrector",
+            f"该案件由{by}更正过，须由更正人以外的复核人员对照原件二次复审后批准。",
         )
     if by in {r.decided.by for r in (outcome.hits if outcome else []) if r.decided}:
         raise InvalidRequest(
@@ -195,6 +217,7 @@ def _conclude(
     approving: bool,
     changed: bool,
     decisions: list[ManualDecision] | None = None,
+    fixes: list[Fix] | None = None,
     now: dt.datetime,
     tag: str,
     hold: bool = False,
@@ -204,19 +227,19 @@ def _conclude(
     `tag`: content_tag of the letter as loaded; `respect_hold`: False for a release, which edits
     nothing (the tag guards the content), so a reviewer releases a case its clerk still has open."""
     by = account.signature
-    outcome, reasons = check_now(ctx, letter, case_id, now, decisions)
+    outcome, reasons = check_now(ctx, letter, case_id, now, decisions, fixes)
     if hold and not reasons:  # the console: nothing goes out until a person has seen the reply
         reasons = [Reason(ReasonCode.RELEASE, RELEASE_ZH)]
     if approving:
-        _refuse_unsettled(ctx, case_id, reasons, outcome, account)
+        _refuse_unsettled(ctx, case_id, letter, reasons, outcome, account)
         second = second_review(reasons)
         event = "复核通过" + (f"（二次复审：{len(second)}人）" if second else "") + "，生成复函"
-    me = register_instance(ctx.db, mode="review", inbox=ctx.settings.path(ctx.settings.inbox))
-    try:
+    with review_claim(ctx.db, case_id, by) as me:
         core = CaseCore(ctx.settings, ctx.db, None, instance_id=me, calendar=ctx.calendar, clock=lambda: now)
         _take(
             ctx, case_id, me, by, event, corrected=changed, decisions=decisions or [], now=now, tag=tag,
-            respect_hold=respect_hold, letter=letter if changed else None,
+            respect_hold=respect_hold, letter=letter if changed else None, fixes=fixes or [],
+            outcome=outcome,
         )  # fmt: skip
         try:
             staging = core.fresh_staging(case_id)
@@ -233,11 +256,9 @@ def _conclude(
                 handled = Handled.of(CaseState.WAITING_REVIEW, letter, outcome, reasons=reasons)
             core.complete(case_id, handled, staging)
         except Exception as exc:
-            _give_back(ctx, case_id, by, exc, now)
+            _give_back(ctx, case_id, me, by, exc, now)
             raise
         return ReviewResult(handled.state, handled.reasons, handled.reply_doc_number)
-    finally:
-        stop_instance(ctx.db, me)
 
 
 def _take(
@@ -253,12 +274,14 @@ def _take(
     tag: str,
     respect_hold: bool,
     letter: Letter | None = None,
+    fixes: list[Fix] | None = None,
+    outcome: CheckOutcome | None = None,
 ) -> None:
     """waiting_review → processing, held by this review, with the person's event, decisions and corrected
     `letter`, together: a review killed before its reply went out leaves the correction saved, and the
     case goes back to 待复核 with it (pipeline.cases.instances.recover)."""
     tracking: dict[str, object] = {"owner": owner, "claimed_at": now, "decided": None}
-    if corrected:
+    if corrected and not _only_put_back(ctx, case_id, letter, fixes or [], by):
         tracking["corrected_by"] = by
     with write_transaction(ctx.db.sessions) as session:
         if respect_hold:
@@ -279,17 +302,41 @@ def _take(
                 f"第{case_id}号案件状态刚刚发生变化（可能正由他人处理），请重新查看。",
             )
         store_decisions(session, case_id, decisions)
+        raise_history(
+            session, case_id, kind=stored.kind, check_json=outcome_to_json(outcome) if outcome else None,
+            fixes=fixes or [],
+        )  # fmt: skip
+        if letter is not None and letter.kind is not None:
+            raise_history(session, case_id, kind=letter.kind.value, check_json=None)
         drop_draft(session, case_id)  # what the draft held is now the case, or was set aside
 
 
-def _give_back(ctx: ServiceContext, case_id: int, by: str, exc: Exception, now: dt.datetime) -> None:
-    """Rendering failed after the case was taken: back to the review queue, its correction kept."""
+def _only_put_back(
+    ctx: ServiceContext, case_id: int, letter: Letter | None, fixes: list[Fix], by: str
+) -> bool:
+    """A correction that only puts values back to what the letter was read as (a reviewer undoing a
+    clerk's change) leaves its author free to approve: nothing of theirs is in the reply."""
+    if letter is None or not fixes:
+        return False
+    with ctx.db.sessions() as session:
+        history = history_of(session, case_id).with_fixes(fixes)
+    return by not in history.correctors(letter)
+
+
+def _give_back(ctx: ServiceContext, case_id: int, me: str, by: str, exc: Exception, now: dt.datetime) -> None:
+    """Rendering failed after the case was taken: back to the review queue, its correction kept, and
+    any number it took voided. Only while this review still holds the case: a reply made final
+    meanwhile is published by recovery, never taken back."""
     message = getattr(exc, "message_zh", None) or INTERNAL_ERROR_ZH
     with write_transaction(ctx.db.sessions) as session:
+        tracking = session.get(CaseTracking, case_id)
+        if tracking is None or tracking.owner != me or tracking.decided is not None:
+            return
         move(
             session, case_id, source=CaseState.PROCESSING, target=CaseState.WAITING_REVIEW, actor=by,
             reason=f"复核未完成，退回待复核：{message}"[:500], now=now, tracking={"owner": None, "decided": None},
         )  # fmt: skip
+    void_unused(ctx.db, now, case_id=case_id)
 
 
 def approve(
@@ -332,14 +379,24 @@ def correct(
         raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
     request = split_request(items)
     letter, tag = _waiting_letter(ctx, case_id)
+    before, before_fields = roster_of(letter), letter_fields_of(letter)
     done, wanted = apply_corrections(letter, request, now.date())
+    at = now.isoformat(timespec="seconds")
+    fixes = fixes_between(before, before_fields, letter, by=by, at=at)
     verdicts = {s: v for s, v in wanted.items() if v != Verdict.NOT_CHECKED}
-    done.extend(mark_not_checked(letter, s, by) for s, v in wanted.items() if v == Verdict.NOT_CHECKED)
+    for s, v in wanted.items():
+        if v == Verdict.NOT_CHECKED:
+            done.append(mark_not_checked(letter, s, by))
+            fixes.append(verdict_fix(s, letter.people[s - 1].name, Verdict.NOT_CHECKED, v, by, at))
     decisions = _verdict_decisions(ctx, letter, verdicts, by, now)
     done.extend(d.describe_zh() for d in decisions)
+    fixes.extend(verdict_fix(d.seq, d.name, d.was, d.verdict, by, at) for d in decisions)
+    with ctx.db.sessions() as session:
+        stored = session.get(Case, case_id)
+        fixes = with_found(fixes, found_before(stored.check_json if stored else None))
     return _conclude(
         ctx, case_id, letter, account, event="人工更正：" + "，".join(done), approving=False, changed=True,
-        decisions=decisions, now=now, hold=hold, tag=tag,
+        decisions=decisions, fixes=fixes, now=now, hold=hold, tag=tag,
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.context import ServiceContext
+from pipeline.cases.history import history_of
 from pipeline.cases.transitions import move, note
 from pipeline.domain.reasons import Reason, ReasonCode
 from pipeline.domain.roles import Account, Role
@@ -59,8 +60,9 @@ def draw_on_reply(session: Session, settings: Settings, case: Case, now: dt.date
     hit = any(r.get("verdict") == "listed" for r in results)
     automatic = not handlers(session, case.id)
     chosen = draw(
-        seed(settings), settings.spot_check_share, case.id, case.file_sha256, automatic=automatic, hit=hit
-    )
+        seed(settings), settings.spot_check_share, case.id, case.file_sha256, automatic=automatic, hit=hit,
+        identity_fixed=history_of(session, case.id).identity_changed,
+    )  # fmt: skip
     if not chosen.drawn:
         return False
     session.add(SpotCheck(case_id=case.id, drawn_at=now, rule=chosen.rule, point=chosen.point, status=OPEN))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from pipeline.cases.context import open_context
-from pipeline.cases.numbering import behind, confirm_numbers
+from pipeline.cases.numbering import behind, confirm_numbers, orphans
 from pipeline.commands.auth import add_arguments, sign_in
 from pipeline.domain.roles import Role
+from pipeline.errors import NumbersBehind
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,13 +28,16 @@ def run_check(args: argparse.Namespace) -> int:
     ctx = open_context()
     try:
         late = behind(ctx.db, ctx.settings)
-        if not late:
-            print("复函文号计数正常：不低于任何已发出的复函。")
+        lost = orphans(ctx.db, ctx.settings)
+        if not late and not lost:
+            print("复函文号计数正常：不低于任何已发出的复函；发件箱、结果文件和审计日志中的文号均有案可查。")
             return 0
         for b in late:
             print(b.text(ctx.settings.reply_prefix))
-        print("数据库计数落后：请管理员核实后执行 letters numbers confirm --user 用户名")
-        return 6
+        for o in lost:
+            print(f"数据库未记录的文号：{o.text()}")
+        print("请管理员核实后执行 letters numbers confirm --user 用户名")
+        return NumbersBehind.exit_code
     finally:
         ctx.close()
 
@@ -41,12 +45,16 @@ def run_check(args: argparse.Namespace) -> int:
 def run_confirm(args: argparse.Namespace) -> int:
     ctx = open_context()
     try:
-        account = sign_in(ctx, args).require(Role.ADMIN)
-        done = confirm_numbers(ctx.db, ctx.settings, account.signature)
-        if not done:
+        account = sign_in(ctx, args)
+        by = account.require(Role.ADMIN)
+        lost = orphans(ctx.db, ctx.settings)
+        done = confirm_numbers(ctx.db, ctx.settings, by)
+        if not done and not lost:
             print("复函文号计数正常，无需校正。")
         for b in done:
             print(f"已校正：{b.text(ctx.settings.reply_prefix)}；此后从第{b.issued + 1}号开始")
+        for o in lost:
+            print(f"已确认（记入审计日志）：{o.text()}")
         return 0
     finally:
         ctx.close()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.ideographs import fold
+
 WS_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 DOTS = "·•・‧∙⋅●．.‐"  # middle dots people type in minority names
@@ -19,14 +21,15 @@ _NEEDS_WORK = re.compile(rf"{WS_RE.pattern}|[{re.escape(DOTS)}]")
 
 
 def normalise_name(text: str) -> str:
-    """王  伟 -> 王伟; any middle-dot look-alike between characters -> U+00B7."""
-    text = unicodedata.normalize("NFC", WS_RE.sub("", text))
+    """王  伟 -> 王伟; any middle-dot look-alike between characters -> U+00B7; a radical that stands for
+    an ideograph (钟⻜丽) -> the ideograph (钟飞丽)."""
+    text = fold(unicodedata.normalize("NFC", WS_RE.sub("", text)))
     return _INNER_DOTS.sub("·", text)
 
 
 def clean_name(text: str) -> str:
     """normalise_name, with a fast path for the common clean name (an import's hot loop)."""
-    if unicodedata.is_normalized("NFC", text) and not _NEEDS_WORK.search(text):
+    if unicodedata.is_normalized("NFC", text) and not _NEEDS_WORK.search(text) and fold(text) == text:
         return text
     return normalise_name(text)
 

@@ -56,6 +56,7 @@ class ReasonCode(StrEnum):
     POSSIBLE = "possible"
     DECISION_STALE = "decision_stale"  # the records a decision rested on changed
     SECOND_REVIEW = "second_review"  # a hit on a civil-servant query: 二次复审, by someone else
+    CORRECTED_HIT = "corrected_hit"  # a case once with a hit or civil-servant, changed by a correction
     RELEASE = "release"  # settled in the console: waits until a person has seen the reply and sends it
     CORRECTION_LETTER = "correction_letter"  # a spot check found an error in the reply: a 更正函 is owed
 
@@ -66,13 +67,14 @@ class ReasonCode(StrEnum):
     @property
     def needs_second_person(self) -> bool:
         """Approval must come from someone other than whoever corrected or decided the case."""
-        return self is ReasonCode.SECOND_REVIEW
+        return self in (ReasonCode.SECOND_REVIEW, ReasonCode.CORRECTED_HIT)
 
 
 _SETTLED_BY = {
     ReasonCode.SCAN_CONFIRM: Settle.APPROVAL,
     ReasonCode.PERSON_CONFIRM: Settle.APPROVAL,
     ReasonCode.SECOND_REVIEW: Settle.APPROVAL,
+    ReasonCode.CORRECTED_HIT: Settle.APPROVAL,
     ReasonCode.RELEASE: Settle.APPROVAL,
     ReasonCode.CORRECTION_LETTER: Settle.APPROVAL,
     ReasonCode.COUNT_MISMATCH: Settle.CONFIRMATION,

@@ -28,11 +28,20 @@ class Draw:
     point: float
 
 
-def draw(seed: bytes, share: float, case_id: int, file_sha256: str, *, automatic: bool, hit: bool) -> Draw:
-    """Every hit; of the replies no person touched, those whose point is below the share."""
+RULE_IDENTITY_FIXED = "复函前人工更正了姓名、身份证号码或查询类别，必抽"
+
+
+def draw(
+    seed: bytes, share: float, case_id: int, file_sha256: str, *, automatic: bool, hit: bool,
+    identity_fixed: bool = False,
+) -> Draw:  # fmt: skip
+    """Every hit, every reply whose names, IDs or kind a person corrected; of the replies no person
+    touched, those whose point is below the share."""
     point = sample_point(seed, case_id, file_sha256)
     if hit:
         return Draw(True, RULE_HIT, point)
+    if identity_fixed:
+        return Draw(True, RULE_IDENTITY_FIXED, point)
     if automatic and point < share:
         return Draw(True, f"自动复函随机抽查（抽样值{point:.4f}，低于抽查比例{share:.0%}）", point)
     return Draw(False, "未抽中", point)

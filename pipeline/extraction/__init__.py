@@ -19,7 +19,7 @@ from pipeline.document import Document
 from pipeline.domain.letter import Contact, Letter, Person
 from pipeline.domain.reasons import Problem, ReasonCode
 from pipeline.errors import LooseAttachment, NotALetter
-from pipeline.extraction import attachments, validation
+from pipeline.extraction import attachments, crosscheck, validation
 from pipeline.extraction.contact import find_contact
 from pipeline.extraction.header import find_head
 from pipeline.extraction.kind import classify
@@ -98,6 +98,8 @@ def extract(document: Document, *, today: dt.date | None = None) -> Letter:
         letter.notes.extend(n for n in merged.notes if n not in letter.notes)
     if not letter.people and not _looks_like_letter(letter, lines):
         raise NotALetter(f"no roster and no letter features in {len(document.blocks)} blocks")
+    if document.second_reading is not None:  # a born-digital PDF read a second way
+        crosscheck.disagree(letter, document.second_reading, people=merged is None)
     validation.validate_letter(letter, today)
     log.debug(
         "extracted letter: kind=%s doc_number=%s people=%d problems=%d",

@@ -19,6 +19,7 @@ from pipeline.domain.letter import Letter, Person
 from pipeline.domain.names import name_key, normalise_name
 from pipeline.domain.reasons import Problem, ReasonCode, code_of
 from pipeline.extraction.text import cn_number, compact, fold_digits
+from pipeline.ideographs import foreign_characters
 
 STATED_COUNT = re.compile(
     r"共(?:需|计|有)?(?:查询|涉及)?(?:对象|人员)?\s*(?P<n>[0-9]{1,5}|[一二两三四五六七八九十百零〇]{1,6})\s*(?:人|名)"
@@ -40,6 +41,15 @@ PROBLEM_NO_KIND = "未能识别查询类别（公务员录用、调任或事业�
 PROBLEM_NO_NAME = "缺少姓名"
 PROBLEM_NO_ID = "缺少身份证号码"
 PROBLEM_BAD_NAME = "姓名含有数字或其他异常字符"
+
+
+def foreign_name_problem(chars: list[str]) -> str:
+    """A name holding characters that are not Han ideographs (a look-alike from a PDF's text layer, a
+    symbol): named with their code points, so the clerk sees what the file really holds."""
+    said = "、".join(f"“{ch}”（U+{ord(ch):04X}）" for ch in chars[:5])
+    return f"姓名含有非汉字字符{said}，可能是文件文字层中的形近字符，请对照原件核实后更正"
+
+
 PROBLEM_UNREADABLE_NAME = "姓名中有无法识别的字符（原文件字体缺少编码信息），请对照原件核对"
 NOTE_NO_DOC_NUMBER = "来函未标注文号，复函中将不引用来函文号"
 NOTE_NO_ADDRESSEE = "未能识别主送单位"
@@ -72,6 +82,8 @@ def validate_person(person: Person, today: dt.date) -> None:
         person.problems.append(Problem(PROBLEM_UNREADABLE_NAME, ReasonCode.NAME_INVALID))
     elif _ALNUM.search(person.name):
         person.problems.append(Problem(PROBLEM_BAD_NAME, ReasonCode.NAME_INVALID))
+    elif odd := foreign_characters(person.name):
+        person.problems.append(Problem(foreign_name_problem(odd), ReasonCode.NAME_INVALID))
     # Normalised first: ６１０… typed with a Chinese input method is an ID too.
     if not _DIGIT.search(normalise_id(person.id_number)):
         person.problems.append(Problem(PROBLEM_NO_ID, ReasonCode.ID_INVALID))

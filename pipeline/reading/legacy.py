@@ -11,6 +11,7 @@ with the converted document's, and a difference blocks the letter.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -44,23 +45,75 @@ def cache_folder() -> Path:
     return folder
 
 
-_FILTERS = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"}
-_LEGACY_SUFFIXES = {"docx": (".doc", ".wps"), "xlsx": (".xls", ".et")}
+_FILTERS = {
+    "docx": "docx:MS Word 2007 XML",
+    "xlsx": "xlsx:Calc MS Excel 2007 XML",
+    "pdf": "pdf:writer_pdf_Export",
+}
+_LEGACY_SUFFIXES = {"docx": (".doc", ".wps"), "xlsx": (".xls", ".et"), "pdf": (".docx", ".doc", ".wps")}
+_LABELS = {"docx": "旧版 .doc/.wps", "xlsx": "旧版 .xls/.et 表格", "pdf": "Word/WPS"}
+MEMORY_BYTES = 3 * 1024**3  # the address space a conversion may take (the reading child's default)
+
+
+def _limited() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """In LibreOffice's process, before it starts: its address space capped, low priority."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    os.nice(5)
+
+
+def run_soffice(args: list[str], timeout: float) -> None:
+    """LibreOffice in a process group of its own, memory-capped; on a timeout the whole group is killed,
+    so no soffice.bin outlives its conversion (subprocess.run kills only the launcher)."""
+    import signal
+
+    proc = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        start_new_session=True, preexec_fn=_limited,
+    )  # fmt: skip
+    try:
+        proc.wait(timeout=timeout)
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of the group (a forked soffice.bin)
+        proc.wait()
+
+
+def _within_bounds(path: Path) -> None:
+    """A .docx whose parts inflate past the reader's bounds is refused before LibreOffice sees it."""
+    import zipfile
+
+    from pipeline.reading.docx_reader.tags import _MAX_PART_BYTES, _MAX_TOTAL_BYTES
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            sizes = [info.file_size for info in zf.infolist()]
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise CorruptFile(f"{path.name}: not a readable package ({exc})") from exc
+    if max(sizes, default=0) > _MAX_PART_BYTES or sum(sizes) > _MAX_TOTAL_BYTES:
+        raise CorruptFile(
+            f"{path.name}: package inflates to {sum(sizes)} bytes, past the bounds",
+            "文件解压后体积异常（可能是恶意构造的压缩包），已拒绝处理；请向来函单位索取正常的文件。",
+        )
 
 
 def convert(path: Path, target: str = "docx") -> Path:
-    """The .docx (or, for an .xls/.et spreadsheet, the .xlsx) LibreOffice makes of `path`, from the cache
-    when this file was converted before."""
-    label = {"docx": ".doc/.wps", "xlsx": ".xls/.et 表格"}[target]
+    """The .docx (or, for an .xls/.et spreadsheet, the .xlsx; for the console, a Word letter's PDF)
+    LibreOffice makes of `path`, from the cache when this file was converted before. Bounded: a
+    package past the reader's bounds is refused first, and LibreOffice runs capped and timed."""
+    label = _LABELS[target]
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     cached = cache_folder() / f"{digest}.{target}"
     if cached.is_file():
         return cached
+    if path.read_bytes()[:2] == b"PK":
+        _within_bounds(path)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise UnsupportedFormat(
             f"{path.name}: legacy Word file and LibreOffice is not installed",
-            f"该文件为旧版 {label} 格式，本机未安装 LibreOffice，无法自动转换；请另存为 .{target} 后重新放入，"
+            f"该文件为 {label} 格式，本机未安装 LibreOffice，无法自动转换；请另存为 .{target} 后重新放入，"
             "或请系统管理员安装 libreoffice-writer。",
         )
     with tempfile.TemporaryDirectory(prefix="letters-convert-") as tmp:
@@ -68,21 +121,21 @@ def convert(path: Path, target: str = "docx") -> Path:
         src = Path(tmp) / f"letter{path.suffix.lower() if path.suffix.lower() in known else known[0]}"
         shutil.copyfile(path, src)
         try:
-            subprocess.run(
+            run_soffice(
                 [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
                  "--convert-to", _FILTERS[target], "--outdir", tmp, str(src)],
-                capture_output=True, timeout=TIMEOUT_SECONDS, check=False,
+                TIMEOUT_SECONDS,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             raise CorruptFile(
                 f"{path.name}: LibreOffice conversion timed out after {TIMEOUT_SECONDS}s",
-                f"旧版 {label} 文件转换超时，文件可能已损坏；请另存为 .{target} 后重新放入。",
+                f"{label} 文件转换超时，文件可能已损坏；请另存为 .{target} 后重新放入。",
             ) from None
         made = Path(tmp) / f"letter.{target}"
         if not made.is_file() or made.stat().st_size == 0:
             raise CorruptFile(
                 f"{path.name}: LibreOffice could not convert it (encrypted or damaged)",
-                f"旧版 {label} 文件无法转换（可能已加密或已损坏）；请向来函单位索取 .{target} 或 PDF 文件。",
+                f"{label} 文件无法转换（可能已加密或已损坏）；请向来函单位索取 .{target} 或 PDF 文件。",
             )
         part = cached.with_name(cached.name + f".{os.getpid()}.part")
         shutil.copyfile(made, part)

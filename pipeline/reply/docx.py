@@ -128,6 +128,7 @@ def _render(template: Path, fields: dict[str, Any], out: Path | io.BytesIO) -> N
             f"复函模板 {template.name} 无法生成复函（{exc}），请检查模板中的占位符。",
         ) from exc
     _fit_results_table(doc, fields.get("results") or [])
+    _rare_character_fonts(doc)
     # Word shows these as the document's own dates; a template's dates would mislead.
     now = dt.datetime.now().replace(microsecond=0)
     doc.docx.core_properties.created = now
@@ -155,6 +156,55 @@ def _fit_results_table(doc: DocxTemplate, results: list[dict[str, Any]]) -> None
             runs = cell.paragraphs[0].runs if cell.paragraphs else []
             if len(lines) > 1 and len(runs) == 1:
                 runs[0].text = "\n".join(lines)  # python-docx writes each \n as a line break
+
+
+# The Debian faces that hold the CJK extensions (pipeline.reply.fonts.EXTENSION_CANDIDATES), by block:
+# a run holding such a character names one, so Word and LibreOffice draw it where the template's face
+# has no glyph (a name's rare character, GB 18030-2022).
+_EXTENSION_FACES: tuple[tuple[int, int, str], ...] = (
+    (0x3400, 0x4DBF, "HanaMinA"),
+    (0x20000, 0x2EBEF, "HanaMinB"),
+    (0x2EBF0, 0x323AF, "BabelStone Han"),
+)
+
+
+def _extension_face(ch: str) -> str | None:
+    code = ord(ch)
+    return next((face for low, high, face in _EXTENSION_FACES if low <= code <= high), None)
+
+
+def _rare_character_fonts(doc: DocxTemplate) -> None:
+    """Split each run at characters of the CJK extensions and give those pieces the face that has them."""
+    import copy
+
+    body = doc.docx.element.body
+    for run in list(body.iter(qn("w:r"))):
+        texts = run.findall(qn("w:t"))
+        if len(texts) != 1 or not any(_extension_face(ch) for ch in texts[0].text or ""):
+            continue
+        text = texts[0].text or ""
+        pieces: list[tuple[str, str | None]] = []
+        for ch in text:
+            face = _extension_face(ch)
+            if pieces and pieces[-1][1] == face:
+                pieces[-1] = (pieces[-1][0] + ch, face)
+            else:
+                pieces.append((ch, face))
+        for piece, face in pieces:
+            new = copy.deepcopy(run)
+            new.find(qn("w:t")).text = piece
+            new.find(qn("w:t")).set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            if face is not None:
+                rpr = new.get_or_add_rPr()
+                fonts = rpr.find(qn("w:rFonts"))
+                if fonts is None:
+                    fonts = rpr.makeelement(qn("w:rFonts"), {})
+                    rpr.insert(0, fonts)
+                for key in ("ascii", "hAnsi", "eastAsia", "cs"):
+                    fonts.set(qn(f"w:{key}"), face)
+                fonts.set(qn("w:hint"), "eastAsia")
+            run.addprevious(new)
+        run.getparent().remove(run)
 
 
 def render_docx(template: Path, fields: dict[str, Any], out: Path) -> Path:

@@ -47,6 +47,15 @@ HEI_CANDIDATES: tuple[Path, ...] = (
     Path("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc"),
 )
 
+# Names are why GB 18030-2022 is mandatory for government systems: a person named with a character of
+# CJK Extension B–H still gets a reply. Debian's faces that cover them, tried after the body fonts:
+# HanaMinA (URO, Extension A), HanaMinB (Extensions B–F), BabelStone Han (Extensions G and H in part).
+EXTENSION_CANDIDATES: tuple[Path, ...] = (
+    Path("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf"),
+    Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"),
+    Path("/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf"),
+)
+
 _registered: dict[tuple[Path, bool], str] = {}
 _lock = threading.Lock()
 
@@ -257,7 +266,19 @@ def find_fonts(configured: list[str] | None = None) -> FontSet:
     hei = _first_usable(list(HEI_CANDIDATES), [])
     others = [
         p
-        for p in dict.fromkeys([*configured_paths, *HEI_CANDIDATES, *BODY_CANDIDATES])
+        for p in dict.fromkeys([*configured_paths, *HEI_CANDIDATES, *BODY_CANDIDATES, *EXTENSION_CANDIDATES])
         if p.is_file() and p.resolve() != body[1].resolve() and outline_kind(p) != "cff"
     ]
     return FontSet(body=body[0], hei=hei[0] if hei else body[0], body_path=body[1], fallback_paths=others)
+
+
+def coverage(fonts: FontSet, low: int, high: int) -> int:
+    """How many code points of [low, high] the font chain (body, then fallbacks) has a glyph for."""
+    faces = [fonts.body]
+    for path in fonts.fallback_paths:
+        try:
+            faces.append(_load(path))
+        except Exception:
+            continue
+    maps = [pdfmetrics.getFont(name).face.charToGlyph for name in faces]
+    return sum(1 for code in range(low, high + 1) if any(code in m for m in maps))

@@ -76,6 +76,13 @@ class CaseTracking(Base):
     # Times the service died while this case's letter was being read (migration 0014): at two the file
     # is failed, so a letter that crashes the service cannot crash it again at every start.
     crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What the case has been (migration 0016), never lowered by a later edit: a person once found listed
+    # (or possibly listed, or listed under another name), a civil-servant query once declared. With
+    # `fixes` (each correction of a name, an ID, the kind, a row or a verdict: who, when, before, after)
+    # they decide the second review (pipeline.domain.history), so an edit cannot walk around it.
+    ever_hit: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    ever_civil_servant: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    fixes: Mapped[list | None] = mapped_column(JSON)
 
 
 class CaseDelay(Base):
@@ -214,6 +221,25 @@ class ServiceInstance(Base):
     stopped_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     mode: Mapped[str] = mapped_column(String(20))
     inbox: Mapped[str] = mapped_column(String(1000))
+
+
+class ReviewClaim(Base):
+    """A person's review, release or correction holding a case while it runs (migration 0016).
+
+    Not a service instance: it is alive while the process that runs it is (same host: the pid and the
+    process's start time; another host: a fresh heartbeat), so no rescan takes back a running review."""
+
+    __tablename__ = "review_claims"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    pid_started: Mapped[int] = mapped_column(Integer)  # the process's start, clock ticks after boot
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
 
 
 class UserAccount(Base):

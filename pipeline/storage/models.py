@@ -131,6 +131,13 @@ class ReplyNumber(Base):
     doc_number: Mapped[str] = mapped_column(String(200))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     allocated_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    # The ledger (migration 0016): a number is used (recorded final on its case, with its audit event,
+    # before any file carrying it is published), void (never sent: why, in the audit chain), or
+    # confirmed (an orphan an administrator accounted for). See pipeline.cases.numbering.
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    void_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    note: Mapped[str | None] = mapped_column(String(1000))
 
 
 class Case(Base):

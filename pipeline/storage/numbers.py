@@ -89,3 +89,22 @@ def allocated_numbers(session: Session, prefix: str, year: int) -> list[str]:
         .order_by(ReplyNumber.number)
     )
     return list(rows)
+
+
+def mark_used(session: Session, doc_number: str, case_id: int | None, now: dt.datetime) -> None:
+    """The number is on its case from now on (in the caller's transaction, with the case's change)."""
+    session.execute(
+        update(ReplyNumber)
+        .where(ReplyNumber.doc_number == doc_number, ReplyNumber.used_at.is_(None))
+        .values(used_at=now, case_id=case_id)
+    )
+
+
+def unused_numbers(session: Session, *, allocated_before: dt.datetime | None = None) -> list[ReplyNumber]:
+    """Numbers neither used, void nor confirmed (optionally only those allocated before a time)."""
+    query = select(ReplyNumber).where(
+        ReplyNumber.used_at.is_(None), ReplyNumber.void_at.is_(None), ReplyNumber.confirmed_at.is_(None)
+    )
+    if allocated_before is not None:
+        query = query.where(ReplyNumber.allocated_at < allocated_before)
+    return list(session.scalars(query.order_by(ReplyNumber.id)))

@@ -28,7 +28,14 @@ from pipeline.storage import write_transaction
 from pipeline.web.auth import me
 from pipeline.web.pages import boxes as original_boxes
 from pipeline.web.pages import page_count as original_pages
-from pipeline.web.pages import page_image, preview_image, render_preview, sent_image, sent_pages
+from pipeline.web.pages import (
+    page_image,
+    preview_image,
+    refused,
+    render_preview,
+    sent_image,
+    sent_pages,
+)
 from pipeline.web.state import context
 
 blueprint = Blueprint("case", __name__, url_prefix="/cases")
@@ -43,6 +50,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     held_by = holds.hold(ctx, case_id, me())  # opening a waiting case takes it; others see it read-only
     detail = case_detail(ctx, case_id)
     pages = original_pages(ctx, case_id)
+    not_shown = refused(ctx, case_id) if pages == 0 else None
     draft = drafts.load_draft(ctx, case_id) if detail.state == "waiting_review" else None
     spot = spotchecks.spot_check_of(ctx, case_id)
     objected = objections.about(ctx, case_id)
@@ -58,7 +66,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "case.html", case=detail, Settle=Settle, Verdict=Verdict, account=me(),
         pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by, draft=draft,
-        spot=spot, objected=objected, sent=sent,
+        spot=spot, objected=objected, sent=sent, not_shown=not_shown,
         loose_roster=detail.state == "failed" and (detail.error or "").startswith(attaching.LOOSE_MARK),
     )  # fmt: skip
 

@@ -1,30 +1,33 @@
 """The original letter as page images, and where each extracted value sits on them.
 
 PDFs and scans are rendered with pypdfium2; a .docx is converted once through
-LibreOffice; an image letter is shown as it is. Renders are cached beside the
+the reading layer's bounded LibreOffice path; an image letter is shown as it is.
+A file the reader refused is shown as refused, and one that cannot be drawn as
+such: the case page and its actions always work. Renders are cached beside the
 database (private folders), never in the browser (pages are no-store).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.cases.context import ServiceContext
 from pipeline.domain.roles import Account
-from pipeline.errors import CorruptFile
+from pipeline.errors import CorruptFile, LettersError
 from pipeline.privacy import private_file
 from pipeline.reading.limits import open_image, render_scale
 from pipeline.reading.sniff import sniff
 from pipeline.service.queries import get_case
+from pipeline.storage.models import CaseState
 from pipeline.web.locate import PageText, locate, read_pages
 
+log = logging.getLogger("pipeline.web.pages")
+
 SCALE = 1.5  # 108 dpi: names and IDs readable, a page well under 300 kB
-CONVERTED = "original.pdf"  # a .docx as LibreOffice lays it out
 OFD_DRAWN = "ofd.pdf"  # an OFD drawn from what the reader read: its boxes are the reader's own
 
 
@@ -109,9 +112,21 @@ def shown(ctx: ServiceContext, case_id: int) -> Path | None:
     return target
 
 
+def refused(ctx: ServiceContext, case_id: int) -> str | None:
+    """Why the original is not drawn: a file the reader refused (a failed case) is never opened again
+    in the console, where no child process limits the work; its reason is shown instead."""
+    with ctx.db.sessions() as session:
+        case, _ = get_case(session, case_id)
+    if case.state == CaseState.FAILED.value:
+        return case.error or "该文件未能读取"
+    return None
+
+
 def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
     """The letter as a PDF to render: itself, a cached LibreOffice conversion of a .docx (or a legacy .doc
-    or .wps), an OFD drawn from what the reader read, or None."""
+    or .wps), an OFD drawn from what the reader read, or None (refused, or it cannot be drawn)."""
+    if refused(ctx, case_id) is not None:
+        return None
     path = shown(ctx, case_id)
     if path is None:
         return None
@@ -122,20 +137,13 @@ def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
         return _ofd_drawn(ctx, case_id, path)
     if kind not in ("docx", "doc"):
         return None
-    converted = _cache(ctx, case_id) / CONVERTED
-    if not converted.exists() and shutil.which("soffice"):
-        with tempfile.TemporaryDirectory() as tmp:
-            src = Path(tmp) / f"letter.{kind}"
-            shutil.copyfile(path, src)
-            subprocess.run(
-                ["soffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "pdf",
-                 "--outdir", tmp, str(src)],
-                capture_output=True, timeout=120, check=False,
-            )  # fmt: skip
-            made = Path(tmp) / "letter.pdf"
-            if made.exists():
-                shutil.move(made, converted)
-    return converted if converted.exists() else None
+    from pipeline.reading.legacy import convert
+
+    try:  # the reading layer's converter: bounded before, LibreOffice capped, timed, its group killed
+        return convert(path, "pdf")
+    except LettersError as exc:
+        log.warning("case %s: the original cannot be converted for viewing: %s", case_id, exc)
+        return None
 
 
 def _ofd_drawn(ctx: ServiceContext, case_id: int, path: Path) -> Path | None:
@@ -156,6 +164,17 @@ def _ofd_drawn(ctx: ServiceContext, case_id: int, path: Path) -> Path | None:
 
 
 def page_count(ctx: ServiceContext, case_id: int) -> int:
+    """How many page images the case page shows (0: the original cannot be shown, and says why)."""
+    try:
+        return _page_count(ctx, case_id)
+    except Exception as exc:  # a file that cannot be drawn never takes the page and its actions down
+        log.warning("case %s: the original cannot be drawn: %s", case_id, type(exc).__name__)
+        return 0
+
+
+def _page_count(ctx: ServiceContext, case_id: int) -> int:
+    if refused(ctx, case_id) is not None:
+        return 0
     pdf = as_pdf(ctx, case_id)
     if pdf is None:
         path = shown(ctx, case_id)
@@ -172,7 +191,17 @@ def page_count(ctx: ServiceContext, case_id: int) -> int:
 
 
 def page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, str] | None:
-    """(file, mimetype) of page `number` (1-based), rendered once and cached."""
+    """(file, mimetype) of page `number` (1-based), rendered once and cached; None when it cannot be."""
+    try:
+        return _page_image(ctx, case_id, number)
+    except Exception as exc:
+        log.warning("case %s: page %s cannot be drawn: %s", case_id, number, type(exc).__name__)
+        return None
+
+
+def _page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, str] | None:
+    if refused(ctx, case_id) is not None:
+        return None
     pdf = as_pdf(ctx, case_id)
     png = _cache(ctx, case_id) / f"page-{number}.png"
     if pdf is None:  # an image letter (a photo, a TIFF fax browsers cannot show): as a PNG
@@ -213,7 +242,15 @@ def _as_read(path: Path, number: int):  # -> PIL.Image.Image | None
 
 def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[Box]:
     """Where each value was read, as page percentages: PDFs and scans carry page and bbox; a .docx's
-    values are found on its converted PDF (pipeline.web.locate)."""
+    values are found on its converted PDF (pipeline.web.locate). None placed when it cannot be drawn."""
+    try:
+        return _boxes(ctx, case_id, letter_json)
+    except Exception as exc:
+        log.warning("case %s: boxes cannot be placed: %s", case_id, type(exc).__name__)
+        return []
+
+
+def _boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[Box]:
     pdf = as_pdf(ctx, case_id)
     if not letter_json:
         return []
@@ -229,7 +266,8 @@ def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[B
             return _placed(letter_json, page_sizes(path))
         except CorruptFile:
             return []
-    if pdf.name == CONVERTED:
+    original_file = shown(ctx, case_id)
+    if original_file is not None and sniff(original_file) in ("docx", "doc"):  # laid out by LibreOffice
         pages = _converted_text(ctx, case_id, pdf)
         return [
             Box(s.key, s.page, *_percent(s.rect, pages[s.page - 1].width, pages[s.page - 1].height))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
 from dataclasses import dataclass
 
 from pipeline.document import BBox
+from pipeline.ideographs import fold
 
 # A char tuple: (x0, top, x1, bottom, text, size, bold_font)
 Char = tuple[float, float, float, float, str, float, bool]
@@ -32,15 +32,10 @@ def is_bad_text(text: str) -> bool:
 
 
 def fix_radicals(text: str) -> str:
-    """Some PDF producers map ideographs to look-alike Kangxi/supplement radicals or
-    compatibility ideographs (⽂ U+2F42 for 文); fold those to the real characters.
-    Full NFKC would also fold full-width punctuation, which is the domain's own."""
-    if all(ord(ch) < 0x2E80 or 0x2FE0 <= ord(ch) < 0xF900 or ord(ch) > 0xFAFF for ch in text):
-        return text
-    return "".join(
-        unicodedata.normalize("NFKC", ch) if 0x2E80 <= ord(ch) < 0x2FE0 or 0xF900 <= ord(ch) <= 0xFAFF else ch
-        for ch in text
-    )
+    """Some PDF producers map ideographs to look-alike Kangxi/supplement radicals or compatibility
+    ideographs (⽂ U+2F42 for 文, ⻜ U+2EDC for 飞); fold those to the real characters
+    (pipeline.ideographs: Unicode's own table, not NFKC, which misses the Radicals Supplement)."""
+    return fold(text)
 
 
 def is_cjk(ch: str) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline.document import Cell, Document, Location, Paragraph, Table
 from pipeline.errors import CorruptFile, EncryptedFile, LettersError, ScannedLetter
+from pipeline.ideographs import fold
 from pipeline.privacy import mask_ids_in
 from pipeline.reading.pdf_reader.glyphs import Line
 from pipeline.reading.pdf_reader.layout import (
@@ -148,4 +149,40 @@ def read_pdf(path: Path) -> Document:
         raise _unreadable(path, exc) from exc
     if not pages:
         raise CorruptFile(f"{path.name}: PDF has no pages", "文件中没有任何页面，请向来函单位索取完整文件。")
-    return build(pages, path)
+    document = build(pages, path)
+    document.second_reading = second_reading(path)
+    if document.second_reading is None:
+        document.problems.append(
+            "PDF文字层无法用第二种方式读取，无法交叉核对姓名、号码等内容，请对照原件核实"
+        )
+    return document
+
+
+def second_reading(path: Path) -> str | None:
+    """The text layer as pypdfium2 reads it (an engine independent of pdfminer), radicals folded;
+    None when it cannot read the file."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except Exception as exc:  # pdfium's own errors on a file pdfminer accepted
+        log.warning("%s: pypdfium2 cannot read the text layer: %s", path.name, type(exc).__name__)
+        return None
+    parts: list[str] = []
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    parts.append(textpage.get_text_range())
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+    except Exception as exc:
+        log.warning("%s: pypdfium2 failed on a page: %s", path.name, type(exc).__name__)
+        return None
+    finally:
+        pdf.close()
+    return fold("\n".join(parts))
