@@ -591,3 +591,65 @@ def test_a_loose_roster_is_attached_to_its_letter_in_the_browser(console, page) 
     assert f"名单已附到第{letter}号案件的来函" in page.inner_text("p.flash")
     assert page.url.endswith(f"/cases/{letter}") and state(ctx, loose) == "closed"
     assert state(ctx, letter) in ("received", "processing", "replied")  # handed back to the inbox service
+
+
+def _sign_out(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{url}/login")
+    page.click("header .who button")
+
+
+def test_a_clerk_cannot_clear_a_listed_candidate_by_correcting_the_id_in_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]
+    """Regression (the two-person rule against corrections): …33554 → …33562 by one clerk went out as
+    不属于. Now it waits for a 复核 account, which sees the change beside the first reading."""
+    from tests.service_letters import LISTED, person
+
+    ctx, intake, url = console
+    case_id = drop(intake, "hit-id.docx", spec_for(35, kind="civil_servant", hit=True))
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    page.fill("input[name='1.id_number']", person(9_911)[1])
+    page.click("form.correct button[type=submit]")
+    page.goto(f"{url}/cases/{case_id}")
+    reasons = page.inner_text("section.reasons")
+    assert "更正人以外的复核人员" in reasons and "更正前核查：失信联合惩戒对象" in reasons
+    page.screenshot(path=str(SHOTS / "corrected-hit-reasons.png"), full_page=True)
+    if page.locator("p.release a").count():  # a clerk may look at the preview, but not send it
+        release(page, url, case_id)
+        assert "复核" in page.inner_text("p.flash.error")
+    assert state(ctx, case_id) == "waiting_review" and not list(intake.folders.outbox.iterdir())
+    _sign_out(page, url)
+    sign_in(page, url, "like")  # a 复核 who is also a clerk: puts the number back and releases
+    page.goto(f"{url}/cases/{case_id}")
+    page.fill("input[name='1.id_number']", LISTED[1])
+    page.click("form.correct button[type=submit]")
+    release(page, url, case_id)
+    assert state(ctx, case_id) == "replied"
+    assert "失信联合惩戒对象" in page.inner_text("table.roster")
+    with ctx.db.sessions() as s:
+        assert s.get(Case, case_id).check_json["results"][0]["verdict"] == "listed"  # type: ignore[union-attr]
+
+
+def test_a_clerk_cannot_release_a_civil_servant_hit_as_public_institution_in_the_browser(
+    console, page
+) -> None:  # type: ignore[no-untyped-def]
+    ctx, intake, url = console
+    case_id = drop(intake, "hit-kind.docx", spec_for(36, kind="civil_servant", hit=True))
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    page.select_option("select[name=kind]", "public_institution")
+    page.click("form.correct button[type=submit]")
+    page.goto(f"{url}/cases/{case_id}")
+    assert "查询类别" in page.inner_text("section.reasons")
+    if page.locator("p.release a").count():
+        release(page, url, case_id)
+        assert "复核" in page.inner_text("p.flash.error")
+    assert state(ctx, case_id) == "waiting_review"
+    _sign_out(page, url)
+    sign_in(page, url, "like")
+    page.goto(f"{url}/cases/{case_id}")
+    page.select_option("select[name=kind]", "civil_servant")
+    page.click("form.correct button[type=submit]")
+    release(page, url, case_id)
+    assert state(ctx, case_id) == "replied"
+    with ctx.db.sessions() as s:
+        assert s.get(Case, case_id).kind == "civil_servant"  # type: ignore[union-attr]

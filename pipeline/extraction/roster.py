@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pipeline.document import Document, Location, Table
 from pipeline.domain.idnumber import normalise_id
 from pipeline.domain.letter import Source
-from pipeline.domain.names import normalise_name
+from pipeline.domain.names import normalise_name, vocabulary_kind
 from pipeline.extraction.text import CJK, compact, fold_digits
 
 HEADER_ID = re.compile(r"身份证|证件号|身份号|公民身份|证号|身份证件")
@@ -152,6 +152,8 @@ def _name_by_content(rows: list[list[str]], columns: _Columns) -> int | None:
     ]  # fmt: skip
     best = None
     for c in sorted(candidates, key=lambda c: abs(c - columns.id)):
+        if _vocabulary_column(body, c):
+            continue
         names = sum(
             1 for r in body if c < len(r) and NAME_CELL.fullmatch(PARENTHETICAL.sub("", r[c]).strip() or "x")
         )
@@ -159,6 +161,14 @@ def _name_by_content(rows: list[list[str]], columns: _Columns) -> int | None:
             best = c
             break
     return best
+
+
+def _vocabulary_column(rows: list[list[str]], col: int) -> bool:
+    """A column whose filled cells are mostly a roster column's vocabulary (民族, 性别, 政治面貌, 学历,
+    职务): such a column is never the name column, whatever its place or header."""
+    cells = [r[col] for r in rows if col < len(r) and compact(r[col])]
+    hits = sum(1 for c in cells if vocabulary_kind(c))
+    return bool(cells) and hits * 2 >= len(cells)
 
 
 def _guess_columns(rows: list[list[str]]) -> _Columns | None:
@@ -176,6 +186,8 @@ def _guess_columns(rows: list[list[str]]) -> _Columns | None:
         return None
     name_col = None
     for col in [*range(best - 1, -1, -1), *range(best + 1, width)]:
+        if _vocabulary_column(rows, col):
+            continue  # 汉族, 男, 中共党员 … are a column's vocabulary, never names
         names = sum(
             1 for r in rows if col < len(r) and re.fullmatch(rf"[{CJK}·•\s]{{2,20}}", r[col].strip() or "x")
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pipeline.domain.idnumber import NOTE_CONVERTED_15, NOTE_UNKNOWN_REGION, check_id, normalise_id
 from pipeline.domain.letter import Letter, Person
-from pipeline.domain.names import name_key, normalise_name
+from pipeline.domain.names import name_key, normalise_name, vocabulary_kind
 from pipeline.domain.reasons import Problem, ReasonCode, code_of
 from pipeline.extraction.text import cn_number, compact, fold_digits
 from pipeline.ideographs import foreign_characters
@@ -82,6 +82,13 @@ def validate_person(person: Person, today: dt.date) -> None:
         person.problems.append(Problem(PROBLEM_UNREADABLE_NAME, ReasonCode.NAME_INVALID))
     elif _ALNUM.search(person.name):
         person.problems.append(Problem(PROBLEM_BAD_NAME, ReasonCode.NAME_INVALID))
+    elif kind := vocabulary_kind(person.name):
+        person.problems.append(
+            Problem(
+                f"姓名“{person.name}”是{kind}，不是人名（名单的姓名列可能识别错误），请对照原件核实后更正",
+                ReasonCode.NAME_INVALID,
+            )
+        )
     elif odd := foreign_characters(person.name):
         person.problems.append(Problem(foreign_name_problem(odd), ReasonCode.NAME_INVALID))
     # Normalised first: ６１０… typed with a Chinese input method is an ID too.

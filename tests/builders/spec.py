@@ -64,6 +64,7 @@ class LetterSpec:
     people: list[tuple[str, str]] = field(default_factory=lambda: list(DEFAULT_PEOPLE))
     roster_as: Literal["table", "text"] = "table"
     roster_header: tuple[str, ...] = ("序号", "姓名", "身份证号码")
+    header_row: bool = True  # False: the roster's table has no header row (columns told by content)
     extra_columns: dict[str, list[str]] = field(default_factory=dict)  # header -> values
     roster_split: int | None = None  # split the roster into two tables after N rows
     seq_numbers: list[int] | None = None  # printed 序号 (default 1..n)
@@ -127,7 +128,7 @@ class LetterSpec:
                     row.append(id_number)
             row.extend(values[i] for c, values in self.extra_columns.items() if c not in placed)
             rows.append(row)
-        return rows
+        return rows if self.header_row else rows[1:]
 
     def front_matter(self) -> list[tuple[str, str]]:
         """(role, text) paragraphs before the roster; role drives layout in builders."""
