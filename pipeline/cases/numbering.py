@@ -135,10 +135,8 @@ def issued_numbers(settings: Settings) -> dict[int, int]:
                     see(path.read_text(encoding="utf-8", errors="replace"))
                 except OSError:
                     continue
-    outbox = settings.path(settings.outbox)
-    if outbox.is_dir():
-        for path in outbox.iterdir():
-            see(path.name)
+    for seen in _witnessed(settings):  # outbox names and the 文号 each .docx prints
+        see(seen.number)
     return best
 
 

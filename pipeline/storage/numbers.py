@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,6 +48,12 @@ def allocate_reply_number(
     database), and commit it at once."""
     with write_transaction(sessions) as session:
         _ensure_counter(session, prefix, year)
+        # Never below a number the ledger already holds (an orphan an administrator confirmed after a
+        # restore, whose number the restored counter had not reached): the unique constraint would refuse it.
+        held = session.execute(
+            select(func.max(ReplyNumber.number)).where(ReplyNumber.prefix == prefix, ReplyNumber.year == year)
+        ).scalar_one_or_none()
+        floor = max(floor, held or 0)
         # The UPDATE takes the row (PostgreSQL) or database (SQLite) write lock first,
         # so two processes can never read the same last_number.
         last = case((ReplyCounter.last_number < floor, floor), else_=ReplyCounter.last_number)
