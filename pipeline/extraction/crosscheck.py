@@ -54,7 +54,8 @@ def disagree(letter: Letter, second: str, *, people: bool = True) -> None:
                     ReasonCode.NAME_INVALID,
                 )
             )
-        if person.id_number and key(person.id_number) not in other:
+        printed = person.id_as_printed or person.id_number  # a 15-digit ID is compared as printed
+        if printed and key(printed) not in other:
             person.problems.append(
                 Problem(
                     "身份证号码与PDF文字层的另一种读法不一致，请对照原件核实后更正", ReasonCode.ID_INVALID
