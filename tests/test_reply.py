@@ -577,13 +577,14 @@ def test_rare_character_uses_a_fallback_font_or_is_refused(settings, tmp_path):
     verify_reply(rendered, ctx)
     assert pdf_content(rendered.pdf)[1][0][1] == f"王{rare}"
 
-    missing = "\U0002a6a5"  # 𪚥: none of the Debian CJK fonts has it
+    missing = "\U0002ebf0"  # CJK Extension I (Unicode 15.1): no Debian font has it yet
+    assert fonts.face_for("\U0002a6a5") is not None  # 𪚥 (Extension B): the extension faces have it now
     if fonts.face_for(missing) is not None:
-        pytest.skip("an installed font has U+2A6A5")
+        pytest.skip("an installed font has U+2EBF0")
     roster = [(f"王{missing}", make_id("610102", "19900101", "777"), Verdict.CLEAR, [])]
     with pytest.raises(ReplyFontError) as exc:
         render_reply(make_ctx(roster=roster), settings, tmp_path / "bad")
-    assert "U+2A6A5" in exc.value.message_zh and "人工办理" in exc.value.message_zh
+    assert "U+2EBF0" in exc.value.message_zh and "人工办理" in exc.value.message_zh
 
 
 def test_configured_font_comes_first(tmp_path):
