@@ -612,6 +612,8 @@ def test_a_clerk_cannot_clear_a_listed_candidate_by_correcting_the_id_in_the_bro
     page.goto(f"{url}/cases/{case_id}")
     reasons = page.inner_text("section.reasons")
     assert "更正人以外的复核人员" in reasons and "更正前核查：失信联合惩戒对象" in reasons
+    beside = page.inner_text("section.corrections")  # the change beside the first reading, in full
+    assert LISTED[1] in beside and person(9_911)[1] in beside and "王芳（wangfang）" in beside
     page.screenshot(path=str(SHOTS / "corrected-hit-reasons.png"), full_page=True)
     if page.locator("p.release a").count():  # a clerk may look at the preview, but not send it
         release(page, url, case_id)
@@ -622,6 +624,9 @@ def test_a_clerk_cannot_clear_a_listed_candidate_by_correcting_the_id_in_the_bro
     page.goto(f"{url}/cases/{case_id}")
     page.fill("input[name='1.id_number']", LISTED[1])
     page.click("form.correct button[type=submit]")
+    page.goto(f"{url}/cases/{case_id}")
+    assert "不再生效" in page.inner_text("section.corrections")
+    page.screenshot(path=str(SHOTS / "corrected-hit-put-back.png"), full_page=True)
     release(page, url, case_id)
     assert state(ctx, case_id) == "replied"
     assert "失信联合惩戒对象" in page.inner_text("table.roster")

@@ -100,6 +100,15 @@ class Fix:
     at: str  # ISO time
     found: str = ""  # what the check had found for this person before the fix (verdict, records)
 
+    def describe_value(self, value: str) -> str:
+        """One side of the fix as a person reads it, in full (for an audited view of the case)."""
+        if self.what == FixKind.KIND:
+            try:
+                return Kind(value).label_zh
+            except ValueError:
+                return value or "（未识别）"
+        return value or "（空）"
+
     def describe_zh(self, *, masked: bool = True) -> str:
         """A line for the reviewer and the audit log: IDs masked unless the reader may see them."""
 

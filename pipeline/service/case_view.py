@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.decisions import stored_decisions
+from pipeline.cases.history import history_of
 from pipeline.contract import letter_from_json
 from pipeline.domain.idnumber import normalise_id
 from pipeline.domain.reasons import Reason, ReasonCode, Settle, code_of
@@ -138,6 +139,20 @@ class CaseDetail:
     people: list[PersonView]
     history: list[tuple[str, str, str, str]]  # (time, actor, states, reason)
     letter_json: dict | None = None  # with sources: where each value was read
+    # The corrections beside the first reading (full values: the caller audits the view), and whether each
+    # is still in effect: what a second reviewer compares with the original before approving.
+    corrections: list[CorrectionView] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionView:
+    field_zh: str  # 第2人身份证号码, 来函查询类别 …
+    before: str
+    after: str
+    by: str
+    at: str
+    found: str  # what the check had found for that person before (a hit and its record)
+    in_effect: bool
 
 
 _DECIDABLE = (Verdict.POSSIBLE.value, Verdict.NAME_MISMATCH.value)
@@ -174,6 +189,7 @@ def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
     with ctx.db.sessions() as session:
         case, tracking = get_case(session, case_id)
         events = audit.events_for(session, case_id)
+        past = history_of(session, case_id)
         verdicts = {r["seq"]: r for r in (case.check_json or {}).get("results", [])}
         matched = {seq: _matched(session, r) for seq, r in verdicts.items() if r["verdict"] in _DECIDABLE}
     letter = letter_from_json(case.letter_json) if case.letter_json else None
@@ -204,7 +220,17 @@ def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
             for x in letter.problems
             if code_of(x).settled_by is Settle.CONFIRMATION and not any(c.covers(x) for c in letter.confirmed)
         ]
+    in_effect = {id(f) for f in past.open_fixes(letter)} if letter is not None else set()
+    corrections = [
+        CorrectionView(
+            (f"第{f.seq}人" if f.seq is not None else "来函") + f.what.label_zh,
+            f.describe_value(f.before), f.describe_value(f.after), f.by, f.at[:16].replace("T", " "), f.found,
+            id(f) in in_effect,
+        )
+        for f in past.fixes
+    ]  # fmt: skip
     return CaseDetail(
+        corrections=corrections,
         id=case.id, state=case.state, state_zh=CaseState(case.state).label_zh, original_name=case.original_name,
         received_at=case.received_at, due=tracking.due_date, archive_path=tracking.archive_path, kind=case.kind,
         unit=letter.unit if letter else case.unit, doc_number=letter.doc_number if letter else case.doc_number,
