@@ -31,6 +31,7 @@ def show(ctx: ServiceContext, case_id: int) -> str:
         case, tracking = get_case(session, case_id)
         events = audit.events_for(session, case_id)
         decisions = stored_decisions(session, case_id)
+        past = history_of(session, case_id)
     due = (
         f"，期限 {tracking.due_date:%Y-%m-%d}"
         if case.state in ("received", "processing", "waiting_review")
@@ -73,6 +74,13 @@ def show(ctx: ServiceContext, case_id: int) -> str:
     if decisions:
         lines.append("人工核实记录（重新核查时，仅在所依据的名单记录未变化时适用）：")
         lines.extend(f"  {d.at:%Y-%m-%d %H:%M}  {d.by}  {d.describe_zh()}" for d in decisions)
+    if past.fixes:
+        lines.append("更正前后对照（号码已脱敏，完整号码见网页案件页面）：")
+        in_effect = {id(f) for f in past.open_fixes(letter)} if letter is not None else set()
+        lines.extend(
+            f"  - {f.describe_zh()}" + ("" if id(f) in in_effect else "（已改回原读，不再生效）")
+            for f in past.fixes
+        )
     if tracking.corrected_by:
         lines.append(f"最近更正人：{tracking.corrected_by}")
     lines.append("办理记录：")
