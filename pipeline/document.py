@@ -131,8 +131,8 @@ class Document:
     problems: list[str] = field(default_factory=list)  # what the reader found that blocks a reply (Chinese)
     # Files that came with the letter (a roster as a spreadsheet or a second document), in order.
     attachments: list[Attachment] = field(default_factory=list)
-    # A born-digital PDF's text layer read by a second, independent library (pypdfium2), folded: the
-    # values a reply prints are compared with it (pipeline.extraction.crosscheck).
+    # A born-digital PDF's text layer read by a second, independent library (pypdfium2): the values a
+    # reply prints are compared with it (pipeline.extraction.crosscheck).
     second_reading: str | None = None
 
     def paragraphs(self) -> Iterator[Paragraph]:

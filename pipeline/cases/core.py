@@ -34,7 +34,7 @@ from pipeline.cases import objections, publisher, spotchecks
 from pipeline.cases.faults import is_passing, with_retries
 from pipeline.cases.folders import DUPLICATE_NOTE, Folders, duplicate_note, park_failed
 from pipeline.cases.handling import Handled, Processor
-from pipeline.cases.history import raise_history
+from pipeline.cases.history import history_of, store_history
 from pipeline.cases.intake import INBOX
 from pipeline.cases.numbering import void_unused
 from pipeline.cases.transitions import move, note
@@ -285,7 +285,6 @@ class CaseCore:
                     session, case_id, actor=audit.SERVICE, now=now,
                     reason=f"复函定稿：{handled.reply_doc_number}，即将发出",
                 )  # fmt: skip
-            raise_history(session, case_id, kind=handled.kind, check_json=handled.check_json)
             case.kind = handled.kind or case.kind
             case.unit = handled.unit or case.unit
             case.doc_number = handled.doc_number or case.doc_number
@@ -301,6 +300,7 @@ class CaseCore:
                     self.folders.failed, fit_name(Path(tracking.source_path).name)
                 ).name
             tracking.decided = handled.state.value
+            store_history(session, case_id, history_of(session, case_id))  # the kind and hit just found
 
     def _publish(self, case: Case, tracking: CaseTracking) -> None:
         if tracking.decided == CaseState.REPLIED.value:
@@ -365,16 +365,14 @@ class CaseCore:
                     spotchecks.draw_on_reply(session, self.settings, case, now)
                 if moved and state == CaseState.OBJECTION.value:  # its chain starts at its receipt
                     objections.open_objection(session, self.settings, case, now)
+                if moved:  # a number this run took and did not use (a failed rendering) is voided
+                    void_unused(session, now, case_id=case_id)
 
         # Everything is published by now: the staging goes before the final state, so a case seen
         # final has left nothing behind even if the process stops right after (a resumed publish
         # finds its outputs by the names it recorded).
         shutil.rmtree(self.folders.staging / str(case_id), ignore_errors=True)
         with_retries(step, "finish")
-        try:  # a number this case took and did not use (a failed rendering, a run that died) is voided
-            void_unused(self.db, self.clock(), case_id=case_id)
-        except Exception as exc:  # the next recovery voids it instead
-            log.warning("case %s: could not void unused numbers: %s", case_id, exc)
         log.info("case %s: %s", case_id, state, extra={"case": case_id, "event": state})
 
     def fail(self, case_id: int, error: str) -> None:

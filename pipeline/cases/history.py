@@ -1,6 +1,6 @@
-"""A case's history (pipeline.domain.history) as stored on its tracking row: read, and raised.
+"""A case's history (pipeline.domain.history) as stored on its tracking row: read, and stored.
 
-Raised in the transaction that records what a check found (pipeline.cases.core) and in the one
+Stored in the transaction that records what a check found (pipeline.cases.core) and in the one
 that takes a case for a person's correction (pipeline.cases.review), so the flags and the fixes
 commit with the change they describe.
 """
@@ -29,16 +29,12 @@ def history_of(session: Session, case_id: int) -> CaseHistory:
     )
 
 
-def raise_history(
-    session: Session, case_id: int, *, kind: str | None, check_json: dict | None, fixes: list[Fix] = ()
-) -> None:
-    """Raise the flags with what was just found, and append `fixes`; never lowers anything."""
+def store_history(session: Session, case_id: int, history: CaseHistory) -> None:
+    """Write `history` (read with history_of, then observed and extended) back to the tracking row.
+    Read-then-write keeps the rule that nothing is ever lowered: history_of never forgets a flag."""
     tracking = session.get(CaseTracking, case_id)
     if tracking is None:
         return
-    if kind == Kind.CIVIL_SERVANT.value:
-        tracking.ever_civil_servant = True
-    if stored_hit(check_json):
-        tracking.ever_hit = True
-    if fixes:
-        tracking.fixes = [*(tracking.fixes or []), *(f.to_json() for f in fixes)]
+    tracking.ever_hit = history.ever_hit
+    tracking.ever_civil_servant = history.ever_civil_servant
+    tracking.fixes = [f.to_json() for f in history.fixes] or None

@@ -155,6 +155,5 @@ def recover(db: Database, me: str, active: set[int] | None = None, limit: int = 
             .order_by(Case.id)
             .limit(limit)
         )
-        ready = list(session.execute(ready_query).scalars())
-    void_unused(db, now)  # numbers whose run died: voided, each with its audit event
-    return ready
+        void_unused(session, now)  # numbers whose run died: voided, each with its audit event
+        return list(session.execute(ready_query).scalars())

@@ -63,7 +63,10 @@ def send_letter(
         try:
             made = render_letter(ctx.settings, template, fields, Path(tmp))
         except BaseException:
-            void_unused(ctx.db, now, case_id=case_id)  # refused or failed: its number never goes out
+            with write_transaction(
+                ctx.db.sessions
+            ) as session:  # refused or failed: its number never goes out
+                void_unused(session, now, case_id=case_id)
             raise
         with write_transaction(ctx.db.sessions) as session:  # final before any file carries it
             mark_used(session, number, case_id, now)

@@ -112,9 +112,10 @@ def next_reply_number(
     return number
 
 
-def issued_numbers(settings: Settings) -> dict[int, int]:
+def issued_numbers(settings: Settings, seen: list[Orphan] | None = None) -> dict[int, int]:
     """The highest number per year the witnesses know: the counter file, the published results (their
-    files carry the 文号 they went out with) and the names in the outbox."""
+    files carry the 文号 they went out with) and the outbox (`seen`: witnessed(), when the caller has
+    it already)."""
     prefix = settings.reply_prefix
     pattern = re.compile(re.escape(prefix) + r"〔(\d{4})〕(\d+)号")
     best: dict[int, int] = {}
@@ -135,14 +136,14 @@ def issued_numbers(settings: Settings) -> dict[int, int]:
                     see(path.read_text(encoding="utf-8", errors="replace"))
                 except OSError:
                     continue
-    for seen in _witnessed(settings):  # outbox names and the 文号 each .docx prints
-        see(seen.number)
+    for witness in witnessed(settings) if seen is None else seen:  # outbox names, the 文号 each .docx prints
+        see(witness.number)
     return best
 
 
-def behind(db: Database, settings: Settings) -> list[Behind]:
+def behind(db: Database, settings: Settings, seen: list[Orphan] | None = None) -> list[Behind]:
     """The years whose database counter is below a number already issued."""
-    issued = issued_numbers(settings)
+    issued = issued_numbers(settings, seen)
     with db.sessions() as session:
         have = {
             c.year: c.last_number
@@ -154,7 +155,8 @@ def behind(db: Database, settings: Settings) -> list[Behind]:
 def check_numbers(db: Database, settings: Settings) -> None:
     """At start-up: refuse while the database is behind the numbers already issued, or while a
     numbered file in the outbox or the results is one the database does not know."""
-    late = behind(db, settings)
+    seen = witnessed(settings)  # every outbox .docx read once, for both questions
+    late = behind(db, settings, seen)
     if late:
         said = "；".join(b.text(settings.reply_prefix) for b in late)
         raise NumbersBehind(
@@ -163,7 +165,7 @@ def check_numbers(db: Database, settings: Settings) -> None:
             "为避免同一文号发出两次，服务暂不办理来函；请管理员核实后执行 letters numbers confirm --user 管理员用户名，"
             "系统将把计数调到已发出的最大文号之后。",
         )
-    lost = orphans(db, settings)
+    lost = orphans(db, settings, seen)
     if lost:
         said = "；".join(o.text() for o in lost[:10]) + (f"等{len(lost)}件" if len(lost) > 10 else "")
         raise NumbersOrphaned(
@@ -200,7 +202,7 @@ def _docx_numbers(path: Path, pattern: re.Pattern[str]) -> set[str]:
     return set(pattern.findall(re.sub(r"<[^>]+>", "", xml)))
 
 
-def _witnessed(settings: Settings) -> list[Orphan]:
+def witnessed(settings: Settings) -> list[Orphan]:
     """Every 文号 a published file carries: outbox names and .docx text, result files' numbers."""
     prefix = settings.reply_prefix
     pattern = re.compile(re.escape(prefix) + r"〔\d{4}〕\d+号")
@@ -235,9 +237,9 @@ def _witnessed(settings: Settings) -> list[Orphan]:
     return seen
 
 
-def orphans(db: Database, settings: Settings) -> list[Orphan]:
+def orphans(db: Database, settings: Settings, seen: list[Orphan] | None = None) -> list[Orphan]:
     """Numbered files whose 文号 the ledger does not show as used or confirmed, and numbers in the
-    audit chain the ledger has never heard of."""
+    audit chain the ledger has never heard of (`seen`: witnessed(), when the caller has it)."""
     prefix = settings.reply_prefix
     pattern = re.compile(re.escape(prefix) + r"〔\d{4}〕\d+号")
     with db.sessions() as session:
@@ -248,10 +250,10 @@ def orphans(db: Database, settings: Settings) -> list[Orphan]:
             select(AuditEvent.seq, AuditEvent.at, AuditEvent.reason).where(AuditEvent.reason.contains(prefix))
         ).all()
     found: list[Orphan] = []
-    for seen in _witnessed(settings):
-        row = ledger.get(seen.number)
+    for witness in witnessed(settings) if seen is None else seen:
+        row = ledger.get(witness.number)
         if row is None or (row.used_at is None and row.confirmed_at is None):
-            found.append(seen)
+            found.append(witness)
     for seq, at, reason in events:
         for number in dict.fromkeys(pattern.findall(reason or "")):
             if number not in ledger:
@@ -262,27 +264,29 @@ def orphans(db: Database, settings: Settings) -> list[Orphan]:
 VOID_AFTER = dt.timedelta(minutes=15)  # a letter outside a case's processing renders well within this
 
 
-def void_unused(db: Database, now: dt.datetime | None = None, *, case_id: int | None = None) -> list[str]:
-    """Void every allocated number that no reply can still use, each with an audit event saying why:
-    numbers of a case that is no longer being processed (its run died or its rendering failed), and
-    of no case at all. With `case_id`, that case's numbers only (it has just ended)."""
-    now = now or dt.datetime.now()
+def void_unused(session: Session, now: dt.datetime, *, case_id: int | None = None) -> list[str]:
+    """In the caller's transaction, void every allocated number no reply can still use, each with an
+    audit event saying why. With `case_id`: that case's numbers, its run having just ended (finished,
+    given back, or its letter refused). Without: numbers of cases no longer being processed (a run
+    that died) and of no case at all, allocated more than VOID_AFTER ago."""
+    rows = unused_numbers(
+        session, allocated_before=None if case_id is not None else now - VOID_AFTER, case_id=case_id
+    )
     voided = []
-    with write_transaction(db.sessions) as session:
-        rows = unused_numbers(session, allocated_before=None if case_id is not None else now - VOID_AFTER)
-        for row in rows:
-            if case_id is not None and row.case_id != case_id:
-                continue
-            why = _void_reason(session, row)
-            if why is None:
-                continue
-            row.void_at, row.note = now, why[:1000]
-            audit.append(
-                session, actor=audit.SERVICE, case_id=row.case_id, from_state=None, to_state=None, at=now,
-                reason=f"复函文号{row.doc_number}作废：{why}",
-            )  # fmt: skip
-            voided.append(row.doc_number)
+    for row in rows:
+        why = ENDED_ZH.format(case_id=case_id) if case_id is not None else _void_reason(session, row)
+        if why is None:
+            continue
+        row.void_at, row.note = now, why[:1000]
+        audit.append(
+            session, actor=audit.SERVICE, case_id=row.case_id, from_state=None, to_state=None, at=now,
+            reason=f"复函文号{row.doc_number}作废：{why}",
+        )  # fmt: skip
+        voided.append(row.doc_number)
     return voided
+
+
+ENDED_ZH = "第{case_id}号案件的本次办理未完成（处理中断、生成复函失败或已由他人办理），该文号未用于任何复函"
 
 
 def _void_reason(session: Session, row: ReplyNumber) -> str | None:
@@ -294,9 +298,7 @@ def _void_reason(session: Session, row: ReplyNumber) -> str | None:
         return "所属案件已不存在，未用于任何复函"
     if case.state == CaseState.PROCESSING.value:
         return None  # still being made: its run uses it or dies, and the next call decides
-    return (
-        f"第{row.case_id}号案件的本次办理未完成（处理中断、生成复函失败或已由他人办理），该文号未用于任何复函"
-    )
+    return ENDED_ZH.format(case_id=row.case_id)
 
 
 def confirm_numbers(
@@ -305,8 +307,9 @@ def confirm_numbers(
     """An administrator's word: raise each counter past every number issued, and account for every
     orphaned number (a ledger row marked confirmed, and an audit event naming its file); audited."""
     now = now or dt.datetime.now()
-    late = behind(db, settings)
-    lost = orphans(db, settings)
+    seen = witnessed(settings)
+    late = behind(db, settings, seen)
+    lost = orphans(db, settings, seen)
     if not late and not lost:
         return []
     with write_transaction(db.sessions) as session:

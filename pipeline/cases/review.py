@@ -27,12 +27,12 @@ from pipeline.cases.corrections import FIELD_HELP, apply_corrections, mark_not_c
 from pipeline.cases.decisions import store_decisions, stored_decisions
 from pipeline.cases.drafts import drop_draft
 from pipeline.cases.handling import Handled, reasons_now
-from pipeline.cases.history import history_of, raise_history
+from pipeline.cases.history import history_of, store_history
 from pipeline.cases.holds import not_held_by_another
 from pipeline.cases.numbering import void_unused
 from pipeline.cases.replying import corrects_of, preview_reply, stage_reply
 from pipeline.cases.transitions import move
-from pipeline.checking import check_people, outcome_to_json
+from pipeline.checking import check_people
 from pipeline.contract import letter_from_json, letter_to_json
 from pipeline.domain.decision import DECIDABLE, ManualDecision, apply_decisions, decide
 from pipeline.domain.history import (
@@ -281,8 +281,6 @@ def _take(
     `letter`, together: a review killed before its reply went out leaves the correction saved, and the
     case goes back to 待复核 with it (pipeline.cases.instances.recover)."""
     tracking: dict[str, object] = {"owner": owner, "claimed_at": now, "decided": None}
-    if corrected and not _only_put_back(ctx, case_id, letter, fixes or [], by):
-        tracking["corrected_by"] = by
     with write_transaction(ctx.db.sessions) as session:
         if respect_hold:
             not_held_by_another(session, case_id, by, now)
@@ -292,6 +290,12 @@ def _take(
                 f"case {case_id} changed since it was loaded",
                 f"第{case_id}号案件刚刚被他人修改，请重新查看后再操作。",
             )
+        history = history_of(session, case_id).observe(letter, outcome).with_fixes(fixes or [])
+        # A correction that only puts values back to what the letter was read as (a reviewer undoing a
+        # clerk's change) leaves its author free to approve: nothing of theirs is in the reply.
+        put_back = letter is not None and bool(fixes) and by not in history.correctors(letter)
+        if corrected and not put_back:
+            tracking["corrected_by"] = by
         if not move(
             session, case_id, source=CaseState.WAITING_REVIEW, target=CaseState.PROCESSING, actor=by,
             reason=event[:2000], now=now, tracking=tracking,
@@ -302,25 +306,8 @@ def _take(
                 f"第{case_id}号案件状态刚刚发生变化（可能正由他人处理），请重新查看。",
             )
         store_decisions(session, case_id, decisions)
-        raise_history(
-            session, case_id, kind=stored.kind, check_json=outcome_to_json(outcome) if outcome else None,
-            fixes=fixes or [],
-        )  # fmt: skip
-        if letter is not None and letter.kind is not None:
-            raise_history(session, case_id, kind=letter.kind.value, check_json=None)
+        store_history(session, case_id, history)
         drop_draft(session, case_id)  # what the draft held is now the case, or was set aside
-
-
-def _only_put_back(
-    ctx: ServiceContext, case_id: int, letter: Letter | None, fixes: list[Fix], by: str
-) -> bool:
-    """A correction that only puts values back to what the letter was read as (a reviewer undoing a
-    clerk's change) leaves its author free to approve: nothing of theirs is in the reply."""
-    if letter is None or not fixes:
-        return False
-    with ctx.db.sessions() as session:
-        history = history_of(session, case_id).with_fixes(fixes)
-    return by not in history.correctors(letter)
 
 
 def _give_back(ctx: ServiceContext, case_id: int, me: str, by: str, exc: Exception, now: dt.datetime) -> None:
@@ -336,7 +323,7 @@ def _give_back(ctx: ServiceContext, case_id: int, me: str, by: str, exc: Excepti
             session, case_id, source=CaseState.PROCESSING, target=CaseState.WAITING_REVIEW, actor=by,
             reason=f"复核未完成，退回待复核：{message}"[:500], now=now, tracking={"owner": None, "decided": None},
         )  # fmt: skip
-    void_unused(ctx.db, now, case_id=case_id)
+        void_unused(session, now, case_id=case_id)
 
 
 def approve(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipeline.cases.context import open_context
-from pipeline.cases.numbering import behind, confirm_numbers, orphans
+from pipeline.cases.numbering import behind, confirm_numbers, orphans, witnessed
 from pipeline.commands.auth import add_arguments, sign_in
 from pipeline.domain.roles import Role
 from pipeline.errors import NumbersBehind
@@ -27,8 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_check(args: argparse.Namespace) -> int:
     ctx = open_context()
     try:
-        late = behind(ctx.db, ctx.settings)
-        lost = orphans(ctx.db, ctx.settings)
+        seen = witnessed(ctx.settings)
+        late = behind(ctx.db, ctx.settings, seen)
+        lost = orphans(ctx.db, ctx.settings, seen)
         if not late and not lost:
             print("复函文号计数正常：不低于任何已发出的复函；发件箱、结果文件和审计日志中的文号均有案可查。")
             return 0

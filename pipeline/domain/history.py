@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pipeline.domain.decision import record_from_json
 from pipeline.domain.letter import Kind, Letter
 from pipeline.domain.result import CheckOutcome, Verdict
 from pipeline.privacy import mask_id, mask_ids_in
 
 HIT_VERDICTS = (Verdict.LISTED, Verdict.POSSIBLE, Verdict.NAME_MISMATCH)
+_HIT_VALUES = frozenset(v.value for v in HIT_VERDICTS)  # as a stored check spells them
 
 
 class FixKind(StrEnum):
@@ -117,12 +119,7 @@ class Fix:
                 return mask_id(value) if value else "（空）"
             if masked and self.what in (FixKind.ADD, FixKind.DELETE):
                 return mask_ids_in(value) or "（空）"
-            if self.what == FixKind.KIND:
-                try:
-                    return Kind(value).label_zh
-                except ValueError:
-                    return value or "（未识别）"
-            return value or "（空）"
+            return self.describe_value(value)
 
         who = f"第{self.seq}人" if self.seq is not None else "来函"
         found = f"；更正前核查：{self.found}" if self.found else ""
@@ -161,12 +158,10 @@ def _hit(outcome: CheckOutcome | None) -> bool:
 
 def stored_hit(check_json: dict[str, Any] | None) -> bool:
     """A stored check (pipeline.checking.outcome_to_json) that found anyone listed or possibly listed."""
-    for r in (check_json or {}).get("results", []) or []:
-        if r.get("verdict") in {v.value for v in HIT_VERDICTS}:
-            return True
-        if (r.get("decided") or {}).get("was") in {v.value for v in HIT_VERDICTS}:
-            return True
-    return False
+    return any(
+        r.get("verdict") in _HIT_VALUES or (r.get("decided") or {}).get("was") in _HIT_VALUES
+        for r in (check_json or {}).get("results", []) or []
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +204,11 @@ class CaseHistory:
             elif _current(letter, f.what, f.seq) != f.before:
                 result.extend(later[key])
         return result
+
+    def marked(self, letter: Letter) -> list[tuple[Fix, bool]]:
+        """Every fix, with whether it is still in effect (open_fixes), in the order they were made."""
+        open_ids = {id(f) for f in self.open_fixes(letter)}
+        return [(f, id(f) in open_ids) for f in self.fixes]
 
     def correctors(self, letter: Letter) -> set[str]:
         """Who made a change that is still in effect."""
@@ -271,12 +271,9 @@ def found_before(check_json: dict[str, Any] | None) -> dict[int, str]:
     for r in (check_json or {}).get("results", []) or []:
         verdict = r.get("verdict")
         was = (r.get("decided") or {}).get("was")
-        if verdict not in {v.value for v in HIT_VERDICTS} and was is None:
+        if verdict not in _HIT_VALUES and was is None:
             continue
-        records = "、".join(
-            f"{x.get('list_name')}（快照{x.get('snapshot_id')}）第{x.get('line')}行"
-            for x in r.get("records") or []
-        )
+        records = "、".join(record_from_json(x).label_zh() for x in r.get("records") or [])
         label = Verdict(was or verdict).label_zh
         found[int(r.get("seq") or 0)] = f"{label}" + (f"，名单记录：{records}" if records else "")
     return found

@@ -103,11 +103,11 @@ def convert(path: Path, target: str = "docx") -> Path:
     LibreOffice makes of `path`, from the cache when this file was converted before. Bounded: a
     package past the reader's bounds is refused first, and LibreOffice runs capped and timed."""
     label = _LABELS[target]
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    cached = cache_folder() / f"{digest}.{target}"
+    data = path.read_bytes()
+    cached = cache_folder() / f"{hashlib.sha256(data).hexdigest()}.{target}"
     if cached.is_file():
         return cached
-    if path.read_bytes()[:2] == b"PK":
+    if data[:2] == b"PK":
         _within_bounds(path)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:

@@ -11,7 +11,9 @@ from pipeline.cases.context import ServiceContext
 from pipeline.cases.decisions import stored_decisions
 from pipeline.cases.history import history_of
 from pipeline.contract import letter_from_json
+from pipeline.domain.history import CaseHistory, Fix
 from pipeline.domain.idnumber import normalise_id
+from pipeline.domain.letter import Letter
 from pipeline.domain.reasons import Reason, ReasonCode, Settle, code_of
 from pipeline.domain.result import Verdict
 from pipeline.privacy import mask_id
@@ -76,10 +78,9 @@ def show(ctx: ServiceContext, case_id: int) -> str:
         lines.extend(f"  {d.at:%Y-%m-%d %H:%M}  {d.by}  {d.describe_zh()}" for d in decisions)
     if past.fixes:
         lines.append("更正前后对照（号码已脱敏，完整号码见网页案件页面）：")
-        in_effect = {id(f) for f in past.open_fixes(letter)} if letter is not None else set()
         lines.extend(
-            f"  - {f.describe_zh()}" + ("" if id(f) in in_effect else "（已改回原读，不再生效）")
-            for f in past.fixes
+            f"  - {f.describe_zh()}" + ("" if in_effect else "（已改回原读，不再生效）")
+            for f, in_effect in _marked(past, letter)
         )
     if tracking.corrected_by:
         lines.append(f"最近更正人：{tracking.corrected_by}")
@@ -184,6 +185,11 @@ def _matched(session: Session, result: dict) -> list[MatchedRecord]:
     return out
 
 
+def _marked(past: CaseHistory, letter: Letter | None) -> list[tuple[Fix, bool]]:
+    """Every correction with whether it is in effect (none is, without a letter to weigh it on)."""
+    return past.marked(letter) if letter is not None else [(f, False) for f in past.fixes]
+
+
 def _id_marks(printed: str | None, number: str) -> list[tuple[str, bool]]:
     """The printed ID's characters, marked where OCR's repair changed them (empty: nothing changed)."""
     read = normalise_id(printed or "")
@@ -228,14 +234,13 @@ def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
             for x in letter.problems
             if code_of(x).settled_by is Settle.CONFIRMATION and not any(c.covers(x) for c in letter.confirmed)
         ]
-    in_effect = {id(f) for f in past.open_fixes(letter)} if letter is not None else set()
     corrections = [
         CorrectionView(
             (f"第{f.seq}人" if f.seq is not None else "来函") + f.what.label_zh,
             f.describe_value(f.before), f.describe_value(f.after), f.by, f.at[:16].replace("T", " "), f.found,
-            id(f) in in_effect,
+            in_effect,
         )
-        for f in past.fixes
+        for f, in_effect in _marked(past, letter)
     ]  # fmt: skip
     return CaseDetail(
         corrections=corrections,

@@ -106,11 +106,16 @@ def mark_used(session: Session, doc_number: str, case_id: int | None, now: dt.da
     )
 
 
-def unused_numbers(session: Session, *, allocated_before: dt.datetime | None = None) -> list[ReplyNumber]:
-    """Numbers neither used, void nor confirmed (optionally only those allocated before a time)."""
+def unused_numbers(
+    session: Session, *, allocated_before: dt.datetime | None = None, case_id: int | None = None
+) -> list[ReplyNumber]:
+    """Numbers neither used, void nor confirmed (optionally only those allocated before a time, or
+    only one case's)."""
     query = select(ReplyNumber).where(
         ReplyNumber.used_at.is_(None), ReplyNumber.void_at.is_(None), ReplyNumber.confirmed_at.is_(None)
     )
     if allocated_before is not None:
         query = query.where(ReplyNumber.allocated_at < allocated_before)
+    if case_id is not None:
+        query = query.where(ReplyNumber.case_id == case_id)
     return list(session.scalars(query.order_by(ReplyNumber.id)))

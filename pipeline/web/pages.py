@@ -132,9 +132,8 @@ def refused(ctx: ServiceContext, case_id: int) -> str | None:
 
 def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
     """The letter as a PDF to render: itself, a cached LibreOffice conversion of a .docx (or a legacy .doc
-    or .wps), an OFD drawn from what the reader read, or None (refused, or it cannot be drawn)."""
-    if refused(ctx, case_id) is not None:
-        return None
+    or .wps), an OFD drawn from what the reader read, or None (it cannot be drawn). Callers ask
+    `refused` first."""
     path = shown(ctx, case_id)
     if path is None:
         return None
@@ -259,6 +258,8 @@ def boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[B
 
 
 def _boxes(ctx: ServiceContext, case_id: int, letter_json: dict | None) -> list[Box]:
+    if refused(ctx, case_id) is not None:
+        return []
     pdf = as_pdf(ctx, case_id)
     if not letter_json:
         return []

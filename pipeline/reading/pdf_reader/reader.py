@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pipeline.document import Cell, Document, Location, Paragraph, Table
 from pipeline.errors import CorruptFile, EncryptedFile, LettersError, ScannedLetter
-from pipeline.ideographs import fold
 from pipeline.privacy import mask_ids_in
 from pipeline.reading.pdf_reader.glyphs import Line
 from pipeline.reading.pdf_reader.layout import (
@@ -159,8 +158,9 @@ def read_pdf(path: Path) -> Document:
 
 
 def second_reading(path: Path) -> str | None:
-    """The text layer as pypdfium2 reads it (an engine independent of pdfminer), radicals folded;
-    None when it cannot read the file."""
+    """The text layer as pypdfium2 reads it (an engine independent of pdfminer), as it reads it: the
+    comparison folds both readings the same way (pipeline.extraction.crosscheck.key); None when it
+    cannot read the file."""
     import pypdfium2 as pdfium
 
     try:
@@ -185,4 +185,4 @@ def second_reading(path: Path) -> str | None:
         return None
     finally:
         pdf.close()
-    return fold("\n".join(parts))
+    return "\n".join(parts)
