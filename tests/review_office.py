@@ -100,6 +100,26 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Se
     ctx.close()
 
 
+def die_claims(ctx: ServiceContext) -> None:
+    """The review's process is gone: its claims now name a process that started at another time."""
+    from sqlalchemy import update
+
+    from pipeline.storage import write_transaction
+    from pipeline.storage.case_models import ReviewClaim
+
+    with write_transaction(ctx.db.sessions) as s:
+        s.execute(update(ReviewClaim).where(ReviewClaim.ended_at.is_(None)).values(pid_started=-1))
+
+
+@pytest.fixture
+def web(office: tuple[ServiceContext, InboxIntake]) -> tuple:
+    """The office with its console as a Flask app (for Flask's test client)."""
+    from pipeline.web.app import create_app
+
+    ctx, intake = office
+    return ctx, intake, create_app(ctx=ctx)
+
+
 def drop(service: InboxIntake, name: str, spec) -> int:  # type: ignore[no-untyped-def]
     path = write_letter(service.folders.inbox / name, spec)
     case_id = service.handle_file(path)

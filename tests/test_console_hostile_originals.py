@@ -24,14 +24,6 @@ from tests.service_letters import spec_for
 from tests.test_web_pages import Desk
 
 
-@pytest.fixture
-def web(office):  # type: ignore[no-untyped-def]
-    from pipeline.web.app import create_app
-
-    ctx, intake = office
-    return ctx, intake, create_app(ctx=ctx)
-
-
 def _zip_bomb_docx(path: Path) -> Path:
     """A real letter whose main part inflates to ~100 MB of repeated paragraphs (a ~100 KB file)."""
     letter = build_docx(spec_for(81), path.with_name("real.docx"))

@@ -33,7 +33,7 @@ from pipeline.cases.numbering import orphans
 from pipeline.errors import LettersError
 from pipeline.storage.case_models import AuditEvent
 from pipeline.storage.models import Case, CaseState, ReplyNumber
-from tests.review_office import PASSWORD, account, drop
+from tests.review_office import PASSWORD, account, die_claims, drop
 from tests.service_letters import spec_for, write_letter
 
 pytestmark = pytest.mark.slow
@@ -175,7 +175,6 @@ class Killed(BaseException):
 @pytest.mark.parametrize("point", ["numbered", "final", "half-published"])
 def test_a_release_killed_at_each_step_of_publishing_is_finished_once(office, monkeypatch, point) -> None:  # type: ignore[no-untyped-def]
     from pipeline.cases import claims, publisher, replying
-    from tests.test_review_killed import die_claims
 
     ctx, service = office
     spec = spec_for(600, kind="civil_servant", hit=True)

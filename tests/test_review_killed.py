@@ -11,19 +11,8 @@ from pipeline.cases.instances import recover
 from pipeline.storage.case_models import AuditEvent
 from pipeline.storage.models import Case
 from tests.builders.spec import bad_check_digit
-from tests.review_office import account, drop, state
+from tests.review_office import account, die_claims, drop, state
 from tests.service_letters import spec_for
-
-
-def die_claims(ctx) -> None:  # type: ignore[no-untyped-def]
-    """The review's process is gone: its claims now name a process that started at another time."""
-    from sqlalchemy import update
-
-    from pipeline.storage import write_transaction
-    from pipeline.storage.case_models import ReviewClaim
-
-    with write_transaction(ctx.db.sessions) as s:
-        s.execute(update(ReviewClaim).where(ReviewClaim.ended_at.is_(None)).values(pid_started=-1))
 
 
 class Killed(BaseException):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -19,15 +18,6 @@ def write_unreadable(path, n: int):  # type: ignore[no-untyped-def]
     """A whole file of a kind no reader takes (an old Word .doc), distinct bytes for each n."""
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + str(n).encode() * 100)
     return path
-
-
-@pytest.fixture
-def web(office) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
-    from pipeline.web.app import create_app
-
-    ctx, intake = office
-    app = create_app(ctx=ctx)
-    yield ctx, intake, app
 
 
 class Desk:
