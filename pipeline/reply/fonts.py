@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import re
 import struct
 import threading
 from array import array
@@ -97,6 +98,11 @@ def _register(path: Path, key: tuple[Path, bool], condensed: bool) -> str:
         for code, width in widths.items():
             if width > L.PDF_CJK_ADVANCE:
                 widths[code] = L.PDF_CJK_ADVANCE
+    # reportlab registers a TrueType font by its face's PostScript name: a second font of the same
+    # face (the plain 黑体 beside the condensed body, or anyone else's font of that file in this
+    # process) would be handed the first one registered, narrowed widths included. A face name of
+    # our own per registration keeps each font's widths its own.
+    font.face.name += b"-" + re.sub(r"[^A-Za-z0-9-]", "", name).encode("ascii")
     pdfmetrics.registerFont(font)
     _registered[key] = name
     return name
