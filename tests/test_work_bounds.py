@@ -53,6 +53,20 @@ def test_a_tiny_pdf_declaring_a_14400_pt_page_is_refused_before_rendering(tmp_pa
     assert "页面尺寸异常" in refused.value.message_zh and "508" in refused.value.message_zh  # 508 cm
 
 
+def test_a_page_refused_by_its_size_loads_no_ocr_models(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the OCR models (two seconds) were loaded before the first page was measured, so
+    every refused file paid for them."""
+    from pipeline.reading import ocr_reader
+
+    if not ocr_reader.available():
+        pytest.skip("OCR models are not installed (the page goes to OCR)")
+    loads: list[int] = []
+    monkeypatch.setattr(ocr_reader, "get_engine", lambda: loads.append(1))
+    with pytest.raises(CorruptFile):
+        read_document(_one_page_pdf(tmp_path / "huge.pdf", 14400, 14400))
+    assert loads == []
+
+
 def test_a_large_but_real_page_is_rendered_under_the_pixel_budget() -> None:
     a3 = (841.9, 1190.6)
     assert render_scale(*a3, 250 / 72) == pytest.approx(250 / 72)  # A3 at 250 dpi: 17 Mpx, as asked

@@ -57,14 +57,15 @@ def read_scan(path: Path) -> Document:
     from pipeline.reading.ocr.images import load_pages
     from pipeline.reading.ocr.layout import build_blocks
 
-    engine = get_engine()
     started = time.perf_counter()
     pages = []
     turned: list[int] = []
     total = 0
     for page in load_pages(path):
         total = page.total
-        boxes, was_turned = _ocr_page(engine, page)
+        # The models load with the first page that passed its bounds: a file refused before any
+        # page is drawn (a declared size past two A0 sheets) costs no model load.
+        boxes, was_turned = _ocr_page(get_engine(), page)
         pages.append(boxes)
         if was_turned:
             turned.append(page.number)
