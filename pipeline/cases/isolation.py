@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -37,13 +38,17 @@ READER_OUT_OF_MEMORY = (
 )
 
 
-def _limit(memory_bytes: int) -> None:
-    """In the worker, before anything is read: its address space capped; low priority beside the service."""
+def _limit(memory_bytes: int, ocr_threads: int) -> None:
+    """In the worker, before anything is read: its address space capped; low priority beside the
+    service; OCR sharing the cores with the other workers instead of each taking them all."""
     import os
     import resource
 
+    from pipeline.reading.ocr.engine import limit_threads
+
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     os.nice(5)
+    limit_threads(ocr_threads)
 
 
 def _read(path: str, today: str) -> Letter:
@@ -77,7 +82,7 @@ class IsolatedReader:
             if self._pool is None:
                 self._pool = cf.ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_limit, initargs=(self.memory,),
+                    initializer=_limit, initargs=(self.memory, (os.cpu_count() or 1) // self.workers),
                 )  # fmt: skip
             return self._pool
 

@@ -61,6 +61,21 @@ def check_models() -> None:
         )
 
 
+_threads = -1  # onnxruntime's own choice: one thread per core
+
+
+def limit_threads(count: int) -> None:
+    """The threads each OCR model may use in this process (before the engine is loaded).
+
+    onnxruntime takes every core for each session and its threads spin while they wait; two
+    reading processes at once (the watcher's two children, or two test workers) then spin against
+    each other: on two cores, OCR took a quarter more CPU and a fifth more time than with one thread
+    each (tests/test_ocr.py and tests/test_photos_and_faxes.py on two workers: 54 s against 43 s).
+    """
+    global _threads
+    _threads = max(1, count)
+
+
 @dataclass(slots=True)
 class Detection:
     quads: Any  # numpy float32 array (N, 4, 2): tl, tr, br, bl in input-image pixels
@@ -87,6 +102,7 @@ class OcrEngine:
                 "Rec.model_path": str(folder / MODEL_FILES["rec"]),
                 # keep faint short boxes (a lone 序号 digit); specks they add are dropped after recognition
                 "Det.box_thresh": 0.3,
+                "EngineConfig.onnxruntime.intra_op_num_threads": _threads,
             }
         )
         # rapidocr loads its sessions lazily behind these loaders; load them now so a broken
