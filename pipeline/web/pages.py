@@ -73,7 +73,7 @@ def _rendered(pdf: Path, number: int, png: Path) -> Path | None:
             scale = render_scale(*page.get_size(), SCALE)  # a page of absurd size is not rendered
         except CorruptFile:
             return None
-        page.render(scale=scale).to_pil().save(tmp, "PNG", optimize=True)
+        page.render(scale=scale).to_pil().save(tmp, "PNG")  # optimize=True: 4x the time for 2 % smaller
         tmp.chmod(0o600)
         tmp.replace(png)
     finally:
@@ -224,7 +224,7 @@ def _page_image(ctx: ServiceContext, case_id: int, number: int) -> tuple[Path, s
                 return None
             image.thumbnail((2000, 2000))
             tmp = png.with_suffix(".part")
-            image.convert("RGB").save(tmp, "PNG", optimize=True)
+            image.convert("RGB").save(tmp, "PNG")  # optimize=True: 4x the time for 2 % smaller
             tmp.chmod(0o600)
             tmp.replace(png)
         return png, "image/png"
@@ -340,7 +340,9 @@ def render_preview(ctx: ServiceContext, case_id: int, account: Account) -> tuple
     doc = pdfium.PdfDocument(str(pdf))
     try:
         for i in range(len(doc)):
-            doc[i].render(scale=SCALE).to_pil().save(folder / f"page-{i + 1}.png", "PNG", optimize=True)
+            doc[i].render(scale=SCALE).to_pil().save(
+                folder / f"page-{i + 1}.png", "PNG"
+            )  # optimize=True: 4x the time for 2 % smaller
         return len(doc), tag
     finally:
         doc.close()
