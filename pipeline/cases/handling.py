@@ -153,7 +153,7 @@ def make_processor(
         return handle_letter(letter, settings, sessions, staging, case_id=case_id, now=clock(), reader=reader)
 
     process.close = reader.close if reader is not None else (lambda: None)  # type: ignore[attr-defined]
-    process.isolated = reader is not None  # type: ignore[attr-defined]  (a letter cannot kill the service)
+    process.isolated = reader is not None  # type: ignore[attr-defined]  # a letter cannot kill the service
     return process
 
 

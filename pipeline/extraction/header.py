@@ -85,7 +85,7 @@ def find_head(lines: list[Line], header_lines: list[Line]) -> Head:
         if number:
             head.doc_number, head.doc_number_source = number, line.source(1.0)
             break
-    if head.doc_number is None and title:
+    if head.doc_number is None and title and head.title_end is not None:
         # Some letters put the 文号 right under the title, before the addressee.
         end = addressee_at if addressee_at is not None else min(head.title_end + 3, len(lines))
         for line in lines[head.title_end + 1 : end]:

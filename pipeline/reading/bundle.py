@@ -153,7 +153,7 @@ def _assemble(path: Path, read: list[tuple[str, Document | None, LettersError | 
     if not letters:
         if failed and not sheets and not documents:
             if len(failed) == 1:
-                raise failed[0][1]  # type: ignore[misc]  (the one file there is could not be read)
+                raise failed[0][1]  # type: ignore[misc]  # the one file there is could not be read
             raise CorruptFile(
                 f"{path.name}: no member of the zip could be read",
                 "压缩包中没有可读取的来函（.docx、PDF、OFD 或图片），请向来函单位索取来函文件。",
