@@ -5,7 +5,16 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SHARED  ?= ../shared
 
-.PHONY: run test lint format check score bench setup clean
+# What the service needs outside Python, and what the tests need beside it (the same list CI uses:
+# .ci/run calls `make test`). scripts/system-deps.sh installs only what is missing.
+RUN_DEPS  := fonts-wqy-zenhei fonts-hanazono fonts-babelstone-han
+TEST_DEPS := $(RUN_DEPS) fonts-arphic-uming fonts-noto-cjk libreoffice-writer-nogui libreoffice-calc-nogui \
+             antiword poppler-utils postgresql chromium
+PYTEST    := $(BIN)/pytest -n auto --dist loadscope
+# What a developer runs on every change: no browser, no PostgreSQL, no LibreOffice, nothing slow.
+FAST      := not browser and not slow and not postgres and not libreoffice
+
+.PHONY: run test test-fast test-setup lint typecheck types-baseline format docs screenshots score bench setup clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,21 +23,47 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
-	@scripts/system-deps.sh fonts-wqy-zenhei fonts-hanazono fonts-babelstone-han
+	@scripts/system-deps.sh $(RUN_DEPS)
+
+test-setup: $(STAMP)
+	@scripts/system-deps.sh $(TEST_DEPS)
 
 ## Start the watched inbox on the embedded SQLite default (Ctrl-C stops it cleanly).
 run: setup
 	$(BIN)/letters watch --web
 
-## Lint and tests: exactly what CI runs.
-test: setup lint
-	$(BIN)/pytest
+## Lint and every test, on PostgreSQL too: exactly what CI runs (.ci/run calls this).
+test: test-setup lint
+	LETTERS_TEST_PG_URL="$${LETTERS_TEST_PG_URL:-$$(scripts/test-postgres.sh)}" $(PYTEST) --durations=25
+
+## The tests worth running on every change (under a minute): `make test` before you push.
+test-fast: $(STAMP)
+	$(PYTEST) -q -m "$(FAST)"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/check_imports.py
+	$(MAKE) --no-print-directory typecheck
+
+## mypy: only findings not in mypy-baseline.txt fail (fix one, then `make types-baseline`).
+typecheck: $(STAMP)
+	@$(BIN)/mypy | $(BIN)/mypy-baseline filter --baseline-path mypy-baseline.txt --no-colors --hide-stats
+
+types-baseline: $(STAMP)
+	-$(BIN)/mypy | $(BIN)/mypy-baseline sync --baseline-path mypy-baseline.txt
+
+## Regenerate docs/commands.md, docs/settings.md, the regression table and the diagrams.
+docs: $(STAMP)
+	$(BIN)/python scripts/reference_docs.py
+	$(BIN)/python scripts/draw_diagrams.py
+
+## Retake the console's screenshots in the browser tests and copy those docs/ shows.
+screenshots: $(STAMP)
+	rm -rf .screens
+	LETTERS_SCREENSHOTS=$(CURDIR)/.screens $(PYTEST) -q -m browser tests/test_web.py
+	$(BIN)/python scripts/doc_screenshots.py .screens
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -1,13 +1,17 @@
 """Shared fixtures. Tests never read ../shared: every letter is built in code (tests/builders)."""
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pipeline.workdays import WorkCalendar
 
-pytest_plugins = ["tests.review_office"]  # the `office` fixture of the review tests
+pytest_plugins = [
+    "tests.template_databases",  # every test database a copy of one migrated once
+    "tests.review_office",  # the `office` fixture of the review tests
+]
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +77,63 @@ def _no_random_spot_checks(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(seed, 0.0 if share == default else share, *args, **kwargs)
 
     monkeypatch.setattr(spotchecks, "draw", draw)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seeding six accounts with production argon2 took over a second per office, and every sign-in
+    as long again. Tests hash with the smallest argon2id parameters; the production cost is tested
+    by the tests marked `production_hasher`, which see the real hasher."""
+    if request.node.get_closest_marker("production_hasher"):
+        return
+    from argon2 import PasswordHasher
+
+    from pipeline.accounts import store
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(store, "_HASHER", cheap)
+    monkeypatch.setattr(store, "_DUMMY", cheap.hash("never a real password"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_browser_per_session() -> Iterator[None]:
+    """The session's Chromium (started by the first browser test, if any) is closed at the end."""
+    yield
+    from tests.browser import close_shared_browser
+
+    close_shared_browser()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that open a page are marked `browser`, so `make test-fast` can leave them out."""
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_conversion_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """LibreOffice's conversions are cached in a folder of this test process (one per xdist worker),
+    not the user's shared one, so parallel workers never write one cache at once."""
+    import os
+
+    before = os.environ.get("LETTERS_CONVERT_CACHE")
+    os.environ["LETTERS_CONVERT_CACHE"] = str(tmp_path_factory.mktemp("convert-cache"))
+    yield
+    if before is None:
+        os.environ.pop("LETTERS_CONVERT_CACHE", None)
+    else:
+        os.environ["LETTERS_CONVERT_CACHE"] = before
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ocr_shares_the_cores_with_the_other_workers() -> None:
+    """Each xdist worker is one of several processes reading at once, as the watcher's children are:
+    OCR takes its share of the cores, not all of them (pipeline.reading.ocr.engine.limit_threads)."""
+    import os
+
+    from pipeline.reading.ocr.engine import limit_threads
+
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        limit_threads((os.cpu_count() or 1) // workers)

@@ -2,23 +2,22 @@
 
 PostgreSQL comes from LETTERS_TEST_PG_URL (e.g.
 postgresql+psycopg://letters:letters@localhost/letters_test); without it those
-tests are skipped. Each test gets its own schema, dropped afterwards.
+tests are skipped. Each test gets a database of its own, a copy of a migrated template
+(tests/template_databases.py), dropped afterwards.
 Modules use these with `pytest_plugins = ["tests.db_backends"]`.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from pipeline.settings import Settings, load_settings
 from pipeline.storage import Database, open_database
+from tests.template_databases import postgres_database
 
 PG_ENV = "LETTERS_TEST_PG_URL"
 
@@ -32,17 +31,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} not set")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_database(base) as url:
+        yield url
 
 
 @pytest.fixture

@@ -22,6 +22,9 @@ from pipeline.storage import write_transaction
 from tests.service_letters import ROOT, import_records, write_letter
 
 PASSWORD = "test-password-0123"
+# The suite's own variables, not the office's settings: the server to test on, the per-process
+# conversion cache (tests/conftest.py), where the browser tests leave their screenshots.
+TEST_ENVIRONMENT = {"LETTERS_TEST_PG_URL", "LETTERS_CONVERT_CACHE", "LETTERS_SCREENSHOTS"}
 # The office's people: login -> (name, roles). 李科长 is the second reviewer.
 PEOPLE = {
     "wangfang": ("王芳", ["clerk"]),
@@ -68,13 +71,18 @@ def open_office(
     """A project folder in `tmp_path` (the working folder), its lists loaded, and an inbox intake
     running the real processor."""
     for key in list(os.environ):
-        if key.startswith("LETTERS_") and key != "LETTERS_TEST_PG_URL":
+        if key.startswith("LETTERS_") and key not in TEST_ENVIRONMENT:
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "letters.toml").write_text("", encoding="utf-8")  # a project folder
     monkeypatch.setenv("LETTERS_TEMPLATES", str(ROOT / "letter_templates"))
     if db_url is not None:
         monkeypatch.setenv("LETTERS_DATABASE_URL", db_url)
+    # Letters are read in this process: spawning a reading child (a fresh interpreter importing the
+    # readers, about a second of CPU) for every office made it most of these tests' cost. Reading
+    # in children is tested where it is the subject: tests/test_isolation.py and the service tests
+    # that run `letters watch` on its default settings.
+    monkeypatch.setenv("LETTERS_READ_IN_CHILD", "false")
     settings = load_settings()
     ctx = open_context(settings)
     load_lists(ctx, tmp_path)

@@ -33,11 +33,21 @@ def add(db: Database, login: str = "wangfang", roles: tuple[str, ...] = ("clerk"
         add_account(s, login, "王芳", list(roles), PW, by="初始化", now=NOW)
 
 
+@pytest.mark.production_hasher
 def test_passwords_are_argon2_hashes_and_checked(db: Database) -> None:
+    """At the cost the service runs with (argon2-cffi's recommended parameters); the other tests
+    hash cheaply (tests/conftest.py)."""
+    import argon2
+
     add(db)
     with db.sessions() as s:
         row = s.query(UserAccount).one()
     assert row.password_hash.startswith("$argon2id$") and PW not in row.password_hash
+    used = argon2.extract_parameters(row.password_hash)
+    recommended = argon2.profiles.get_default_parameters()
+    assert (used.time_cost, used.memory_cost, used.parallelism) == (
+        recommended.time_cost, recommended.memory_cost, recommended.parallelism,
+    )  # fmt: skip
     account = authenticate(db.sessions, "WangFang ", PW, NOW)
     assert account.signature == "王芳（wangfang）" and account.roles == frozenset({Role.CLERK})
 

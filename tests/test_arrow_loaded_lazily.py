@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = """
@@ -29,6 +31,7 @@ print(sorted(m for m in ("pyarrow", "numpy", "adbc_driver_sqlite") if m in sys.m
 """
 
 
+@pytest.mark.slow
 def test_the_watcher_loads_no_arrow_until_a_list_arrives(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True

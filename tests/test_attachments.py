@@ -16,6 +16,7 @@ from pipeline.reading.sheet_reader import excel_display
 from pipeline.reading.sniff import sniff
 from tests.builders.bundle_builder import letter_without_roster, roster_csv, roster_xlsx, zip_of
 from tests.builders.docx_builder import build_docx
+from tests.needs import needs_soffice
 from tests.service_letters import spec_for
 
 
@@ -116,9 +117,7 @@ def test_a_broken_office_file_is_still_damaged_not_a_bundle(tmp_path: Path) -> N
         read_document(write_docx_without_document(spec_for(131), tmp_path / "x.docx"))
 
 
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-
-
+@pytest.mark.slow
 @needs_soffice
 @pytest.mark.parametrize("suffix", [".xls", ".et"])
 def test_legacy_spreadsheets_are_converted_and_read(tmp_path: Path, suffix: str, monkeypatch) -> None:

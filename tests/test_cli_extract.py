@@ -72,6 +72,7 @@ BAD_FILES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_bad_files_exit_non_zero_with_one_chinese_line(name, tmp_path, capsys):
     path = tmp_path / name

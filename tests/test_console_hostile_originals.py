@@ -43,6 +43,7 @@ def _state(ctx, case_id: int) -> str:  # type: ignore[no-untyped-def]
         return s.get(Case, case_id).state  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_docx_opened_in_the_console_is_shown_as_refused_and_never_converted(
     web, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -74,6 +75,7 @@ def test_the_converter_refuses_a_package_past_the_bounds_before_libreoffice(tmp_
     assert "解压后体积异常" in refused.value.message_zh
 
 
+@pytest.mark.slow
 def test_a_conversion_that_times_out_leaves_no_process_behind(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Stands for soffice: a launcher that forks a worker (as soffice forks soffice.bin) and hangs."""
     marker = f"letters-orphan-{os.getpid()}-{time.monotonic_ns()}"

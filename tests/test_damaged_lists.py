@@ -92,6 +92,7 @@ def in_force(db: Database, settings: Settings, tmp_path: Path) -> int:
     return result.snapshot_id
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("parsing")
 @pytest.mark.parametrize("column", [1, 4], ids=["quote-in-id", "quote-in-last-text-column"])
 def test_stray_quote_in_list_export_keeps_old_snapshot_and_listed_person(
@@ -123,6 +124,7 @@ def test_stray_quote_on_first_import_is_held_too(db: Database, settings: Setting
         assert check_people(session, letter, settings, NOW).problems
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("parsing")
 def test_truncated_list_export_keeps_old_snapshot(
     db: Database, settings: Settings, tmp_path: Path, in_force: int
@@ -303,6 +305,7 @@ def test_records_import_cli_exits_8_when_held_and_confirms_with_reason(
     assert "L：100条" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_watch_keeps_old_list_when_a_cut_export_is_dropped_and_answers_listed(tmp_path: Path) -> None:
     """Through `letters watch`: a cut export in lists/ is held; a person from its lost rows is still listed."""
 

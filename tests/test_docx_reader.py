@@ -683,6 +683,7 @@ def test_paragraph_text_round_trips(tmp_path: Path, texts: list[str]) -> None:
     assert [p.text for p in doc.paragraphs()] == texts
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     n_rows=st.integers(1, 6),

@@ -95,6 +95,7 @@ def test_the_fast_path_takes_and_refuses_rows_exactly_as_row_parser_does(
     assert len(fast[0]) > 50 and len(fast[1]) > 50  # both kinds are really there
 
 
+@pytest.mark.slow
 def test_a_value_spanning_lines_sends_the_file_to_the_row_parser_with_the_right_lines(
     db: Database, settings: Settings, tmp_path: Path, both_ways
 ) -> None:  # type: ignore[no-untyped-def]

@@ -98,6 +98,7 @@ def test_broken_file_that_stays_broken_is_failed_once_settled(
     assert service.handle_file(path) is not None  # taken as it is: the fake processor decides
 
 
+@pytest.mark.slow
 def test_watch_takes_a_letter_copied_in_pieces_with_long_pauses(tmp_path: Path) -> None:
     """Through `letters watch`, with the real processor: pauses longer than the quiet time."""
     settings = load_settings(

@@ -47,6 +47,13 @@ def poisoned(path: str, today: str):  # type: ignore[no-untyped-def]
     return _read(path, today)
 
 
+def ocr_threads_here(path: str, today: str) -> int:
+    """A reader that tells how many threads OCR may use in its child."""
+    from pipeline.reading.ocr import engine
+
+    return engine._threads
+
+
 @pytest.fixture
 def reader():  # type: ignore[no-untyped-def]
     pool = IsolatedReader(workers=1, memory_mb=768, seconds=20, target=poisoned)
@@ -124,3 +131,12 @@ def test_a_reading_error_in_the_child_keeps_its_chinese_reason(reader, tmp_path:
     with pytest.raises(CorruptFile) as failed:
         reader(broken, TODAY)
     assert failed.value.message_zh == "文件已损坏（子进程中读出）"
+
+
+def test_each_reading_child_shares_the_cores_for_ocr(tmp_path: Path) -> None:
+    """Two children that each gave OCR every core spun against each other (a quarter more CPU)."""
+    pool = IsolatedReader(workers=2, memory_mb=768, seconds=60, target=ocr_threads_here)  # type: ignore[arg-type]
+    try:
+        assert pool(tmp_path / "any.pdf", TODAY) == max(1, (os.cpu_count() or 1) // 2)  # type: ignore[comparison-overlap]
+    finally:
+        pool.close()

@@ -12,11 +12,8 @@ from pipeline.errors import CorruptFile, NotALetter, UnreadableLetter, Unsupport
 from pipeline.extraction import extract
 from pipeline.reading import legacy, read_document
 from tests.builders.docx_builder import build_docx
+from tests.needs import needs_soffice
 from tests.service_letters import spec_for
-
-needs_soffice = pytest.mark.skipif(
-    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +40,7 @@ def as_doc(tmp_path: Path, n: int, suffix: str = ".doc", *, flattening: bool = F
     return made.rename(made.with_suffix(suffix)), spec
 
 
+@pytest.mark.slow
 @needs_soffice
 @pytest.mark.parametrize("suffix", [".doc", ".wps"])
 def test_a_legacy_word_letter_is_read_like_its_docx(tmp_path: Path, suffix: str) -> None:
@@ -55,6 +53,7 @@ def test_a_legacy_word_letter_is_read_like_its_docx(tmp_path: Path, suffix: str)
     assert len(cached) == 1 and cached[0].stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_a_conversion_is_cached_by_the_files_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path, _ = as_doc(tmp_path, 902)
@@ -63,6 +62,7 @@ def test_a_conversion_is_cached_by_the_files_hash(tmp_path: Path, monkeypatch: p
     assert legacy.convert(path) == first
 
 
+@pytest.mark.slow
 @needs_soffice
 @pytest.mark.skipif(shutil.which("antiword") is None, reason="antiword is not installed (CI installs it)")
 def test_a_conversion_that_flattens_the_roster_table_holds_the_letter(tmp_path: Path) -> None:
@@ -72,9 +72,10 @@ def test_a_conversion_that_flattens_the_roster_table_holds_the_letter(tmp_path: 
     assert {p[1] for p in spec.people} <= (legacy.second_reading(path) or set())  # type: ignore[attr-defined]
     document = read_document(path)
     assert any("转换后与原文件不一致" in p for p in document.problems)
-    assert spec.people[0][1] not in " ".join(document.problems)  # type: ignore[attr-defined]  (masked)
+    assert spec.people[0][1] not in " ".join(document.problems)  # type: ignore[attr-defined]  # masked
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_an_id_lost_in_conversion_is_named_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path, spec = as_doc(tmp_path, 904)
@@ -97,6 +98,7 @@ def test_without_libreoffice_a_legacy_letter_is_refused_with_the_fix(
     assert "LibreOffice" in refused.value.message_zh and ".docx" in refused.value.message_zh
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_a_damaged_legacy_file_fails_with_a_chinese_reason(tmp_path: Path) -> None:
     """LibreOffice either refuses it or reads it as noise; either way no letter comes out of it."""

@@ -67,6 +67,7 @@ def test_a_name_with_a_character_outside_the_han_blocks_is_held_with_its_code_po
 
 
 @needs_chromium
+@pytest.mark.browser
 def test_a_chromium_printed_letter_with_radical_code_points_is_read_as_a_person_reads_it(
     tmp_path: Path,
 ) -> None:
@@ -90,6 +91,7 @@ def test_a_chromium_printed_letter_with_radical_code_points_is_read_as_a_person_
 
 
 @needs_chromium
+@pytest.mark.browser
 def test_letters_process_and_watch_reply_a_chromium_letter_with_no_radical_in_the_outbox(
     office, tmp_path, capsys
 ) -> None:  # type: ignore[no-untyped-def]

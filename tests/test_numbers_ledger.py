@@ -39,6 +39,7 @@ def _start(settings) -> None:  # type: ignore[no-untyped-def]
         svc.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("restored", ["database", "data-folder"])
 def test_numbers_confirm_after_a_restored_database_lets_the_service_start_with_the_next_number(
     office, tmp_path, capsys, restored

@@ -56,6 +56,7 @@ def test_a_clock_counts_three_working_days_and_says_which_days_it_skipped() -> N
     assert clock.flag(clock.due) == "今日到期" and clock.flag(clock.due + dt.timedelta(days=1)) == "已超期"
 
 
+@pytest.mark.slow
 def test_a_provincial_objection_runs_its_chain_to_the_letter_to_the_unit(answered) -> None:  # type: ignore[no-untyped-def]
     ctx, service, original, number = answered
     obj = drop(service, "objection.docx", objection_spec(702, number, [LISTED]))
@@ -181,6 +182,7 @@ def test_the_objection_reason_is_the_letters_own_words_without_its_attachment_li
     assert find_objection("关于申请查询人选社会信用记录的函", "如有异议请联系。", None) is None
 
 
+@pytest.mark.slow
 def test_an_objection_from_the_command_line(answered, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     from pipeline.cli import main
     from tests.review_office import as_user
@@ -199,6 +201,7 @@ def test_an_objection_from_the_command_line(answered, capsys: pytest.CaptureFixt
     assert main(["objections", "result", str(obj), "--received", "昨天", *as_user("王芳")]) == 2
 
 
+@pytest.mark.slow
 def test_the_report_counts_objections_apart_from_queries(answered) -> None:  # type: ignore[no-untyped-def]
     from pipeline.reports.build import report_figures
     from pipeline.reports.period import Period
@@ -236,6 +239,7 @@ def test_an_objection_letter_template_edited_broken_is_refused_at_start_up(tmp_p
     assert "objection_notice.docx" in refused.value.message_zh and "office_nam" in refused.value.message_zh
 
 
+@pytest.mark.slow
 def test_an_objection_clock_follows_a_holiday_added_after_it_opened(answered) -> None:  # type: ignore[no-untyped-def]
     from pipeline.cases.deadlines import keep_current
     from tests.test_deadlines import _holidays

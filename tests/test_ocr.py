@@ -28,6 +28,8 @@ from pipeline.reading.ocr.layout import build_blocks  # noqa: E402
 from pipeline.reading.ocr.preprocess import estimate_skew, rotate_points, suppress_red  # noqa: E402
 from tests.builders.spec import LetterSpec, make_id  # noqa: E402
 
+pytestmark = pytest.mark.slow  # real child processes, OCR or a whole install: seconds each
+
 needs_models = pytest.mark.skipif(not ocr_reader.available(), reason=SKIP_REASON)
 
 PEOPLE = [

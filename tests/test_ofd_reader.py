@@ -145,6 +145,7 @@ def test_an_ofd_part_past_the_size_bound_is_refused_before_inflating(
     assert "内容过大" in refused.value.message_zh
 
 
+@pytest.mark.slow
 def test_an_ofd_of_scanned_pages_goes_to_ocr(tmp_path: Path) -> None:
     spec = spec_for(36, people=3)
     path = build_ofd(spec, tmp_path / "scan.ofd", image_only=True)

@@ -19,6 +19,8 @@ from tests.builders.scan_builder import build_fax, build_photo, build_scan
 from tests.builders.spec import LetterSpec
 from tests.service_letters import spec_for
 
+pytestmark = pytest.mark.slow  # real child processes, OCR or a whole install: seconds each
+
 needs_ocr = pytest.mark.skipif(not ocr_reader.available(), reason="OCR models are not installed")
 
 

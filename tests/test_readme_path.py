@@ -21,6 +21,8 @@ import pytest
 from tests.builders.docx_builder import build_docx
 from tests.service_letters import LISTED, ROOT, spec_for
 
+pytestmark = pytest.mark.slow  # real child processes, OCR or a whole install: seconds each
+
 LETTERS = [sys.executable, "-m", "pipeline"]
 
 

@@ -309,6 +309,7 @@ def test_lists_are_independent(db: Database, settings: Settings, tmp_path: Path)
     assert sorted(r.name for r in records(db)) == ["李娜", "王伟"]
 
 
+@pytest.mark.slow
 def test_a_failing_import_leaves_the_old_snapshot(
     db: Database, settings: Settings, tmp_path: Path, parsing: str
 ) -> None:

@@ -205,7 +205,7 @@ def test_a_release_killed_at_each_step_of_publishing_is_finished_once(office, mo
     for ready in recover(ctx.db, service.core.me, service.core.active):
         service.core.resume(ready)
     with ctx.db.sessions() as s:
-        assert s.get(Case, case_id).state == CaseState.PROCESSING.value  # type: ignore[union-attr]  (alive)
+        assert s.get(Case, case_id).state == CaseState.PROCESSING.value  # type: ignore[union-attr]  # alive
     die_claims(ctx)
     for ready in recover(ctx.db, service.core.me, service.core.active):
         service.core.resume(ready)

@@ -223,6 +223,7 @@ def test_no_contact_configured_drops_the_line(settings, tmp_path):
 # --- many people, the PDF read back ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_300_people_across_pages(settings, tmp_path):
     ctx = make_ctx(roster=people(300))
     rendered = render_reply(ctx, settings, tmp_path)
@@ -280,6 +281,7 @@ def test_fonts_are_mapped_and_subset_without_copying_glyf(settings):
     assert face.makeSubset(subset) == TTFont("CopiedTest", str(path)).face.makeSubset(subset)
 
 
+@pytest.mark.slow
 def test_replies_rendered_on_two_threads_at_once_read_back(settings, tmp_path):
     """The watcher renders on several threads sharing one font object; each PDF must be whole."""
     from concurrent.futures import ThreadPoolExecutor

@@ -95,6 +95,7 @@ def history(office):  # type: ignore[no-untyped-def]
     return ctx, period, {"a": a, "b": b, "c": c, "d": d, "e": e, "g": g, "h": h}
 
 
+@pytest.mark.slow
 def test_every_figure_is_the_history(history) -> None:  # type: ignore[no-untyped-def]
     ctx, period, ids = history
     f = report_figures(ctx, period)
@@ -126,6 +127,7 @@ def test_every_figure_is_the_history(history) -> None:  # type: ignore[no-untype
     assert f.objections == 0 and f.objection_results == {}
 
 
+@pytest.mark.slow
 def test_the_files_carry_the_figures_and_the_charts_draw_every_character(history, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -158,6 +160,7 @@ def test_the_files_carry_the_figures_and_the_charts_draw_every_character(history
     assert "经办工作量" in "\n".join(p.text for p in docx.Document(str(with_staff.docx)).paragraphs)
 
 
+@pytest.mark.slow
 def test_the_report_from_the_command_line(history, capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert main(["report", "--period", f"{dt.date.today():%Y-%m}", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out

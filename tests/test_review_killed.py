@@ -19,6 +19,7 @@ class Killed(BaseException):
     """Stands for SIGKILL: nothing after it runs, not even the review's own error handling."""
 
 
+@pytest.mark.slow
 def test_a_review_killed_before_its_reply_resumes_with_its_correction(office, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ctx, service = office
     spec = spec_for(191)

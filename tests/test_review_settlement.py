@@ -62,6 +62,7 @@ def test_a_fixed_field_stops_blocking_and_nothing_else_does(office) -> None:  # 
     assert codes(ctx, case_id) == ["count_mismatch"]
 
 
+@pytest.mark.slow
 def test_a_wrong_id_is_answered_not_checked_and_the_rest_are_answered(
     office, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -171,6 +171,7 @@ def _wide_spec(n: int, order: tuple[str, ...]) -> LetterSpec:
     return spec
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not ocr_reader.available(), reason="OCR models are not installed")
 def test_a_scanned_wide_roster_takes_names_from_the_name_column(tmp_path: Path) -> None:
     """Regression (hidden scans): a nine-column roster OCR read as text lines gave 中共党员, 共青团员, 群众

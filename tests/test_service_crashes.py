@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from pipeline.cases.core import CRASHED_ZH
 from tests.test_service_faults import final_cases, start
 
@@ -15,6 +17,7 @@ def _dies(proc: subprocess.Popen, timeout: float = 30) -> int:
     return proc.wait(timeout)
 
 
+@pytest.mark.slow
 def test_a_letter_that_kills_the_service_twice_is_failed_and_parked(tmp_path: Path) -> None:
     base = tmp_path / "office"
     base.mkdir()

@@ -17,6 +17,7 @@ from tests.service_fakes import fake_processor
 from tests.service_helpers import wait_for
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
 def test_database_file_removed_under_the_service_stops_it_taking_letters(
     tmp_path: Path, capsys: pytest.CaptureFixture, how: str

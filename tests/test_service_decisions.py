@@ -117,6 +117,7 @@ def correct(case_id: int, field: str, by: str) -> int:
     return main(["review", "correct", str(case_id), "--field", field, *as_user(by)])
 
 
+@pytest.mark.slow
 def test_possible_settled_as_clear_by_a_named_person_is_replied(
     office, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -159,6 +160,7 @@ def test_possible_settled_as_clear_by_a_named_person_is_replied(
     assert main(["audit", "verify"]) == 0
 
 
+@pytest.mark.slow
 def test_name_mismatch_settled_as_listed_names_the_list(office, capsys: pytest.CaptureFixture[str]) -> None:
     ctx, service = office
     case_id = drop(service, "mismatch.docx", "public_institution", [OTHER, CLEAR])
@@ -172,6 +174,7 @@ def test_name_mismatch_settled_as_listed_names_the_list(office, capsys: pytest.C
     assert main(["audit", "verify"]) == 0
 
 
+@pytest.mark.slow
 def test_a_manual_hit_on_a_civil_servant_query_needs_another_approver(
     office, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -189,6 +192,7 @@ def test_a_manual_hit_on_a_civil_servant_query_needs_another_approver(
     assert main(["audit", "verify"]) == 0
 
 
+@pytest.mark.slow
 def test_the_decider_of_a_hit_cannot_approve_it_after_someone_else_corrects(
     office, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -230,6 +234,7 @@ def test_bad_result_values_are_refused_in_chinese(office, capsys: pytest.Capture
     assert case(ctx, case_id).state == "waiting_review"
 
 
+@pytest.mark.slow
 def test_a_decision_lapses_when_the_list_changes(
     office, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

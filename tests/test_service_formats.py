@@ -38,6 +38,7 @@ def _letter_and_roster(n: int, folder: Path) -> tuple[Path, Path]:
     return letter, roster_xlsx(roster, folder / f"src{n}.xlsx")
 
 
+@pytest.mark.slow
 def test_ofd_zip_and_folder_bundles_and_loose_rosters_end_in_the_right_state(
     service: Service,  # noqa: F811  (the fixture imported above)
     tmp_path: Path,
@@ -76,6 +77,7 @@ def test_ofd_zip_and_folder_bundles_and_loose_rosters_end_in_the_right_state(
         assert z.read("关于查询的函.docx") == letter.read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not ocr_reader.available(), reason="OCR models are not installed")
 def test_photos_and_faxes_wait_for_a_clerk_with_their_letter_read(
     service: Service,  # noqa: F811  (the fixture imported above)

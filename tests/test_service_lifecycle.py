@@ -51,7 +51,7 @@ def test_clean_letter_is_archived_replied_and_audited(service: InboxIntake, db: 
     assert archived.parent.relative_to(service.folders.archive).as_posix() == f"{dt.date.today():%Y/%m}"
     assert os.stat(archived).st_mode & 0o777 == 0o600
     published = sorted(p.name for p in service.folders.outbox.iterdir())
-    assert published == [case.outputs["docx"]]  # type: ignore[index]  (the result .json goes to data/results)
+    assert published == [case.outputs["docx"]]  # type: ignore[index]  # the result .json goes to data/results
     assert case.reply_doc_number and case.reply_doc_number in published[0]
     assert tracking.due_date == service.core.calendar.due_date(case.received_at)
     with db.sessions() as s:
@@ -360,6 +360,12 @@ def test_a_read_only_outbox_is_a_passing_fault_and_burns_no_number(
         return real(self, case, tracking)
 
     monkeypatch.setattr(CaseCore, "_publish", read_only_for_a_while)
+    import functools
+
+    from pipeline.cases import core, faults
+
+    waited: list[float] = []  # the quick retries wait on this list, not on the clock
+    monkeypatch.setattr(core, "with_retries", functools.partial(faults.with_retries, sleep=waited.append))
     svc = InboxIntake(
         CaseCore(settings, db, fake_processor(settings, db),
                  instance_id=register_instance(db, mode="events", inbox=Path("x")))
@@ -367,6 +373,7 @@ def test_a_read_only_outbox_is_a_passing_fault_and_burns_no_number(
     case_id = svc.handle_file(drop(svc, "a.docx", "OK ro"))
     case, tracking = case_of(db, case_id)  # type: ignore[arg-type]
     assert case.state == "received" and tracking.decided == "replied"  # decided, not yet out
+    assert sum(waited) == pytest.approx(7.7) and calls["n"] == 6  # the quick retries ran out first
     with db.sessions.begin() as s:
         s.get(CaseTracking, case_id).retry_after = dt.datetime.now()  # type: ignore[union-attr]
     svc.resume(case_id)  # type: ignore[arg-type]

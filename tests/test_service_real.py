@@ -36,6 +36,7 @@ def cases(svc: Service) -> dict[str, Case]:
         return {c.original_name: c for c in s.execute(select(Case)).scalars()}
 
 
+@pytest.mark.slow
 def test_real_letters_get_replies_reviews_and_failures(service: Service) -> None:
     inbox = service.cases.folders.inbox
     write_letter(inbox / "公务员.docx", spec_for(1, kind="civil_servant"))

@@ -29,6 +29,7 @@ def test_a_civil_servant_hit_is_replied_only_after_approval(
     assert main(["audit", "verify"]) == 0
 
 
+@pytest.mark.slow
 def test_a_bad_id_is_corrected_and_replied(office, capsys: pytest.CaptureFixture[str]) -> None:
     ctx, service = office
     spec = spec_for(2)
@@ -170,6 +171,7 @@ def test_actor_name_is_trimmed_and_normalised() -> None:
     assert actor_name("阿卜杜拉·麦麦提") == "阿卜杜拉·麦麦提"
 
 
+@pytest.mark.slow
 def test_no_full_id_from_a_name_cell_on_review_show(office, capsys: pytest.CaptureFixture[str]) -> None:
     """Regression: a name cell holding an ID printed it in full in `review show` and `process`."""
     from tests.builders.spec import make_id

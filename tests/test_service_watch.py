@@ -39,6 +39,7 @@ def states(svc: Service) -> dict[str, str]:
         return {c.original_name: c.state for c in s.execute(select(Case)).scalars()}
 
 
+@pytest.mark.slow
 def test_dropped_letters_end_in_the_right_folders(service: Service) -> None:
     inbox = service.cases.folders.inbox
     (inbox / "西安市").mkdir()
@@ -71,6 +72,7 @@ def test_dropped_letters_end_in_the_right_folders(service: Service) -> None:
     assert (service.cases.folders.duplicates / "again.docx.重复说明.txt").exists()
 
 
+@pytest.mark.slow
 def test_a_file_written_slowly_is_taken_whole(service: Service) -> None:
     path = service.cases.folders.inbox / "scan.docx"
     with open(path, "w", encoding="utf-8") as fh:
@@ -140,6 +142,7 @@ def test_readme_run_command_starts_and_stops_cleanly(tmp_path: Path) -> None:
     assert (tmp_path / "logs" / "letters.log").exists()
 
 
+@pytest.mark.slow
 def test_a_list_dropped_into_lists_is_imported(service: Service) -> None:
     from pipeline.records import list_status
     from tests.service_letters import LISTED

@@ -78,6 +78,7 @@ def test_files_already_there_are_picked_up_at_start(tmp_path: Path) -> None:
         watcher.stop(timeout=10)
 
 
+@pytest.mark.slow
 def test_growing_file_is_not_taken_until_quiet(tmp_path: Path, mode: str) -> None:
     """Quietness is measured on the tracker's clock, which the test drives: no timing luck involved."""
     now = [0.0]
@@ -102,6 +103,7 @@ def test_growing_file_is_not_taken_until_quiet(tmp_path: Path, mode: str) -> Non
         watcher.stop(timeout=10)
 
 
+@pytest.mark.slow
 def test_a_slow_letter_does_not_hold_up_the_rest(tmp_path: Path) -> None:
     rec = Recorder(tmp_path / "out", slow={"long.pdf"})
     watcher = make(tmp_path, rec, "events", workers=2)

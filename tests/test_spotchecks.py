@@ -29,6 +29,7 @@ def drawn(ctx, case_id: int) -> spotchecks.SpotRow | None:  # type: ignore[no-un
     return spotchecks.spot_check_of(ctx, case_id)
 
 
+@pytest.mark.slow
 def test_replies_are_drawn_by_the_rule_and_an_auditor_can_recompute_it(office) -> None:  # type: ignore[no-untyped-def]
     ctx, service = office
     ctx.settings.spot_check_share = 0.4
@@ -110,6 +111,7 @@ def test_an_error_found_opens_a_correction_letter_through_the_same_rules(office)
     assert "关于更正社会信用记录查询结果的函" in text and f"复函（{first}）经核对有误" in text
 
 
+@pytest.mark.slow
 def test_an_auditor_recounts_every_draw_and_sees_one_chosen_by_hand(office) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import update
 

@@ -130,6 +130,7 @@ OPS = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS, kind=st.sampled_from(["civil_servant", "public_institution"]))
 def test_no_sequence_of_corrections_by_one_account_answers_a_listed_person_not_listed(

@@ -1,22 +1,33 @@
-"""The web console in a real browser (Playwright driving Debian's chromium) and through Flask's client."""
+"""The web console in a real browser (Playwright driving Debian's chromium) and through Flask's client.
+
+The letters are PDFs unless a test is about a .docx: the console shows a .docx through a LibreOffice
+conversion (seconds each), which test_a_docx_value_lights_up_on_its_converted_pages... covers."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pipeline.storage.models import Case
+from tests.browser import CHROMIUM
 from tests.builders.spec import bad_check_digit
 from tests.review_office import PASSWORD, drop
 from tests.service_letters import spec_for
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SHOTS = Path(os.environ.get("LETTERS_SCREENSHOTS", tempfile.gettempdir())) / "letters-web-screens"
+# `make screenshots` sets LETTERS_SCREENSHOTS and copies what docs/clerks.md shows into docs/.
+SHOTS = os.environ.get("LETTERS_SCREENSHOTS")
+
+
+def shoot(page, name: str, *, full_page: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Keep a screenshot of the page for the clerks' manual, when asked (LETTERS_SCREENSHOTS):
+    a full-page capture costs Chromium a second, which every other run need not pay."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / name), full_page=full_page)
 
 
 def state(ctx, case_id: int) -> str:  # type: ignore[no-untyped-def]
@@ -37,14 +48,15 @@ def console(office) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page():  # type: ignore[no-untyped-def]
+    """A page in a fresh context of the session's one Chromium (tests/browser.py)."""
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
-        browser.close()
+    context = shared_browser().new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    for other in shared_browser().contexts:  # the context of the test and any second desk it opened
+        other.close()
 
 
 def release(page, url: str, case_id: int, screenshot: str | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -56,7 +68,7 @@ def release(page, url: str, case_id: int, screenshot: str | None = None) -> None
     )  # images included (wait_for_function would poll by eval, which the CSP refuses)
     assert page.evaluate("[...document.querySelectorAll('.preview img')].every(i => i.naturalWidth > 0)")
     if screenshot:
-        page.screenshot(path=str(SHOTS / screenshot), full_page=True)
+        shoot(page, screenshot)
     page.click("form.approve button[type=submit]")
 
 
@@ -69,7 +81,7 @@ def sign_in(page, url: str, login: str, password: str = PASSWORD) -> None:  # ty
 
 def test_sign_in_refuses_a_wrong_password_and_shows_the_queue(console, page) -> None:  # type: ignore[no-untyped-def]
     _, intake, url = console
-    drop(intake, "bad-id.docx", _bad_id_spec(31))
+    drop(intake, "bad-id.pdf", _bad_id_spec(31))
     page.goto(url + "/")
     assert "/login" in page.url  # every page needs an account
     sign_in(page, url, "wangfang", "wrong password!")
@@ -79,18 +91,17 @@ def test_sign_in_refuses_a_wrong_password_and_shows_the_queue(console, page) -> 
     assert "需更正" in page.inner_text("table.queue")
     dashboard = page.inner_text("section.dashboard")
     assert "待复核 1" in dashboard and "今日复函 0" in dashboard and "收件箱服务：运行中" in dashboard
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
+    shoot(page, "queue.png", full_page=True)
 
 
 def test_a_clerk_corrects_an_id_in_the_browser_and_the_reply_goes_out(console, page) -> None:  # type: ignore[no-untyped-def]
     ctx, intake, url = console
     spec, good = _bad_id_spec(32), spec_for(32).people[1][1]
-    case_id = drop(intake, "bad-id.docx", spec)
+    case_id = drop(intake, "bad-id.pdf", spec)
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")
     assert "校验位" in page.inner_text("section.reasons")
-    page.screenshot(path=str(SHOTS / "case.png"), full_page=True)
+    shoot(page, "case.png", full_page=True)
     page.fill("input[name='2.id_number']", good)
     page.click("form.correct button[type=submit]")
     assert "待预览复函后发出" in page.inner_text("p.flash")  # nothing goes out on submit
@@ -105,7 +116,7 @@ def test_a_clerk_corrects_an_id_in_the_browser_and_the_reply_goes_out(console, p
 
 def test_a_wrong_id_is_answered_not_checked_from_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]
     ctx, intake, url = console
-    case_id = drop(intake, "wrong.docx", _bad_id_spec(33))
+    case_id = drop(intake, "wrong.pdf", _bad_id_spec(33))
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")
     page.check("input[name='2.result'][value=not_checked]")
@@ -117,7 +128,7 @@ def test_a_wrong_id_is_answered_not_checked_from_the_browser(console, page) -> N
 
 def test_the_two_person_rule_holds_in_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]
     ctx, intake, url = console
-    case_id = drop(intake, "hit.docx", spec_for(34, kind="civil_servant", hit=True))
+    case_id = drop(intake, "hit.pdf", spec_for(34, kind="civil_servant", hit=True))
     sign_in(page, url, "wangfang")  # a 经办, not a 复核
     release(page, url, case_id)
     assert "复核" in page.inner_text("p.flash.error") and state(ctx, case_id) == "waiting_review"
@@ -128,6 +139,7 @@ def test_the_two_person_rule_holds_in_the_browser(console, page) -> None:  # typ
     assert state(ctx, case_id) == "replied"
 
 
+@pytest.mark.slow
 def test_pages_refuse_a_post_without_its_token_and_send_security_headers(console) -> None:  # type: ignore[no-untyped-def]
     import http.cookiejar
     import re
@@ -136,7 +148,7 @@ def test_pages_refuse_a_post_without_its_token_and_send_security_headers(console
     import urllib.request
 
     ctx, intake, url = console
-    case_id = drop(intake, "hit.docx", spec_for(35, kind="civil_servant", hit=True))
+    case_id = drop(intake, "hit.pdf", spec_for(35, kind="civil_servant", hit=True))
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     login_page = opener.open(f"{url}/login").read().decode()
@@ -189,7 +201,7 @@ def test_the_original_is_shown_and_a_value_lights_up_where_it_was_read(console, 
     assert (
         shape is not None and shape["width"] > 20 and shape["height"] > 5
     )  # placed on the page, not collapsed
-    page.screenshot(path=str(SHOTS / "case-highlight.png"), full_page=False)
+    shoot(page, "case-highlight.png", full_page=False)
     page.locator('.box[data-key="unit"]').first.click()
     assert page.evaluate("document.activeElement.name") == "unit"  # a click on the page focuses its field
     assert refused == []
@@ -215,7 +227,7 @@ def test_a_possible_match_shows_its_list_record_and_is_settled_as_clear(decision
     from tests.test_service_decisions import drop as drop_people
 
     ctx, intake, url = decisions_console
-    case_id = drop_people(intake, "possible.docx", "public_institution", [CLEAR, MASKED])
+    case_id = drop_people(intake, "possible.pdf", "public_institution", [CLEAR, MASKED])
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")
     record = page.inner_text("#person-2 .matched")
@@ -245,7 +257,7 @@ def test_an_open_case_is_read_only_to_others_until_its_hold_lapses(console, page
     from tests.review_office import account
 
     ctx, intake, url = console
-    case_id = drop(intake, "held.docx", _bad_id_spec(37))
+    case_id = drop(intake, "held.pdf", _bad_id_spec(37))
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")  # 王芳 opens it: hers now
     assert page.locator("form.correct").count() == 1
@@ -274,7 +286,7 @@ def test_the_roster_grid_adds_and_deletes_rows_and_checks_them_as_typed(console,
     spec = spec_for(38, people=4)
     missed = spec.people.pop()
     spec.people.insert(1, ("联系人", "029-88886666"))
-    case_id = drop(intake, "grid.docx", spec)
+    case_id = drop(intake, "grid.pdf", spec)
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")
     page.on("dialog", lambda dialog: dialog.accept())  # 确定删除第2行？
@@ -293,8 +305,7 @@ def test_the_roster_grid_adds_and_deletes_rows_and_checks_them_as_typed(console,
     assert "与第3行身份证号码相同" in page.inner_text("#person-1 .rules")
     page.fill("#person-1 input[name='1.id_number']", spec.people[0][1])  # back as stored: nothing to say
     page.locator("#person-1 .rules.bad").wait_for(state="detached")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "roster-grid.png"), full_page=True)
+    shoot(page, "roster-grid.png", full_page=True)
     page.click("form.correct button.submit")
     assert "待预览复函后发出" in page.inner_text("p.flash")
     with ctx.db.sessions() as s:
@@ -308,7 +319,7 @@ def test_a_draft_survives_a_reload_and_is_undone_step_by_step(console, page) -> 
 
     ctx, intake, url = console
     spec, good = _bad_id_spec(39), spec_for(39).people[1][1]
-    case_id = drop(intake, "draft.docx", spec)
+    case_id = drop(intake, "draft.pdf", spec)
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")
     page.fill("input[name='addressee']", "陕西省信用办")
@@ -344,7 +355,7 @@ def test_enter_confirms_the_current_item_and_jumps_to_the_next_open_one(console,
 
     _, intake, url = console
     spec = dataclasses.replace(_bad_id_spec(40), stated_count=4)  # a wrong ID blocks, a count to confirm
-    case_id = drop(intake, "enter.docx", spec)
+    case_id = drop(intake, "enter.pdf", spec)
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")
     page.focus("input[name='addressee']")
@@ -363,7 +374,7 @@ def test_a_case_is_delayed_and_a_failed_file_closed_in_the_browser(console, page
     from tests.test_web_pages import write_unreadable
 
     ctx, intake, url = console
-    waiting = drop(intake, "delay.docx", _bad_id_spec(41))
+    waiting = drop(intake, "delay.pdf", _bad_id_spec(41))
     failed = intake.handle_file(write_unreadable(intake.folders.inbox / "旧格式.doc", 41))
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{waiting}")
@@ -386,14 +397,13 @@ def test_a_case_is_delayed_and_a_failed_file_closed_in_the_browser(console, page
 
 def test_an_auditor_reads_the_log_and_an_administrator_adds_an_account(console, page) -> None:  # type: ignore[no-untyped-def]
     _, intake, url = console
-    drop(intake, "seen.docx", _bad_id_spec(42))
+    drop(intake, "seen.pdf", _bad_id_spec(42))
     sign_in(page, url, "sun")
     page.click("header nav a:has-text('审计日志')")
     page.click("form.inline button")  # verify the chain
     assert "哈希链校验通过" in page.inner_text("pre.report")
-    assert "收到来函：seen.docx" in page.inner_text("table.audit")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "audit.png"), full_page=True)
+    assert "收到来函：seen.pdf" in page.inner_text("table.audit")
+    shoot(page, "audit.png", full_page=True)
     assert page.locator("header nav a:has-text('账号管理')").count() == 0
     page.click("header nav a:has-text('抽查抽检')")
     assert "全部一致，未发现人为选择" in page.inner_text("section.recount")  # the auditor recounts the draws
@@ -433,7 +443,7 @@ def test_a_docx_value_lights_up_on_its_converted_pages_even_after_a_correction(c
     assert two["y"] > one["y"]  # each person on their own row
     assert abs(lit("2.name")["y"] - two["y"]) < two["height"]  # the name on its ID's line
     lit("unit")
-    page.screenshot(path=str(SHOTS / "case-docx-highlight.png"), full_page=False)
+    shoot(page, "case-docx-highlight.png", full_page=False)
     page.fill("input[name='2.id_number']", good)
     page.click("form.correct button.submit")
     lit("2.id_number")  # where it was read is kept with the corrected letter
@@ -443,7 +453,7 @@ def test_a_reviewer_releases_a_hit_its_clerk_still_has_open(console, page) -> No
     """Regression: the clerk's hold (15 minutes) kept the second reviewer from the release, so a
     civil-servant hit waited until the clerk signed out or went idle."""
     ctx, intake, url = console
-    case_id = drop(intake, "hit-open.docx", spec_for(44, kind="civil_servant", hit=True))
+    case_id = drop(intake, "hit-open.pdf", spec_for(44, kind="civil_servant", hit=True))
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")  # hers, and she stays on it
     reviewer = page.context.browser.new_context(locale="zh-CN").new_page()
@@ -460,7 +470,7 @@ def test_a_release_is_refused_when_the_case_changed_after_its_preview(console, p
     from tests.review_office import account
 
     ctx, intake, url = console
-    case_id = drop(intake, "changed.docx", _bad_id_spec(45))
+    case_id = drop(intake, "changed.pdf", _bad_id_spec(45))
     review.correct(ctx, case_id, ["2.result=not_checked"], account("赵处长"), hold=True)
     sign_in(page, url, "like")
     page.goto(f"{url}/cases/{case_id}")
@@ -482,7 +492,7 @@ def test_a_release_is_refused_when_the_case_changed_after_its_preview(console, p
 def test_a_drawn_reply_is_spot_checked_in_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]
     ctx, intake, url = console
     ctx.settings.spot_check_share = 1.0  # every automatic reply drawn
-    case_id = drop(intake, "spot.docx", spec_for(46))
+    case_id = drop(intake, "spot.pdf", spec_for(46))
     assert state(ctx, case_id) == "replied"
     sign_in(page, url, "wangfang")
     page.click("header nav a:has-text('抽查抽检')")
@@ -492,7 +502,7 @@ def test_a_drawn_reply_is_spot_checked_in_the_browser(console, page) -> None:  #
     assert page.evaluate("document.querySelector('.page img').naturalWidth > 0")  # the original beside it
     assert page.evaluate("[...document.querySelectorAll('.sent-pages img')].every(i => i.naturalWidth > 0)")
     assert page.locator(".sent-pages img").count() >= 2  # and the reply as it went out, every page
-    page.screenshot(path=str(SHOTS / "spotcheck-case.png"), full_page=True)
+    shoot(page, "spotcheck-case.png", full_page=True)
     page.check("form.spot input[value=error]")
     page.click("form.spot button")
     assert "写明错误内容" in page.inner_text("p.flash.error")  # an error needs what it is
@@ -501,9 +511,8 @@ def test_a_drawn_reply_is_spot_checked_in_the_browser(console, page) -> None:  #
     page.click("form.spot button")
     assert "抽查结果已记录：核对无误" in page.inner_text("p.flash")
     assert "抽查抽检：核对无误" in page.inner_text("section.history")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{url}/spotchecks/?status=agreed")
-    page.screenshot(path=str(SHOTS / "spotchecks.png"), full_page=True)
+    shoot(page, "spotchecks.png", full_page=True)
     assert "王芳（wangfang）" in page.inner_text("table.spot")
 
 
@@ -514,8 +523,8 @@ def test_the_report_page_shows_the_figures_and_its_files_download(console, page)
     import openpyxl
 
     _, intake, url = console
-    drop(intake, "one.docx", spec_for(47))
-    drop(intake, "two.docx", _bad_id_spec(48))
+    drop(intake, "one.pdf", spec_for(47))
+    drop(intake, "two.pdf", _bad_id_spec(48))
     month = f"{dt.date.today():%Y-%m}"
     sign_in(page, url, "wangfang")
     page.click("header nav a:has-text('定期通报')")
@@ -524,8 +533,7 @@ def test_the_report_page_shows_the_figures_and_its_files_download(console, page)
     summary = page.inner_text("table.report")
     assert "收到查询函" in summary and "2件" in summary and "出具复函" in summary
     assert "经办工作量" not in page.inner_text("main")  # a clerk does not see the staff's workload
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    shoot(page, "report.png", full_page=True)
     got = {}
     for kind in ("docx", "pdf", "xlsx"):
         with page.expect_download() as download:
@@ -550,10 +558,10 @@ def test_an_objection_is_applied_for_its_result_registered_and_the_unit_told_in_
     from tests.test_objections import objection_spec
 
     ctx, intake, url = console
-    original = drop(intake, "query.docx", spec_for(49, hit=True))
+    original = drop(intake, "query.pdf", spec_for(49, hit=True))
     with ctx.db.sessions() as s:
         number = s.get(Case, original).reply_doc_number  # type: ignore[union-attr]
-    obj = drop(intake, "objection.docx", objection_spec(750, number, [LISTED]))
+    obj = drop(intake, "objection.pdf", objection_spec(750, number, [LISTED]))
     sign_in(page, url, "wangfang")
     page.click("header nav a:has-text('异议办理')")
     assert "待向国家公共信用信息中心申请异议复核" in page.inner_text("table.objections")
@@ -564,8 +572,7 @@ def test_an_objection_is_applied_for_its_result_registered_and_the_unit_told_in_
     page.select_option(f"select[name='now.{LISTED[1]}']", "clear")  # the national centre changed it
     page.click("form.result button")
     assert "已登记复核结果：更正查询结果" in page.inner_text("p.flash")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "objection.png"), full_page=True)
+    shoot(page, "objection.png", full_page=True)
     page.click("form.notify button")
     assert "已生成复核结果告知函" in page.inner_text("p.flash") and state(ctx, obj) == "replied"
     outputs = objections.view(ctx, obj).outputs
@@ -604,7 +611,7 @@ def test_a_clerk_cannot_clear_a_listed_candidate_by_correcting_the_id_in_the_bro
     from tests.service_letters import LISTED, person
 
     ctx, intake, url = console
-    case_id = drop(intake, "hit-id.docx", spec_for(35, kind="civil_servant", hit=True))
+    case_id = drop(intake, "hit-id.pdf", spec_for(35, kind="civil_servant", hit=True))
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")
     page.fill("input[name='1.id_number']", person(9_911)[1])
@@ -614,7 +621,7 @@ def test_a_clerk_cannot_clear_a_listed_candidate_by_correcting_the_id_in_the_bro
     assert "更正人以外的复核人员" in reasons and "更正前核查：失信联合惩戒对象" in reasons
     beside = page.inner_text("section.corrections")  # the change beside the first reading, in full
     assert LISTED[1] in beside and person(9_911)[1] in beside and "王芳（wangfang）" in beside
-    page.screenshot(path=str(SHOTS / "corrected-hit-reasons.png"), full_page=True)
+    shoot(page, "corrected-hit-reasons.png", full_page=True)
     if page.locator("p.release a").count():  # a clerk may look at the preview, but not send it
         release(page, url, case_id)
         assert "复核" in page.inner_text("p.flash.error")
@@ -626,7 +633,7 @@ def test_a_clerk_cannot_clear_a_listed_candidate_by_correcting_the_id_in_the_bro
     page.click("form.correct button[type=submit]")
     page.goto(f"{url}/cases/{case_id}")
     assert "不再生效" in page.inner_text("section.corrections")
-    page.screenshot(path=str(SHOTS / "corrected-hit-put-back.png"), full_page=True)
+    shoot(page, "corrected-hit-put-back.png", full_page=True)
     release(page, url, case_id)
     assert state(ctx, case_id) == "replied"
     assert "失信联合惩戒对象" in page.inner_text("table.roster")
@@ -638,7 +645,7 @@ def test_a_clerk_cannot_release_a_civil_servant_hit_as_public_institution_in_the
     console, page
 ) -> None:  # type: ignore[no-untyped-def]
     ctx, intake, url = console
-    case_id = drop(intake, "hit-kind.docx", spec_for(36, kind="civil_servant", hit=True))
+    case_id = drop(intake, "hit-kind.pdf", spec_for(36, kind="civil_servant", hit=True))
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")
     page.select_option("select[name=kind]", "public_institution")
@@ -658,3 +665,50 @@ def test_a_clerk_cannot_release_a_civil_servant_hit_as_public_institution_in_the
     assert state(ctx, case_id) == "replied"
     with ctx.db.sessions() as s:
         assert s.get(Case, case_id).kind == "civil_servant"  # type: ignore[union-attr]
+
+
+def test_the_console_server_does_not_spin_while_a_response_is_still_being_written(office) -> None:  # type: ignore[no-untyped-def]
+    """Regression: waitress polled a channel holding a few bytes of a response whose task was still
+    running without sending them, over and over: a core spent for as long as any request took (a
+    page converted by LibreOffice, a reply rendered). The loop thread's CPU time during a slow,
+    small response now stays near nothing."""
+    import threading
+    import time
+    import urllib.request
+
+    from flask import Response
+
+    from pipeline.web.server import Console
+
+    ctx, _ = office
+    server = Console(ctx.settings, "127.0.0.1:0")
+
+    def slow():  # type: ignore[no-untyped-def]
+        def body():  # type: ignore[no-untyped-def]
+            yield b"first bytes "
+            time.sleep(3)
+            yield b"and the rest"
+
+        return Response(body())
+
+    server.app.add_url_rule("/_slow", "slow", slow)
+    server.start()
+
+    def loop_cpu() -> float:
+        with open(f"/proc/self/task/{server.thread.native_id}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    try:
+        got: list[bytes] = []
+        reader = threading.Thread(
+            target=lambda: got.append(urllib.request.urlopen(server.url + "_slow").read())
+        )
+        before = loop_cpu()
+        reader.start()
+        reader.join(30)
+        spent = loop_cpu() - before
+    finally:
+        server.stop()
+    assert got == [b"first bytes and the rest"]
+    assert spent < 0.3, f"the server's loop spent {spent:.2f} s of CPU on a 3 s response"

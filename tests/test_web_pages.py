@@ -73,6 +73,7 @@ def test_accounts_are_managed_by_an_administrator_only(web) -> None:  # type: ig
     assert "停用账号：钱经办（qian）" in reasons and "重置密码：钱经办（qian）" in reasons
 
 
+@pytest.mark.slow
 def test_the_audit_log_is_read_and_verified_by_auditors(web) -> None:  # type: ignore[no-untyped-def]
     ctx, intake, app = web
     case_id = intake.handle_file(write_unreadable(intake.folders.inbox / "bad.doc", 1))
@@ -94,6 +95,7 @@ def test_the_audit_log_is_read_and_verified_by_auditors(web) -> None:  # type: i
     assert broken.status_code == 409 and "记录被修改" in broken.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_a_failed_file_is_reprocessed_from_its_archived_original(web) -> None:  # type: ignore[no-untyped-def]
     """The same case goes back to the inbox service: same received time and due date, one history."""
     from pipeline.cases.instances import recover
@@ -148,6 +150,7 @@ def test_the_sign_in_page_refuses_an_address_past_its_limit(web) -> None:  # typ
     assert right.status_code == 429 and "登录失败次数过多" in right.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_every_page_of_a_faxed_tiff_is_shown(web) -> None:  # type: ignore[no-untyped-def]
     """Regression: an image letter showed its first page only, and a fax's roster is on page 2."""
     pytest.importorskip("rapidocr")
@@ -167,6 +170,7 @@ def test_every_page_of_a_faxed_tiff_is_shown(web) -> None:  # type: ignore[no-un
     assert clerk.get(f"/cases/{case_id}/pages/3").status_code == 404
 
 
+@pytest.mark.slow
 def test_an_image_letters_page_size_is_the_one_its_boxes_are_measured_in(tmp_path) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("cv2")
     from PIL import Image
@@ -182,6 +186,7 @@ def test_an_image_letters_page_size_is_the_one_its_boxes_are_measured_in(tmp_pat
         assert shown == pytest.approx((w * read.pt_per_px, h * read.pt_per_px), rel=1e-3)
 
 
+@pytest.mark.slow
 def test_a_duplicate_is_answered_again_on_a_named_persons_reason(web) -> None:  # type: ignore[no-untyped-def]
     from pipeline.cases.instances import recover
     from tests.service_letters import spec_for, write_letter
@@ -235,6 +240,7 @@ def test_the_queue_filters_by_reason_unit_and_date(web) -> None:  # type: ignore
     assert clerk.get("/", since="昨天").status_code == 400
 
 
+@pytest.mark.slow
 def test_a_roster_without_its_letter_is_attached_to_the_letters_case(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """附到来函: the loose roster failed, the letter without it waits (no people); a clerk names the
     letter's case, both originals go into one archived zip, the letter is read again and answered."""
@@ -279,6 +285,7 @@ def test_a_roster_without_its_letter_is_attached_to_the_letters_case(web, tmp_pa
     assert any(n.endswith("来函.docx") for n in originals) and any(n.endswith("名单.xlsx") for n in originals)
 
 
+@pytest.mark.slow
 def test_a_letter_that_came_with_its_roster_in_a_zip_is_shown_from_the_letter_inside(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Regression: a zip case showed no page at all; the console now shows the letter member, with the
     boxes its values were read at."""

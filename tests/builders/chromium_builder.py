@@ -5,12 +5,10 @@ spec holds (radicals included) go into the page as they are."""
 from __future__ import annotations
 
 import html
-import shutil
 from pathlib import Path
 
+from tests.browser import CHROMIUM  # noqa: F401 - callers skip on it
 from tests.builders.spec import LetterSpec
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 _STYLE = """
 body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Zen Hei", serif; font-size: 16pt;
@@ -38,21 +36,19 @@ def letter_html(spec: LetterSpec) -> str:
 def build_chromium_pdf(spec: LetterSpec, path: Path, *, header_footer: bool = True) -> Path:
     """Print the letter with Chromium's own print (its header and footer — date, title, URL, page x/y —
     on, as a clerk printing from an OA page leaves them)."""
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
-    assert CHROMIUM is not None, "chromium is not installed"
     source = path.with_suffix(".html")
     source.write_text(letter_html(spec), encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.goto(source.as_uri())
-            page.pdf(
-                path=str(path), format="A4", display_header_footer=header_footer,
-                margin={"top": "25mm", "bottom": "25mm", "left": "28mm", "right": "26mm"},
-            )  # fmt: skip
-        finally:
-            browser.close()
+    context = shared_browser().new_context()
+    try:
+        page = context.new_page()
+        page.goto(source.as_uri())
+        page.pdf(
+            path=str(path), format="A4", display_header_footer=header_footer,
+            margin={"top": "25mm", "bottom": "25mm", "left": "28mm", "right": "26mm"},
+        )  # fmt: skip
+    finally:
+        context.close()
     source.unlink()
     return path
