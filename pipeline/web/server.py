@@ -18,9 +18,6 @@ def parse_address(address: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
-SEND_BYTES = 1  # see Console.__init__
-
-
 class Console:
     """The console listening on `address`; start() returns once it accepts connections."""
 
@@ -31,14 +28,7 @@ class Console:
 
         host, port = parse_address(address or settings.web_address)
         self.app = create_app(settings)
-        # send_bytes=1: waitress's loop finds a channel writable as soon as a response has bytes in its
-        # buffer, but while the request's task is still running it only sends once send_bytes (18 kB)
-        # are there; below that it does nothing and polls again at once, a core spinning for as long
-        # as the task runs. Sending whatever is there ends the spin; the console is on a LAN, where a
-        # few small packets cost nothing. (22 browser tests: 120 s of CPU before, 60 s after.)
-        self.server = create_server(
-            self.app, host=host, port=port, threads=4, ident="credit-letters", send_bytes=SEND_BYTES
-        )
+        self.server = create_server(self.app, host=host, port=port, threads=4, ident="credit-letters")
         self.url = f"http://{host}:{self.server.effective_port}/"  # type: ignore[union-attr]
         self.thread = threading.Thread(target=self.server.run, name="web-console", daemon=True)
 
