@@ -12,7 +12,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """What the `letters` command exits with (README lists them)."""
+    """What the `letters` command exits with (docs/architecture.md lists them)."""
 
     OK = 0
     INTERNAL = 1

@@ -7,7 +7,7 @@ else `letters.toml` in the working folder, else the system-wide
 /etc/credit-letters/letters.toml. With none of them, a command runs only in a
 project folder: anywhere else it would quietly create an empty database there
 and answer letters against no lists. Every field is listed with its help text
-so a test can check each one is documented in README.
+so docs/settings.md is generated from it (scripts/reference_docs.py).
 """
 
 from __future__ import annotations
@@ -28,20 +28,45 @@ def _help(text: str, **kw: Any) -> Any:
 @dataclass
 class Settings:
     base_dir: Path = _help("folder that relative paths below are taken from", default=Path("."))
-    inbox: Path = _help("folder the watcher reads letters from", default=Path("inbox"))
+    inbox: Path = _help(
+        "folder the watcher reads letters from (subfolders allowed: a folder of a letter and its attachments is one case)",
+        default=Path("inbox"),
+    )
     outbox: Path = _help("folder finished replies are written to", default=Path("outbox"))
-    archive: Path = _help("folder originals are kept in (archive/YYYY/MM/)", default=Path("archive"))
-    failed: Path = _help("folder unreadable files are moved to, with a reason note", default=Path("failed"))
-    duplicates: Path = _help("folder re-sent identical files are moved to", default=Path("duplicates"))
-    lists_dir: Path = _help("folder an administrator drops new list exports into", default=Path("lists"))
-    data_dir: Path = _help("folder for the database and import reports", default=Path("data"))
-    log_file: Path = _help("JSON-lines log file (rotated)", default=Path("logs/letters.log"))
-    templates: Path = _help("folder of the .docx letter templates", default=Path("letter_templates"))
+    archive: Path = _help(
+        "folder originals are kept in (archive/YYYY/MM/), copied and hash-checked, never altered",
+        default=Path("archive"),
+    )
+    failed: Path = _help(
+        "folder unreadable files are moved to, each with a note (.原因.txt) saying why",
+        default=Path("failed"),
+    )
+    duplicates: Path = _help(
+        "folder re-sent identical files are moved to, with a note naming the earlier case",
+        default=Path("duplicates"),
+    )
+    lists_dir: Path = _help(
+        "folder an administrator drops list exports into; the watcher imports them (docs/running-the-service.md)",
+        default=Path("lists"),
+    )
+    data_dir: Path = _help(
+        "folder for the SQLite database, the list stores (lists/), result JSON files and import reports",
+        default=Path("data"),
+    )
+    log_file: Path = _help(
+        "JSON-lines log file, rotated; ID numbers masked", default=Path("logs/letters.log")
+    )
+    templates: Path = _help(
+        "folder of the .docx letter templates (docs/reply-template.md); the packaged defaults serve when it has none",
+        default=Path("letter_templates"),
+    )
     holidays_file: Path = _help(
-        "editable holiday file for years chinesecalendar does not know", default=Path("holidays.toml")
+        "holiday arrangements for years chinesecalendar does not know; update it each December",
+        default=Path("holidays.toml"),
     )
     database_url: str = _help(
-        "SQLAlchemy URL; default is the embedded SQLite file data/letters.db", default=""
+        "SQLAlchemy URL; empty means the embedded SQLite file data/letters.db; postgresql+psycopg://… works too",
+        default="",
     )
     office_name: str = _help("signing office on replies", default="陕西省信息中心（陕西省信用办）")
     seal_wording: str = _help(
@@ -49,11 +74,12 @@ class Settings:
         default="",
     )
     office_level: str = _help(
-        "province (省信息中心: objections go to 国家公共信用信息中心 for review) or city (市级牵头部门: "
-        "reviews objections itself)",
+        "province (省信息中心（省信用办）: an objection goes to 国家公共信用信息中心 for 异议复核 within 3 "
+        "working days, and the unit is told within 3 working days of its result) or city "
+        "(市级社会信用体系建设牵头部门: the unit is told the review result within 3 working days of receipt)",
         default="province",
     )
-    reply_prefix: str = _help("prefix of the reply's own 文号, e.g. 陕信用函", default="陕信用函")
+    reply_prefix: str = _help("prefix of the reply's own 文号 (陕信用函〔2026〕15号)", default="陕信用函")
     masthead: bool = _help(
         "print the red 发文机关标志 and rules (GB/T 9704 信函格式) for offices without letterhead paper",
         default=False,
@@ -71,7 +97,9 @@ class Settings:
     list_unexplained_loss: bool = _help(
         "also hold a new snapshot that loses more records than it rejects", default=True
     )
-    fonts: list[str] = _help("TrueType fonts for PDF replies, tried in order (paths)", default_factory=list)
+    fonts: list[str] = _help(
+        "TrueType fonts for PDF replies, tried before the system's (paths)", default_factory=list
+    )
     lists_civil_servant: list[str] = _help(
         "lists consulted for civil-servant queries (empty = all)", default_factory=list
     )
@@ -80,25 +108,32 @@ class Settings:
     )
     workers: int = _help("letters processed at once by the watcher", default=2)
     read_in_child: bool = _help(
-        "the watcher reads letters in child processes under memory and time limits", default=True
+        "the watcher reads letters (OCR included) in spawned child processes under memory and time limits: "
+        "a bomb or a native fault costs the child, and only its own letter fails",
+        default=True,
     )
     reader_memory_mb: int = _help("address-space limit of a reading child process (MB)", default=3072)
     reader_seconds: float = _help("a letter's reading is stopped after this long (seconds)", default=300.0)
     stable_seconds: float = _help("a file must be quiet this long before it is taken", default=2.0)
     incomplete_wait_seconds: float = _help(
-        "a file that does not end as its format ends is failed only once unchanged this long", default=60.0
+        "a young file that does not end as its format ends (no %EOF, no zip directory: still being "
+        "copied) is looked at again later; only once unchanged this long is it taken as it is",
+        default=60.0,
     )
     poll: bool = _help("poll the inbox instead of file events (network shares)", default=False)
     poll_seconds: float = _help("polling interval", default=2.0)
     rescan_seconds: float = _help("full rescan interval, for anything missed", default=60.0)
     reply_file_mode: str = _help(
-        "permission bits of published replies (octal), e.g. 0640 for the office's group", default="0600"
+        "permission bits of the published .docx/.pdf replies (octal), e.g. 0640 so the office's group can "
+        "collect them from a share; the result JSON (full IDs) is always 0600 in data/results/",
+        default="0600",
     )
     ocr_auto_answer: bool = _help(
         "answer clean scanned letters without a clerk's confirmation", default=False
     )
     spot_check_share: float = _help(
-        "share of automatically answered replies drawn for 抽查抽检 (every reply with a hit is drawn)",
+        "share of automatically answered replies drawn for 抽查抽检 after release (every reply with a hit is "
+        "drawn too); the draw is a keyed hash of the case, with the seed in data/spot-check.seed",
         default=0.05,
     )
     web_address: str = _help("host:port the clerks' web console listens on", default="127.0.0.1:8080")

@@ -58,7 +58,7 @@ def _source(doc: DocxTemplate) -> str:
 def _unsafe_zh(path: Path, what: str) -> str:
     return (
         f"复函模板 {path.name} 含有不安全的写法（{what}），可能被用来在服务器上执行程序，已拒绝使用。"
-        "请删除这些写法或恢复默认模板（占位符只能使用 README 中列出的变量）。"
+        "请删除这些写法或恢复默认模板（占位符只能使用 docs/reply-template.md 中列出的变量）。"
     )
 
 
@@ -94,7 +94,7 @@ def check_template(path: Path, known: Iterable[str] = TEMPLATE_VARIABLES) -> Non
         raise ReplyTemplateError(
             f"reply template {path} uses unknown variables: {unknown}",
             f"复函模板 {path.name} 使用了未知的变量：{'、'.join(unknown)}。"
-            f"可用变量：{'、'.join(TEMPLATE_VARIABLES)}（见 README）。",
+            f"可用变量：{'、'.join(TEMPLATE_VARIABLES)}（见 docs/reply-template.md）。",
         )
     missing = [name for name in REQUIRED_VARIABLES if name not in used]
     if missing:

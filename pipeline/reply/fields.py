@@ -28,7 +28,7 @@ from pipeline.domain.result import Verdict
 from pipeline.errors import ReplyContentError
 from pipeline.privacy import mask_id
 
-# name -> meaning (Chinese, for the clerk and the README)
+# name -> meaning (Chinese, for the clerk and docs/reply-template.md)
 TEMPLATE_VARIABLES: dict[str, str] = {
     "masthead": "发文机关标志（红色，信函格式）：配置项 masthead 开启时为机关名称，否则为空（使用印制的信笺）",
     "reply_doc_number": "本复函的文号，如 陕信用函〔2026〕15号",

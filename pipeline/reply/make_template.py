@@ -349,7 +349,7 @@ def build(name: str = "reply.docx") -> bytes:
     props.subject = subject
     props.author = "credit-letters"
     props.last_modified_by = "credit-letters"
-    props.comments = "由 pipeline/reply/make_template.py 生成；可用变量见 README。"
+    props.comments = "由 pipeline/reply/make_template.py 生成；可用变量见 docs/reply-template.md。"
     props.keywords = ""
     props.revision = 1
     props.created = props.modified = FIXED_TIME.replace(tzinfo=None)
