@@ -665,4 +665,3 @@ def test_a_clerk_cannot_release_a_civil_servant_hit_as_public_institution_in_the
     assert state(ctx, case_id) == "replied"
     with ctx.db.sessions() as s:
         assert s.get(Case, case_id).kind == "civil_servant"  # type: ignore[union-attr]
-
