@@ -105,7 +105,8 @@ def _one_browser_per_session() -> Iterator[None]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that open a page are marked `browser`, so `make test-fast` can leave them out."""
+    """Tests that open a page (the browser fixture of tests/test_web.py) are marked `browser`, so
+    `make test-fast` can leave them out."""
     for item in items:
         if "page" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)

@@ -44,10 +44,10 @@ def test_readme_is_short_and_starts_with_the_two_commands() -> None:
     assert "make run" in head and "make test" in head
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_readme_maps_every_page_of_the_docs(page: str) -> None:
-    assert (DOCS / page).is_file(), f"docs/{page} missing"
-    assert f"(docs/{page})" in README, f"README does not link docs/{page}"
+@pytest.mark.parametrize("doc", PAGES)
+def test_readme_maps_every_page_of_the_docs(doc: str) -> None:
+    assert (DOCS / doc).is_file(), f"docs/{doc} missing"
+    assert f"(docs/{doc})" in README, f"README does not link docs/{doc}"
 
 
 def test_every_relative_link_and_image_in_the_docs_resolves() -> None:
