@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from pipeline.storage import database
 
 _real_migrate = database.migrate
-_lock = threading.Lock()
+_lock = threading.RLock()
 _state: dict[str, object] = {}  # "folder": this process's template folder; "pg": template name
 
 
@@ -34,19 +34,29 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _sqlite_template() -> Path:
-    """The migrated SQLite template of this process, built on first use."""
+def _sqlite_template() -> sqlite3.Connection:
+    """The migrated SQLite template of this process, held in memory: built on first use in a file
+    by the real migrations, then read once. Test databases are restored from this connection only,
+    so no test's file operations can reach the template (one worker's template file was found
+    overwritten mid-run, failing every later test of that worker)."""
     with _lock:
+        memory = _state.get("memory")
+        if isinstance(memory, sqlite3.Connection):
+            return memory
         path = Path(str(_state["folder"])) / "template.db"
-        if not path.exists():
-            engine = database.create_db_engine(f"sqlite:///{path}")
-            try:
-                _real_migrate(engine)
-                with engine.connect() as connection:
-                    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                engine.dispose()
-        return path
+        engine = database.create_db_engine(f"sqlite:///{path}")
+        try:
+            _real_migrate(engine)
+        finally:
+            engine.dispose()
+        memory = sqlite3.connect(":memory:", check_same_thread=False)
+        disk = sqlite3.connect(path)
+        try:
+            disk.backup(memory)
+        finally:
+            disk.close()
+        _state["memory"] = memory
+        return memory
 
 
 def _sqlite_is_empty(engine: Engine) -> bool:
@@ -59,13 +69,12 @@ def migrate_from_template(engine: Engine) -> None:
     database made from the template is at head already; anything else migrates for real."""
     if engine.dialect.name == "sqlite" and database.sqlite_path(str(engine.url)) is not None:
         if _sqlite_is_empty(engine):
-            source = sqlite3.connect(_sqlite_template())
             raw = engine.raw_connection()
             try:
-                source.backup(raw.driver_connection)  # type: ignore[arg-type]
+                with _lock:  # one sqlite3 connection, used by one thread at a time
+                    _sqlite_template().backup(raw.driver_connection)  # type: ignore[arg-type]
             finally:
                 raw.close()
-                source.close()
             return
     elif engine.dialect.name == "postgresql" and _pg_at_head(engine):
         return
