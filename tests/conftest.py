@@ -116,25 +116,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _private_conversion_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """LibreOffice's conversions are cached in a folder of this test process (one per xdist worker),
     not the user's shared one, so parallel workers never write one cache at once."""
-    import os
-
-    before = os.environ.get("LETTERS_CONVERT_CACHE")
-    os.environ["LETTERS_CONVERT_CACHE"] = str(tmp_path_factory.mktemp("convert-cache"))
-    yield
-    if before is None:
-        os.environ.pop("LETTERS_CONVERT_CACHE", None)
-    else:
-        os.environ["LETTERS_CONVERT_CACHE"] = before
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LETTERS_CONVERT_CACHE", str(tmp_path_factory.mktemp("convert-cache")))
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _ocr_shares_the_cores_with_the_other_workers() -> None:
     """Each xdist worker is one of several processes reading at once, as the watcher's children are:
-    OCR takes its share of the cores, not all of them (pipeline.reading.ocr.engine.limit_threads)."""
+    OCR takes its share of the cores, not all of them (pipeline.reading.ocr.engine.share_cores)."""
     import os
 
-    from pipeline.reading.ocr.engine import limit_threads
+    from pipeline.reading.ocr.engine import share_cores
 
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers > 1:
-        limit_threads((os.cpu_count() or 1) // workers)
+        share_cores(workers)

@@ -38,17 +38,16 @@ READER_OUT_OF_MEMORY = (
 )
 
 
-def _limit(memory_bytes: int, ocr_threads: int) -> None:
+def _limit(memory_bytes: int, workers: int) -> None:
     """In the worker, before anything is read: its address space capped; low priority beside the
     service; OCR sharing the cores with the other workers instead of each taking them all."""
-    import os
     import resource
 
-    from pipeline.reading.ocr.engine import limit_threads
+    from pipeline.reading.ocr.engine import share_cores
 
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     os.nice(5)
-    limit_threads(ocr_threads)
+    share_cores(workers)
 
 
 def _read(path: str, today: str) -> Letter:
@@ -82,7 +81,7 @@ class IsolatedReader:
             if self._pool is None:
                 self._pool = cf.ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_limit, initargs=(self.memory, (os.cpu_count() or 1) // self.workers),
+                    initializer=_limit, initargs=(self.memory, self.workers),
                 )  # fmt: skip
             return self._pool
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,11 @@ def limit_threads(count: int) -> None:
     """
     global _threads
     _threads = max(1, count)
+
+
+def share_cores(processes: int) -> None:
+    """OCR in this process takes its share of the machine when `processes` read at once."""
+    limit_threads((os.cpu_count() or 1) // max(1, processes))
 
 
 @dataclass(slots=True)
