@@ -27,7 +27,9 @@ from pipeline.storage import database
 
 _real_migrate = database.migrate
 _lock = threading.RLock()
-_state: dict[str, object] = {}  # "folder": this process's template folder; "pg": template name
+# "folder": where the SQLite template is built; "memory": it, read into memory; "head": the newest
+# revision; "pg": this process's template database on the server
+_state: dict[str, object] = {}
 
 
 def _worker() -> str:
@@ -101,8 +103,15 @@ def _pg_at_head(engine: Engine) -> bool:
         )
 
 
-def _admin(base_url: str) -> Engine:
-    return create_engine(base_url, isolation_level="AUTOCOMMIT")
+def _on_server(base_url: str, *statements: str) -> None:
+    """Run statements outside a transaction (CREATE/DROP DATABASE refuse one) on the server."""
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        admin.dispose()
 
 
 def _pg_template(base_url: str) -> str:
@@ -112,18 +121,12 @@ def _pg_template(base_url: str) -> str:
         if isinstance(name, str):
             return name
         name = f"letters_tpl_{_worker()}"
-        admin = _admin(base_url)
+        _on_server(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+        engine = create_engine(make_url(base_url).set(database=name))
         try:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            engine = create_engine(make_url(base_url).set(database=name))
-            try:
-                _real_migrate(engine)
-            finally:
-                engine.dispose()
+            _real_migrate(engine)
         finally:
-            admin.dispose()
+            engine.dispose()
         _state["pg"] = name
         return name
 
@@ -133,17 +136,11 @@ def postgres_database(base_url: str) -> Iterator[str]:
     """A fresh PostgreSQL database at head (a copy of the template), dropped afterwards."""
     template = _pg_template(base_url)
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = _admin(base_url)
+    _on_server(base_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        try:
-            yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        admin.dispose()
+        _on_server(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -155,9 +152,4 @@ def _databases_from_a_template(tmp_path_factory: pytest.TempPathFactory) -> Iter
     patch.undo()
     name, base = _state.pop("pg", None), os.environ.get("LETTERS_TEST_PG_URL")
     if isinstance(name, str) and base:
-        admin = _admin(base)
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        finally:
-            admin.dispose()
+        _on_server(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import logging
 import re
-import shutil
 import statistics
 import time
 from pathlib import Path
@@ -41,11 +40,11 @@ from tests.builders.docx_builder import (
     write_zip_not_docx,
 )
 from tests.builders.spec import LetterSpec, make_id
+from tests.needs import needs_soffice
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NSDECL = f'xmlns:w="{W_NS}"'
 LETTERHEAD = "陕西省人力资源和社会保障厅文件"
-HAS_SOFFICE = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -567,8 +566,7 @@ def test_embedded_objects_and_alt_chunks_are_noted(tmp_path: Path) -> None:
     assert any("嵌入对象" in n for n in doc.notes)
 
 
-@pytest.mark.libreoffice
-@pytest.mark.skipif(not HAS_SOFFICE, reason="soffice not installed")
+@needs_soffice
 def test_libreoffice_round_trip(spec: LetterSpec, tmp_path: Path) -> None:
     spec.roster_split = 2
     path = build_docx(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from pipeline.extraction import extract, validation
 from pipeline.reading import read_document
 from tests.builders.model_builder import build_document
 from tests.builders.spec import DEFAULT_PEOPLE, LetterSpec, bad_check_digit, make_id
+from tests.needs import needs_soffice
 
 TODAY = dt.date(2026, 11, 28)
 FORMATS = ["model", "docx", "pdf"]
@@ -393,8 +393,7 @@ def test_a_person_without_serial_number_on_the_same_page_is_never_merged(tmp_pat
     assert letter.people[1].problems == [validation.PROBLEM_NO_ID]
 
 
-@pytest.mark.libreoffice
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="soffice not installed")
+@needs_soffice
 def test_libreoffice_pdf_of_a_long_split_roster(tmp_path):
     from tests.builders.docx_builder import build_docx
     from tests.builders.pdf_builder import build_pdf_via_libreoffice

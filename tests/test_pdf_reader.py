@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +25,7 @@ from tests.builders.pdf_builder import (
     find_cjk_font,
 )
 from tests.builders.spec import DEFAULT_PEOPLE, LetterSpec, make_id
+from tests.needs import needs_soffice
 
 try:
     find_cjk_font()
@@ -381,8 +381,7 @@ def test_corrupt_page_content_is_corrupt(tmp_path, monkeypatch):
 # --- LibreOffice exports (most real letters) ------------------------------------------------
 
 
-@pytest.mark.libreoffice
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="soffice not installed")
+@needs_soffice
 def test_libreoffice_export(tmp_path):
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH

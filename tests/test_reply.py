@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from pipeline.reply.verify import docx_content, pdf_content, squeeze
 from pipeline.settings import Settings
 from tests.builders.docx_builder import libreoffice_convert
 from tests.builders.spec import make_id
+from tests.needs import needs_soffice
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "letter_templates" / "reply.docx"
@@ -600,8 +600,7 @@ def test_configured_font_comes_first(tmp_path):
 # --- LibreOffice ----------------------------------------------------------------------
 
 
-@pytest.mark.libreoffice
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="soffice not installed")
+@needs_soffice
 def test_libreoffice_opens_the_reply(settings, tmp_path):
     ctx = make_ctx(roster=people(40))
     rendered = render_reply(ctx, settings, tmp_path / "work")

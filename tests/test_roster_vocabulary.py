@@ -9,7 +9,6 @@ never a name: the column choice skips such columns, and a name that still is one
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from pipeline.reading import read_document
 from tests.builders.docx_builder import build_docx
 from tests.builders.pdf_builder import build_pdf
 from tests.builders.spec import LetterSpec, make_id
+from tests.needs import needs_soffice
 
 PEOPLE = [("王伟", make_id("610102", "19900101", "123")), ("李娜", make_id("610113", "19951231", "246")),
           ("赵敏", make_id("610104", "19880512", "315"))]  # fmt: skip
@@ -89,8 +89,7 @@ def test_a_column_beside_the_name_is_never_read_as_the_names(
     assert names == [n for n, _ in PEOPLE] or not letter.is_clean, names
 
 
-@pytest.mark.libreoffice
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed; CI installs it")
+@needs_soffice
 @pytest.mark.parametrize("column", ["民族", "性别"])
 def test_a_legacy_doc_with_ethnicity_beside_the_name_is_read_right_or_held(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str

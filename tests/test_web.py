@@ -6,7 +6,6 @@ conversion (seconds each), which test_a_docx_value_lights_up_on_its_converted_pa
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from pipeline.storage.models import Case
 from tests.browser import CHROMIUM
 from tests.builders.spec import bad_check_digit
+from tests.needs import needs_soffice
 from tests.review_office import PASSWORD, drop
 from tests.service_letters import spec_for
 
@@ -420,9 +420,8 @@ def test_an_auditor_reads_the_log_and_an_administrator_adds_an_account(console, 
     assert "经办" in page.inner_text("#account-qian")
 
 
+@needs_soffice
 def test_a_docx_value_lights_up_on_its_converted_pages_even_after_a_correction(console, page) -> None:  # type: ignore[no-untyped-def]
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice (soffice) is not installed; CI installs libreoffice-writer-nogui")
     _, intake, url = console
     spec, good = _bad_id_spec(43), spec_for(43).people[1][1]
     case_id = drop(intake, "highlight.docx", spec)
