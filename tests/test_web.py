@@ -444,7 +444,9 @@ def test_a_docx_value_lights_up_on_its_converted_pages_even_after_a_correction(c
     lit("unit")
     shoot(page, "case-docx-highlight.png", full_page=False)
     page.fill("input[name='2.id_number']", good)
-    page.click("form.correct button.submit")
+    with page.expect_navigation():  # the form posts and comes back to the case: wait for that page
+        page.click("form.correct button.submit")
+    page.wait_for_load_state("load")
     lit("2.id_number")  # where it was read is kept with the corrected letter
 
 
