@@ -27,7 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.accounts import add_account  # noqa: E402
-from pipeline.cases import review, spotchecks  # noqa: E402
+from pipeline.cases import (  # noqa: E402
+    requests,
+    review,
+    spotchecks,
+)
 from pipeline.cases.context import open_context  # noqa: E402
 from pipeline.cases.core import CaseCore  # noqa: E402
 from pipeline.cases.handling import make_processor  # noqa: E402
@@ -36,7 +40,6 @@ from pipeline.cases.instances import register_instance  # noqa: E402
 from pipeline.domain.roles import Account, Role  # noqa: E402
 from pipeline.reports.build import build_report  # noqa: E402
 from pipeline.reports.period import parse_period  # noqa: E402
-from pipeline.service.queries import delay_case  # noqa: E402
 from pipeline.settings import load_settings  # noqa: E402
 from pipeline.storage import write_transaction  # noqa: E402
 from pipeline.storage.models import Case  # noqa: E402
@@ -100,6 +103,7 @@ def main() -> int:
             else:
                 path = write_letter(intake.folders.inbox / f"{n}.docx", spec)
             case_id = intake.handle_file(path)
+            assert case_id is not None  # a whole file, handled at once
             with ctx.db.sessions() as s:
                 state = s.get(Case, case_id).state  # type: ignore[union-attr]
             if state != "waiting_review":
@@ -108,8 +112,9 @@ def main() -> int:
             clock[0] = dt.datetime.combine(ctx.calendar.add_workdays(clock[0].date(), later), dt.time(15, 30))
             if later > 3 and rng.random() < 0.5:
                 with write_transaction(ctx.db.sessions) as s:
-                    delay_case(s, ctx.calendar, case_id, until=ctx.calendar.add_workdays(clock[0].date(), 2),
-                               reason="来函单位补充查询对象材料", by=people["zhao"].signature, now=clock[0] - dt.timedelta(days=1))  # fmt: skip
+                    requests.delay(s, ctx.calendar, case_id, until=ctx.calendar.add_workdays(clock[0].date(), 2),
+                                   reason="来函单位补充查询对象材料", account=people["zhao"],
+                                   now=clock[0] - dt.timedelta(days=1))  # fmt: skip
             if roll < 0.12:
                 done = review.correct(
                     ctx, case_id, ["addressee=陕西省信用办"], people["wangfang"], now=clock[0]

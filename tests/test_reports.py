@@ -9,12 +9,11 @@ import docx
 import pytest
 from sqlalchemy import update
 
-from pipeline.cases import review, spotchecks
+from pipeline.cases import requests, review, spotchecks
 from pipeline.cli import main
 from pipeline.errors import UsageError
 from pipeline.reports.build import build_report, report_figures
 from pipeline.reports.period import Period, parse_period
-from pipeline.service.queries import delay_case
 from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case
@@ -76,13 +75,13 @@ def history(office):  # type: ignore[no-untyped-def]
     g = drop(service, "g.docx", spec)
     _received_days_ago(ctx, g, 14)
     with write_transaction(ctx.db.sessions) as s:
-        delay_case(
+        requests.delay(
             s,
             ctx.calendar,
             g,
-            until=dt.date.today() + dt.timedelta(days=7),
+            until=ctx.calendar.next_workday(dt.date.today() + dt.timedelta(days=7)),  # whatever today is
             reason="来函单位补充材料",
-            by=account("赵处长").signature,
+            account=account("赵处长"),
         )
     review.correct(ctx, g, ["1.result=not_checked"], account("赵处长"))  # within its delay
     spec = spec_for(405)

@@ -16,6 +16,8 @@ from pipeline.cases.instances import register_instance
 from pipeline.cli import main
 from pipeline.settings import load_settings
 from pipeline.storage.case_models import CaseTracking
+from pipeline.workdays import WorkCalendar
+from tests.review_office import _Passwords, add_people, as_user
 from tests.service_fakes import fake_processor
 
 
@@ -29,6 +31,8 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> InboxIntake:
     (tmp_path / "letters.toml").write_text("", encoding="utf-8")  # a project folder
     settings = load_settings()
     ctx = open_context(settings)
+    add_people(ctx)
+    monkeypatch.setattr("sys.stdin", _Passwords())  # every --password-stdin reads the password
     service = InboxIntake(
         CaseCore(
             settings,
@@ -80,8 +84,7 @@ def test_delay_needs_a_working_day_and_moves_the_due_date(
                 f"{saturday:%Y-%m-%d}",
                 "--reason",
                 "已电话沟通",
-                "--by",
-                "王芳",
+                *as_user("王芳"),
             ]
         )
         == 2
@@ -97,8 +100,7 @@ def test_delay_needs_a_working_day_and_moves_the_due_date(
                 f"{target:%Y-%m-%d}",
                 "--reason",
                 "已与来函单位电话沟通",
-                "--by",
-                "王芳",
+                *as_user("王芳"),
             ]
         )
         == 0
@@ -109,7 +111,7 @@ def test_delay_needs_a_working_day_and_moves_the_due_date(
     assert main(["review", "show", "2"]) == 0
     assert "王芳" in capsys.readouterr().out
     assert (
-        main(["cases", "delay", "1", "--until", f"{target:%Y-%m-%d}", "--reason", "x", "--by", "王芳"]) == 2
+        main(["cases", "delay", "1", "--until", f"{target:%Y-%m-%d}", "--reason", "x", *as_user("王芳")]) == 2
     )
     assert "无需延期" in capsys.readouterr().err
 
@@ -167,7 +169,7 @@ def test_broken_pipe_on_stdout_exits_quietly(tmp_path: Path) -> None:
     assert proc.returncode == 141
 
 
-def test_failed_file_has_no_deadline_and_is_closed_by_a_named_person(
+def test_failed_file_has_no_deadline_and_is_closed_by_a_signed_in_clerk(
     office: InboxIntake, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Regression: a 说明.txt dropped by mistake showed as overdue for ever."""
@@ -178,9 +180,9 @@ def test_failed_file_has_no_deadline_and_is_closed_by_a_named_person(
     assert "期限 —" in failed_line and "超期" not in failed_line
     assert main(["status"]) == 0
     assert "已超期" not in capsys.readouterr().out
-    assert main(["cases", "close", "1", "--reason", "误放", "--by", "王芳"]) == 2  # a replied case stays
+    assert main(["cases", "close", "1", "--reason", "误放", *as_user("王芳")]) == 2  # a replied case stays
     assert "只有处理失败或重复来函" in capsys.readouterr().err
-    assert main(["cases", "close", "3", "--reason", "误放入收件箱的说明文件", "--by", "王芳"]) == 0
+    assert main(["cases", "close", "3", "--reason", "误放入收件箱的说明文件", *as_user("王芳")]) == 0
     assert "已关闭" in capsys.readouterr().out
     assert main(["cases", "--open"]) == 0
     listed = capsys.readouterr().out
@@ -189,7 +191,7 @@ def test_failed_file_has_no_deadline_and_is_closed_by_a_named_person(
     assert "已关闭" in capsys.readouterr().out
     assert main(["review", "show", "3"]) == 0
     shown = capsys.readouterr().out
-    assert "王芳" in shown and "误放入收件箱的说明文件" in shown
+    assert "王芳（wangfang）" in shown and "误放入收件箱的说明文件" in shown
     assert main(["audit", "verify"]) == 0
 
 
@@ -219,3 +221,28 @@ def test_audit_verify_remembers_the_head_and_sees_a_cut_tail_or_an_emptied_datab
     head_file.unlink()  # never verified before: an empty log is simply empty
     assert main(["audit", "verify"]) == 0
     assert "审计日志中没有任何记录，无可校验" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["delay", "close"])
+def test_a_case_is_delayed_or_closed_only_by_a_signed_in_clerk(
+    office: InboxIntake, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Regression: `cases delay/close --by 王芳` took any typed name, so anyone at the shell closed
+    a case "by 王芳"; now the core requires the signed-in account's clerk role."""
+    import io
+
+    target = WorkCalendar(office.core.settings.holidays_path()).add_workdays(dt.date.today(), 8)
+    case_id = "2" if command == "delay" else "3"
+    extra = ["--until", f"{target:%Y-%m-%d}"] if command == "delay" else []
+    with pytest.raises(SystemExit) as usage:  # --by is no longer a way in
+        main(["cases", command, case_id, *extra, "--reason", "沟通", "--by", "王芳"])
+    assert usage.value.code == 2
+    capsys.readouterr()
+    for who in ("周复核", "孙审计", "管理员甲"):  # signed in, but not a clerk
+        assert main(["cases", command, case_id, *extra, "--reason", "沟通", *as_user(who)]) == 12
+        assert "该操作需要“经办”角色" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong password\n"))
+    assert main(["cases", command, case_id, *extra, "--reason", "沟通", *as_user("王芳")]) == 12
+    assert "用户名或密码错误" in capsys.readouterr().err
+    assert main(["review", "show", case_id]) == 0
+    assert "沟通" not in capsys.readouterr().out  # nothing was recorded

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from pipeline.cases import requests
 from pipeline.cases.context import open_context
+from pipeline.commands import auth
 from pipeline.errors import UsageError
-from pipeline.service.queries import CaseRow, close_case, delay_case, list_cases
+from pipeline.service.queries import CaseRow, list_cases
 from pipeline.storage import write_transaction
 from pipeline.storage.models import CaseState
 
@@ -31,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("case", type=int, help="案件编号")
     d.add_argument("--until", required=True, help="新的办理期限，例如 2026-12-08")
     d.add_argument("--reason", required=True, help="延期原因（与来函单位沟通的情况）")
-    d.add_argument("--by", required=True, help="办理延期的工作人员姓名")
+    auth.add_arguments(d, "办理延期的经办人员")
     d.set_defaults(func=run_delay)
     c = inner.add_parser(
         "close",
@@ -40,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument("case", type=int, help="案件编号")
     c.add_argument("--reason", required=True, help="关闭原因，例如：误放入收件箱的说明文件")
-    c.add_argument("--by", required=True, help="关闭案件的工作人员姓名")
+    auth.add_arguments(c, "关闭案件的经办人员")
     c.set_defaults(func=run_close)
 
 
@@ -98,9 +100,10 @@ def run_delay(args: argparse.Namespace) -> int:
     until = parse_date(args.until)
     ctx = open_context()
     try:
+        account = auth.sign_in(ctx, args)
         with write_transaction(ctx.db.sessions) as session:
-            delay_case(session, ctx.calendar, args.case, until=until, reason=args.reason, by=args.by)
-        print(f"第{args.case}号案件已延期至 {until:%Y年%m月%d日}（{args.by}）。")
+            requests.delay(session, ctx.calendar, args.case, until=until, reason=args.reason, account=account)
+        print(f"第{args.case}号案件已延期至 {until:%Y年%m月%d日}（{account.signature}）。")
         return 0
     finally:
         ctx.close()
@@ -109,9 +112,10 @@ def run_delay(args: argparse.Namespace) -> int:
 def run_close(args: argparse.Namespace) -> int:
     ctx = open_context()
     try:
+        account = auth.sign_in(ctx, args)
         with write_transaction(ctx.db.sessions) as session:
-            close_case(session, args.case, reason=args.reason, by=args.by)
-        print(f"第{args.case}号案件已关闭（{args.by}：{args.reason.strip()}）。")
+            requests.close(session, args.case, reason=args.reason, account=account)
+        print(f"第{args.case}号案件已关闭（{account.signature}：{args.reason.strip()}）。")
         return 0
     finally:
         ctx.close()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.decisions import stored_decisions
 from pipeline.cases.history import history_of
+from pipeline.cases.lookup import get_case
 from pipeline.contract import letter_from_json
 from pipeline.domain.history import CaseHistory, Fix
 from pipeline.domain.idnumber import normalise_id
@@ -18,7 +19,6 @@ from pipeline.domain.reasons import Reason, ReasonCode, Settle, code_of
 from pipeline.domain.result import Verdict
 from pipeline.privacy import mask_id
 from pipeline.records.store import RecordStores
-from pipeline.service.queries import get_case
 from pipeline.storage import audit
 from pipeline.storage.models import CaseState
 

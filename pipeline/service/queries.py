@@ -1,4 +1,4 @@
-"""What clerks ask of the case store: the case list with deadlines, delays, and the service's status.
+"""What clerks ask of the case store: the case list with its deadlines, and the service's status.
 
 Plain functions over a session, shared by the CLI and the later web console.
 """
@@ -13,17 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from pipeline.cases.instances import LEASE_SECONDS, pid_alive
-from pipeline.cases.transitions import move, note
-from pipeline.domain.actor import actor_name
-from pipeline.errors import CaseNotFound, InvalidRequest
+from pipeline.cases.requests import CLOSABLE_STATES, OPEN_STATES
 from pipeline.storage.case_models import CaseDelay, CaseTracking, ServiceInstance
 from pipeline.storage.models import Case, CaseState
 from pipeline.workdays import WorkCalendar
-
-# States in which the office still owes the sender an answer within the deadline. A failed
-# file (unreadable, not a letter) or a duplicate owes none: a named person closes it.
-OPEN_STATES = (CaseState.RECEIVED, CaseState.PROCESSING, CaseState.WAITING_REVIEW)
-CLOSABLE_STATES = (CaseState.FAILED, CaseState.DUPLICATE)
 
 
 @dataclass(slots=True)
@@ -131,88 +124,6 @@ def list_cases(
             )
         )
     return rows
-
-
-def get_case(session: Session, case_id: int) -> tuple[Case, CaseTracking]:
-    """The case and its tracking row (every entry point's intake makes both)."""
-    case = session.get(Case, case_id)
-    tracking = session.get(CaseTracking, case_id) if case is not None else None
-    if case is None or tracking is None:
-        raise CaseNotFound(f"no case {case_id}", f"找不到第{case_id}号案件。")
-    return case, tracking
-
-
-def _request(
-    session: Session,
-    case_id: int,
-    by: str,
-    reason: str,
-    allowed: tuple[CaseState, ...],
-    no_reason_zh: str,
-    wrong_state_zh: str,
-) -> tuple[Case, str, str]:
-    """A person's request on a case: the case, the checked name and the reason, or a Chinese refusal."""
-    case, _ = get_case(session, case_id)
-    by = actor_name(by)
-    if not reason.strip():
-        raise InvalidRequest(f"case {case_id}: request without a reason", no_reason_zh)
-    if case.state not in allowed:
-        raise InvalidRequest(
-            f"case {case_id} is {case.state}",
-            f"第{case_id}号案件状态为“{CaseState(case.state).label_zh}”，{wrong_state_zh}",
-        )
-    return case, by, reason.strip()
-
-
-def delay_case(
-    session: Session,
-    calendar: WorkCalendar,
-    case_id: int,
-    *,
-    until: dt.date,
-    reason: str,
-    by: str,
-    now: dt.datetime | None = None,
-) -> CaseDelay:
-    """延期: record a new due date agreed with the sender, by a named person, with an audit event."""
-    now = (now or dt.datetime.now()).replace(microsecond=0)
-    today = now.date()
-    _, by, reason = _request(
-        session, case_id, by, reason, OPEN_STATES, "请写明延期原因（与来函单位沟通的情况）。", "无需延期。"
-    )
-    if until <= today:
-        raise InvalidRequest("delay into the past", f"新的办理期限 {until:%Y年%m月%d日} 必须晚于今天。")
-    if not calendar.is_workday(until):
-        better = calendar.next_workday(until)
-        raise InvalidRequest(
-            "delay to a non-working day",
-            f"{until:%Y年%m月%d日} 不是工作日，请改为工作日（例如 {better:%Y年%m月%d日}）。",
-        )
-    delay = CaseDelay(case_id=case_id, new_due_date=until, reason=reason, by=by, at=now)
-    session.add(delay)
-    note(session, case_id, actor=by, reason=f"延期至{until:%Y年%m月%d日}：{reason}", now=now)
-    return delay
-
-
-def close_case(session: Session, case_id: int, *, reason: str, by: str) -> None:
-    """Close a failed or duplicate case: a named person says why no reply is owed; audited."""
-    case, by, reason = _request(
-        session,
-        case_id,
-        by,
-        reason,
-        CLOSABLE_STATES,
-        "请写明关闭原因（例如：误放入收件箱的说明文件）。",
-        "只有处理失败或重复来函的案件可以关闭。",
-    )
-    closed = move(
-        session, case_id, source=case.state, target=CaseState.CLOSED, actor=by,
-        reason=f"关闭案件：{reason}", now=dt.datetime.now(),
-    )  # fmt: skip
-    if not closed:
-        raise InvalidRequest(
-            f"case {case_id} changed meanwhile", f"第{case_id}号案件状态刚刚发生变化，请重新查看。"
-        )
 
 
 @dataclass(slots=True)

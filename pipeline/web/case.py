@@ -14,16 +14,14 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import login_required
 
 from pipeline.cases import attach as attaching
-from pipeline.cases import drafts, holds, objections, review, routing, spotchecks
+from pipeline.cases import drafts, holds, objections, requests, review, routing, spotchecks
 from pipeline.cases import reprocess as reprocessing
 from pipeline.cases.corrections import roster_rules
 from pipeline.cases.transitions import note
 from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
-from pipeline.domain.roles import Role
 from pipeline.errors import CaseNotFound, InvalidRequest
 from pipeline.service.case_view import case_detail
-from pipeline.service.queries import close_case, delay_case
 from pipeline.storage import write_transaction
 from pipeline.web.auth import me
 from pipeline.web.pages import boxes as original_boxes
@@ -186,8 +184,8 @@ def delay(case_id: int):  # type: ignore[no-untyped-def]
     except ValueError:
         raise InvalidRequest("bad date", "请填写新的办理期限（日期）。") from None
     with write_transaction(ctx.db.sessions) as session:
-        delay_case(session, ctx.calendar, case_id, until=until, reason=request.form.get("reason", ""),
-                   by=me().require(Role.CLERK))  # fmt: skip
+        requests.delay(session, ctx.calendar, case_id, until=until, reason=request.form.get("reason", ""),
+                       account=me())  # fmt: skip
     flash(f"办理期限已延至{until:%Y年%m月%d日}。", "ok")
     return redirect(url_for("case.show", case_id=case_id))
 
@@ -195,10 +193,10 @@ def delay(case_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/<int:case_id>/close", methods=["POST"])
 @login_required
 def close(case_id: int):  # type: ignore[no-untyped-def]
-    """A failed or duplicate file owes no reply: closed by a named person with the reason."""
+    """A failed or duplicate file owes no reply: closed by the signed-in clerk with the reason."""
     ctx = context()
     with write_transaction(ctx.db.sessions) as session:
-        close_case(session, case_id, reason=request.form.get("reason", ""), by=me().require(Role.CLERK))
+        requests.close(session, case_id, reason=request.form.get("reason", ""), account=me())
     flash("案件已关闭。", "ok")
     return redirect(url_for("case.show", case_id=case_id))
 

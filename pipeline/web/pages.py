@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cases.context import ServiceContext
+from pipeline.cases.lookup import get_case
 from pipeline.domain.roles import Account
 from pipeline.errors import CorruptFile, LettersError, LooseAttachment, NotALetter
 from pipeline.privacy import private_file
 from pipeline.reading.limits import open_image, render_scale
 from pipeline.reading.sniff import sniff
-from pipeline.service.queries import get_case
 from pipeline.storage.models import CaseState
 from pipeline.web.locate import PageText, locate, read_pages
 
