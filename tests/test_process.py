@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.cases.handling import handle_letter
+from pipeline.cases.intake import AnswerAgain
 from pipeline.cases.named import NamedRun, process_named
 from pipeline.cases.replying import issue_date, stage_reply
 from pipeline.cli import main
 from pipeline.domain.letter import Letter
 from pipeline.domain.reasons import texts
-from pipeline.errors import ExitCode, LettersError
+from pipeline.errors import ExitCode, InvalidRequest, LettersError, NotAllowed
 from pipeline.outbox import reply_stem, sanitise
 from pipeline.records import import_list
 from pipeline.settings import Settings
@@ -30,6 +31,7 @@ from pipeline.storage.models import Case, CaseState
 from pipeline.storage.numbers import allocated_numbers
 from tests.builders.docx_builder import build_docx
 from tests.builders.spec import LetterSpec, bad_check_digit, make_id
+from tests.review_office import account
 
 pytest_plugins = ["tests.db_backends"]
 
@@ -81,12 +83,12 @@ def process_file(
     *,
     outbox: Path | None = None,
     now: dt.datetime = NOW,
-    again_by: str | None = None,
+    again: AnswerAgain | None = None,
 ) -> NamedRun:
     """`letters process` as a library call, at a fixed time."""
     if outbox is not None:
         settings = dataclasses.replace(settings, outbox=outbox)
-    return process_named(path, settings, db, clock=lambda: now, again_by=again_by)
+    return process_named(path, settings, db, clock=lambda: now, again=again)
 
 
 def cases(db: Database) -> list[Case]:
@@ -238,20 +240,29 @@ def test_the_same_letter_twice_is_answered_once(
     assert path.exists()  # a named file is the person's: never moved
 
 
-def test_again_answers_the_same_letter_a_second_time_on_a_named_persons_word(
+def test_again_answers_the_same_letter_a_second_time_on_a_clerks_word(
     sqlite_db: Database, sqlite_office: Settings, tmp_path: Path
 ) -> None:
     load_list(sqlite_db, sqlite_office, [["某人", ZHAO, "", "", "", "2020-01-02", ""]])
     path = letter_file(tmp_path, kind="public_institution", people=[("李娜", LI)])
     outbox = tmp_path / "outbox"
     first = process_file(path, sqlite_office, sqlite_db, outbox=outbox, now=NOW)
-    second = process_file(path, sqlite_office, sqlite_db, outbox=outbox, now=NOW, again_by="王芳")
+    with pytest.raises(NotAllowed):  # a reviewer alone is not a clerk
+        process_file(path, sqlite_office, sqlite_db, now=NOW, again=AnswerAgain(account("周复核"), "未收到"))
+    with pytest.raises(InvalidRequest):  # a reason is part of the decision
+        process_file(path, sqlite_office, sqlite_db, now=NOW, again=AnswerAgain(account("王芳"), "  "))
+    decision = AnswerAgain(account("王芳"), "来函单位称原复函未收到")
+    second = process_file(path, sqlite_office, sqlite_db, outbox=outbox, now=NOW, again=decision)
     assert (first.reply_doc_number, second.reply_doc_number) == ("陕信用函〔2026〕1号", "陕信用函〔2026〕2号")
     with sqlite_db.sessions() as session:
         from pipeline.storage import audit
 
         (event,) = [e for e in audit.events_for(session, second.case_id) if e.to_state == "received"]
-    assert event.actor == "王芳" and "再次办理" in event.reason
+    assert event.actor == "王芳（wangfang）"
+    assert (
+        event.reason
+        == "再次答复：来函单位称原复函未收到（与第1号案件内容相同，王芳（wangfang）决定再次答复）"
+    )
     assert second.outputs["docx"].name == f"{STEM}(2).docx"
     assert second.outputs["json"].name == f"{STEM}_结果(2).json"
     assert json.loads(first.outputs["json"].read_text(encoding="utf-8"))["reply_doc_number"].endswith("1号")
@@ -360,8 +371,8 @@ def test_cli_exit_codes(
     assert (tmp_path / "data" / "letters.db").exists() and mode(tmp_path / "data" / "letters.db") == 0o600
     # Regression: `letters process` cases had no tracking row, no archive copy and no audit events.
     assert main(["process", str(path)]) == 11 and "此前已办理" in capsys.readouterr().out
-    assert main(["process", str(path), "--again"]) == 2  # a second answer needs a named person
-    assert "--by" in capsys.readouterr().err
+    assert main(["process", str(path), "--again"]) == 2  # a second answer needs a signed-in clerk
+    assert "--again --reason 原因 --user 用户名" in capsys.readouterr().err
     assert main(["audit", "verify"]) == 0
     archived = sorted((tmp_path / "archive").rglob("*-letter.docx"))
     assert [p.read_bytes() for p in archived] == [path.read_bytes()] and path.exists()

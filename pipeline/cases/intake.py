@@ -4,7 +4,7 @@ A case's `claim_key` is unique: the letter's sha256 for the first case with
 those bytes, so two watchers (or a watcher and `letters process`) never
 answer the same letter twice. The same bytes arriving again become a
 duplicate case, unless a named person asks for a deliberate second answer
-(`again_by`), which is audited. All functions run in the caller's transaction.
+(`AnswerAgain`), which is audited. All functions run in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.domain.roles import Account, Role
 from pipeline.errors import InvalidRequest
 from pipeline.storage import audit
 from pipeline.storage.case_models import CaseTracking
@@ -161,6 +162,29 @@ def _unchanged(now_st: os.stat_result | None, st: os.stat_result) -> bool:
     return now_st is not None and (now_st.st_ino, now_st.st_mtime_ns) == (st.st_ino, st.st_mtime_ns)
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerAgain:
+    """A clerk's decision to answer the same bytes again (再次答复), with the reason."""
+
+    account: Account
+    reason: str
+
+
+def again_reason(decision: AnswerAgain) -> str:
+    """The reason, checked: the clerk's role and a reason given. One rule for both edges that can
+    answer a duplicate again (the console's 再次答复 and `letters process --again`)."""
+    decision.account.require(Role.CLERK)
+    reason = " ".join(decision.reason.split())
+    if not reason:
+        raise InvalidRequest("no reason", "请写明再次答复的原因（例如：来函单位称原复函未收到）。")
+    return reason
+
+
+def answered_again(reason: str, earlier: int | None, account: Account) -> str:
+    """The audit wording of 再次答复, the same whichever edge decided it."""
+    return f"再次答复：{reason}（与第{earlier}号案件内容相同，{account.signature}决定再次答复）"[:2000]
+
+
 def register_named(
     session: Session,
     calendar: WorkCalendar,
@@ -168,14 +192,15 @@ def register_named(
     sha: str,
     now: dt.datetime,
     *,
-    again_by: str | None = None,
+    again: AnswerAgain | None = None,
 ) -> Registered:
     """A file a person named to `letters process`: a new case, an unfinished one to resume, or a
-    duplicate. `again_by` answers the same bytes again, on that person's word.
+    duplicate. `again` answers the same bytes again, on a signed-in clerk's word and reason.
 
     Run after recovery has handed back the cases of dead workers: a case still
     'processing' is in a live worker's hands, and is refused."""
     source = str(path)
+    reason = again_reason(again) if again is not None else None
     found = _first(session, sha)
     if found is not None and found[1].state in RETRIED_AFTER:
         _retire(session, found[0], sha)
@@ -191,14 +216,13 @@ def register_named(
         raise InvalidRequest(
             f"case {earlier.id} is being processed", f"该来函正在办理中（第{earlier.id}号案件），请稍后查看。"
         )
-    if earlier.state == CaseState.RECEIVED.value and again_by is None:
+    if earlier.state == CaseState.RECEIVED.value and again is None:
         return Registered(earlier.id, new=False)  # e.g. a killed run's case: finish it from its last step
-    if again_by is not None:
+    if again is not None and reason is not None:
         case_id = open_case(
             session, calendar, source=source, sha=sha, received=now, origin=PROCESS,
             claim_key=hashlib.sha256(f"again|{sha}|{uuid.uuid4().hex}".encode()).hexdigest(),
-            reason=f"再次办理来函：{path.name}（与第{earlier.id}号案件内容相同，{again_by}决定再次答复）",
-            actor=again_by,
+            reason=answered_again(reason, earlier.id, again.account), actor=again.account.signature,
         )  # fmt: skip
         return Registered(case_id)
     key = hashlib.sha256(f"dup|{sha}|{uuid.uuid4().hex}".encode()).hexdigest()

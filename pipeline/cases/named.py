@@ -2,7 +2,7 @@
 
 The file stays where it is (it is the person's, never moved or deleted); its
 bytes are archived, the case gets its tracking row and audit events, the
-duplicate rule applies (`again_by` for a deliberate second answer), and a run
+duplicate rule applies (`AnswerAgain` for a deliberate second answer), and a run
 killed half-way is finished by the next `letters process` of the file, or by
 a running watcher's recovery.
 """
@@ -19,7 +19,7 @@ from pipeline.cases.core import CaseCore, Clock
 from pipeline.cases.faults import PassingFault, with_retries
 from pipeline.cases.handling import Handled, make_processor
 from pipeline.cases.instances import recover, register_instance, stop_instance
-from pipeline.cases.intake import Registered, register_named
+from pipeline.cases.intake import AnswerAgain, Registered, register_named
 from pipeline.domain.reasons import Reason
 from pipeline.errors import ExitCode, LettersError, UnreadableLetter
 from pipeline.files import sha256_file
@@ -55,7 +55,7 @@ def process_named(
     settings: Settings,
     db: Database,
     *,
-    again_by: str | None = None,
+    again: AnswerAgain | None = None,
     clock: Clock = dt.datetime.now,
 ) -> NamedRun:
     """Handle one named file to its end (replied, waiting for review, failed or duplicate)."""
@@ -77,18 +77,18 @@ def process_named(
     try:
         core = CaseCore(settings, db, processor, instance_id=me, clock=clock)
         recover(db, me)  # cases of workers that died (a killed `letters process`) come back first
-        registered = with_retries(lambda: _register(db, core, path, sha, again_by), "register")
+        registered = with_retries(lambda: _register(db, core, path, sha, again), "register")
         core.resume(registered.case_id)
         return _report(core, registered, failures)
     finally:
         stop_instance(db, me)
 
 
-def _register(db: Database, core: CaseCore, path: Path, sha: str, again_by: str | None) -> Registered:
+def _register(db: Database, core: CaseCore, path: Path, sha: str, again: AnswerAgain | None) -> Registered:
     for _ in range(3):
         try:
             with write_transaction(db.sessions) as session:
-                return register_named(session, core.calendar, path, sha, core.clock(), again_by=again_by)
+                return register_named(session, core.calendar, path, sha, core.clock(), again=again)
         except IntegrityError:
             continue  # registered by another process at the same moment: look again
     raise PassingFault(f"could not register {path.name}")

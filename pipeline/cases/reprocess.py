@@ -16,6 +16,7 @@ import datetime as dt
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.core import archive_name
 from pipeline.cases.folders import DUPLICATE_NOTE, REASON_NOTE, Folders
+from pipeline.cases.intake import AnswerAgain, again_reason, answered_again
 from pipeline.cases.transitions import move
 from pipeline.domain.roles import Account, Role
 from pipeline.errors import CaseNotFound, InvalidRequest
@@ -71,10 +72,7 @@ def answer_again(
     """A duplicate (the same bytes as an earlier case) answered as a letter of its own: the sender's
     reply went astray, or the earlier case was answered by hand. Its parked copy is archived and the
     case goes back to received for the inbox service; the decision and its reason are audited."""
-    account.require(Role.CLERK)
-    reason = " ".join(reason.split())
-    if not reason:
-        raise InvalidRequest("no reason", "请写明再次答复的原因（例如：来函单位称原复函未收到）。")
+    reason = again_reason(AnswerAgain(account, reason))
     now = now or dt.datetime.now()
     folders = Folders.from_settings(ctx.settings)
     with ctx.db.sessions() as session:
@@ -100,7 +98,7 @@ def answer_again(
     with write_transaction(ctx.db.sessions) as session:
         moved = move(
             session, case_id, source=CaseState.DUPLICATE, target=CaseState.RECEIVED, actor=account.signature,
-            reason=f"再次答复：{reason}（与第{earlier}号案件内容相同，{account.signature}决定再次答复）"[:2000], now=now,
+            reason=answered_again(reason, earlier, account), now=now,
             tracking={"decided": None, "attempts": 0, "retry_after": None, "owner": None, "finished_at": None,
                       "duplicate_of": None, "archive_path": rel},
         )  # fmt: skip

@@ -1,4 +1,4 @@
-"""`letters process FILE [--outbox DIR] [--again --by NAME]`: one letter, end to end.
+"""`letters process FILE [--outbox DIR] [--again --reason WHY --user LOGIN]`: one letter, end to end.
 
 The same intake and case life as the watched inbox (pipeline.cases): a case
 with its audit events, the original's bytes archived (the file itself is
@@ -16,13 +16,14 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from pipeline.cases.context import open_context
+from pipeline.cases.intake import AnswerAgain
 from pipeline.cases.named import NamedRun, process_named
-from pipeline.domain.actor import actor_name
+from pipeline.commands import auth
 from pipeline.errors import ExitCode, UsageError
 from pipeline.outbox import PRIVATE_KINDS
 from pipeline.privacy import mask_ids_in
 from pipeline.settings import load_settings
-from pipeline.storage import open_database
 from pipeline.storage.models import CaseState
 
 
@@ -37,24 +38,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path, help="来函文件（.docx 或 PDF）")
     p.add_argument("--outbox", type=Path, help="复函输出文件夹（默认取配置项 outbox）")
     p.add_argument(
-        "--again", action="store_true", help="同一文件此前已办理，确需再次答复时使用（须同时写 --by）"
+        "--again",
+        action="store_true",
+        help="同一文件此前已办理，确需再次答复时使用（须同时写 --reason，并以经办人员账号 --user 登录）",
     )
-    p.add_argument("--by", help="决定再次办理的工作人员姓名（与 --again 一起使用）")
+    p.add_argument("--reason", help="再次答复的原因（与 --again 一起使用），例如：来函单位称原复函未收到")
+    p.add_argument("--user", metavar="用户名", help="决定再次答复的经办人员账号（与 --again 一起使用）")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（用于脚本）")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.again and not args.by:
-        raise UsageError("--again without --by", "再次办理须写明决定人：--again --by 姓名")
-    again_by = actor_name(args.by) if args.again else None
+    if args.again and not (args.user and args.reason):
+        raise UsageError(
+            "--again without --user and --reason",
+            "再次答复须以经办人员账号登录并写明原因：--again --reason 原因 --user 用户名",
+        )
     settings = load_settings()
     if args.outbox is not None:
         settings = dataclasses.replace(settings, outbox=args.outbox.absolute())
-    db = open_database(settings)
+    ctx = open_context(settings)
     try:
-        result = process_named(args.file, settings, db, again_by=again_by)
+        again = AnswerAgain(auth.sign_in(ctx, args), args.reason) if args.again else None
+        result = process_named(args.file, ctx.settings, ctx.db, again=again)
     finally:
-        db.dispose()
+        ctx.close()
     return report(result)
 
 
@@ -73,7 +81,7 @@ def report(result: NamedRun) -> int:
     elif result.state == CaseState.DUPLICATE:
         print(
             f"该文件与第{result.duplicate_of}号案件的来函内容完全相同，此前已办理，未重复答复（{case}）。"
-            "确需再次答复，请加 --again --by 姓名。"
+            "确需再次答复，请加 --again --reason 原因 --user 用户名。"
         )
     elif result.state == CaseState.FAILED:
         print(mask_ids_in(f"错误：{result.error}（{case}，已记为处理失败）"), file=sys.stderr)
