@@ -27,6 +27,7 @@ from pipeline.settings import Settings
 from pipeline.storage import Database
 from pipeline.storage.case_models import AuditEvent
 from pipeline.storage.models import Snapshot
+from tests.review_office import _Passwords, account, add_people, as_user
 from tests.service_letters import person
 from tests.test_records import HEADER, parsing  # noqa: F401  (fixture)
 
@@ -141,7 +142,7 @@ def test_truncated_list_export_keeps_old_snapshot(
     assert "待管理员确认" in status.line_zh(NOW)
 
 
-def test_held_snapshot_is_put_in_force_only_by_a_named_confirmation(
+def test_held_snapshot_is_put_in_force_only_by_an_administrators_confirmation(
     db: Database, settings: Settings, tmp_path: Path, in_force: int
 ) -> None:
     cut = write(tmp_path / "cut.csv", list_lines(people())[:151])
@@ -150,13 +151,17 @@ def test_held_snapshot_is_put_in_force_only_by_a_named_confirmation(
     assert again.held and again.unchanged and again.snapshot_id == held.snapshot_id
     assert current_snapshot(db) == in_force
     done = import_list(
-        db.sessions, cut, settings, now=NOW, confirm=Confirmation("张管理", "法院撤销了大批记录，已电话核实")
+        db.sessions,
+        cut,
+        settings,
+        now=NOW,
+        confirm=Confirmation(account("管理员甲"), "法院撤销了大批记录，已电话核实"),
     )
     assert done.confirmed and done.in_force and done.snapshot_id == held.snapshot_id
     assert current_snapshot(db) == held.snapshot_id
     assert verdict_of(db, settings, people()[3000]) is Verdict.CLEAR
     actors_reasons = audit_reasons(db)
-    assert any(a == "张管理" and "已电话核实" in r and "暂缓原因" in r for a, r in actors_reasons)
+    assert any(a == "管理员甲（admin）" and "已电话核实" in r and "暂缓原因" in r for a, r in actors_reasons)
     assert any("暂缓待管理员确认" in r for _, r in actors_reasons)
 
 
@@ -276,18 +281,25 @@ def test_held_list_in_drop_folder_goes_to_failed_with_its_reason(
     assert "未启用" in note and "减少4866条" in note and "--confirm-shrink" in note
     assert current_snapshot(db) == in_force
     # The parked file confirms by its bytes, whatever it is called now.
-    done = import_list(db.sessions, parked, settings, confirm=Confirmation("张管理", "核实无误"))
+    done = import_list(db.sessions, parked, settings, confirm=Confirmation(account("管理员甲"), "核实无误"))
     assert done.confirmed and done.list_name == "L"
 
 
 def test_records_import_cli_exits_8_when_held_and_confirms_with_reason(
-    cli_folder: Path, capsys: pytest.CaptureFixture
+    cli_folder: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Regression (in part): `--confirm-shrink --by 张` put a shrunk list in force on any typed
+    name; the confirmation now signs in, and the core requires the administrator's role."""
     tmp_path = cli_folder
+    from pipeline.cases.context import open_context
     from pipeline.cli import main
 
     full = write(tmp_path / "L.csv", list_lines(people(400)))
     assert main(["records", "import", str(full), "--quiet"]) == 0
+    ctx = open_context()
+    add_people(ctx)
+    ctx.close()
+    monkeypatch.setattr("sys.stdin", _Passwords())
     cut = write(tmp_path / "L_cut.csv", list_lines(people(400))[:101])
     capsys.readouterr()
     assert main(["records", "import", str(cut), "--list", "L", "--quiet"]) == 8
@@ -296,10 +308,12 @@ def test_records_import_cli_exits_8_when_held_and_confirms_with_reason(
     assert "--confirm-shrink" in captured.err
     assert main(["records", "import", str(cut), "--list", "L", "--quiet", "--confirm-shrink"]) == 2
     assert "--reason" in capsys.readouterr().err
-    assert (
-        main(["records", "import", str(cut), "--quiet", "--confirm-shrink", "--reason", "核实", "--by", "张"])
-        == 0
-    )
+    confirm = ["records", "import", str(cut), "--quiet", "--confirm-shrink", "--reason", "核实"]
+    assert main(confirm) == 2 and "管理员账号登录" in capsys.readouterr().err
+    assert main([*confirm, *as_user("王芳")]) == 12  # a clerk: the lists are the administrator's
+    assert "该操作需要“管理员”角色" in capsys.readouterr().err
+    assert main(["records", "status"]) == 0 and "L：400条" in capsys.readouterr().out
+    assert main([*confirm, *as_user("管理员甲")]) == 0
     assert "已按确认启用" in capsys.readouterr().out
     assert main(["records", "status"]) == 0
     assert "L：100条" in capsys.readouterr().out

@@ -7,6 +7,8 @@ import datetime as dt
 import getpass
 from pathlib import Path
 
+from pipeline.cases.context import open_context
+from pipeline.commands import auth
 from pipeline.domain.actor import actor_name
 from pipeline.errors import ListSnapshotHeld, UsageError
 from pipeline.records import Confirmation, is_delta_file, list_status
@@ -37,7 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="确认启用因记录数明显减少或解析异常而暂缓的新版本（须同时写明 --reason）",
     )
     imp.add_argument("--reason", help="确认启用的理由（与 --confirm-shrink 一起使用，记入审计日志）")
-    imp.add_argument("--by", help="操作人姓名（默认取当前登录的系统用户名），记入审计日志")
+    imp.add_argument(
+        "--user", metavar="用户名", help="确认启用的管理员账号（与 --confirm-shrink 一起使用），随后输入密码"
+    )
+    imp.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（用于脚本）")
     imp.set_defaults(func=run_import)
     st = actions.add_parser(
         "status", help="查看各名单的记录数、导入时间和是否有效", description="查看各名单的状态。"
@@ -49,22 +54,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_import(args: argparse.Namespace) -> int:
     from pipeline.records import import_list  # Arrow and NumPy: loaded by the command that imports
 
-    by = actor_name(args.by or getpass.getuser())
-    confirm = None
-    if args.confirm_shrink:
-        if not (args.reason or "").strip():
-            raise UsageError(
-                "--confirm-shrink without --reason", "确认启用暂缓的名单新版本时，须用 --reason 写明理由。"
-            )
-        confirm = Confirmation(by=by, reason=args.reason.strip())
-    settings = load_settings()
-    db = open_database(settings)
+    if args.confirm_shrink and not (args.reason or "").strip():
+        raise UsageError(
+            "--confirm-shrink without --reason", "确认启用暂缓的名单新版本时，须用 --reason 写明理由。"
+        )
+    if args.confirm_shrink and not args.user:
+        raise UsageError(
+            "--confirm-shrink without --user", "确认启用暂缓的名单新版本须以管理员账号登录：--user 用户名。"
+        )
+    ctx = open_context(load_settings())
     bar = ProgressBar(f"导入 {args.file.name}", enabled=None if not args.quiet else False)
     try:
+        confirm = Confirmation(auth.sign_in(ctx, args), args.reason.strip()) if args.confirm_shrink else None
+        by = confirm.by if confirm is not None else actor_name(getpass.getuser())  # an import without
+        # a confirmation is recorded under the system account that ran it
         result = import_list(
-            db.sessions,
+            ctx.db.sessions,
             args.file,
-            settings,
+            ctx.settings,
             list_name=args.list_name,
             progress=bar,
             confirm=confirm,
@@ -73,7 +80,7 @@ def run_import(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-        db.dispose()
+        ctx.close()
     if result.held:
         print(
             f"名单“{result.list_name}”的新版本已读取（数据行{result.rows_total}，有效{result.rows_imported}，"
@@ -85,7 +92,7 @@ def run_import(args: argparse.Namespace) -> int:
             print(f"被拒绝或合并的行见：{result.rejected_report}")
         raise ListSnapshotHeld(
             f"list {result.list_name}: snapshot {result.snapshot_id} held",
-            "请核对名单文件；确认无误后，用同一文件再次导入并加上 --confirm-shrink --reason 理由，即可启用新版本。",
+            "请核对名单文件；确认无误后，用同一文件再次导入并加上 --confirm-shrink --reason 理由 --user 管理员用户名（以管理员账号登录），即可启用新版本。",
         )
     if result.confirmed:
         print(f"已按确认启用名单“{result.list_name}”的新版本（确认人：{by}，已记入审计日志）。")

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.domain.roles import Role
 from pipeline.errors import ListFileError
 from pipeline.privacy import private_file
 from pipeline.records.catalog import layers
@@ -124,8 +125,11 @@ def import_list(
     `delta`, as the day's changes layered on the snapshot in force.
 
     With `confirm`, a snapshot the guard would hold goes in force (a held import of the
-    same bytes is put in force without reading the file again); either way it is audited.
+    same bytes is put in force without reading the file again); either way it is audited. Only
+    an administrator may confirm: a list that shrank is the office's lists, not a clerk's call.
     """
+    if confirm is not None:
+        confirm.account.require(Role.ADMIN)
     started = time.monotonic()
     now = now or dt.datetime.now()
     if not path.is_file():

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.domain.roles import Account
 from pipeline.privacy import private_file
 from pipeline.records.source import FileFacts
 from pipeline.storage.models import Snapshot
@@ -17,10 +18,14 @@ _TRAILING_DATE = re.compile(r"[-_ .（(]*\d{6,14}[)）]?$")
 
 @dataclass(frozen=True, slots=True)
 class Confirmation:
-    """An administrator puts a held snapshot in force: who, and why."""
+    """An administrator puts a held snapshot in force: who (a signed-in account), and why."""
 
-    by: str
+    account: Account
     reason: str
+
+    @property
+    def by(self) -> str:
+        return self.account.signature
 
 
 @dataclass(slots=True)

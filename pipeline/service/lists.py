@@ -87,7 +87,7 @@ def import_waiting_lists(settings: Settings, db: Database, tracker: StabilityTra
                 + "".join(f"  - {reason}\n" for reason in result.held)
                 + (f"被拒绝或合并的行见：{result.rejected_report}\n" if result.rejected_report else "")
                 + "核实该文件无误后，管理员可确认启用："
-                f"letters records import '{dest}' --list '{name}' --confirm-shrink --reason 理由",
+                f"letters records import '{dest}' --list '{name}' --confirm-shrink --reason 理由 --user 管理员用户名",
             )
             continue
         dest = unique_path(folder / DONE, f"{stamp}-{path.name}")
