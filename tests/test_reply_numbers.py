@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.cases.numbering import behind, check_numbers, confirm_numbers, next_reply_number
-from pipeline.errors import NumbersBehind
+from pipeline.errors import NotAllowed, NumbersBehind
 from pipeline.settings import load_settings
 from pipeline.storage import open_database
+from tests.review_office import account
 
 NOW = dt.datetime(2026, 12, 1, 10, 0)
 
@@ -72,7 +73,9 @@ def test_the_service_will_not_start_while_the_database_is_older_than_the_publish
         "陕信用函〔2026〕3号" in refused.value.message_zh
         and "letters numbers confirm" in refused.value.message_zh
     )
-    done = confirm_numbers(db, settings, "管理员甲（admin）", NOW)
+    with pytest.raises(NotAllowed):  # the counters are the administrator's word, from any edge
+        confirm_numbers(db, settings, account("王芳"), NOW)
+    done = confirm_numbers(db, settings, account("管理员甲"), NOW)
     assert [(b.year, b.issued) for b in done] == [(2026, 3)] and behind(db, settings) == []
     check_numbers(db, settings)  # starts now
     assert next_reply_number(db.sessions, settings, 2026, case_id=None, now=NOW) == "陕信用函〔2026〕4号"
@@ -92,7 +95,7 @@ def test_a_whole_database_has_nothing_to_reconcile(tmp_path: Path) -> None:
     settings, db = _office(tmp_path)
     next_reply_number(db.sessions, settings, 2026, case_id=None, now=NOW)
     check_numbers(db, settings)
-    assert confirm_numbers(db, settings, "管理员甲（admin）", NOW) == []
+    assert confirm_numbers(db, settings, account("管理员甲"), NOW) == []
     db.dispose()
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.domain.roles import Account, Role
 from pipeline.errors import NumbersBehind, NumbersOrphaned
 from pipeline.settings import Settings
 from pipeline.storage import audit, write_transaction
@@ -302,10 +303,12 @@ def _void_reason(session: Session, row: ReplyNumber) -> str | None:
 
 
 def confirm_numbers(
-    db: Database, settings: Settings, by: str, now: dt.datetime | None = None
+    db: Database, settings: Settings, account: Account, now: dt.datetime | None = None
 ) -> list[Behind]:
     """An administrator's word: raise each counter past every number issued, and account for every
     orphaned number (a ledger row marked confirmed, and an audit event naming its file); audited."""
+    account.require(Role.ADMIN)
+    by = account.signature
     now = now or dt.datetime.now()
     seen = witnessed(settings)
     late = behind(db, settings, seen)

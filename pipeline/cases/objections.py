@@ -168,7 +168,8 @@ def link(
     ctx: ServiceContext, case_id: int, original_id: int, account: Account, now: dt.datetime | None = None
 ) -> None:
     """A clerk says which replied case the objection is about."""
-    by, now = account.require(Role.CLERK), now or dt.datetime.now()
+    account.require(Role.CLERK)
+    by, now = account.signature, now or dt.datetime.now()
     with write_transaction(ctx.db.sessions) as session:
         case, row = _at(session, case_id, Stage.LINK)
         original = session.get(Case, original_id)
@@ -229,7 +230,8 @@ def _send(ctx: ServiceContext, case: Case, row: Objection, kind: str, now: dt.da
 
 def apply(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> str:
     """Province: the application for 异议复核 to the national centre, sent; returns its 文号."""
-    by, now = account.require(Role.CLERK), (now or dt.datetime.now()).replace(microsecond=0)
+    account.require(Role.CLERK)
+    by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     with ctx.db.sessions() as session:
         case, row = _at(session, case_id, Stage.APPLY)
     number, names = _send(ctx, case, row, "apply", now)
@@ -247,7 +249,8 @@ def record_result(
 ) -> Result:  # fmt: skip
     """The review's result: the national centre's (province, with the day it was received) or the
     office's own (city). `changes`: ID → clear|listed for the persons whose result changes."""
-    by, now = account.require(Role.CLERK, Role.REVIEWER), (now or dt.datetime.now()).replace(microsecond=0)
+    account.require(Role.CLERK, Role.REVIEWER)
+    by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     with write_transaction(ctx.db.sessions) as session:
         _, row = _row(session, case_id)
         wanted = Stage.RESULT if row.level == Level.PROVINCE.value else Stage.NOTIFY
@@ -294,7 +297,8 @@ def record_result(
 
 def notify(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> str:
     """The letter to the unit with the result, sent; the objection's case is answered."""
-    by, now = account.require(Role.CLERK), (now or dt.datetime.now()).replace(microsecond=0)
+    account.require(Role.CLERK)
+    by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     with ctx.db.sessions() as session:
         case, row = _at(session, case_id, Stage.NOTIFY)
         if row.result is None:
@@ -314,7 +318,8 @@ def delay(
     contacted_at: dt.datetime, how: str, reason: str, now: dt.datetime | None = None,
 ) -> Delay:  # fmt: skip
     """延期 of the running clock, after a recorded communication with the unit (the notice requires it)."""
-    by, now = account.require(Role.CLERK), (now or dt.datetime.now()).replace(microsecond=0)
+    account.require(Role.CLERK)
+    by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     contacted_who, how, reason = (" ".join(x.split()) for x in (contacted_who, how, reason))
     if not (contacted_who and how and reason):
         raise InvalidRequest("no communication", "延期须先与异议申请单位沟通：请写明沟通对象、方式和原因。")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,7 +139,7 @@ def check_now(
 
 
 def _verdict_decisions(
-    ctx: ServiceContext, letter: Letter, wanted: dict[int, Verdict], by: str, now: dt.datetime
+    ctx: ServiceContext, letter: Letter, wanted: Mapping[int, Verdict], by: str, now: dt.datetime
 ) -> list[ManualDecision]:
     """Decisions on the people's fresh verdicts; refused for anyone the check itself settled."""
     if not wanted:
@@ -361,7 +362,8 @@ def correct(
 ) -> ReviewResult:
     """Apply corrections and decisions, re-check, and reply — or wait again with what remains.
     `hold`: wait for a release even when nothing remains (the console's draft → preview → release)."""
-    by, now = account.require(Role.CLERK), now or dt.datetime.now()
+    account.require(Role.CLERK)
+    by, now = account.signature, now or dt.datetime.now()
     if not items:
         raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
     request = split_request(items)
@@ -398,7 +400,8 @@ def confirm(
 ) -> ReviewResult:
     """A named person confirms letter-level problems no field fixes (a count that disagrees, a 序号 gap,
     a problem in the file itself), having checked them with the sender or the original."""
-    by, now = account.require(Role.CLERK), now or dt.datetime.now()
+    account.require(Role.CLERK)
+    by, now = account.signature, now or dt.datetime.now()
     letter, tag = _waiting_letter(ctx, case_id)
     confirmable = {
         code_of(p)

@@ -51,7 +51,8 @@ def route(
     now: dt.datetime | None = None,
 ) -> str:  # fmt: skip
     """The 退回 or 转办 letter, published; the case ends answered by it. Returns its 文号."""
-    by, now = account.require(Role.CLERK), (now or dt.datetime.now()).replace(microsecond=0)
+    account.require(Role.CLERK)
+    by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     target, reason = " ".join(target.split()), " ".join(reason.split())
     if action not in ACTIONS:
         raise InvalidRequest(f"bad action {action}", "只能退回或转办。")

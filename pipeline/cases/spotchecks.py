@@ -133,7 +133,8 @@ def record(
     now: dt.datetime | None = None,
 ) -> SpotRow:  # fmt: skip
     """A drawn reply re-checked: agreed, or an error with what it is. Not by anyone who handled it."""
-    by = account.require(Role.CLERK, Role.REVIEWER)
+    account.require(Role.CLERK, Role.REVIEWER)
+    by = account.signature
     now = (now or dt.datetime.now()).replace(microsecond=0)
     finding = " ".join(finding.split())
     if not agreed and not finding:

@@ -35,12 +35,12 @@ class Account:
     def has(self, role: Role) -> bool:
         return role in self.roles
 
-    def require(self, *roles: Role) -> str:
-        """The signature, if the account holds one of `roles` (专人管理、分级授权); refused otherwise."""
+    def require(self, *roles: Role) -> None:
+        """Refused unless the account holds one of `roles` (专人管理、分级授权). It returns nothing:
+        who acted is always `signature`, read from the account, never a value passed along."""
         if not any(r in self.roles for r in roles):
             needed = "或".join(r.label_zh for r in roles)
             raise NotAllowed(
                 f"{self.login} lacks {'/'.join(roles)}",
                 f"该操作需要“{needed}”角色，{self.signature}没有该角色。",
             )
-        return self.signature
