@@ -26,6 +26,7 @@ PG_ENV = "LETTERS_TEST_PG_URL"
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database URL on each backend."""
     if request.param == "sqlite":
+        (tmp_path / "data").mkdir(exist_ok=True)  # a configured URL names a folder that exists
         yield f"sqlite:///{tmp_path / 'data' / 'letters.db'}"
         return
     base = os.environ.get(PG_ENV)

@@ -190,3 +190,25 @@ def test_write_transaction_takes_the_sqlite_write_lock_up_front(tmp_path: Path) 
         other.close()
     finally:
         db.dispose()
+
+
+def test_a_configured_sqlite_url_in_a_missing_folder_is_refused_not_created(
+    tmp_path: Path, cli_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: `sqlite:///` naming a missing folder silently created the folder and an empty
+    database, an office with no lists, no cases and reply numbers from 1 beside the real one."""
+    from pipeline.cli import main
+    from pipeline.errors import ConfigError
+
+    missing = tmp_path / "unmounted" / "share" / "letters.db"
+    settings = Settings(base_dir=tmp_path, database_url=f"sqlite:///{missing}")
+    with pytest.raises(ConfigError) as refused:
+        open_database(settings)
+    assert "文件夹不存在" in refused.value.message_zh and str(missing.parent) in refused.value.message_zh
+    monkeypatch.setenv("LETTERS_DATABASE_URL", f"sqlite:///{missing}")
+    assert main(["cases"]) == 6
+    assert "database_url 指向的文件夹不存在" in capsys.readouterr().err
+    assert not (tmp_path / "unmounted").exists()
+    monkeypatch.delenv("LETTERS_DATABASE_URL")
+    assert main(["cases"]) == 0  # the default database still makes its own folder on a fresh install
+    assert (cli_folder / "data" / "letters.db").exists()

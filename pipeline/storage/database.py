@@ -156,7 +156,19 @@ def _pragma(connection: Connection, pragma: str) -> None:
 
 
 def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
-    """The database named by settings, created privately and migrated to head."""
+    """The database named by settings, created privately and migrated to head.
+
+    Only the default database (data/letters.db) brings its folder into being. A configured SQLite
+    URL whose folder is missing is a mistyped or unmounted path: creating the folder would start
+    an empty office (no lists, no cases, reply numbers from 1) beside the real one, so it is refused.
+    """
+    configured = sqlite_path(settings.database_url) if settings.database_url else None
+    if configured is not None and not configured.parent.is_dir():
+        raise ConfigError(
+            f"database_url names a missing folder: {configured.parent}",
+            f"配置项 database_url 指向的文件夹不存在：{configured.parent}。请检查数据库地址（是否写错或存储未挂载）；"
+            "为避免误建一个空的数据库，系统不会自动创建该文件夹。",
+        )
     engine = create_db_engine(settings.db_url)
     if upgrade:
         migrate(engine)
