@@ -67,6 +67,27 @@ def test_a_page_refused_by_its_size_loads_no_ocr_models(tmp_path: Path, monkeypa
     assert loads == []
 
 
+@pytest.mark.parametrize("size", [(200_000, 2), (2, 200_000), (24, 24), (4000, 150)])
+def test_an_image_of_no_page_shape_is_refused_with_its_reason(tmp_path: Path, size: tuple[int, int]) -> None:
+    """Regression: a 200000 x 2 PNG (small, and under the pixel bound) reached OpenCV's resize with
+    a zero-pixel side and ended as 系统内部错误 instead of with a reason for the clerk."""
+    from PIL import Image
+
+    path = tmp_path / "strip.png"
+    Image.new("L", size, 255).save(path)
+    with pytest.raises(CorruptFile) as refused:
+        read_document(path)
+    assert f"图片的尺寸异常（{size[0]} × {size[1]} 像素）" in refused.value.message_zh
+
+
+def test_a_long_fax_roll_is_still_a_page() -> None:
+    """The shape bound leaves real pages alone: three A4 fax pages on one roll (1:4.2) are read."""
+    from pipeline.reading.limits import check_page_shape
+
+    check_page_shape(1728, 3 * 2200)
+    check_page_shape(1080, 1080 * 19)  # a long phone screenshot
+
+
 def test_a_large_but_real_page_is_rendered_under_the_pixel_budget() -> None:
     a3 = (841.9, 1190.6)
     assert render_scale(*a3, 250 / 72) == pytest.approx(250 / 72)  # A3 at 250 dpi: 17 Mpx, as asked

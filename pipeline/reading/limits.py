@@ -26,6 +26,12 @@ PAGE_TOO_LARGE = (
     "文件中的页面尺寸异常（{w:.0f} × {h:.0f} 厘米），不像来函页面，无法识别，请向来函单位索取正常的文件。"
 )
 IMAGE_TOO_LARGE = "图片像素数异常（{w} × {h}），超出可处理的范围，请向来函单位索取正常大小的扫描件或照片。"
+MAX_PAGE_ASPECT = 20  # long side / short side: A4 is 1.41, a fax roll of several pages or a long
+# phone screenshot stays well under 20; a 200000 x 2 strip is no page
+MIN_PAGE_SIDE = 32  # pixels: a short side under this holds no line of text
+IMAGE_NOT_A_PAGE = (
+    "图片的尺寸异常（{w} × {h} 像素），不像来函页面，无法识别，请向来函单位索取正常的扫描件或照片。"
+)
 
 
 def render_scale(width_pt: float, height_pt: float, wanted: float) -> float:
@@ -40,6 +46,18 @@ def render_scale(width_pt: float, height_pt: float, wanted: float) -> float:
     if area * wanted * wanted > MAX_RENDER_PIXELS:
         return (MAX_RENDER_PIXELS / area) ** 0.5
     return wanted
+
+
+def check_page_shape(width: int, height: int, name: str = "image") -> None:
+    """Refuse an image page no letter can be printed on (a strip, or a speck), before it is scaled:
+    scaling a 200000 x 2 strip to page size asks OpenCV for a zero-pixel side and failed the
+    letter as 系统内部错误 instead of with its reason."""
+    short, long = sorted((width, height))
+    if short < MIN_PAGE_SIDE or long > short * MAX_PAGE_ASPECT:
+        raise CorruptFile(
+            f"{name}: image of {width}x{height} pixels is no letter page",
+            IMAGE_NOT_A_PAGE.format(w=width, h=height),
+        )
 
 
 def open_image(source: Path | IO[bytes], name: str = "image") -> Image.Image:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
 from pipeline.errors import CorruptFile, EncryptedFile
-from pipeline.reading.limits import open_image, render_scale
+from pipeline.reading.limits import check_page_shape, open_image, render_scale
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ def _upright_frames(path: Path) -> Iterator[tuple[np.ndarray, float | None, int,
     for index, frame in enumerate(ImageSequence.Iterator(img)):
         if index >= MAX_PAGES:
             break
+        check_page_shape(*frame.size, name=path.name)
         bilevel = frame.mode == "1"
         frame, dpi = square_pixels(frame)
         frame = ImageOps.exif_transpose(frame.convert("RGB"))
