@@ -11,7 +11,7 @@ import pytest
 from pipeline.storage import audit
 from pipeline.storage.models import Case
 from pipeline.web.throttle import Throttle
-from tests.review_office import PASSWORD
+from tests.review_office import PASSWORD, drop
 
 
 def write_unreadable(path, n: int):  # type: ignore[no-untyped-def]
@@ -316,3 +316,36 @@ def test_a_letter_that_came_with_its_roster_in_a_zip_is_shown_from_the_letter_in
     with ctx.db.sessions() as s:
         letter_json = s.get(Case, case_id).letter_json  # type: ignore[union-attr]
     assert any(b.key == "unit" for b in boxes(ctx, case_id, letter_json))
+
+
+@pytest.mark.slow
+def test_every_look_at_a_page_of_personal_data_is_recorded_and_an_administrator_sees_none(web) -> None:  # type: ignore[no-untyped-def]
+    """Regression: any signed-in account fetched /cases/N/pages/K (the original, with names and full
+    IDs) and /cases/N/sent/K with no audit event; the routes now ask the case core, which checks the
+    role and records the look."""
+    from tests.service_letters import spec_for
+
+    ctx, intake, app = web
+    case_id = drop(intake, "seen.pdf", spec_for(171))
+    with ctx.db.sessions() as s:
+        assert s.get(Case, case_id).state == "replied"  # type: ignore[union-attr]
+
+    def looks() -> list[tuple[str, str]]:
+        with ctx.db.sessions() as s:
+            return [(e.actor, e.reason) for e in audit.events_for(s, case_id) if e.reason.startswith("查看")]
+
+    admin = Desk(app, "admin")
+    for path in (f"/cases/{case_id}", f"/cases/{case_id}/pages/1", f"/cases/{case_id}/sent/1"):
+        assert admin.get(path).status_code == 403, path
+    assert looks() == []
+    clerk = Desk(app, "wangfang")
+    assert clerk.get(f"/cases/{case_id}/pages/1").status_code == 200
+    assert clerk.get(f"/cases/{case_id}/sent/1").status_code == 200
+    auditor = Desk(app, "sun")  # the handling is the auditor's to check
+    assert auditor.get(f"/cases/{case_id}/pages/1").status_code == 200
+    assert looks() == [
+        ("王芳（wangfang）", "查看来函原件第1页（含查询对象个人信息）"),
+        ("王芳（wangfang）", "查看已发出复函第1页（含查询对象个人信息）"),
+        ("孙审计（sun）", "查看来函原件第1页（含查询对象个人信息）"),
+    ]
+    assert clerk.get(f"/cases/{case_id + 100}/pages/1").status_code == 404  # nothing to record

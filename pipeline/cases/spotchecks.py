@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.cases import viewing
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.history import history_of
 from pipeline.cases.transitions import move, note
@@ -33,7 +34,7 @@ from pipeline.storage.models import Case, CaseState
 OPEN, AGREED, ERROR = "open", "agreed", "error"
 STATUS_ZH = {OPEN: "待抽查", AGREED: "核对无误", ERROR: "发现错误"}
 # Events that are a person's work on the case (not a look at it): whoever made them may not check it.
-LOOKS = ("查看案件", "开始办理")
+LOOKS = (*viewing.LOOKS, "开始办理")
 
 
 def seed(settings: Settings) -> bytes:

@@ -14,10 +14,9 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import login_required
 
 from pipeline.cases import attach as attaching
-from pipeline.cases import drafts, holds, objections, requests, review, routing, spotchecks
+from pipeline.cases import drafts, holds, objections, requests, review, routing, spotchecks, viewing
 from pipeline.cases import reprocess as reprocessing
 from pipeline.cases.corrections import roster_rules
-from pipeline.cases.transitions import note
 from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
 from pipeline.errors import CaseNotFound, InvalidRequest
@@ -45,6 +44,7 @@ MAX_ROWS = 5000  # a roster the rules check in one request
 @login_required
 def show(case_id: int):  # type: ignore[no-untyped-def]
     ctx = context()
+    viewing.see(ctx, case_id, me(), viewing.CASE)  # 全程留痕: who looked at whose personal data
     held_by = holds.hold(ctx, case_id, me())  # opening a waiting case takes it; others see it read-only
     detail = case_detail(ctx, case_id)
     pages = original_pages(ctx, case_id)
@@ -53,14 +53,6 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     spot = spotchecks.spot_check_of(ctx, case_id)
     objected = objections.about(ctx, case_id)
     sent = sent_pages(ctx, case_id) if detail.state == "replied" else 0
-    with write_transaction(ctx.db.sessions) as session:  # 全程留痕: who looked at whose personal data
-        note(
-            session,
-            case_id,
-            actor=me().signature,
-            reason="查看案件（含查询对象个人信息）",
-            now=dt.datetime.now(),
-        )
     return render_template(
         "case.html", case=detail, Settle=Settle, Verdict=Verdict, account=me(),
         pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by, draft=draft,
@@ -72,6 +64,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/<int:case_id>/pages/<int:number>")
 @login_required
 def page(case_id: int, number: int):  # type: ignore[no-untyped-def]
+    viewing.see(context(), case_id, me(), viewing.original_page(number))
     found = page_image(context(), case_id, number)
     return _page(found[0] if found else None, f"no page {number} of case {case_id}", "找不到该页。",
                  found[1] if found else "image/png")  # fmt: skip
@@ -248,6 +241,7 @@ def again(case_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/<int:case_id>/sent/<int:number>")
 @login_required
 def sent_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
+    viewing.see(context(), case_id, me(), viewing.sent_page(number))
     found = sent_image(context(), case_id, number)
     return _page(found, f"no sent page {number} of case {case_id}", "找不到该页。")
 
@@ -265,5 +259,6 @@ def preview(case_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/<int:case_id>/preview/<int:number>")
 @login_required
 def preview_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
+    viewing.see(context(), case_id, me(), viewing.preview_page(number))
     found = preview_image(context(), case_id, number)
     return _page(found, f"no preview page {number} of case {case_id}", "找不到该页，请重新打开预览。")

@@ -1,0 +1,51 @@
+"""Who may look at a case's personal data, and the record of every look (全程留痕).
+
+A case holds names and full ID numbers: in its fields, in the original's page images and in the
+reply sent. Every edge that shows any of them asks `see` first, which checks the account's role
+and writes the audit event, so no route can show personal data unrecorded or to the wrong role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipeline.cases.context import ServiceContext
+from pipeline.cases.lookup import get_case
+from pipeline.cases.transitions import note
+from pipeline.domain.roles import Account, Role
+from pipeline.storage import write_transaction
+
+# The people whose work is the letters: clerks and reviewers handle them, auditors check the
+# handling. An administrator manages accounts and settings, not letters.
+VIEWERS = (Role.CLERK, Role.REVIEWER, Role.AUDITOR)
+
+CASE = "查看案件（含查询对象个人信息）"
+# How each look's audit reason begins: a look is not work on the case (spot checks and the
+# workload figures leave it out).
+LOOKS = ("查看案件", "查看来函原件", "查看已发出复函", "查看复函预览")
+
+
+def original_page(number: int) -> str:
+    return f"查看来函原件第{number}页（含查询对象个人信息）"
+
+
+def sent_page(number: int) -> str:
+    return f"查看已发出复函第{number}页（含查询对象个人信息）"
+
+
+def preview_page(number: int) -> str:
+    return f"查看复函预览第{number}页（含查询对象个人信息）"
+
+
+def may_see(account: Account) -> bool:
+    return any(account.has(role) for role in VIEWERS)
+
+
+def see(
+    ctx: ServiceContext, case_id: int, account: Account, what: str, now: dt.datetime | None = None
+) -> None:
+    """Allow `account` to see the case's personal data, and record that it did; refused otherwise."""
+    account.require(*VIEWERS)
+    with write_transaction(ctx.db.sessions) as session:
+        get_case(session, case_id)  # no such case: the clerk's "找不到", and nothing recorded
+        note(session, case_id, actor=account.signature, reason=what, now=now or dt.datetime.now())
