@@ -141,6 +141,10 @@ class Settings:
     web_proxy_hops: int = _help(
         "reverse proxies in front of the console whose X-Forwarded-For is trusted (0: none)", default=0
     )
+    web_https: bool = _help(
+        "the console is reached over HTTPS (a TLS proxy in front): its session cookie is sent over HTTPS only",
+        default=False,
+    )
 
     def __post_init__(self) -> None:
         # Every path in the program is absolute: a relative base_dir (the default ".") would

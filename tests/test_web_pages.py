@@ -349,3 +349,19 @@ def test_every_look_at_a_page_of_personal_data_is_recorded_and_an_administrator_
         ("孙审计（sun）", "查看来函原件第1页（含查询对象个人信息）"),
     ]
     assert clerk.get(f"/cases/{case_id + 100}/pages/1").status_code == 404  # nothing to record
+
+
+def test_the_session_cookie_is_https_only_when_the_office_says_the_console_is_behind_tls(
+    web, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Regression: LETTERS_WEB_HTTPS was read from the environment by the app, past Settings: not in
+    letters.toml, not in docs/settings.md, and any value but "1" (true, yes) silently left it off."""
+    from pipeline.settings import load_settings
+    from pipeline.web.app import create_app
+
+    ctx, _, app = web
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    for value in ("1", "true", "yes"):
+        assert load_settings(env={"LETTERS_WEB_HTTPS": value}, base_dir=tmp_path).web_https is True
+    ctx.settings.web_https = True
+    assert create_app(ctx=ctx).config["SESSION_COOKIE_SECURE"] is True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from pathlib import Path
 
@@ -42,7 +41,7 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         SECRET_KEY=secret_key(ctx.settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_SECURE=os.environ.get("LETTERS_WEB_HTTPS") == "1",
+        SESSION_COOKIE_SECURE=ctx.settings.web_https,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=ctx.settings.web_idle_minutes),
         SESSION_REFRESH_EACH_REQUEST=True,
         WTF_CSRF_TIME_LIMIT=None,  # the session's own lifetime bounds the token
