@@ -19,26 +19,25 @@ from pipeline.storage import write_transaction
 # handling. An administrator manages accounts and settings, not letters.
 VIEWERS = (Role.CLERK, Role.REVIEWER, Role.AUDITOR)
 
-CASE = "查看案件（含查询对象个人信息）"
 # How each look's audit reason begins: a look is not work on the case (spot checks and the
 # workload figures leave it out).
-LOOKS = ("查看案件", "查看来函原件", "查看已发出复函", "查看复函预览")
+_CASE, _ORIGINAL, _SENT, _PREVIEW = "查看案件", "查看来函原件", "查看已发出复函", "查看复函预览"
+LOOKS = (_CASE, _ORIGINAL, _SENT, _PREVIEW)
+_PERSONAL = "（含查询对象个人信息）"
+
+CASE = f"{_CASE}{_PERSONAL}"
 
 
 def original_page(number: int) -> str:
-    return f"查看来函原件第{number}页（含查询对象个人信息）"
+    return f"{_ORIGINAL}第{number}页{_PERSONAL}"
 
 
 def sent_page(number: int) -> str:
-    return f"查看已发出复函第{number}页（含查询对象个人信息）"
+    return f"{_SENT}第{number}页{_PERSONAL}"
 
 
 def preview_page(number: int) -> str:
-    return f"查看复函预览第{number}页（含查询对象个人信息）"
-
-
-def may_see(account: Account) -> bool:
-    return any(account.has(role) for role in VIEWERS)
+    return f"{_PREVIEW}第{number}页{_PERSONAL}"
 
 
 def see(

@@ -13,8 +13,12 @@ from pipeline.domain.roles import Account
 from pipeline.errors import NotAllowed
 
 
-def add_arguments(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("--user", required=True, metavar="用户名", help=f"{what}的账号（用户名），随后输入密码")
+def add_arguments(p: argparse.ArgumentParser, what: str, *, required: bool = True) -> None:
+    """--user and --password-stdin; `required=False` where only one option of the command acts
+    (`process --again`, `records import --confirm-shrink`), which then asks for --user itself."""
+    p.add_argument(
+        "--user", required=required, metavar="用户名", help=f"{what}的账号（用户名），随后输入密码"
+    )
     p.add_argument(
         "--password-stdin", action="store_true", help="从标准输入读取密码（用于脚本；默认在终端中提示输入）"
     )

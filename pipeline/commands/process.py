@@ -43,8 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="同一文件此前已办理，确需再次答复时使用（须同时写 --reason，并以经办人员账号 --user 登录）",
     )
     p.add_argument("--reason", help="再次答复的原因（与 --again 一起使用），例如：来函单位称原复函未收到")
-    p.add_argument("--user", metavar="用户名", help="决定再次答复的经办人员账号（与 --again 一起使用）")
-    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（用于脚本）")
+    auth.add_arguments(p, "与 --again 一起使用：决定再次答复的经办人员", required=False)
     p.set_defaults(func=run)
 
 

@@ -39,10 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="确认启用因记录数明显减少或解析异常而暂缓的新版本（须同时写明 --reason）",
     )
     imp.add_argument("--reason", help="确认启用的理由（与 --confirm-shrink 一起使用，记入审计日志）")
-    imp.add_argument(
-        "--user", metavar="用户名", help="确认启用的管理员账号（与 --confirm-shrink 一起使用），随后输入密码"
-    )
-    imp.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（用于脚本）")
+    auth.add_arguments(imp, "与 --confirm-shrink 一起使用：确认启用的管理员", required=False)
     imp.set_defaults(func=run_import)
     st = actions.add_parser(
         "status", help="查看各名单的记录数、导入时间和是否有效", description="查看各名单的状态。"
