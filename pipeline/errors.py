@@ -8,7 +8,7 @@ Every error class of the package is here, and every exit code in ExitCode.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class ExitCode(IntEnum):
@@ -30,6 +30,28 @@ class ExitCode(IntEnum):
     BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE
 
 
+class FailureKind(StrEnum):
+    """Why a case failed, as a stored code beside its Chinese text: what the console offers for a
+    failed case (attach a loose roster, show or refuse to draw the original) is decided by the code,
+    so rewording a message never changes it."""
+
+    UNREADABLE = "unreadable"  # damaged, encrypted, empty, a format no reader takes
+    SCANNED = "scanned"  # a scan with no OCR to read it
+    NOT_A_LETTER = "not_a_letter"  # read whole, but no query letter in it
+    LOOSE_ROSTER = "loose_roster"  # a roster without the letter it belongs to
+    REFUSED = "refused"  # the reader refused it: past a work bound, or the reader died on it
+    CONFIG = "config"  # an installation problem (OCR models missing, settings)
+    FILE_MOVED = "file_moved"  # the inbox file was moved or replaced before it was archived
+    CRASHED = "crashed"  # the service died reading it twice
+    RETRIES = "retries"  # a passing fault that did not pass
+    INTERNAL = "internal"  # an unexpected fault (logged)
+
+    @property
+    def read_whole(self) -> bool:
+        """The reader read the file whole and nothing in it was refused: safe to draw in the console."""
+        return self in (FailureKind.NOT_A_LETTER, FailureKind.LOOSE_ROSTER)
+
+
 # The one wording of an unexpected failure, wherever a clerk meets it.
 INTERNAL_ERROR_ZH = "系统内部错误，已记录日志，请联系系统管理员。"
 
@@ -38,6 +60,7 @@ class LettersError(Exception):
     """Base of every expected failure. Never shown as a traceback."""
 
     exit_code: int = ExitCode.INTERNAL
+    failure = FailureKind.INTERNAL  # stored on a case this error fails
     default_zh = "处理失败。"
 
     def __init__(self, message: str = "", message_zh: str | None = None) -> None:
@@ -56,6 +79,7 @@ class UnreadableLetter(LettersError):
     """The file cannot be turned into a document."""
 
     exit_code = ExitCode.UNREADABLE
+    failure = FailureKind.UNREADABLE
     default_zh = "无法读取该文件。"
 
 
@@ -79,6 +103,7 @@ class ScannedLetter(UnreadableLetter):
     """A PDF without a usable text layer and no OCR reader available."""
 
     exit_code = ExitCode.SCANNED_NO_OCR
+    failure = FailureKind.SCANNED
     default_zh = "该文件为扫描件（无可识别的文字层），需要文字识别（OCR）后才能处理。"
 
 
@@ -86,15 +111,20 @@ class NotALetter(UnreadableLetter):
     """Readable, but nothing in it looks like a credit query letter."""
 
     exit_code = ExitCode.NOT_A_LETTER
+    failure = FailureKind.NOT_A_LETTER
     default_zh = "该文件不是信用记录查询函（未找到查询对象名单或函件要素），请人工核对。"
 
 
 class ReaderFailed(CorruptFile):
     """The child process reading the file died, ran out of memory or of time (pipeline.cases.isolation)."""
 
+    failure = FailureKind.REFUSED
+
 
 class LooseAttachment(NotALetter):
     """Only a roster (a spreadsheet, an attachment), without the letter it belongs to."""
+
+    failure = FailureKind.LOOSE_ROSTER
 
     default_zh = (
         "收到的是名单附件（电子表格或名单文件），未找到与之一同发送的来函；请将来函与名单放在同一子文件夹"
@@ -107,6 +137,7 @@ class LooseAttachment(NotALetter):
 
 class ConfigError(LettersError):
     exit_code = ExitCode.CONFIG
+    failure = FailureKind.CONFIG
     default_zh = "配置有误，请联系系统管理员。"
 
 

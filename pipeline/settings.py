@@ -128,6 +128,11 @@ class Settings:
         "collect them from a share; the result JSON (full IDs) is always 0600 in data/results/",
         default="0600",
     )
+    review_preview: bool = _help(
+        "a reply a person worked on goes out only after a person has previewed it and released exactly "
+        "what they saw (console: 预览并发出; CLI: `letters review preview`, then `approve --seen`)",
+        default=True,
+    )
     ocr_auto_answer: bool = _help(
         "answer clean scanned letters without a clerk's confirmation", default=False
     )

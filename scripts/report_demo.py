@@ -34,9 +34,11 @@ from pipeline.cases import (  # noqa: E402
 )
 from pipeline.cases.context import open_context  # noqa: E402
 from pipeline.cases.core import CaseCore  # noqa: E402
+from pipeline.cases.corrections import FieldFix, LetterField, VerdictDecision  # noqa: E402
 from pipeline.cases.handling import make_processor  # noqa: E402
 from pipeline.cases.inbox import InboxIntake  # noqa: E402
 from pipeline.cases.instances import register_instance  # noqa: E402
+from pipeline.domain.result import Verdict  # noqa: E402
 from pipeline.domain.roles import Account, Role  # noqa: E402
 from pipeline.reports.build import build_report  # noqa: E402
 from pipeline.reports.period import parse_period  # noqa: E402
@@ -116,13 +118,20 @@ def main() -> int:
                                    reason="来函单位补充查询对象材料", account=people["zhao"],
                                    now=clock[0] - dt.timedelta(days=1))  # fmt: skip
             if roll < 0.12:
-                done = review.correct(
-                    ctx, case_id, ["addressee=陕西省信用办"], people["wangfang"], now=clock[0]
+                review.correct(
+                    ctx,
+                    case_id,
+                    [FieldFix(LetterField.ADDRESSEE, "陕西省信用办")],
+                    people["wangfang"],
+                    now=clock[0],
                 )
-                if done.state == "waiting_review":
-                    review.approve(ctx, case_id, people["zhou"], now=clock[0])
+                releaser = people["zhou"]  # a hit needs a second person; any release follows a preview
             else:
-                review.correct(ctx, case_id, ["1.result=not_checked"], people["zhao"], now=clock[0])
+                review.correct(
+                    ctx, case_id, [VerdictDecision(1, Verdict.NOT_CHECKED)], people["zhao"], now=clock[0]
+                )
+                releaser = people["zhao"]
+            review.approve(ctx, case_id, releaser, now=clock[0], seen=review.reply_tag(ctx, case_id))
         for row in spotchecks.spot_checks(ctx):
             who = people["zhao"] if "王芳（wangfang）" in row.rule else people["wangfang"]
             try:

@@ -140,3 +140,19 @@ def state(ctx: ServiceContext, case_id: int) -> str:
 
     with ctx.db.sessions() as s:
         return s.get(Case, case_id).state  # type: ignore[union-attr]
+
+
+def seen(ctx: ServiceContext, case_id: int) -> list[str]:
+    """`--seen TAG` of the case as it is now: what `letters review preview` prints for a person who
+    looked at the reply (tests/test_actions.py runs the preview command itself)."""
+    from pipeline.cases.review import reply_tag
+
+    return ["--seen", reply_tag(ctx, case_id)]
+
+
+def release(ctx: ServiceContext, case_id: int, name: str) -> int:
+    """`letters review approve` by `name` of the reply as it is now, as after its preview: a person's
+    correction that leaves nothing else waits for a release under the office's preview rule."""
+    from pipeline.cli import main
+
+    return main(["review", "approve", str(case_id), *as_user(name), *seen(ctx, case_id)])

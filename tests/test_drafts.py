@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.cases import drafts, holds, review
+from pipeline.commands.fields import parse_fields
 from pipeline.errors import InvalidRequest, NotAllowed
 from pipeline.storage import audit
 from tests.builders.spec import bad_check_digit
@@ -28,7 +29,7 @@ def test_a_draft_is_kept_and_submitting_removes_it(waiting) -> None:  # type: ig
     kept = drafts.load_draft(ctx, case_id)
     assert kept is not None and kept.body == body and kept.saved_by == saved.saved_by == "王芳（wangfang）"
     assert holds.hold(ctx, case_id, account("赵处长")) == "王芳（wangfang）"  # saving holds the case
-    review.correct(ctx, case_id, [f"2.id_number={good}"], account("王芳"), hold=True)
+    review.correct(ctx, case_id, parse_fields([f"2.id_number={good}"]), account("王芳"))
     assert drafts.load_draft(ctx, case_id) is None
     assert state(ctx, case_id) == "waiting_review"  # held for a release, nothing sent
 
@@ -56,3 +57,25 @@ def test_discarding_a_draft_is_audited(waiting) -> None:  # type: ignore[no-unty
     assert drafts.discard_draft(ctx, case_id, account("王芳")) is False
     with ctx.db.sessions() as s:
         assert any(e.reason == "放弃草稿（王芳（wangfang）保存）" for e in audit.events_for(s, case_id))
+
+
+def test_a_name_with_a_comma_added_in_the_console_stays_one_name(web) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the console wrote its form as CLI syntax (`add=姓名,号码`) for the core to parse
+    back, so a name with a comma in it was cut; corrections now travel as typed values."""
+    from pipeline.storage.models import Case
+    from tests.test_web_pages import Desk
+
+    ctx, service, app = web
+    spec = spec_for(22)
+    name, good = spec.people[1]
+    spec.people[1] = (name, bad_check_digit(good))
+    case_id = drop(service, "comma.docx", spec)
+    added = spec_for(23).people[0][1]
+    done = Desk(app, "wangfang").post(
+        f"/cases/{case_id}/correct", **{"2.id_number": good, "was_2.id_number": "", "add.name": "阿卜杜,热合曼",
+                                        "add.id_number": added}
+    )  # fmt: skip
+    assert done.status_code == 302
+    with ctx.db.sessions() as s:
+        people = s.get(Case, case_id).letter_json["people"]  # type: ignore[union-attr]
+    assert people[-1]["name"] == "阿卜杜,热合曼" and people[-1]["id_number"] == added

@@ -41,9 +41,10 @@ pytestmark = pytest.mark.slow
 NUMBER = re.compile(r"陕信用函〔\d{4}〕\d+号")
 
 
-def _cli_approve(case_id: int, login: str) -> subprocess.Popen[bytes]:
+def _cli_approve(case_id: int, login: str, tag: str) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "review", "approve", str(case_id), "--user", login, "--password-stdin"],
+        [sys.executable, "-m", "pipeline", "review", "approve", str(case_id), "--seen", tag, "--user", login,
+         "--password-stdin"],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.stdin is not None
@@ -93,7 +94,7 @@ def test_concurrent_releases_rescans_and_the_cli_give_one_reply_per_letter(offic
         for case_id in cases:
             try:
                 tried[who] += 1
-                review.approve(ctx, case_id, account(who))
+                review.approve(ctx, case_id, account(who), seen=review.reply_tag(ctx, case_id))
             except LettersError:
                 pass  # taken by the other release, or already replied: refused, nothing sent
             except BaseException as exc:  # pragma: no cover - reported below
@@ -121,7 +122,7 @@ def test_concurrent_releases_rescans_and_the_cli_give_one_reply_per_letter(offic
 
     scanner = threading.Thread(target=rescan)
     scanner.start()
-    clis = [_cli_approve(case_id, "zhou") for case_id in list(cases)[::2]]
+    clis = [_cli_approve(case_id, "zhou", review.reply_tag(ctx, case_id)) for case_id in list(cases)[::2]]
     threads = [threading.Thread(target=release, args=(who,)) for who in ("周复核", "李科长")]
     for t in threads:
         t.start()
@@ -135,7 +136,7 @@ def test_concurrent_releases_rescans_and_the_cli_give_one_reply_per_letter(offic
     for case_id in cases:  # anything left waiting (every release refused meanwhile) is released now
         with ctx.db.sessions() as s:
             if s.get(Case, case_id).state == CaseState.WAITING_REVIEW.value:  # type: ignore[union-attr]
-                review.approve(ctx, case_id, account("周复核"))
+                review.approve(ctx, case_id, account("周复核"), seen=review.reply_tag(ctx, case_id))
     assert None not in dropped
     figures = _invariants(ctx, {**cases, **dropped})  # type: ignore[dict-item]
     print(f"concurrent releases: tried {sum(tried.values()) + len(clis)}, figures {figures}, orphans 0")
@@ -150,7 +151,7 @@ def test_a_release_killed_at_random_moments_is_finished_once(office) -> None:  #
         cases[drop(service, f"kill-{i}.docx", spec)] = spec.doc_number
     killed = 0
     for case_id in cases:
-        proc = _cli_approve(case_id, "zhou")
+        proc = _cli_approve(case_id, "zhou", review.reply_tag(ctx, case_id))
         time.sleep(rng.uniform(0.8, 2.6))  # start-up, check, number, render, publish: anywhere
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -163,7 +164,7 @@ def test_a_release_killed_at_random_moments_is_finished_once(office) -> None:  #
             state = s.get(Case, case_id).state  # type: ignore[union-attr]
         assert state in (CaseState.REPLIED.value, CaseState.WAITING_REVIEW.value), state
         if state == CaseState.WAITING_REVIEW.value:
-            review.approve(ctx, case_id, account("周复核"))
+            review.approve(ctx, case_id, account("周复核"), seen=review.reply_tag(ctx, case_id))
     figures = _invariants(ctx, cases)
     print(f"killed releases: {killed} of {len(cases)} killed, figures {figures}, orphans 0")
 
@@ -200,7 +201,7 @@ def test_a_release_killed_at_each_step_of_publishing_is_finished_once(office, mo
         monkeypatch.setattr(publisher, "claim", claim)
     monkeypatch.setattr(claims, "end_claim", lambda *_a: None)  # a killed process ends nothing
     with pytest.raises(Killed):
-        review.approve(ctx, case_id, account("周复核"))
+        review.approve(ctx, case_id, account("周复核"), seen=review.reply_tag(ctx, case_id))
     monkeypatch.undo()
     for ready in recover(ctx.db, service.core.me, service.core.active):
         service.core.resume(ready)
@@ -213,6 +214,6 @@ def test_a_release_killed_at_each_step_of_publishing_is_finished_once(office, mo
         state = s.get(Case, case_id).state  # type: ignore[union-attr]
     assert state == (CaseState.WAITING_REVIEW.value if point == "numbered" else CaseState.REPLIED.value)
     if state == CaseState.WAITING_REVIEW.value:
-        review.approve(ctx, case_id, account("周复核"))
+        review.approve(ctx, case_id, account("周复核"), seen=review.reply_tag(ctx, case_id))
     figures = _invariants(ctx, {case_id: spec.doc_number})
     assert figures["voided"] == (1 if point == "numbered" else 0)

@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from pipeline.cases import requests, review, spotchecks
 from pipeline.cli import main
+from pipeline.commands.fields import parse_fields
 from pipeline.errors import UsageError
 from pipeline.reports.build import build_report, report_figures
 from pipeline.reports.period import Period, parse_period
@@ -58,13 +59,14 @@ def history(office):  # type: ignore[no-untyped-def]
     ctx.settings.spot_check_share = 1.0
     a = drop(service, "a.docx", spec_for(401))  # answered by itself, on the day: on time, drawn (automatic)
     b = drop(service, "b.docx", spec_for(402, kind="civil_servant", hit=True))  # a hit, 2 people clear
-    review.correct(ctx, b, ["addressee=陕西省信用办"], account("王芳"))
-    review.approve(ctx, b, account("周复核"))  # drawn (a hit)
+    review.correct(ctx, b, parse_fields(["addressee=陕西省信用办"]), account("王芳"))
+    review.approve(ctx, b, account("周复核"), seen=review.reply_tag(ctx, b))  # drawn (a hit)
     spec = spec_for(403)
     spec.people[1] = (spec.people[1][0], bad_check_digit(spec.people[1][1]))
     c = drop(service, "c.docx", spec)
     _received_days_ago(ctx, c, 14)  # answered two weeks after receipt: late
-    review.correct(ctx, c, ["2.result=not_checked"], account("王芳"))  # not_checked 1, people 3
+    review.correct(ctx, c, parse_fields(["2.result=not_checked"]), account("王芳"))  # not_checked 1, people 3
+    review.approve(ctx, c, account("王芳"), seen=review.reply_tag(ctx, c))  # released after its preview
     d = service.handle_file(write_unreadable(service.folders.inbox / "d.doc", 4))  # failed
     (service.folders.inbox / "e.docx").write_bytes(
         next(service.folders.archive.rglob("*a.docx")).read_bytes()
@@ -83,7 +85,8 @@ def history(office):  # type: ignore[no-untyped-def]
             reason="来函单位补充材料",
             account=account("赵处长"),
         )
-    review.correct(ctx, g, ["1.result=not_checked"], account("赵处长"))  # within its delay
+    review.correct(ctx, g, parse_fields(["1.result=not_checked"]), account("赵处长"))  # within its delay
+    review.approve(ctx, g, account("赵处长"), seen=review.reply_tag(ctx, g))  # released after its preview
     spec = spec_for(405)
     spec.people[0] = (spec.people[0][0], bad_check_digit(spec.people[0][1]))
     h = drop(service, "h.docx", spec)  # still waiting

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from pipeline.cases import claims, review
 from pipeline.cases.instances import recover
+from pipeline.commands.fields import parse_fields
 from pipeline.storage.case_models import AuditEvent
 from pipeline.storage.models import Case
 from tests.builders.spec import bad_check_digit
@@ -22,6 +23,7 @@ class Killed(BaseException):
 @pytest.mark.slow
 def test_a_review_killed_before_its_reply_resumes_with_its_correction(office, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ctx, service = office
+    ctx.settings.review_preview = False  # an office whose corrections answer at once (the reply is made here)
     spec = spec_for(191)
     name, good = spec.people[1]
     spec.people[1] = (name, bad_check_digit(good))
@@ -34,7 +36,7 @@ def test_a_review_killed_before_its_reply_resumes_with_its_correction(office, mo
     monkeypatch.setattr(review, "stage_reply", die)
     monkeypatch.setattr(claims, "end_claim", lambda *_a: None)  # a killed process ends nothing
     with pytest.raises(Killed):
-        review.correct(ctx, case_id, [f"2.id_number={good}"], account("王芳"))
+        review.correct(ctx, case_id, parse_fields([f"2.id_number={good}"]), account("王芳"))
     assert state(ctx, case_id) == "processing"
     monkeypatch.undo()
 
@@ -48,4 +50,7 @@ def test_a_review_killed_before_its_reply_resumes_with_its_correction(office, mo
         assert case is not None and case.letter_json["people"][1]["id_number"] == good  # kept
         reasons = [e.reason for e in s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id))]
     assert any(r.startswith("人工更正") for r in reasons) and any(r.startswith("复核中断") for r in reasons)
-    assert review.approve(ctx, case_id, account("王芳")).state.value == "replied"
+    assert (
+        review.approve(ctx, case_id, account("王芳"), seen=review.reply_tag(ctx, case_id)).state.value
+        == "replied"
+    )

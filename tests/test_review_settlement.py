@@ -9,10 +9,11 @@ import docx
 import pytest
 
 from pipeline.cli import main
+from pipeline.commands.fields import parse_fields
 from pipeline.storage import audit
 from pipeline.storage.models import Case
 from tests.builders.spec import bad_check_digit
-from tests.review_office import as_user, drop, state
+from tests.review_office import as_user, drop, release, state
 from tests.service_letters import spec_for
 
 
@@ -41,7 +42,8 @@ def test_correcting_one_field_leaves_a_count_that_disagrees_to_be_confirmed(
     assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 2  # approval does not settle it
     assert "核实后确认" in capsys.readouterr().err
     assert main(["review", "confirm", str(case_id), "seq_gap", *as_user("李科长")]) == 2  # not this case's
-    assert main(["review", "confirm", str(case_id), "count_mismatch", *as_user("李科长")]) == 0
+    assert main(["review", "confirm", str(case_id), "count_mismatch", *as_user("李科长")]) == 10
+    assert release(ctx, case_id, "李科长") == 0
     assert state(ctx, case_id) == "replied"
     with ctx.db.sessions() as s:
         events = audit.events_for(s, case_id)
@@ -74,7 +76,10 @@ def test_a_wrong_id_is_answered_not_checked_and_the_rest_are_answered(
     assert codes(ctx, case_id) == ["id_invalid"]
     assert main(["review", "correct", str(case_id), "--field", "1.result=not_checked", *as_user("王芳")]) == 2
     assert "没有错误" in capsys.readouterr().err  # a valid ID is always checked
-    assert main(["review", "correct", str(case_id), "--field", "3.result=not_checked", *as_user("王芳")]) == 0
+    assert (
+        main(["review", "correct", str(case_id), "--field", "3.result=not_checked", *as_user("王芳")]) == 10
+    )
+    assert release(ctx, case_id, "王芳") == 0
     done = case(ctx, case_id)
     assert done.state == "replied"
     assert [r["verdict"] for r in done.check_json["results"]] == ["clear", "clear", "not_checked"]  # type: ignore[index]
@@ -99,7 +104,8 @@ def test_a_row_that_is_no_person_is_deleted_and_a_missed_one_added(office) -> No
     # 2 is deleted and 3 decided in one request: numbers mean the rows as the clerk saw them.
     fields = ["delete=2", f"add={name}，{number.lower()}", "3.name=" + kept[1][0]]
     argv = [item for f in fields for item in ("--field", f)]
-    assert main(["review", "correct", str(case_id), *argv, *as_user("王芳")]) == 0
+    assert main(["review", "correct", str(case_id), *argv, *as_user("王芳")]) == 10
+    assert release(ctx, case_id, "王芳") == 0
     done = case(ctx, case_id)
     assert done.state == "replied"
     people = done.letter_json["people"]  # type: ignore[index]
@@ -126,7 +132,8 @@ def test_roster_changes_refuse_what_they_cannot_mean(office, capsys: pytest.Capt
         assert main(["review", "correct", str(case_id), *argv, *as_user("王芳")]) == 2
         assert said in capsys.readouterr().err
     assert state(ctx, case_id) == "waiting_review"
-    assert main(["review", "correct", str(case_id), "--field", "delete=1", *as_user("王芳")]) == 0
+    assert main(["review", "correct", str(case_id), "--field", "delete=1", *as_user("王芳")]) == 10
+    assert release(ctx, case_id, "王芳") == 0
     assert len(case(ctx, case_id).letter_json["people"]) == len(spec.people) - 1  # type: ignore[index]
 
 
@@ -156,14 +163,17 @@ def test_a_conclusion_on_a_letter_changed_meanwhile_is_refused(office) -> None: 
     ctx, service = office
     case_id = drop(service, "race.docx", spec_for(17, kind="civil_servant", hit=True))
     stale_letter, stale_tag = review._waiting_letter(ctx, case_id)
-    review.correct(ctx, case_id, ["addressee=陕西省信用办"], account("王芳"))
+    review.correct(ctx, case_id, parse_fields(["addressee=陕西省信用办"]), account("王芳"))
     with pytest.raises(InvalidRequest, match="changed since it was loaded"):
         review._conclude(
             ctx, case_id, stale_letter, account("周复核"), event="", approving=True, changed=False,
             now=__import__("datetime").datetime.now(), tag=stale_tag,
         )  # fmt: skip
     assert state(ctx, case_id) == "waiting_review"
-    assert review.approve(ctx, case_id, account("周复核")).state == "replied"
+    assert (
+        review.approve(ctx, case_id, account("周复核"), seen=review.reply_tag(ctx, case_id)).state
+        == "replied"
+    )
     assert case(ctx, case_id).letter_json["addressee"] == "陕西省信用办"  # type: ignore[index]
 
 

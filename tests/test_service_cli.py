@@ -113,7 +113,7 @@ def test_delay_needs_a_working_day_and_moves_the_due_date(
     assert (
         main(["cases", "delay", "1", "--until", f"{target:%Y-%m-%d}", "--reason", "x", *as_user("王芳")]) == 2
     )
-    assert "无需延期" in capsys.readouterr().err
+    assert "可以延期" in capsys.readouterr().err
 
 
 def test_status_counts_and_health(office: InboxIntake, capsys: pytest.CaptureFixture[str]) -> None:
@@ -181,7 +181,7 @@ def test_failed_file_has_no_deadline_and_is_closed_by_a_signed_in_clerk(
     assert main(["status"]) == 0
     assert "已超期" not in capsys.readouterr().out
     assert main(["cases", "close", "1", "--reason", "误放", *as_user("王芳")]) == 2  # a replied case stays
-    assert "只有处理失败或重复来函" in capsys.readouterr().err
+    assert "只有“处理失败”、“重复来函”的案件可以关闭" in capsys.readouterr().err
     assert main(["cases", "close", "3", "--reason", "误放入收件箱的说明文件", *as_user("王芳")]) == 0
     assert "已关闭" in capsys.readouterr().out
     assert main(["cases", "--open"]) == 0
@@ -240,7 +240,7 @@ def test_a_case_is_delayed_or_closed_only_by_a_signed_in_clerk(
     capsys.readouterr()
     for who in ("周复核", "孙审计", "管理员甲"):  # signed in, but not a clerk
         assert main(["cases", command, case_id, *extra, "--reason", "沟通", *as_user(who)]) == 12
-        assert "该操作需要“经办”角色" in capsys.readouterr().err
+        assert "需要“经办”角色" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO("wrong password\n"))
     assert main(["cases", command, case_id, *extra, "--reason", "沟通", *as_user("王芳")]) == 12
     assert "用户名或密码错误" in capsys.readouterr().err

@@ -25,7 +25,7 @@ from pipeline.reply.verify import docx_content
 from pipeline.storage.case_models import AuditEvent, CaseDecision
 from pipeline.storage.models import Case
 from tests.builders.spec import LetterSpec, make_id
-from tests.review_office import as_user, open_office
+from tests.review_office import as_user, open_office, seen
 from tests.service_letters import write_letter
 
 pytest_plugins = ["tests.db_backends"]
@@ -134,7 +134,7 @@ def test_possible_settled_as_clear_by_a_named_person_is_replied(
     )  # a person once possibly listed, cleared by one person: a second person approves (the history rule)
     assert "更正人以外的复核人员" in capsys.readouterr().out
     assert main(["review", "approve", str(case_id), *as_user("王芳")]) != 0
-    assert main(["review", "approve", str(case_id), *as_user("周复核")]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("周复核"), *seen(ctx, case_id)]) == 0
     assert "已生成复函" in capsys.readouterr().out
     stored = case(ctx, case_id)
     assert stored.state == "replied"
@@ -166,7 +166,7 @@ def test_name_mismatch_settled_as_listed_names_the_list(office, capsys: pytest.C
     case_id = drop(service, "mismatch.docx", "public_institution", [OTHER, CLEAR])
     assert any("姓名不同" in r.text for r in case(ctx, case_id).review_reasons())
     assert correct(case_id, "1.result=listed", "王芳") == 10  # a verdict decided: a second person approves
-    assert main(["review", "approve", str(case_id), *as_user("周复核")]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("周复核"), *seen(ctx, case_id)]) == 0
     assert case(ctx, case_id).state == "replied"
     rows = reply_rows(ctx, case_id)
     assert rows[0][-1] == "属于失信联合惩戒对象（重大税收违法失信主体）"
@@ -186,7 +186,7 @@ def test_a_manual_hit_on_a_civil_servant_query_needs_another_approver(
     assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 2
     assert "更正人以外" in capsys.readouterr().err
     assert case(ctx, case_id).state == "waiting_review"
-    assert main(["review", "approve", str(case_id), *as_user("周复核")]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("周复核"), *seen(ctx, case_id)]) == 0
     assert case(ctx, case_id).state == "replied"
     assert reply_rows(ctx, case_id)[0][-1] == "属于失信联合惩戒对象（失信被执行人）"
     assert main(["audit", "verify"]) == 0
@@ -253,7 +253,7 @@ def test_a_decision_lapses_when_the_list_changes(
     assert case(ctx, case_id).state == "waiting_review"
     # A fresh decision on the new records works again, approved by a second person.
     assert correct(case_id, "1.result=clear", "李科长") == 10
-    assert main(["review", "approve", str(case_id), *as_user("周复核")]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("周复核"), *seen(ctx, case_id)]) == 0
     assert case(ctx, case_id).state == "replied"
     assert main(["audit", "verify"]) == 0
 

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.cli import main
 from tests.builders.spec import bad_check_digit
-from tests.review_office import as_user, drop, state
+from tests.review_office import as_user, drop, release, seen, state
 from tests.service_letters import spec_for
 
 
@@ -20,7 +20,7 @@ def test_a_civil_servant_hit_is_replied_only_after_approval(
     out = capsys.readouterr().out
     assert "二次复审" in out and "失信联合惩戒对象" in out
     assert "610402********3071"[:6] in out and "19760724" not in out  # IDs masked
-    assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("李科长"), *seen(ctx, case_id)]) == 0
     assert "已生成复函" in capsys.readouterr().out
     assert state(ctx, case_id) == "replied"
     assert len([p for p in service.folders.outbox.iterdir() if p.suffix == ".docx"]) == 1
@@ -41,8 +41,10 @@ def test_a_bad_id_is_corrected_and_replied(office, capsys: pytest.CaptureFixture
     assert "校验位" in capsys.readouterr().err
     assert (
         main(["review", "correct", str(case_id), "--field", "2.id_number", "--value", good, *as_user("王芳")])
-        == 0
+        == 10
     )
+    assert "待预览复函后发出" in capsys.readouterr().out
+    assert release(ctx, case_id, "王芳") == 0
     assert state(ctx, case_id) == "replied"
 
 
@@ -61,7 +63,7 @@ def test_the_corrector_of_a_hit_cannot_approve_it(office, capsys: pytest.Capture
     assert "更正人以外" in capsys.readouterr().err
     assert main(["review", "approve", str(case_id), *as_user("王芳")]) == 12  # not the corrector, but no 复核
     assert "复核" in capsys.readouterr().err
-    assert main(["review", "approve", str(case_id), *as_user("周复核")]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("周复核"), *seen(ctx, case_id)]) == 0
     assert state(ctx, case_id) == "replied"
 
 
@@ -119,8 +121,9 @@ def test_full_width_corrected_id_is_normalised_like_an_extracted_one(
                 *as_user("王芳"),
             ]
         )
-        == 0
+        == 10
     )
+    assert release(ctx, case_id, "王芳") == 0
     assert state(ctx, case_id) == "replied"
     from pipeline.storage.models import Case
 
@@ -190,3 +193,51 @@ def test_no_full_id_from_a_name_cell_on_review_show(office, capsys: pytest.Captu
     assert main(["process", str(letter), "--again", "--reason", "原复函未收到", *as_user("王芳")]) == 10
     captured = capsys.readouterr()
     assert leaked not in captured.out + captured.err
+
+
+def test_a_correction_from_the_cli_waits_for_a_previewed_release(
+    office, capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the console held a corrected case for its preview (`hold=True`), but a correction
+    from the CLI sent the reply at once and `review approve` released a reply no one had previewed.
+    The office's preview rule (Settings.review_preview) now applies on every path."""
+    import re
+
+    ctx, service = office
+    spec = spec_for(5)
+    name, good = spec.people[1]
+    spec.people[1] = (name, bad_check_digit(good))
+    case_id = drop(service, "preview.docx", spec)
+    assert main(["review", "correct", str(case_id), "--field", f"2.id_number={good}", *as_user("王芳")]) == 10
+    assert state(ctx, case_id) == "waiting_review"
+    capsys.readouterr()
+    assert main(["review", "approve", str(case_id), *as_user("王芳")]) == 2  # not previewed
+    assert "须先预览" in capsys.readouterr().err
+    out = tmp_path / "预览.pdf"
+    assert main(["review", "preview", str(case_id), "--out", str(out), *as_user("王芳")]) == 0
+    tag = re.search(r"预览标识：(\w+)", capsys.readouterr().out)[1]  # type: ignore[index]
+    assert (
+        out.read_bytes().startswith(b"%PDF") and out.stat().st_mode & 0o077 == 0
+    )  # personal data: owner-only
+    assert (
+        main(["review", "approve", str(case_id), "--seen", "0" * 32, *as_user("王芳")]) == 2
+    )  # not what was seen
+    assert main(["review", "approve", str(case_id), "--seen", tag, *as_user("王芳")]) == 0
+    assert state(ctx, case_id) == "replied"
+    from pipeline.storage import audit
+
+    with ctx.db.sessions() as s:
+        assert any(e.reason.startswith("查看复函预览") for e in audit.events_for(s, case_id))
+
+
+def test_an_office_without_the_preview_rule_answers_a_correction_at_once(office) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    ctx, service = office
+    Path("letters.toml").write_text("review_preview = false\n", encoding="utf-8")  # the office's choice
+    spec = spec_for(6)
+    name, good = spec.people[1]
+    spec.people[1] = (name, bad_check_digit(good))
+    case_id = drop(service, "no-preview.docx", spec)
+    assert main(["review", "correct", str(case_id), "--field", f"2.id_number={good}", *as_user("王芳")]) == 0
+    assert state(ctx, case_id) == "replied"

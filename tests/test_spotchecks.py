@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from pipeline.cases import review, spotchecks
 from pipeline.cli import main
+from pipeline.commands.fields import parse_fields
 from pipeline.domain.sampling import RULE_HIT, draw, sample_point
 from pipeline.errors import InvalidRequest, NotAllowed
 from pipeline.files import sha256_file
@@ -61,8 +62,8 @@ def test_every_hit_is_drawn_and_checked_only_by_someone_who_did_not_handle_it(of
     ctx, service = office
     ctx.settings.spot_check_share = 0.0
     case_id = drop(service, "hit.docx", spec_for(320, kind="civil_servant", hit=True))
-    review.correct(ctx, case_id, ["addressee=陕西省信用办"], account("王芳"))
-    review.approve(ctx, case_id, account("周复核"))
+    review.correct(ctx, case_id, parse_fields(["addressee=陕西省信用办"]), account("王芳"))
+    review.approve(ctx, case_id, account("周复核"), seen=review.reply_tag(ctx, case_id))
     spot = drawn(ctx, case_id)
     assert spot is not None and spot.rule == RULE_HIT and spot.status == "open"
     for who in ("王芳", "周复核"):  # the corrector and the second reviewer handled it
@@ -74,7 +75,7 @@ def test_every_hit_is_drawn_and_checked_only_by_someone_who_did_not_handle_it(of
         spotchecks.record(ctx, case_id, account("赵处长"), agreed=False)
     done = spotchecks.record(ctx, case_id, account("赵处长"), agreed=False, finding="第1人姓名与原件不符")
     assert done.status == "error" and done.checked_by == "赵处长（zhao）"
-    with pytest.raises(InvalidRequest, match="checked already"):
+    with pytest.raises(InvalidRequest, match="spot_check needs replied"):
         spotchecks.record(ctx, case_id, account("李科长"), agreed=True)
     with ctx.db.sessions() as s:
         assert any(
@@ -104,7 +105,7 @@ def test_an_error_found_opens_a_correction_letter_through_the_same_rules(office)
     ctx, service = office
     ctx.settings.spot_check_share = 0.0
     case_id = drop(service, "hit.docx", spec_for(340, kind="civil_servant", hit=True))
-    review.approve(ctx, case_id, account("周复核"))
+    review.approve(ctx, case_id, account("周复核"), seen=review.reply_tag(ctx, case_id))
     with ctx.db.sessions() as s:
         first = s.get(Case, case_id).reply_doc_number  # type: ignore[union-attr]
     spotchecks.record(ctx, case_id, account("赵处长"), agreed=False, finding="主送单位写错")
@@ -112,10 +113,10 @@ def test_an_error_found_opens_a_correction_letter_through_the_same_rules(office)
         case = s.get(Case, case_id)
         assert case is not None and case.state == "waiting_review"
         assert [r.code.value for r in case.review_reasons()] == ["correction_letter"]
-    review.correct(ctx, case_id, ["addressee=陕西省信用办"], account("李科长"), hold=True)
+    review.correct(ctx, case_id, parse_fields(["addressee=陕西省信用办"]), account("李科长"))
     with pytest.raises(InvalidRequest, match="corrector"):  # the corrector is no second reviewer
-        review.approve(ctx, case_id, account("李科长"))
-    done = review.approve(ctx, case_id, account("周复核"))
+        review.approve(ctx, case_id, account("李科长"), seen=review.reply_tag(ctx, case_id))
+    done = review.approve(ctx, case_id, account("周复核"), seen=review.reply_tag(ctx, case_id))
     assert done.state == "replied" and done.reply_doc_number != first
     with ctx.db.sessions() as s:
         case = s.get(Case, case_id)

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from pipeline.cases import review
 from pipeline.cli import main
+from pipeline.commands.fields import parse_fields
 from pipeline.errors import LettersError
 from pipeline.storage.case_models import SpotCheck
 from pipeline.storage.models import Case
-from tests.review_office import account, as_user, drop, state
+from tests.review_office import account, as_user, drop, seen, state
 from tests.service_letters import LISTED, person, spec_for
 
 
@@ -65,7 +66,7 @@ def test_a_clerk_alone_cannot_clear_a_listed_candidate_by_correcting_the_id_cli(
     # The reviewer sees the change beside the original reading, puts the ID back and releases the right reply.
     undo = ["review", "correct", str(case_id), "--field", f"1.id_number={LISTED[1]}"]
     assert main([*undo, *as_user("李科长")]) == 10
-    assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("李科长"), *seen(ctx, case_id)]) == 0
     assert state(ctx, case_id) == "replied"
     assert _answered(ctx, case_id)[LISTED] == "listed"
     assert _drawn(ctx, case_id) is not None  # a hit, and an ID changed: drawn for 抽查抽检
@@ -82,7 +83,7 @@ def test_a_clerk_alone_cannot_release_a_civil_servant_hit_as_public_institution_
     assert state(ctx, case_id) == "waiting_review"
     back = ["review", "correct", str(case_id), "--field", "kind=civil_servant"]
     assert main([*back, *as_user("李科长")]) == 10  # still a civil-servant hit: 二次复审
-    assert main(["review", "approve", str(case_id), *as_user("李科长")]) == 0
+    assert main(["review", "approve", str(case_id), *as_user("李科长"), *seen(ctx, case_id)]) == 0
     case = _case(ctx, case_id)
     assert case.state == "replied" and case.kind == "civil_servant"
     assert _answered(ctx, case_id)[LISTED] == "listed"
@@ -92,11 +93,16 @@ def test_a_reviewer_may_approve_a_clerks_correction_after_seeing_it(office) -> N
     """The reviewer decides: the rule is that a second person looks, not that a correction is wrong."""
     ctx, service = office
     case_id = drop(service, "hit-ok.docx", spec_for(43, kind="civil_servant", hit=True))
-    review.correct(ctx, case_id, [f"1.name={LISTED[0]}"], account("王芳"))  # no change: nothing to review
-    review.correct(ctx, case_id, ["2.name=钱七"], account("王芳"))
+    review.correct(
+        ctx, case_id, parse_fields([f"1.name={LISTED[0]}"]), account("王芳")
+    )  # no change: nothing to review
+    review.correct(ctx, case_id, parse_fields(["2.name=钱七"]), account("王芳"))
     with pytest.raises(LettersError):
-        review.approve(ctx, case_id, account("王芳"))
-    assert review.approve(ctx, case_id, account("周复核")).state.value == "replied"
+        review.approve(ctx, case_id, account("王芳"), seen=review.reply_tag(ctx, case_id))
+    assert (
+        review.approve(ctx, case_id, account("周复核"), seen=review.reply_tag(ctx, case_id)).state.value
+        == "replied"
+    )
     assert _drawn(ctx, case_id) is not None
 
 
@@ -108,7 +114,13 @@ def test_a_corrected_name_on_a_clear_letter_is_drawn_for_spot_check(office) -> N
     name, good = spec.people[1]
     spec.people[1] = (name, bad_check_digit(good))
     case_id = drop(service, "bad.docx", spec)
-    assert review.correct(ctx, case_id, [f"2.id_number={good}"], account("王芳")).state.value == "replied"
+    assert (
+        review.correct(ctx, case_id, parse_fields([f"2.id_number={good}"]), account("王芳")).state.value
+        == "waiting_review"
+    )
+    assert (
+        review.approve(ctx, case_id, account("王芳"), seen=review.reply_tag(ctx, case_id)).state == "replied"
+    )
     assert "人工更正了姓名、身份证号码或查询类别" in (_drawn(ctx, case_id) or "")
 
 
@@ -147,18 +159,18 @@ def test_no_sequence_of_corrections_by_one_account_answers_a_listed_person_not_l
             break
         try:
             if op[0] == "approve":
-                review.approve(ctx, case_id, one)
+                review.approve(ctx, case_id, one, seen=review.reply_tag(ctx, case_id))
             elif op[0] == "kind":
-                review.correct(ctx, case_id, [f"kind={op[1]}"], one)
+                review.correct(ctx, case_id, parse_fields([f"kind={op[1]}"]), one)
             elif op[0] == "delete":
-                review.correct(ctx, case_id, [f"delete={op[1]}"], one)
+                review.correct(ctx, case_id, parse_fields([f"delete={op[1]}"]), one)
             elif op[0] == "add":
-                review.correct(ctx, case_id, [f"add={op[1][0]},{op[1][1]}"], one)
+                review.correct(ctx, case_id, parse_fields([f"add={op[1][0]},{op[1][1]}"]), one)
             elif op[0] == "result":
-                review.correct(ctx, case_id, [f"{op[1]}.result={op[2]}"], one)
+                review.correct(ctx, case_id, parse_fields([f"{op[1]}.result={op[2]}"]), one)
             else:
                 field = "id_number" if op[0] == "id" else "name"
-                review.correct(ctx, case_id, [f"{op[1]}.{field}={op[2]}"], one)
+                review.correct(ctx, case_id, parse_fields([f"{op[1]}.{field}={op[2]}"]), one)
         except LettersError:
             continue
     if state(ctx, case_id) == "replied":

@@ -15,25 +15,21 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
+from pipeline.cases.actions import Action, require
 from pipeline.cases.bundles import write_zip
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.drafts import drop_draft
 from pipeline.cases.folders import REASON_NOTE, Folders
 from pipeline.cases.transitions import move
-from pipeline.domain.roles import Account, Role
-from pipeline.errors import CaseNotFound, InvalidRequest, LooseAttachment
+from pipeline.domain.roles import Account
+from pipeline.errors import CaseNotFound, InvalidRequest
 from pipeline.files import fit_name, sha256_file
 from pipeline.reading.sniff import sniff
 from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case, CaseState
 
-LOOSE_MARK = LooseAttachment.default_zh[:8]  # 收到的是名单附件: how a loose roster's failure begins
 JOINABLE = (CaseState.WAITING_REVIEW, CaseState.FAILED)
-
-
-def is_loose_roster(case: Case) -> bool:
-    return case.state == CaseState.FAILED.value and (case.error or "").startswith(LOOSE_MARK)
 
 
 def _intact(folders: Folders, case: Case, tracking: CaseTracking) -> Path:
@@ -59,9 +55,10 @@ def attach_roster(
     ctx: ServiceContext, roster_case: int, letter_case: int, account: Account, now: dt.datetime | None = None
 ) -> None:
     """Join the loose roster of `roster_case` to the letter of `letter_case`; audited on both."""
-    account.require(Role.CLERK)
     now = now or dt.datetime.now()
     folders = Folders.from_settings(ctx.settings)
+    with ctx.db.sessions() as session:
+        require(session, roster_case, account, Action.ATTACH, now)
     if roster_case == letter_case:
         raise InvalidRequest("same case", "请填写来函所在的另一个案件号。")
     with ctx.db.sessions() as session:
@@ -71,10 +68,6 @@ def attach_roster(
                 raise CaseNotFound(f"no case {n}", f"找不到第{n}号案件。")
         roster, roster_tracking = found[roster_case]
         letter, letter_tracking = found[letter_case]
-        if not is_loose_roster(roster):  # type: ignore[arg-type]
-            raise InvalidRequest(
-                f"case {roster_case} is not a loose roster", f"第{roster_case}号案件不是未附来函的名单附件。"
-            )
         if CaseState(letter.state) not in JOINABLE:  # type: ignore[union-attr]
             raise InvalidRequest(
                 f"case {letter_case} is {letter.state}",  # type: ignore[union-attr]
@@ -112,7 +105,7 @@ def attach_roster(
             now=now,
             tracking={"decided": None, "attempts": 0, "retry_after": None, "owner": None, "finished_at": None,
                       "archive_path": rel, "crashes": 0},
-            case={"error": None, "file_sha256": sha},
+            case={"error": None, "error_kind": None, "file_sha256": sha},
         )  # fmt: skip
         closed = moved and move(
             session, roster_case, source=CaseState.FAILED, target=CaseState.CLOSED, actor=account.signature,

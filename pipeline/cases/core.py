@@ -38,7 +38,7 @@ from pipeline.cases.history import history_of, store_history
 from pipeline.cases.intake import INBOX
 from pipeline.cases.numbering import void_unused
 from pipeline.cases.transitions import move, note
-from pipeline.errors import INTERNAL_ERROR_ZH, ClaimLost, LettersError
+from pipeline.errors import INTERNAL_ERROR_ZH, ClaimLost, FailureKind, LettersError
 from pipeline.files import (
     NotRegularFile,
     fit_name,
@@ -160,10 +160,11 @@ class CaseCore:
                         case_id,
                         f"暂时性故障多次重试（{MAX_ATTEMPTS}次）仍未排除，请管理员检查磁盘空间、数据库和文件权限："
                         f"{mask_ids_in(str(exc))[:200]}",
+                        FailureKind.RETRIES,
                     )
                 return
             log.exception("case %s failed unexpectedly", case_id, extra={"case": case_id})
-            self.fail(case_id, INTERNAL_ERROR_ZH)
+            self.fail(case_id, INTERNAL_ERROR_ZH, FailureKind.INTERNAL)
 
     def load(self, case_id: int) -> tuple[Case, CaseTracking]:
         with self.db.sessions() as session:
@@ -195,7 +196,11 @@ class CaseCore:
         if tracking.archive_path is None:
             archived = with_retries(lambda: self._archive(case, tracking, src), "archive")
             if archived is None:
-                self.fail(case_id, "来函文件在归档前已被移走或替换，未能处理；如需办理请重新放入收件箱。")
+                self.fail(
+                    case_id,
+                    "来函文件在归档前已被移走或替换，未能处理；如需办理请重新放入收件箱。",
+                    FailureKind.FILE_MOVED,
+                )
                 return
             self._set(case_id, archive_path=archived)
             tracking.archive_path = archived
@@ -204,7 +209,7 @@ class CaseCore:
             self._set(case_id, inbox_cleared_at=self.clock())
         if tracking.decided is None and tracking.crashes >= MAX_CRASHES:
             log.error("case %s: the service died twice reading it; failed, not read again", case_id)
-            self.fail(case_id, CRASHED_ZH)
+            self.fail(case_id, CRASHED_ZH, FailureKind.CRASHED)
             return
         if tracking.decided is None:
             self._handle(case_id, self.folders.archive / tracking.archive_path)
@@ -245,12 +250,16 @@ class CaseCore:
         try:
             handled = self.processor(letter, case_id, staging)
         except LettersError as exc:
-            handled = Handled(CaseState.FAILED, error=exc.message_zh, exit_code=exc.exit_code)
+            handled = Handled(
+                CaseState.FAILED, error=exc.message_zh, failure=exc.failure, exit_code=exc.exit_code
+            )
         except Exception as exc:
             if is_passing(exc):
                 raise
             log.exception("processing case %s failed", case_id, extra={"case": case_id})
-            handled = Handled(CaseState.FAILED, error=INTERNAL_ERROR_ZH, exit_code=1)
+            handled = Handled(
+                CaseState.FAILED, error=INTERNAL_ERROR_ZH, failure=FailureKind.INTERNAL, exit_code=1
+            )
         with_retries(lambda: self._record(case_id, handled, staging), "record what was decided")
 
     def complete(self, case_id: int, handled: Handled, staging: Path) -> None:
@@ -292,6 +301,7 @@ class CaseCore:
             case.check_json = handled.check_json if handled.check_json is not None else case.check_json
             case.reasons = [r.to_json() for r in handled.reasons] or None
             case.error = handled.error
+            case.error_kind = handled.failure.value if handled.failure else None
             case.reply_doc_number = handled.reply_doc_number
             case.outputs = None  # filled as each output claims its name
             case.updated_at = self.clock()
@@ -375,7 +385,7 @@ class CaseCore:
         with_retries(step, "finish")
         log.info("case %s: %s", case_id, state, extra={"case": case_id, "event": state})
 
-    def fail(self, case_id: int, error: str) -> None:
+    def fail(self, case_id: int, error: str, kind: FailureKind) -> None:
         """A permanent fault: record it, park what we have, end the case as failed."""
         try:
             with write_transaction(self.db.sessions) as session:
@@ -383,7 +393,7 @@ class CaseCore:
                 tracking = session.get(CaseTracking, case_id)
                 if case is None or tracking is None or case.state != CaseState.PROCESSING.value:
                     return
-                case.error = error
+                case.error, case.error_kind = error, kind.value
                 tracking.decided = CaseState.FAILED.value
                 if tracking.parked_path is None and tracking.origin == INBOX:
                     tracking.parked_path = unique_path(

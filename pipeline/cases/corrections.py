@@ -1,20 +1,23 @@
-"""A clerk's corrections of an extracted letter (`field=value`), and their decisions on people.
+"""A clerk's corrections of an extracted letter, and their decisions on people, as typed values.
 
-A roster row missed by extraction is added (`add=姓名,身份证号码`) and a row
-that is not a person (a misread heading, the contact) is deleted (`delete=N`).
-Every `N` in one request means the row as the clerk saw it: fields are
-corrected first, rows deleted after, added rows go to the end.
+Each edge builds the values from its own input (the console from its form, the CLI from `--field`,
+pipeline.commands.fields); nothing between the layers is a sentence to parse, so a name with a
+comma in it stays one name. A roster row missed by extraction is added (`AddRow`) and a row that
+is not a person (a misread heading, the contact) is deleted (`DeleteRow`). Every `seq` in one
+request means the row as the clerk saw it: fields are corrected first, rows deleted after, added
+rows go to the end.
 
-Corrected values are normalised as extraction normalises them, and the
-letter is validated again afterwards (pipeline.extraction.validation.revalidate),
-so a correction settles exactly what it corrects: fixing the addressee of a
-letter that says 共4人 but lists 3 leaves the count to be confirmed.
+Corrected values are normalised as extraction normalises them, and the letter is validated again
+afterwards (pipeline.extraction.validation.revalidate), so a correction settles exactly what it
+corrects: fixing the addressee of a letter that says 共4人 but lists 3 leaves the count to be confirmed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from pipeline.domain.idnumber import normalise_id
 from pipeline.domain.letter import Kind, Letter, Person
@@ -26,96 +29,133 @@ from pipeline.extraction.validation import revalidate, roster_rules
 from pipeline.privacy import mask_id
 
 __all__ = [
-    "FIELD_HELP",
+    "AddRow",
+    "Correction",
+    "DeleteRow",
+    "FieldFix",
+    "LetterField",
+    "PersonField",
+    "PersonFix",
     "Requested",
+    "VerdictDecision",
     "apply_corrections",
     "mark_not_checked",
+    "requested",
     "roster_rules",
-    "split_request",
 ]  # roster_rules: as typed
 
-LETTER_FIELDS = {"kind", "unit", "doc_number", "date", "addressee"}
-ADD, DELETE = "add", "delete"  # add=姓名,身份证号码 and delete=N
-PERSON_FIELDS = {"name", "id_number"}
-RESULT_FIELD = "result"  # N.result=clear|listed|not_checked
-NOT_CHECKED = "not_checked"  # the ID is wrong and the unit must be asked: answered 未予查询
-RESULT_VALUES = {"clear": Verdict.CLEAR, "listed": Verdict.LISTED, NOT_CHECKED: Verdict.NOT_CHECKED}
-FIELD_HELP = (
-    "可更正：unit=来函单位、doc_number=来函文号、date=2026-06-04、kind=civil_servant|public_institution、"
-    "addressee=主送单位、N.name=姓名、N.id_number=身份证号码、add=姓名,身份证号码（增加一行）、delete=N（删除第N行）、"
-    "N.result=clear|listed（人工核实结论：clear=不属于、listed=属于失信联合惩戒对象，"
-    "仅限核查结论为“可能匹配”或“号码在名单中但姓名不同”的人员）、"
-    "N.result=not_checked（身份证号码有误且无法更正：复函中该人写明“身份证号码有误，未予查询”）（N为序号）"
-)
+
+class LetterField(StrEnum):
+    KIND = "kind"
+    UNIT = "unit"
+    DOC_NUMBER = "doc_number"
+    DATE = "date"
+    ADDRESSEE = "addressee"
+
+    @property
+    def label_zh(self) -> str:
+        return {"kind": "查询类别", "unit": "来函单位", "doc_number": "来函文号", "date": "来函日期",
+                "addressee": "主送单位"}[self.value]  # fmt: skip
+
+
+class PersonField(StrEnum):
+    NAME = "name"
+    ID_NUMBER = "id_number"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldFix:
+    """A letter field as the clerk reads it in the original (kind: civil_servant|public_institution;
+    date: ISO 2026-06-04)."""
+
+    field: LetterField
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFix:
+    seq: int  # the row as the clerk saw it
+    field: PersonField
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddRow:
+    name: str
+    id_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRow:
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictDecision:
+    """A person's verdict decided by the clerk: clear or listed (possible and name-mismatch verdicts
+    only), or not_checked (an ID that is wrong and cannot be corrected: answered 未予查询)."""
+
+    seq: int
+    verdict: Verdict
+
+
+Correction = FieldFix | PersonFix | AddRow | DeleteRow | VerdictDecision
+DECIDED = (Verdict.CLEAR, Verdict.LISTED, Verdict.NOT_CHECKED)
 
 
 @dataclass(frozen=True, slots=True)
 class Requested:
     """What a correction asks for, split: field corrections and per-person verdict decisions."""
 
-    fields: list[str]
+    fields: list[FieldFix | PersonFix]
     verdicts: dict[int, Verdict]
     deletes: set[int] = field(default_factory=set)
-    adds: list[tuple[str, str]] = field(default_factory=list)
+    adds: list[AddRow] = field(default_factory=list)
 
 
-def split_request(items: list[str]) -> Requested:
-    """Separate `N.result=…` decisions from the corrections of the letter itself."""
-    wanted: dict[int, Verdict] = {}
-    rest: list[str] = []
-    deletes: set[int] = set()
-    adds: list[tuple[str, str]] = []
+def requested(items: Sequence[Correction]) -> Requested:
+    """The corrections sorted by what they do; a person decided twice, or a decision no person may
+    make, is refused."""
+    if not items:
+        raise InvalidRequest("no corrections", "请写明更正内容。")
+    out = Requested([], {})
     for item in items:
-        key, sep, value = item.partition("=")
-        if sep and key.strip() == DELETE:
-            if not value.strip().isdigit():
-                raise InvalidRequest("bad delete", f"delete 后应写要删除的序号，例如 delete=3：{item}")
-            deletes.add(int(value.strip()))
-            continue
-        if sep and key.strip() == ADD:
-            adds.append(_added(value))
-            continue
-        seq, _, attr = key.strip().partition(".")
-        if attr != RESULT_FIELD or not sep:
-            rest.append(item)
-            continue
-        if not seq.isdigit():
-            raise InvalidRequest(f"unknown field {key!r}", f"无法更正“{key.strip()}”。{FIELD_HELP}")
-        verdict = RESULT_VALUES.get(value.strip())
-        if verdict is None:
-            raise InvalidRequest(
-                "bad result",
-                f"第{seq}人的结论只能是 clear（不属于失信联合惩戒对象）、listed（属于失信联合惩戒对象）"
-                f"或 not_checked（身份证号码有误，未予查询）：{value.strip()}",
-            )
-        if int(seq) in wanted:
-            raise InvalidRequest("result twice", f"第{seq}人的结论写了两次，请只写一个。")
-        wanted[int(seq)] = verdict
-    return Requested(rest, wanted, deletes, adds)
+        if isinstance(item, DeleteRow):
+            out.deletes.add(item.seq)
+        elif isinstance(item, AddRow):
+            if not item.name.strip() and not item.id_number.strip():
+                raise InvalidRequest("empty added row", "增加的人员应写明姓名和身份证号码。")
+            out.adds.append(item)
+        elif isinstance(item, VerdictDecision):
+            if item.verdict not in DECIDED:
+                raise InvalidRequest(
+                    f"verdict {item.verdict} is no decision",
+                    f"第{item.seq}人的结论只能是“不属于”“属于失信联合惩戒对象”或“身份证号码有误，未予查询”。",
+                )
+            if item.seq in out.verdicts:
+                raise InvalidRequest("result twice", f"第{item.seq}人的结论写了两次，请只写一个。")
+            out.verdicts[item.seq] = item.verdict
+        else:
+            out.fields.append(item)
+    return out
 
 
-def _added(value: str) -> tuple[str, str]:
-    name, sep, number = value.replace("，", ",").partition(",")
-    if not sep or (not name.strip() and not number.strip()):
-        raise InvalidRequest("bad add", f"增加人员应写作 add=姓名,身份证号码：{value}")
-    return name.strip(), number.strip()
-
-
-def _letter_field(letter: Letter, key: str, value: str) -> None:
-    if key == "kind":
+def _letter_field(letter: Letter, key: LetterField, value: str) -> None:
+    if key is LetterField.KIND:
         try:
             letter.kind = Kind(value)
         except ValueError:
             raise InvalidRequest(
-                "bad kind", "kind 只能是 civil_servant（公务员）或 public_institution（事业单位）。"
+                "bad kind",
+                "查询类别只能是公务员录用、调任（civil_servant）或事业单位聘用（public_institution）。",
             ) from None
-    elif key == "date":
+    elif key is LetterField.DATE:
         try:
             letter.date = dt.date.fromisoformat(value)
         except ValueError:
             raise InvalidRequest("bad date", f"来函日期格式无效：{value}（应写作 2026-06-04）") from None
     else:
-        setattr(letter, key, value or None)
+        setattr(letter, key.value, value or None)
 
 
 def apply_corrections(
@@ -129,22 +169,16 @@ def apply_corrections(
     done = []
     changed: set[int] = set()
     for item in request.fields:
-        key, sep, value = item.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key:
-            raise InvalidRequest(f"bad field {item!r}", f"更正内容格式应为 字段=值：{item}。{FIELD_HELP}")
-        if key in LETTER_FIELDS:
-            _letter_field(letter, key, value)
-            done.append(f"{key}={value}")
+        value = item.value.strip()
+        if isinstance(item, FieldFix):
+            _letter_field(letter, item.field, value)
+            done.append(f"{item.field.label_zh}：{value}")
             continue
-        seq, _, attr = key.partition(".")
-        if not seq.isdigit() or attr not in PERSON_FIELDS:
-            raise InvalidRequest(f"unknown field {key!r}", f"无法更正“{key}”。{FIELD_HELP}")
-        index = int(seq) - 1
+        seq, index = item.seq, item.seq - 1
         if not 0 <= index < len(letter.people):
             raise InvalidRequest("no such person", f"名单中没有第{seq}人（共{len(letter.people)}人）。")
         person = letter.people[index]
-        if attr == "name":
+        if item.field is PersonField.NAME:
             person.name = normalise_name(value)  # as extraction stores names
             done.append(f"第{seq}人姓名={person.name}")
         else:
@@ -154,8 +188,8 @@ def apply_corrections(
         changed.add(index)
     touched = {id(letter.people[i]) for i in changed}
     verdicts = _delete_rows(letter, request, done)
-    for name, number in request.adds:
-        person = Person(name=normalise_name(name), id_number=normalise_id(number))
+    for row in request.adds:
+        person = Person(name=normalise_name(row.name.strip()), id_number=normalise_id(row.id_number.strip()))
         letter.people.append(person)
         touched.add(id(person))
         done.append(f"增加第{len(letter.people)}人：{person.name}（{mask_id(person.id_number)}）")

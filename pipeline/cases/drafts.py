@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from pipeline.cases.actions import Action, require
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.holds import keep, not_held_by_another
 from pipeline.cases.transitions import note
-from pipeline.domain.roles import Account, Role
+from pipeline.domain.roles import Account
 from pipeline.errors import InvalidRequest
 from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseDraft, CaseTracking
-from pipeline.storage.models import Case, CaseState
 
 MAX_DRAFT_BYTES = 512 * 1024  # a 2,000-person roster fits; anything larger is not a clerk typing
 _KEYS = {"fields": dict, "deleted": list, "added": list, "results": dict}
@@ -59,14 +59,10 @@ def save_draft(
     ctx: ServiceContext, case_id: int, account: Account, body: object, now: dt.datetime | None = None
 ) -> Draft:
     """Keep the clerk's form; working on it keeps the case held."""
-    account.require(Role.CLERK)
     now = (now or dt.datetime.now()).replace(microsecond=0)
     checked = _checked(body)
     with write_transaction(ctx.db.sessions) as session:
-        case = session.get(Case, case_id)
-        if case is None or case.state != CaseState.WAITING_REVIEW.value:
-            raise InvalidRequest(f"case {case_id} is not waiting", "该案件已不在待人工复核中，草稿未保存。")
-        not_held_by_another(session, case_id, account.signature, now)
+        require(session, case_id, account, Action.CORRECT, now)  # a draft is a correction under way
         tracking = session.get(CaseTracking, case_id)
         if tracking is not None:
             keep(tracking, account.signature, now)

@@ -25,7 +25,7 @@ from pipeline.domain.history import CaseHistory
 from pipeline.domain.letter import Letter
 from pipeline.domain.reasons import Reason
 from pipeline.domain.result import CheckOutcome
-from pipeline.errors import ExitCode
+from pipeline.errors import ExitCode, FailureKind
 from pipeline.extraction import extract
 from pipeline.reading import read_document
 from pipeline.settings import Settings
@@ -43,6 +43,7 @@ class Handled:
     state: CaseState
     reasons: list[Reason] = field(default_factory=list)
     error: str | None = None  # Chinese: why it failed
+    failure: FailureKind | None = None  # the kind of failure, stored beside its text
     exit_code: int = ExitCode.OK
     reply_doc_number: str | None = None
     outputs: dict[str, Path] = field(default_factory=dict)

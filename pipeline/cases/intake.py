@@ -20,7 +20,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.domain.roles import Account, Role
+from pipeline.cases.actions import Action, require_role
+from pipeline.domain.roles import Account
 from pipeline.errors import InvalidRequest
 from pipeline.storage import audit
 from pipeline.storage.case_models import CaseTracking
@@ -173,7 +174,7 @@ class AnswerAgain:
 def again_reason(decision: AnswerAgain) -> str:
     """The reason, checked: the clerk's role and a reason given. One rule for both edges that can
     answer a duplicate again (the console's 再次答复 and `letters process --again`)."""
-    decision.account.require(Role.CLERK)
+    require_role(decision.account, Action.ANSWER_AGAIN)
     reason = " ".join(decision.reason.split())
     if not reason:
         raise InvalidRequest("no reason", "请写明再次答复的原因（例如：来函单位称原复函未收到）。")

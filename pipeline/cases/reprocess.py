@@ -13,34 +13,27 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
+from pipeline.cases.actions import Action, require
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.core import archive_name
 from pipeline.cases.folders import DUPLICATE_NOTE, REASON_NOTE, Folders
 from pipeline.cases.intake import AnswerAgain, again_reason, answered_again
+from pipeline.cases.lookup import get_case
 from pipeline.cases.transitions import move
-from pipeline.domain.roles import Account, Role
-from pipeline.errors import CaseNotFound, InvalidRequest
+from pipeline.domain.roles import Account
+from pipeline.errors import InvalidRequest
 from pipeline.files import safe_copy, sha256_file
 from pipeline.storage import write_transaction
-from pipeline.storage.case_models import CaseTracking
-from pipeline.storage.models import Case, CaseState
+from pipeline.storage.models import CaseState
 
 
 def reprocess(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> None:
     """failed → received, for the inbox service to handle again from the archive; audited."""
-    account.require(Role.CLERK)
     now = now or dt.datetime.now()
     folders = Folders.from_settings(ctx.settings)
     with write_transaction(ctx.db.sessions) as session:
-        case = session.get(Case, case_id)
-        tracking = session.get(CaseTracking, case_id)
-        if case is None or tracking is None:
-            raise CaseNotFound(f"no case {case_id}", f"找不到第{case_id}号案件。")
-        if case.state != CaseState.FAILED.value:
-            raise InvalidRequest(
-                f"case {case_id} is {case.state}",
-                f"只有处理失败的案件可以重新处理；第{case_id}号案件状态为“{CaseState(case.state).label_zh}”。",
-            )
+        require(session, case_id, account, Action.REPROCESS, now)
+        case, tracking = get_case(session, case_id)
         original = folders.archive / tracking.archive_path if tracking.archive_path else None
         if original is None or not original.exists() or sha256_file(original) != case.file_sha256:
             raise InvalidRequest(
@@ -53,7 +46,7 @@ def reprocess(ctx: ServiceContext, case_id: int, account: Account, now: dt.datet
             reason="重新处理：由收件箱服务从存档原件重新读取、提取和核查", now=now,
             tracking={"decided": None, "attempts": 0, "retry_after": None, "owner": None, "finished_at": None,
                       "crashes": 0},
-            case={"error": None},
+            case={"error": None, "error_kind": None},
         )  # fmt: skip
         if not moved:
             raise InvalidRequest(
@@ -76,14 +69,9 @@ def answer_again(
     now = now or dt.datetime.now()
     folders = Folders.from_settings(ctx.settings)
     with ctx.db.sessions() as session:
-        case = session.get(Case, case_id)
-        tracking = session.get(CaseTracking, case_id)
-        if case is None or tracking is None:
-            raise CaseNotFound(f"no case {case_id}", f"找不到第{case_id}号案件。")
-        if case.state != CaseState.DUPLICATE.value or tracking.parked_path is None:
-            raise InvalidRequest(
-                f"case {case_id} is {case.state}", f"只有重复来函的案件可以再次答复；第{case_id}号案件不是。"
-            )
+        require(session, case_id, account, Action.ANSWER_AGAIN, now)
+        case, tracking = get_case(session, case_id)
+        assert tracking.parked_path is not None  # the rule requires it
         parked = folders.duplicates / tracking.parked_path
         rel, earlier = archive_name(case, tracking), tracking.duplicate_of
     if not parked.exists() or sha256_file(parked) != case.file_sha256:

@@ -12,40 +12,23 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from pipeline.cases.lookup import get_case
+from pipeline.cases.actions import Action, require
 from pipeline.cases.transitions import move, note
-from pipeline.domain.roles import Account, Role
+from pipeline.domain.roles import Account
 from pipeline.errors import InvalidRequest
 from pipeline.storage.case_models import CaseDelay
-from pipeline.storage.models import Case, CaseState
+from pipeline.storage.models import CaseState
 from pipeline.workdays import WorkCalendar
-
-# States in which the office still owes the sender an answer within the deadline. A failed
-# file (unreadable, not a letter) or a duplicate owes none: a clerk closes it, saying why.
-OPEN_STATES = (CaseState.RECEIVED, CaseState.PROCESSING, CaseState.WAITING_REVIEW)
-CLOSABLE_STATES = (CaseState.FAILED, CaseState.DUPLICATE)
 
 
 def _request(
-    session: Session,
-    case_id: int,
-    account: Account,
-    reason: str,
-    allowed: tuple[CaseState, ...],
-    no_reason_zh: str,
-    wrong_state_zh: str,
-) -> tuple[Case, str]:
-    """A clerk's request on a case: the case and the trimmed reason, or a Chinese refusal."""
-    account.require(Role.CLERK)
-    case, _ = get_case(session, case_id)
+    session: Session, case_id: int, account: Account, reason: str, action: Action, no_reason_zh: str
+) -> tuple[CaseState, str]:
+    """A clerk's request on a case: its state and the trimmed reason, or a Chinese refusal."""
+    facts = require(session, case_id, account, action)
     if not reason.strip():
         raise InvalidRequest(f"case {case_id}: request without a reason", no_reason_zh)
-    if case.state not in allowed:
-        raise InvalidRequest(
-            f"case {case_id} is {case.state}",
-            f"第{case_id}号案件状态为“{CaseState(case.state).label_zh}”，{wrong_state_zh}",
-        )
-    return case, reason.strip()
+    return facts.state, reason.strip()
 
 
 def delay(
@@ -61,13 +44,7 @@ def delay(
     """延期: a new due date agreed with the sender, on a working day after today; audited."""
     now = (now or dt.datetime.now()).replace(microsecond=0)
     _, reason = _request(
-        session,
-        case_id,
-        account,
-        reason,
-        OPEN_STATES,
-        "请写明延期原因（与来函单位沟通的情况）。",
-        "无需延期。",
+        session, case_id, account, reason, Action.DELAY, "请写明延期原因（与来函单位沟通的情况）。"
     )
     if until <= now.date():
         raise InvalidRequest("delay into the past", f"新的办理期限 {until:%Y年%m月%d日} 必须晚于今天。")
@@ -87,17 +64,11 @@ def close(
     session: Session, case_id: int, *, reason: str, account: Account, now: dt.datetime | None = None
 ) -> None:
     """关闭: a failed or duplicate case that owes no reply, with the clerk's reason; audited."""
-    case, reason = _request(
-        session,
-        case_id,
-        account,
-        reason,
-        CLOSABLE_STATES,
-        "请写明关闭原因（例如：误放入收件箱的说明文件）。",
-        "只有处理失败或重复来函的案件可以关闭。",
+    state, reason = _request(
+        session, case_id, account, reason, Action.CLOSE, "请写明关闭原因（例如：误放入收件箱的说明文件）。"
     )
     closed = move(
-        session, case_id, source=case.state, target=CaseState.CLOSED, actor=account.signature,
+        session, case_id, source=state, target=CaseState.CLOSED, actor=account.signature,
         reason=f"关闭案件：{reason}", now=(now or dt.datetime.now()).replace(microsecond=0),
     )  # fmt: skip
     if not closed:

@@ -15,16 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from pipeline.cases import actions, viewing
+from pipeline.cases.actions import Action
 from pipeline.cases.claims import review_claim
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.core import CaseCore
-from pipeline.cases.corrections import FIELD_HELP, apply_corrections, mark_not_checked, split_request
+from pipeline.cases.corrections import Correction, apply_corrections, mark_not_checked, requested
 from pipeline.cases.decisions import store_decisions, stored_decisions
 from pipeline.cases.drafts import drop_draft
 from pipeline.cases.handling import Handled, reasons_now
@@ -52,12 +54,11 @@ from pipeline.domain.reasons import (
     ReasonCode,
     Settle,
     code_of,
-    left_after_approval,
     second_review,
 )
 from pipeline.domain.result import CheckOutcome, Verdict
-from pipeline.domain.roles import Account, Role
-from pipeline.errors import INTERNAL_ERROR_ZH, CaseNotFound, InvalidRequest, NotAllowed
+from pipeline.domain.roles import Account
+from pipeline.errors import INTERNAL_ERROR_ZH, CaseNotFound, InvalidRequest
 from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case, CaseState
@@ -167,45 +168,23 @@ def _verdict_decisions(
     return done
 
 
-def _refuse_unsettled(
+def _may(
     ctx: ServiceContext,
     case_id: int,
-    letter: Letter,
-    reasons: list[Reason],
-    outcome: CheckOutcome | None,
     account: Account,
+    action: Action,
+    now: dt.datetime,
+    checked: tuple[CheckOutcome | None, list[Reason]] | None = None,
 ) -> None:
-    """An approval settles only approvals, and a second review needs a second person."""
-    left = left_after_approval(reasons)
-    if left:
-        raise InvalidRequest(
-            "still has problems",
-            "该案件仍有需处理的问题，不能直接批准：\n"
-            + "\n".join(f"  - {r.text}（需{r.settled_by.label_zh}）" for r in left),
-        )
-    if not second_review(reasons):
-        return
-    by = account.signature
-    if not account.has(Role.REVIEWER):
-        raise NotAllowed(
-            f"{account.login} is no reviewer",
-            f"查询结果含失信联合惩戒对象，须由具有“复核”角色的人员复核批准；{by}没有该角色。",
-        )
+    """The case core's one rule for `action` (pipeline.cases.actions); `checked`: a check just made,
+    judged instead of the reasons the case stored (an approval settles only approvals, and a
+    listed person's release needs a second person, on what is true now)."""
+    fresh = None
+    if checked is not None:
+        outcome, reasons = checked
+        fresh = (reasons, {r.decided.by for r in (outcome.hits if outcome else []) if r.decided})
     with ctx.db.sessions() as session:
-        tracking = session.get(CaseTracking, case_id)
-        correctors = history_of(session, case_id).correctors(letter)
-        if tracking is not None and tracking.corrected_by:
-            correctors.add(tracking.corrected_by)
-    if by in correctors:
-        raise InvalidRequest(
-            "approver is a corrector",
-            f"该案件由{by}更正过，须由更正人以外的复核人员对照原件二次复审后批准。",
-        )
-    if by in {r.decided.by for r in (outcome.hits if outcome else []) if r.decided}:
-        raise InvalidRequest(
-            "approver made the listed decision",
-            f"失信联合惩戒对象的人工核实结论由{by}作出，须由其他人员复核批准。",
-        )
+        actions.require(session, case_id, account, action, now, fresh=fresh)
 
 
 def _conclude(
@@ -221,18 +200,18 @@ def _conclude(
     fixes: list[Fix] | None = None,
     now: dt.datetime,
     tag: str,
-    hold: bool = False,
     respect_hold: bool = True,
+    checked: tuple[CheckOutcome | None, list[Reason]] | None = None,
 ) -> ReviewResult:
     """Take the case (with the person's audit event and decisions), then reply or wait again.
     `tag`: content_tag of the letter as loaded; `respect_hold`: False for a release, which edits
-    nothing (the tag guards the content), so a reviewer releases a case its clerk still has open."""
+    nothing (the tag guards the content), so a reviewer releases a case its clerk still has open;
+    `checked`: the check a release was judged on."""
     by = account.signature
-    outcome, reasons = check_now(ctx, letter, case_id, now, decisions, fixes)
-    if hold and not reasons:  # the console: nothing goes out until a person has seen the reply
-        reasons = [Reason(ReasonCode.RELEASE, RELEASE_ZH)]
+    outcome, reasons = checked or check_now(ctx, letter, case_id, now, decisions, fixes)
+    if not approving and not reasons and ctx.settings.review_preview:
+        reasons = [Reason(ReasonCode.RELEASE, RELEASE_ZH)]  # nothing goes out before a person saw it
     if approving:
-        _refuse_unsettled(ctx, case_id, letter, reasons, outcome, account)
         second = second_review(reasons)
         event = "复核通过" + (f"（二次复审：{len(second)}人）" if second else "") + "，生成复函"
     with review_claim(ctx.db, case_id, by) as me:
@@ -337,9 +316,15 @@ def approve(
 ) -> ReviewResult:
     """Re-check now and reply, when nothing is left but what an approval settles. `seen`: the tag of
     the preview the person looked at (reply_tag); refused when the case changed since."""
-    account.require(Role.CLERK, Role.REVIEWER)
     now = now or dt.datetime.now()
     letter, tag = _waiting_letter(ctx, case_id)
+    checked = check_now(ctx, letter, case_id, now)
+    _may(ctx, case_id, account, Action.RELEASE, now, checked)
+    if seen is None and ctx.settings.review_preview:
+        raise InvalidRequest(
+            f"case {case_id}: release without a preview",
+            f"第{case_id}号案件的复函须先预览：核对预览无误后，凭预览标识发出。",
+        )
     if seen is not None and seen != tag:
         raise InvalidRequest(
             f"case {case_id} changed after its preview",
@@ -347,26 +332,24 @@ def approve(
         )
     return _conclude(
         ctx, case_id, letter, account, event="", approving=True, changed=False, now=now, tag=tag,
-        respect_hold=False,
+        respect_hold=False, checked=checked,
     )  # fmt: skip
 
 
 def correct(
     ctx: ServiceContext,
     case_id: int,
-    items: list[str],
+    items: Sequence[Correction],
     account: Account,
     *,
     now: dt.datetime | None = None,
-    hold: bool = False,
 ) -> ReviewResult:
-    """Apply corrections and decisions, re-check, and reply — or wait again with what remains.
-    `hold`: wait for a release even when nothing remains (the console's draft → preview → release)."""
-    account.require(Role.CLERK)
+    """Apply corrections and decisions, re-check, and reply — or, under the office's preview rule
+    (Settings.review_preview), wait for a person to preview and release it; or wait again with
+    what remains."""
     by, now = account.signature, now or dt.datetime.now()
-    if not items:
-        raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
-    request = split_request(items)
+    _may(ctx, case_id, account, Action.CORRECT, now)
+    request = requested(items)
     letter, tag = _waiting_letter(ctx, case_id)
     before, before_fields = roster_of(letter), letter_fields_of(letter)
     done, wanted = apply_corrections(letter, request, now.date())
@@ -385,7 +368,7 @@ def correct(
         fixes = with_found(fixes, found_before(stored.check_json if stored else None))
     return _conclude(
         ctx, case_id, letter, account, event="人工更正：" + "，".join(done), approving=False, changed=True,
-        decisions=decisions, fixes=fixes, now=now, hold=hold, tag=tag,
+        decisions=decisions, fixes=fixes, now=now, tag=tag,
     )  # fmt: skip
 
 
@@ -396,12 +379,11 @@ def confirm(
     account: Account,
     *,
     now: dt.datetime | None = None,
-    hold: bool = False,
 ) -> ReviewResult:
     """A named person confirms letter-level problems no field fixes (a count that disagrees, a 序号 gap,
     a problem in the file itself), having checked them with the sender or the original."""
-    account.require(Role.CLERK)
     by, now = account.signature, now or dt.datetime.now()
+    _may(ctx, case_id, account, Action.CONFIRM, now)
     letter, tag = _waiting_letter(ctx, case_id)
     confirmable = {
         code_of(p)
@@ -428,7 +410,7 @@ def confirm(
     letter.confirmed.extend(Confirmation(code_of(p), str(p), by, at) for p in confirmed)
     event = "人工确认：" + "；".join(str(p) for p in confirmed)
     return _conclude(
-        ctx, case_id, letter, account, event=event, approving=False, changed=True, now=now, hold=hold, tag=tag
+        ctx, case_id, letter, account, event=event, approving=False, changed=True, now=now, tag=tag
     )
 
 
@@ -437,16 +419,14 @@ def preview(
 ) -> tuple[Path, str]:
     """The reply PDF a release would send (its 文号 aside), after a fresh check, and the tag a release
     of exactly this content hands back (approve's `seen`); refused while anything but an approval is
-    left. Nothing is recorded and no 文号 is used."""
-    account.require(Role.CLERK, Role.REVIEWER)
+    left. No 文号 is used; the look at the reply's personal data is recorded (pipeline.cases.viewing)."""
     now = now or dt.datetime.now()
     letter, tag = _waiting_letter(ctx, case_id)
-    outcome, reasons = check_now(ctx, letter, case_id, now)
-    left = left_after_approval(reasons)
-    if left or outcome is None:
-        raise InvalidRequest(
-            "nothing to preview yet",
-            "该案件仍有需处理的问题，暂不能预览复函：\n" + "\n".join(f"  - {r.text}" for r in left),
-        )
+    checked = check_now(ctx, letter, case_id, now)
+    _may(ctx, case_id, account, Action.PREVIEW, now, checked)
+    outcome = checked[0]
+    if outcome is None:  # no one to check: a reason the rule above already refuses
+        raise InvalidRequest("nothing to preview", f"第{case_id}号案件没有查询对象，暂不能预览复函。")
+    viewing.see(ctx, case_id, account, viewing.PREVIEW, now)
     corrects = corrects_of(ctx.db.sessions, case_id)
     return preview_reply(letter, outcome, ctx.settings, workdir, now, corrects), tag

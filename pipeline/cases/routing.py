@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pipeline.cases.actions import Action, require
 from pipeline.cases.context import ServiceContext
-from pipeline.cases.holds import not_held_by_another
 from pipeline.cases.letters import letter_fields, send_letter
+from pipeline.cases.lookup import get_case
 from pipeline.cases.transitions import move
 from pipeline.contract import letter_from_json
-from pipeline.domain.roles import Account, Role
-from pipeline.errors import CaseNotFound, InvalidRequest
+from pipeline.domain.roles import Account
+from pipeline.errors import InvalidRequest
 from pipeline.storage import write_transaction
 from pipeline.storage.models import Case, CaseState
 
@@ -51,7 +52,6 @@ def route(
     now: dt.datetime | None = None,
 ) -> str:  # fmt: skip
     """The 退回 or 转办 letter, published; the case ends answered by it. Returns its 文号."""
-    account.require(Role.CLERK)
     by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     target, reason = " ".join(target.split()), " ".join(reason.split())
     if action not in ACTIONS:
@@ -59,14 +59,8 @@ def route(
     if not target or not reason:
         raise InvalidRequest("no target or reason", "请写明应向哪个单位申请（或转至哪个单位）以及原因。")
     with ctx.db.sessions() as session:
-        case = session.get(Case, case_id)
-        if case is None:
-            raise CaseNotFound(f"no case {case_id}", f"找不到第{case_id}号案件。")
-        if case.state != CaseState.WAITING_REVIEW.value or not case.letter_json:
-            raise InvalidRequest(
-                f"case {case_id} is {case.state}", "只有待人工复核、已提取来函内容的案件可以退回或转办。"
-            )
-        not_held_by_another(session, case_id, by, now)
+        require(session, case_id, account, Action.ROUTE, now)
+        case, _ = get_case(session, case_id)
     fields = _fields(ctx, case, action, target, reason, now)
     number, names = send_letter(
         ctx, case_id, "routing.docx", fields, label=ACTIONS[action], unit=case.unit, now=now

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.cases import viewing
+from pipeline.cases.actions import Action, handlers, require
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.history import history_of
 from pipeline.cases.transitions import move, note
 from pipeline.domain.reasons import Reason, ReasonCode
-from pipeline.domain.roles import Account, Role
+from pipeline.domain.roles import Account
 from pipeline.domain.sampling import draw, sample_point
 from pipeline.errors import InvalidRequest
 from pipeline.privacy import private_file
@@ -33,8 +33,6 @@ from pipeline.storage.models import Case, CaseState
 
 OPEN, AGREED, ERROR = "open", "agreed", "error"
 STATUS_ZH = {OPEN: "待抽查", AGREED: "核对无误", ERROR: "发现错误"}
-# Events that are a person's work on the case (not a look at it): whoever made them may not check it.
-LOOKS = (*viewing.LOOKS, "开始办理")
 
 
 def seed(settings: Settings) -> bytes:
@@ -45,12 +43,6 @@ def seed(settings: Settings) -> bytes:
         private_file(path)
         path.write_text(secrets.token_hex(16), encoding="ascii")
     return path.read_text(encoding="ascii").strip().encode()
-
-
-def handlers(session: Session, case_id: int) -> set[str]:
-    """Who worked on the case: every actor but the service and those who only looked."""
-    events = session.execute(select(AuditEvent.actor, AuditEvent.reason).where(AuditEvent.case_id == case_id))
-    return {actor for actor, reason in events if actor != audit.SERVICE and not reason.startswith(LOOKS)}
 
 
 def draw_on_reply(session: Session, settings: Settings, case: Case, now: dt.datetime) -> bool:
@@ -134,28 +126,18 @@ def record(
     now: dt.datetime | None = None,
 ) -> SpotRow:  # fmt: skip
     """A drawn reply re-checked: agreed, or an error with what it is. Not by anyone who handled it."""
-    account.require(Role.CLERK, Role.REVIEWER)
     by = account.signature
     now = (now or dt.datetime.now()).replace(microsecond=0)
     finding = " ".join(finding.split())
-    if not agreed and not finding:
-        raise InvalidRequest("no finding", "发现错误时请写明错误内容（例如：第3人身份证号码与原件不符）。")
     with write_transaction(ctx.db.sessions) as session:
+        require(session, case_id, account, Action.SPOT_CHECK, now)
+        if not agreed and not finding:
+            raise InvalidRequest(
+                "no finding", "发现错误时请写明错误内容（例如：第3人身份证号码与原件不符）。"
+            )
         check = session.get(SpotCheck, case_id)
-        if check is None:
-            raise InvalidRequest(f"case {case_id} not drawn", f"第{case_id}号案件未被抽中，无需抽查。")
-        if check.status != OPEN:
-            raise InvalidRequest(
-                f"case {case_id} checked already",
-                f"第{case_id}号案件已由{check.checked_by}抽查（{STATUS_ZH[check.status]}）。",
-            )
-        if by in handlers(session, case_id):
-            raise InvalidRequest(
-                f"{account.login} handled case {case_id}",
-                f"{by}参与办理了第{case_id}号案件，抽查须由未参与办理的人员进行。",
-            )
         case = session.get(Case, case_id)
-        assert case is not None and case.state == CaseState.REPLIED.value
+        assert check is not None and case is not None  # the rule requires an open draw of a reply
         check.status, check.checked_by, check.checked_at = (AGREED if agreed else ERROR), by, now
         check.finding = finding or None
         said = "核对无误" if agreed else f"发现错误：{finding}"

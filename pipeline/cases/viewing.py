@@ -26,6 +26,7 @@ LOOKS = (_CASE, _ORIGINAL, _SENT, _PREVIEW)
 _PERSONAL = "（含查询对象个人信息）"
 
 CASE = f"{_CASE}{_PERSONAL}"
+PREVIEW = f"{_PREVIEW}{_PERSONAL}"
 
 
 def original_page(number: int) -> str:

@@ -1,4 +1,5 @@
-"""`letters cases`: the case list with deadlines; `letters cases delay CASE …`: 延期."""
+"""`letters cases`: the case list with deadlines; `letters cases delay|close|reprocess|attach|again CASE …`:
+a clerk's requests on a case, under the case core's rules (pipeline.cases.actions), as in the console."""
 
 from __future__ import annotations
 
@@ -44,6 +45,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--reason", required=True, help="关闭原因，例如：误放入收件箱的说明文件")
     auth.add_arguments(c, "关闭案件的经办人员")
     c.set_defaults(func=run_close)
+    r = inner.add_parser(
+        "reprocess",
+        help="重新处理处理失败的案件（从存档原件重新读取）",
+        description="问题排除后，由收件箱服务从存档原件重新读取、提取和核查；仍按原接收时间计算办理期限。",
+    )
+    r.add_argument("case", type=int, help="案件编号")
+    auth.add_arguments(r, "经办人员")
+    r.set_defaults(func=run_reprocess)
+    t = inner.add_parser(
+        "attach",
+        help="将未附来函的名单附到来函所在的案件",
+        description="名单与来函合并为一封来函重新办理（按来函的接收时间计算期限），名单所在的案件随之关闭。",
+    )
+    t.add_argument("case", type=int, help="名单所在的案件编号")
+    t.add_argument("--to", type=int, required=True, metavar="案件编号", help="来函所在的案件编号")
+    auth.add_arguments(t, "经办人员")
+    t.set_defaults(func=run_attach)
+    g = inner.add_parser(
+        "again",
+        help="再次答复重复来函（须写明原因）",
+        description="与此前来函内容完全相同的文件未重复办理；确需再次答复时（例如来函单位称原复函未收到），写明原因。",
+    )
+    g.add_argument("case", type=int, help="案件编号")
+    g.add_argument("--reason", required=True, help="再次答复的原因")
+    auth.add_arguments(g, "经办人员")
+    g.set_defaults(func=run_again)
 
 
 def format_row(row: CaseRow) -> str:
@@ -116,6 +143,42 @@ def run_close(args: argparse.Namespace) -> int:
         with write_transaction(ctx.db.sessions) as session:
             requests.close(session, args.case, reason=args.reason, account=account)
         print(f"第{args.case}号案件已关闭（{account.signature}：{args.reason.strip()}）。")
+        return 0
+    finally:
+        ctx.close()
+
+
+def run_reprocess(args: argparse.Namespace) -> int:
+    from pipeline.cases.reprocess import reprocess
+
+    ctx = open_context()
+    try:
+        reprocess(ctx, args.case, auth.sign_in(ctx, args))
+        print(f"第{args.case}号案件已交由收件箱服务重新处理（收件箱服务未运行时，将在其启动后处理）。")
+        return 0
+    finally:
+        ctx.close()
+
+
+def run_attach(args: argparse.Namespace) -> int:
+    from pipeline.cases.attach import attach_roster
+
+    ctx = open_context()
+    try:
+        attach_roster(ctx, args.case, args.to, auth.sign_in(ctx, args))
+        print(f"名单已附到第{args.to}号案件的来函，已交由收件箱服务重新办理。")
+        return 0
+    finally:
+        ctx.close()
+
+
+def run_again(args: argparse.Namespace) -> int:
+    from pipeline.cases.reprocess import answer_again
+
+    ctx = open_context()
+    try:
+        answer_again(ctx, args.case, auth.sign_in(ctx, args), args.reason)
+        print(f"第{args.case}号案件已交由收件箱服务作为新的来函办理。")
         return 0
     finally:
         ctx.close()

@@ -1,4 +1,5 @@
-"""`letters review show|approve|correct|confirm CASE`: finish a case waiting for review from the command line."""
+"""`letters review show|preview|approve|correct|confirm|route CASE`: finish a case waiting for review from
+the command line, under the same rules as the console (the case core decides every one)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.cases.context import open_context
 from pipeline.commands import auth
+from pipeline.domain.reasons import ReasonCode
 from pipeline.privacy import mask_ids_in
 
 if TYPE_CHECKING:
@@ -23,10 +25,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("case", type=int, help="案件编号")
     s.set_defaults(func=run_show)
+    v = inner.add_parser(
+        "preview",
+        help="预览复函：生成将要发出的复函（PDF）并给出预览标识",
+        description="重新核查后生成将要发出的复函 PDF（文号在发出时给出），并打印预览标识；"
+        "核对无误后用 approve --seen 预览标识 发出。",
+    )
+    v.add_argument("case", type=int, help="案件编号")
+    v.add_argument(
+        "--out", metavar="文件", help="预览 PDF 保存到何处（默认：当前目录下的 预览-案件编号.pdf）"
+    )
+    auth.add_arguments(v, "预览人")
+    v.set_defaults(func=run_preview)
     a = inner.add_parser(
-        "approve", help="复核通过：重新核查并生成复函", description="重新核查名单，无其他问题时生成复函。"
+        "approve",
+        help="复核通过：重新核查并发出预览过的复函",
+        description="重新核查名单，无其他问题时发出复函；办公室要求预览时（默认），须写明预览标识。",
     )
     a.add_argument("case", type=int, help="案件编号")
+    a.add_argument(
+        "--seen", metavar="预览标识", help="letters review preview 打印的预览标识：只发出预览过的内容"
+    )
     auth.add_arguments(a, "批准人")
     a.set_defaults(func=run_approve)
     c = inner.add_parser(
@@ -93,10 +112,37 @@ def _report(case: int, result: ReviewResult) -> int:
     if result.state == "replied":
         print(f"第{case}号案件已生成复函：{result.reply_doc_number}（已放入发件箱）。")
         return 0
+    if [r.code for r in result.reasons] == [ReasonCode.RELEASE]:
+        print(f"第{case}号案件已核实无误，待预览复函后发出：letters review preview {case}")
+        return 10
     print(f"第{case}号案件仍需复核：")
     for reason in result.reasons:
         print(mask_ids_in(f"  - {reason.text}"))
     return 10
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from pipeline.cases.review import preview
+    from pipeline.privacy import private_file
+
+    out = Path(args.out or f"预览-{args.case}.pdf")
+    ctx = open_context()
+    try:
+        account = auth.sign_in(ctx, args)
+        with tempfile.TemporaryDirectory(prefix="letters-preview-") as work:
+            made, tag = preview(ctx, args.case, account, Path(work))
+            private_file(out)  # the reply names people and their ID numbers: owner-only
+            shutil.copyfile(made, out)
+        print(f"第{args.case}号案件的复函预览已保存：{out}（文号在发出时给出）")
+        print(f"预览标识：{tag}")
+        print(f"核对无误后发出：letters review approve {args.case} --seen {tag} --user {args.user}")
+        return 0
+    finally:
+        ctx.close()
 
 
 def run_approve(args: argparse.Namespace) -> int:
@@ -104,7 +150,8 @@ def run_approve(args: argparse.Namespace) -> int:
 
     ctx = open_context()
     try:
-        return _report(args.case, approve(ctx, args.case, auth.sign_in(ctx, args)))
+        account = auth.sign_in(ctx, args)
+        return _report(args.case, approve(ctx, args.case, account, seen=args.seen))
     finally:
         ctx.close()
 
@@ -131,8 +178,9 @@ def pair_fields(fields: list[str], values: list[str]) -> list[str]:
 
 def run_correct(args: argparse.Namespace) -> int:
     from pipeline.cases.review import correct
+    from pipeline.commands.fields import parse_fields
 
-    fields = pair_fields(args.field, args.value)
+    fields = parse_fields(pair_fields(args.field, args.value))
     ctx = open_context()
     try:
         return _report(args.case, correct(ctx, args.case, fields, auth.sign_in(ctx, args)))

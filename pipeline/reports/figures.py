@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.cases.actions import LOOKS
 from pipeline.cases.objections import chain_clocks
-from pipeline.cases.spotchecks import LOOKS
 from pipeline.domain.letter import Kind
 from pipeline.domain.objection import Result
 from pipeline.domain.result import Verdict

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
+from pipeline.cases.actions import CLOSABLE_STATES, OPEN_STATES
 from pipeline.cases.instances import LEASE_SECONDS, pid_alive
-from pipeline.cases.requests import CLOSABLE_STATES, OPEN_STATES
 from pipeline.storage.case_models import CaseDelay, CaseTracking, ServiceInstance
 from pipeline.storage.models import Case, CaseState
 from pipeline.workdays import WorkCalendar

@@ -165,6 +165,7 @@ class Case(Base):
     check_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # check time, snapshots, results
     reasons: Mapped[list[Any] | None] = mapped_column(JSON)  # [{code, seq, text}]: why a clerk must look
     error: Mapped[str | None] = mapped_column(Text)  # Chinese message of a failure
+    error_kind: Mapped[str | None] = mapped_column(String(32))  # its FailureKind (None: stored before codes)
     reply_doc_number: Mapped[str | None] = mapped_column(String(200))
     outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"docx": name, …} as published
 

@@ -13,10 +13,20 @@ from pathlib import Path
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
+from pipeline.cases import actions, drafts, holds, objections, requests, review, routing, spotchecks, viewing
 from pipeline.cases import attach as attaching
-from pipeline.cases import drafts, holds, objections, requests, review, routing, spotchecks, viewing
 from pipeline.cases import reprocess as reprocessing
-from pipeline.cases.corrections import roster_rules
+from pipeline.cases.corrections import (
+    AddRow,
+    Correction,
+    DeleteRow,
+    FieldFix,
+    LetterField,
+    PersonField,
+    PersonFix,
+    VerdictDecision,
+    roster_rules,
+)
 from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
 from pipeline.errors import CaseNotFound, InvalidRequest
@@ -36,7 +46,6 @@ from pipeline.web.pages import (
 from pipeline.web.state import context
 
 blueprint = Blueprint("case", __name__, url_prefix="/cases")
-FIELDS = ("unit", "doc_number", "date", "addressee", "kind")
 MAX_ROWS = 5000  # a roster the rules check in one request
 
 
@@ -53,11 +62,12 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     spot = spotchecks.spot_check_of(ctx, case_id)
     objected = objections.about(ctx, case_id)
     sent = sent_pages(ctx, case_id) if detail.state == "replied" else 0
+    with ctx.db.sessions() as session:  # the buttons are the case core's answer, never restated here
+        allowed = actions.allowed_for(session, case_id, me())
     return render_template(
-        "case.html", case=detail, Settle=Settle, Verdict=Verdict, account=me(),
+        "case.html", case=detail, Settle=Settle, Verdict=Verdict, Action=actions.Action, allowed=allowed,
         pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by, draft=draft,
         spot=spot, objected=objected, sent=sent, not_shown=not_shown,
-        loose_roster=detail.state == "failed" and (detail.error or "").startswith(attaching.LOOSE_MARK),
     )  # fmt: skip
 
 
@@ -94,32 +104,40 @@ def approve(case_id: int):  # type: ignore[no-untyped-def]
     return _done(case_id, review.approve(context(), case_id, me(), seen=request.form.get("seen", "")))
 
 
+def _verdict(value: str) -> Verdict:
+    try:
+        return Verdict(value)
+    except ValueError:
+        raise InvalidRequest(f"bad verdict {value!r}", "核实结论无效。") from None
+
+
 @blueprint.route("/<int:case_id>/correct", methods=["POST"])
 @login_required
 def correct(case_id: int):  # type: ignore[no-untyped-def]
     """The form holds every field and person; only what the clerk changed becomes a correction."""
     form = request.form
-    items = []
-    deleted = {seq for seq in form.getlist("delete") if seq.isdigit()}
-    for key in FIELDS:
-        if key in form and form[key].strip() != form.get(f"was_{key}", "").strip():
-            items.append(f"{key}={form[key].strip()}")
+    items: list[Correction] = []
+    deleted = {int(seq) for seq in form.getlist("delete") if seq.isdigit()}
+    for letter_field in LetterField:
+        typed = form.get(letter_field.value)
+        if typed is not None and typed.strip() != form.get(f"was_{letter_field.value}", "").strip():
+            items.append(FieldFix(letter_field, typed.strip()))
     for key, value in form.items():
         seq, _, attr = key.partition(".")
-        if not seq.isdigit() or seq in deleted:
+        if not seq.isdigit() or int(seq) in deleted:
             continue
-        if attr in ("name", "id_number") and value.strip() != form.get(f"was_{key}", "").strip():
-            items.append(f"{key}={value.strip()}")
+        if attr in PersonField.__members__.values() and value.strip() != form.get(f"was_{key}", "").strip():
+            items.append(PersonFix(int(seq), PersonField(attr), value.strip()))
         elif attr == "result" and value:
-            items.append(f"{key}={value}")
-    items.extend(f"delete={seq}" for seq in sorted(deleted, key=int))
+            items.append(VerdictDecision(int(seq), _verdict(value)))
+    items.extend(DeleteRow(seq) for seq in sorted(deleted))
     for name, number in zip(form.getlist("add.name"), form.getlist("add.id_number"), strict=False):
         if name.strip() or number.strip():
-            items.append(f"add={name.strip()},{number.strip()}")
+            items.append(AddRow(name.strip(), number.strip()))
     if not items:
         flash("没有修改任何内容。", "warn")
         return redirect(url_for("case.show", case_id=case_id))
-    return _done(case_id, review.correct(context(), case_id, items, me(), hold=True))
+    return _done(case_id, review.correct(context(), case_id, items, me()))
 
 
 @blueprint.route("/<int:case_id>/draft", methods=["POST"])
@@ -164,7 +182,7 @@ def rules(case_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/<int:case_id>/confirm", methods=["POST"])
 @login_required
 def confirm(case_id: int):  # type: ignore[no-untyped-def]
-    return _done(case_id, review.confirm(context(), case_id, request.form.getlist("code"), me(), hold=True))
+    return _done(case_id, review.confirm(context(), case_id, request.form.getlist("code"), me()))
 
 
 @blueprint.route("/<int:case_id>/delay", methods=["POST"])
@@ -253,7 +271,11 @@ def preview(case_id: int):  # type: ignore[no-untyped-def]
     ctx = context()
     pages, tag = render_preview(ctx, case_id, me())
     detail = case_detail(ctx, case_id)
-    return render_template("preview.html", case=detail, pages=pages, tag=tag)
+    with ctx.db.sessions() as session:  # who may send it is the core's answer, with its reason
+        not_yours = actions.refusal(actions.facts_of(session, case_id), me(), actions.Action.RELEASE)
+    return render_template(
+        "preview.html", case=detail, pages=pages, tag=tag, not_yours=not_yours.zh if not_yours else None
+    )
 
 
 @blueprint.route("/<int:case_id>/preview/<int:number>")

@@ -19,7 +19,7 @@ from typing import Any
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.lookup import get_case
 from pipeline.domain.roles import Account
-from pipeline.errors import CorruptFile, LettersError, LooseAttachment, NotALetter
+from pipeline.errors import CorruptFile, FailureKind, LettersError
 from pipeline.privacy import private_file
 from pipeline.reading.limits import open_image, render_scale
 from pipeline.reading.sniff import sniff
@@ -119,10 +119,6 @@ def shown(ctx: ServiceContext, case_id: int) -> Path | None:
     return target
 
 
-# Failures of files the reader read whole: nothing in them was refused, so the clerk sees them.
-_READ_WHOLE = (NotALetter.default_zh, LooseAttachment.default_zh[:8])
-
-
 def refused(ctx: ServiceContext, case_id: int) -> str | None:
     """Why the original is not drawn: a file the reader refused (damaged, past the bounds, a reader that
     died or timed out on it) is never opened again in the console, where no child process limits the
@@ -131,10 +127,9 @@ def refused(ctx: ServiceContext, case_id: int) -> str | None:
         case, _ = get_case(session, case_id)
     if case.state != CaseState.FAILED.value:
         return None
-    error = case.error or ""
-    if error.startswith(_READ_WHOLE):
-        return None
-    return error or "该文件未能读取"
+    if case.error_kind is not None and FailureKind(case.error_kind).read_whole:
+        return None  # read whole and nothing in it refused: the clerk sees it
+    return case.error or "该文件未能读取"
 
 
 def as_pdf(ctx: ServiceContext, case_id: int) -> Path | None:
