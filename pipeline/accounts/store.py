@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.accounts.sessions import Ended, end_all
 from pipeline.domain.actor import actor_name
 from pipeline.domain.roles import Account, Role
 from pipeline.errors import AuthenticationFailed, InvalidRequest, NotAllowed
@@ -85,6 +86,8 @@ def _row(session: Session, login: str) -> UserAccount:
 def set_disabled(session: Session, login: str, disabled: bool, *, by: str, now: dt.datetime) -> None:
     row = _row(session, login)
     row.disabled = disabled
+    if disabled:  # every console session of the account ends now; enabling it again revives none
+        end_all(session, row.login, Ended.DISABLED, now)
     what = "停用账号" if disabled else "启用账号"
     audit.append(session, actor=by, case_id=None, from_state=None, to_state=None,
                  reason=f"{what}：{_account(row).signature}", at=now)  # fmt: skip
@@ -96,6 +99,7 @@ def reset_password(session: Session, login: str, password: str, *, by: str, now:
     row.password_hash = _HASHER.hash(password)
     row.password_changed_at = now
     row.failed_logins, row.locked_until = 0, None
+    end_all(session, row.login, Ended.PASSWORD_RESET, now)  # whoever knew the old password is out
     audit.append(session, actor=by, case_id=None, from_state=None, to_state=None,
                  reason=f"重置密码：{_account(row).signature}", at=now)  # fmt: skip
 

@@ -258,3 +258,20 @@ class UserAccount(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+
+
+class WebSession(Base):
+    """A console session, held on the server (migration 0018): the browser's cookie carries only a random
+    token, stored here as its SHA-256, so logout, a password reset, disabling the account and the idle
+    and absolute timeouts end it for good — a captured cookie is worth nothing afterwards."""
+
+    __tablename__ = "web_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime())
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    ended_why: Mapped[str | None] = mapped_column(
+        String(40)
+    )  # logout, password_reset, disabled, idle, expired

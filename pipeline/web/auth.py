@@ -1,4 +1,9 @@
-"""Sign-in with a named account; every page but the sign-in page needs one."""
+"""Sign-in with a named account; every page but the sign-in page needs one.
+
+The session lives on the server (pipeline.accounts.sessions): Flask-Login's user id is the session's
+random token, so the cookie names a session row, and logout, a password reset, disabling the
+account or the idle and absolute limits end it for good.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,11 @@ import logging
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
-from pipeline.accounts import authenticate, get_account
+from pipeline.accounts import authenticate, get_account, sessions
 from pipeline.cases.holds import release_holds
 from pipeline.domain.roles import Account, Role
 from pipeline.errors import NotAllowed
+from pipeline.storage import write_transaction
 from pipeline.web.state import context
 from pipeline.web.throttle import Throttle
 
@@ -21,11 +27,11 @@ blueprint = Blueprint("auth", __name__)
 
 
 class User(UserMixin):
-    def __init__(self, account: Account) -> None:
-        self.account = account
+    def __init__(self, account: Account, token: str) -> None:
+        self.account, self.token = account, token
 
     def get_id(self) -> str:
-        return self.account.login
+        return self.token  # what the cookie carries: the session, not the account
 
 
 def install(app: Flask) -> None:
@@ -35,10 +41,13 @@ def install(app: Flask) -> None:
     manager.login_message = "请先登录。"
 
     @manager.user_loader
-    def load(login: str) -> User | None:
-        with context().db.sessions() as s:
-            account = get_account(s, login)  # a disabled account's sessions end at once
-        return User(account) if account else None
+    def load(token: str) -> User | None:
+        ctx = context()
+        idle = dt.timedelta(minutes=ctx.settings.web_idle_minutes)
+        with write_transaction(ctx.db.sessions) as s:
+            login = sessions.resume(s, token, dt.datetime.now(), idle)
+            account = get_account(s, login) if login else None
+        return User(account, token) if account else None
 
 
 def me() -> Account:
@@ -74,7 +83,9 @@ def login():  # type: ignore[no-untyped-def]
         else:
             session.clear()  # a fresh session: no fixation
             session.permanent = True
-            login_user(User(account))
+            with write_transaction(context().db.sessions) as s:
+                token = sessions.start(s, account, now)
+            login_user(User(account, token))
             return redirect(url_for("queue.index"))
     return render_template("login.html", error=error), status
 
@@ -83,6 +94,8 @@ def login():  # type: ignore[no-untyped-def]
 @login_required
 def logout():  # type: ignore[no-untyped-def]
     release_holds(context(), me())
+    with write_transaction(context().db.sessions) as s:
+        sessions.end(s, current_user.token, sessions.Ended.LOGOUT, dt.datetime.now())
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
