@@ -52,8 +52,10 @@ def test_a_captured_cookie_opens_nothing_once_its_session_ended(web, how: str) -
                 set_disabled(s, "wangfang", True, by="管理员甲（admin）", now=now)
                 set_disabled(s, "wangfang", False, by="管理员甲（admin）", now=now)  # enabled again
     else:
-        back = dt.timedelta(minutes=ctx.settings.web_idle_minutes + 1) if how == "idle" else dt.timedelta(
-            hours=sessions.ABSOLUTE_HOURS + 1
+        back = (
+            dt.timedelta(minutes=ctx.settings.web_idle_minutes + 1)
+            if how == "idle"
+            else dt.timedelta(hours=sessions.ABSOLUTE_HOURS + 1)
         )
         with write_transaction(ctx.db.sessions) as s:
             values = {"last_seen": now - back} if how == "idle" else {"created_at": now - back}
