@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from pipeline.accounts import reset_password, set_disabled, sessions
+from pipeline.accounts import reset_password, sessions, set_disabled
 from pipeline.storage import write_transaction
 from pipeline.storage.case_models import WebSession
 from tests.test_web_pages import Desk
