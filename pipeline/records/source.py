@@ -13,6 +13,7 @@ import hashlib
 import io
 import queue
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,37 @@ def is_xlsx(path: Path) -> bool:
 
 NOT_XLSX_ZH = "名单文件不是有效的 Excel（.xlsx）文件（文件已损坏或并非 Excel 格式），原名单保持不变。"
 
+# Work on a list workbook is bounded by what its zip declares, before any XML is parsed. A real list
+# (Excel's own limit is 1,048,576 rows) inflates to some hundreds of megabytes at a ratio of about
+# 5-15; a bomb declares gigabytes, or compresses a thousandfold (a sheet of repeated empty cells,
+# one shared string repeated millions of times).
+MAX_XLSX_INFLATED = 2 * 1024**3  # every xl/ part together
+MAX_SHARED_STRINGS = 512 * 1024**2  # openpyxl holds the shared strings in memory
+MAX_RATIO = 100  # a part this much larger than its compressed size is no spreadsheet export
+RATIO_FROM = 16 * 1024**2  # small parts may compress well (a few repeated styles)
+MAX_LIST_COLUMNS = 200  # a list has a dozen columns; a declared A1:XFD1048576 is not read as such
+_BOMB_ZH = "名单文件内部数据异常（解压后过大），不是正常导出的名单，原名单保持不变，请重新导出后再导入。"
+
+
+def check_xlsx_package(path: Path) -> None:
+    """Refuse a workbook whose declared sizes no list has, before openpyxl reads any of it."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = [i for i in zf.infolist() if i.filename.startswith("xl/")]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ListFileError(f"{path.name}: not a readable xlsx: {exc!r}", NOT_XLSX_ZH) from exc
+    inflated = sum(i.file_size for i in parts)
+    if inflated > MAX_XLSX_INFLATED:
+        raise ListFileError(f"{path.name}: xl/ parts inflate to {inflated} bytes", _BOMB_ZH)
+    for part in parts:
+        bomb = part.file_size > RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1)
+        strings = part.filename == "xl/sharedStrings.xml" and part.file_size > MAX_SHARED_STRINGS
+        if bomb or strings:
+            raise ListFileError(
+                f"{path.name}: {part.filename} inflates to {part.file_size} bytes from {part.compress_size}",
+                _BOMB_ZH,
+            )
+
 
 class CountingReader(io.RawIOBase):
     """Counts bytes read so the progress bar can follow a text stream."""
@@ -174,6 +206,7 @@ def xlsx_rows(path: Path, progress: Progress | None = None) -> Iterator[tuple[in
     """(row number, cell values) for every row of the first worksheet."""
     import openpyxl
 
+    check_xlsx_package(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises what zipfile, lxml and its own readers raise
@@ -183,8 +216,11 @@ def xlsx_rows(path: Path, progress: Progress | None = None) -> Iterator[tuple[in
         if not book.worksheets:
             raise ListFileError(f"{path.name}: workbook has no worksheet", NOT_XLSX_ZH)
         sheet = book.worksheets[0]
-        total = sheet.max_row or 0
-        rows = sheet.iter_rows(values_only=True)
+        total = min(sheet.max_row or 0, 1 << 20)  # for progress only: a declared size is not trusted
+        # The sheet's declared dimension (A1:XFD1048576 in a row bomb) would pad every row to 16,384
+        # cells: forget it, and read no more columns than a list can have.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(max_col=MAX_LIST_COLUMNS, values_only=True)
         while True:
             try:
                 values = next(rows)
@@ -196,7 +232,10 @@ def xlsx_rows(path: Path, progress: Progress | None = None) -> Iterator[tuple[in
                     f"名单文件第{number + 1}行附近已损坏，无法读取，原名单保持不变，请重新导出。",
                 ) from exc
             number += 1
-            yield number, list(values)
+            cells = list(values)
+            while cells and cells[-1] is None:  # the padding to MAX_LIST_COLUMNS, as CSV rows end
+                cells.pop()
+            yield number, cells
             if progress is not None and number % 8192 == 0:
                 progress(number, max(total, number))
         if progress is not None:
