@@ -26,7 +26,7 @@ from pipeline.cases.decisions import stored_decisions
 from pipeline.cases.history import history_of
 from pipeline.cases.lookup import get_case
 from pipeline.contract import letter_from_json
-from pipeline.domain.reasons import Reason, Settle
+from pipeline.domain.reasons import Reason, Settle, left_after_approval, second_review
 from pipeline.domain.result import Verdict
 from pipeline.domain.roles import Account, Role
 from pipeline.errors import FailureKind, InvalidRequest, LettersError, NotAllowed
@@ -97,11 +97,11 @@ class CaseFacts:
     @property
     def approval_only(self) -> bool:
         """Nothing is left that an approval does not settle: the reply can be previewed and sent."""
-        return self.has_letter and all(r.settled_by is Settle.APPROVAL for r in self.reasons)
+        return self.has_letter and not left_after_approval(list(self.reasons))
 
     @property
     def second_review(self) -> bool:
-        return any(r.code.needs_second_person for r in self.reasons)
+        return bool(second_review(list(self.reasons)))
 
     @property
     def confirmable(self) -> bool:
@@ -183,9 +183,7 @@ def _condition(facts: CaseFacts, action: Action) -> str | None:
         return "没有需要核实后确认的问题"
     if action in (Action.PREVIEW, Action.RELEASE) and not facts.approval_only:
         left = [
-            f"  - {r.text}（需{r.settled_by.label_zh}）"
-            for r in facts.reasons
-            if r.settled_by is not Settle.APPROVAL
+            f"  - {r.text}（需{r.settled_by.label_zh}）" for r in left_after_approval(list(facts.reasons))
         ]
         return "\n".join(["仍有需处理的问题，暂不能预览或发出复函：", *left])
     if action is Action.REPROCESS and not facts.archived:

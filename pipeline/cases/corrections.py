@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pipeline.domain.history import FixKind
 from pipeline.domain.idnumber import normalise_id
 from pipeline.domain.letter import Kind, Letter, Person
 from pipeline.domain.names import normalise_name
@@ -54,8 +55,7 @@ class LetterField(StrEnum):
 
     @property
     def label_zh(self) -> str:
-        return {"kind": "查询类别", "unit": "来函单位", "doc_number": "来函文号", "date": "来函日期",
-                "addressee": "主送单位"}[self.value]  # fmt: skip
+        return FixKind(self.value).label_zh  # one label per field, as the correction history shows it
 
 
 class PersonField(StrEnum):
