@@ -140,3 +140,50 @@ def test_each_reading_child_shares_the_cores_for_ocr(tmp_path: Path) -> None:
         assert pool(tmp_path / "any.pdf", TODAY) == max(1, (os.cpu_count() or 1) // 2)  # type: ignore[comparison-overlap]
     finally:
         pool.close()
+
+
+def pid_here(path: str, today: str) -> int:
+    """A reader that tells which process it runs in."""
+    return os.getpid()
+
+
+def test_reading_children_leave_when_the_service_is_killed(tmp_path: Path) -> None:
+    """Regression: after a kill -9 of the service, its reading children waited for work forever
+    (each holds both ends of its task queue), ten of them left behind by one test run."""
+    import subprocess
+    import sys
+
+    script = (
+        "import datetime as dt, pathlib, sys, time\n"
+        "from pipeline.cases.isolation import IsolatedReader\n"
+        "from tests.test_isolation import pid_here\n"
+        "pool = IsolatedReader(workers=1, memory_mb=768, seconds=60, target=pid_here)\n"
+        "print(pool(pathlib.Path('x'), dt.date(2026, 12, 1)), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    service = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent
+    )
+    try:
+        child = int(service.stdout.readline())  # type: ignore[union-attr]
+        os.kill(child, 0)  # alive while the service is
+        service.kill()
+        service.wait()
+        deadline = time.monotonic() + 30  # generous: the child checks every second
+        while not _gone(child):
+            if time.monotonic() > deadline:
+                os.kill(child, signal.SIGKILL)
+                pytest.fail("the reading child outlived its killed service")
+            time.sleep(0.2)
+    finally:
+        service.kill()
+        service.wait()
+
+
+def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie waiting for init to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True

@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -38,9 +39,13 @@ READER_OUT_OF_MEMORY = (
 )
 
 
-def _limit(memory_bytes: int, workers: int) -> None:
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _limit(memory_bytes: int, workers: int, parent: int) -> None:
     """In the worker, before anything is read: its address space capped; low priority beside the
-    service; OCR sharing the cores with the other workers instead of each taking them all."""
+    service; OCR sharing the cores with the other workers instead of each taking them all; and
+    gone when the service is (see _exit_with_parent)."""
     import resource
 
     from pipeline.reading.ocr.engine import share_cores
@@ -48,6 +53,16 @@ def _limit(memory_bytes: int, workers: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     os.nice(5)
     share_cores(workers)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose service was killed (kill -9, an out-of-memory kill) never hears of it: it
+    holds both ends of its own task queue, so it would wait for work forever, holding its memory.
+    It watches its parent instead and leaves when the parent is gone."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(3)
 
 
 def _read(path: str, today: str) -> Letter:
@@ -81,7 +96,7 @@ class IsolatedReader:
             if self._pool is None:
                 self._pool = cf.ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_limit, initargs=(self.memory, self.workers),
+                    initializer=_limit, initargs=(self.memory, self.workers, os.getpid()),
                 )  # fmt: skip
             return self._pool
 
