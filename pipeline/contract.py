@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pipeline.domain.letter import Contact, Kind, Letter, ObjectionClaim, Person, Source
-from pipeline.domain.reasons import Confirmation, Problem, ReasonCode, code_of
+from pipeline.domain.reasons import Confirmation, Problem, ReasonCode, code_of, key_of
 
 
 def person_to_json(person: Person, *, with_sources: bool = True) -> dict:
@@ -56,6 +56,8 @@ def letter_to_json(letter: Letter, *, with_sources: bool = True) -> dict:
     }
     if letter.problems:
         data["problem_codes"] = [code_of(p).value for p in letter.problems]
+        if any(key_of(p) != str(p) for p in letter.problems):
+            data["problem_keys"] = [key_of(p) for p in letter.problems]
     if letter.confirmed:
         data["confirmed"] = [c.to_json() for c in letter.confirmed]
     if letter.deleted_seqs:
@@ -121,4 +123,7 @@ def _problems(data: dict, default: ReasonCode) -> list[str]:
     codes = data.get("problem_codes") or []
     if len(codes) != len(texts):
         codes = [default] * len(texts)
-    return [Problem(t, ReasonCode(c)) for t, c in zip(texts, codes, strict=True)]
+    keys = data.get("problem_keys") or []
+    if len(keys) != len(texts):
+        keys = [None] * len(texts)
+    return [Problem(t, ReasonCode(c), k) for t, c, k in zip(texts, codes, keys, strict=True)]

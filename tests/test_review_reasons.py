@@ -11,7 +11,15 @@ import datetime as dt
 from pipeline.cases.handling import reasons_now
 from pipeline.cases.reasons import SCAN_CONFIRM, review_reasons
 from pipeline.domain.letter import Kind
-from pipeline.domain.reasons import Reason, ReasonCode, Settle, left_after_approval, second_review
+from pipeline.domain.reasons import (
+    Reason,
+    ReasonCode,
+    Settle,
+    code_of,
+    key_of,
+    left_after_approval,
+    second_review,
+)
 from pipeline.domain.result import CheckOutcome, PersonResult, Verdict
 from pipeline.extraction import CONFIRM_ID_REPAIRED, extract
 from pipeline.settings import load_settings
@@ -121,3 +129,32 @@ def test_every_code_says_what_settles_it():
     assert ReasonCode.COUNT_MISMATCH.settled_by is Settle.CONFIRMATION
     assert ReasonCode.SEQ_GAP.settled_by is Settle.CONFIRMATION
     assert ReasonCode.ID_INVALID.settled_by is Settle.CORRECTION
+
+
+def test_a_confirmation_outlives_a_rewording_and_never_covers_another_finding() -> None:
+    """Regression: a confirmation matched the problem's exact Chinese text, so rewording a problem
+    voided every stored confirmation of it; it is keyed by what was found (共4人, 3 listed)."""
+    from pipeline.contract import letter_from_json, letter_to_json
+    from pipeline.domain.letter import Letter, Person
+    from pipeline.domain.reasons import Confirmation, Problem
+    from pipeline.extraction.validation import revalidate
+
+    letter = Letter(
+        people=[Person(name="王芳", id_number=""), Person(name="李娜", id_number="")], stated_count=3
+    )
+    revalidate(letter, dt.date(2026, 6, 4))
+    (found,) = [p for p in letter.problems if code_of(p) is ReasonCode.COUNT_MISMATCH]
+    confirmed = Confirmation(
+        ReasonCode.COUNT_MISMATCH, "旧版本的措辞：人数不符", "王芳（wangfang）", "2026-06-04T10:00", key_of(found)
+    )
+    letter.confirmed.append(confirmed)
+
+    stored = letter_from_json(letter_to_json(letter))  # the key survives the case store
+    (again,) = [p for p in stored.problems if code_of(p) is ReasonCode.COUNT_MISMATCH]
+    assert stored.confirmed == [confirmed] and confirmed.covers(again)
+    reworded = Problem("人数对不上", ReasonCode.COUNT_MISMATCH, key_of(again))
+    assert confirmed.covers(reworded)
+    assert not confirmed.covers(Problem(str(again), ReasonCode.COUNT_MISMATCH, "5/2"))  # another finding
+    assert not confirmed.covers(Problem(str(again), ReasonCode.SEQ_GAP, key_of(again)))  # another check
+    before_keys = Confirmation(ReasonCode.COUNT_MISMATCH, str(again), "王芳（wangfang）", "2026-06-04T10:00")
+    assert before_keys.covers(again) and not before_keys.covers(reworded)  # stored before keys: the text

@@ -54,6 +54,7 @@ from pipeline.domain.reasons import (
     ReasonCode,
     Settle,
     code_of,
+    key_of,
     second_review,
 )
 from pipeline.domain.result import CheckOutcome, Verdict
@@ -407,7 +408,7 @@ def confirm(
     confirmed = [
         p for p in letter.problems if code_of(p) in wanted and not any(c.covers(p) for c in letter.confirmed)
     ]
-    letter.confirmed.extend(Confirmation(code_of(p), str(p), by, at) for p in confirmed)
+    letter.confirmed.extend(Confirmation(code_of(p), str(p), by, at, key_of(p)) for p in confirmed)
     event = "人工确认：" + "；".join(str(p) for p in confirmed)
     return _conclude(
         ctx, case_id, letter, account, event=event, approving=False, changed=True, now=now, tag=tag

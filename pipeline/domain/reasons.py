@@ -89,22 +89,33 @@ _SETTLED_BY = {
 
 
 class Problem(str):
-    """A blocking problem's Chinese text that remembers which check found it."""
+    """A blocking problem's Chinese text that remembers which check found it, and what it found.
+
+    `key` is the finding as data (共4人 stated, 3 listed: "4/3"), so a confirmation outlives a
+    rewording of the text and still never covers a different finding; without one, the text is
+    the finding."""
 
     code: ReasonCode
+    key: str
 
-    def __new__(cls, text: str, code: ReasonCode) -> Problem:
+    def __new__(cls, text: str, code: ReasonCode, key: str | None = None) -> Problem:
         self = super().__new__(cls, text)
         self.code = ReasonCode(code)
+        self.key = text if key is None else key
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Problem, (str(self), self.code))
+        return (Problem, (str(self), self.code, self.key))
 
 
 def code_of(problem: str, default: ReasonCode = ReasonCode.DOCUMENT) -> ReasonCode:
     """A plain string (from a reader, or stored before codes existed) counts as `default`."""
     return problem.code if isinstance(problem, Problem) else default
+
+
+def key_of(problem: str) -> str:
+    """What the problem found, as data (a plain string: its text)."""
+    return problem.key if isinstance(problem, Problem) else str(problem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,19 +143,25 @@ class Confirmation:
     """A named person confirmed a letter-level problem that no field fixes (e.g. 共4人 but 3 listed)."""
 
     code: ReasonCode
-    text: str  # the problem exactly as it was shown when confirmed
+    text: str  # the problem exactly as it was shown when confirmed (what the person read)
     by: str
     at: str  # ISO time
+    key: str | None = None  # the finding confirmed (Problem.key); None: stored before keys, the text
 
     def covers(self, problem: str) -> bool:
-        return code_of(problem) == self.code and str(problem) == self.text
+        """The same check's same finding: rewording the text never voids a confirmation, and a
+        confirmation never covers another finding of the same check."""
+        if code_of(problem) != self.code:
+            return False
+        return key_of(problem) == self.key if self.key is not None else str(problem) == self.text
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code.value, "text": self.text, "by": self.by, "at": self.at}
+        data = {"code": self.code.value, "text": self.text, "by": self.by, "at": self.at}
+        return data if self.key is None else {**data, "key": self.key}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Confirmation:
-        return cls(ReasonCode(data["code"]), data["text"], data["by"], data["at"])
+        return cls(ReasonCode(data["code"]), data["text"], data["by"], data["at"], data.get("key"))
 
 
 def texts(reasons: list[Reason]) -> list[str]:

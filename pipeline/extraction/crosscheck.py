@@ -42,6 +42,7 @@ def disagree(letter: Letter, second: str, *, people: bool = True) -> None:
                 Problem(
                     f"{label}“{value}”与PDF文字层的另一种读法不一致（可能是形近字符或字符缺失），请对照原件核实",
                     ReasonCode.DOCUMENT,
+                    f"{attr}≠second-reading:{value}",
                 )
             )
     if not people:

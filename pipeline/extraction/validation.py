@@ -163,6 +163,7 @@ def _counts(letter: Letter) -> None:
             Problem(
                 f"来函写明共{letter.stated_count}人，但名单中识别到{n}人，请核对是否有遗漏",
                 ReasonCode.COUNT_MISMATCH,
+                f"{letter.stated_count}/{n}",
             )
         )
     seqs = [p.seq for p in letter.people]
@@ -173,7 +174,11 @@ def _counts(letter: Letter) -> None:
         if missing:
             shown = "、".join(str(m) for m in missing[:10]) + ("等" if len(missing) > 10 else "")
             letter.problems.append(
-                Problem(f"名单序号不连续（缺少第{shown}号），可能有人员遗漏，请核对", ReasonCode.SEQ_GAP)
+                Problem(
+                    f"名单序号不连续（缺少第{shown}号），可能有人员遗漏，请核对",
+                    ReasonCode.SEQ_GAP,
+                    ",".join(map(str, missing)),
+                )
             )
         repeated = sorted(s for s, count in Counter(numbers).items() if count > 1)
         if repeated:
