@@ -365,3 +365,26 @@ def test_the_session_cookie_is_https_only_when_the_office_says_the_console_is_be
         assert load_settings(env={"LETTERS_WEB_HTTPS": value}, base_dir=tmp_path).web_https is True
     ctx.settings.web_https = True
     assert create_app(ctx=ctx).config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_a_busy_database_gives_the_console_the_same_words_as_the_command_line(web, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the console showed 系统内部错误 where the CLI said 数据库正忙 (one mapping now)."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from pipeline.cases import queue as queue_core
+    from pipeline.errors import DatabaseBusy
+
+    _, _, app = web
+    clerk = Desk(app, "wangfang")
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr("pipeline.web.queue.queue", locked)
+    page = clerk.get("/")
+    assert page.status_code == 503
+    text = page.get_data(as_text=True)
+    assert DatabaseBusy.default_zh in text and "系统内部错误" not in text
+    assert queue_core.queue is not locked  # only the console's reference was replaced

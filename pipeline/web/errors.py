@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from pipeline.errors import INTERNAL_ERROR_ZH, CaseNotFound, LettersError, NotAllowed
+from pipeline.storage.database import explain_database_error
 
 log = logging.getLogger("pipeline.web")
 
@@ -38,5 +39,9 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def internal(exc: Exception):  # type: ignore[no-untyped-def]
+        known = explain_database_error(exc)  # the same words the command line prints
+        if known is not None:  # busy or unreachable: the clerk can wait or call the administrator
+            log.warning("%s on %s %s: %s", type(known).__name__, request.method, request.path, known)
+            return _reply(503, known.message_zh)
         log.exception("internal error on %s %s", request.method, request.path)
         return _reply(500, INTERNAL_ERROR_ZH)
