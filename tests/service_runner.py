@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.inbox.run import Service, run_forever
 from pipeline.logs import setup_logging
-from pipeline.service.run import Service, run_forever
 from pipeline.settings import load_settings
 
 

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from pipeline import cli
 cli.build_parser()
-from pipeline.service.files import StabilityTracker
-from pipeline.service.lists import import_waiting_lists
+from pipeline.inbox.files import StabilityTracker
+from pipeline.inbox.lists import import_waiting_lists
 from pipeline.settings import load_settings
 from pipeline.storage import open_database
 base = Path(sys.argv[1])

@@ -260,9 +260,9 @@ def test_the_stores_in_force_are_read_ahead_once_and_a_missing_one_is_skipped(
 ) -> None:
     """After a restart the first check against a cold national list waited 7 s on random disk
     reads; the service reads the stores in force once, in order, at start-up."""
+    from pipeline.inbox.run import warm_lists
     from pipeline.records.catalog import layers_in_force
     from pipeline.records.store import RecordStores
-    from pipeline.service.run import warm_lists
 
     load(db, settings, tmp_path, "A", [rec("王伟", WANG)])
     load(db, settings, tmp_path, "B", [rec("李娜", LI)])

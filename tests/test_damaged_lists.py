@@ -19,10 +19,10 @@ from sqlalchemy import select
 from pipeline.checking import check_people
 from pipeline.domain.letter import Kind, Letter, Person
 from pipeline.domain.result import Verdict
+from pipeline.inbox.files import StabilityTracker
+from pipeline.inbox.lists import import_waiting_lists
 from pipeline.records import Confirmation, ListFileError, import_list, list_status
 from pipeline.records.guard import ParseFigures, hold_reasons
-from pipeline.service.files import StabilityTracker
-from pipeline.service.lists import import_waiting_lists
 from pipeline.settings import Settings
 from pipeline.storage import Database
 from pipeline.storage.case_models import AuditEvent
@@ -323,7 +323,7 @@ def test_records_import_cli_exits_8_when_held_and_confirms_with_reason(
 def test_watch_keeps_old_list_when_a_cut_export_is_dropped_and_answers_listed(tmp_path: Path) -> None:
     """Through `letters watch`: a cut export in lists/ is held; a person from its lost rows is still listed."""
 
-    from pipeline.service.run import Service
+    from pipeline.inbox.run import Service
     from pipeline.settings import load_settings
     from pipeline.storage.models import Case
     from tests.builders.spec import LetterSpec

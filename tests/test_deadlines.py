@@ -7,7 +7,8 @@ import datetime as dt
 import os
 
 from pipeline.cases.deadlines import keep_current
-from pipeline.service.queries import list_cases, status
+from pipeline.cases.listing import list_cases, status
+from pipeline.domain.deadlines import DeadlineFlag
 from pipeline.storage import audit
 from pipeline.storage.case_models import CaseTracking
 from pipeline.workdays import WorkCalendar
@@ -71,9 +72,9 @@ def test_due_today_is_not_overdue(office) -> None:  # type: ignore[no-untyped-de
     due = _due(ctx, case_id)
     with ctx.db.sessions() as s:
         (row,) = list_cases(s, ctx.calendar, ids=[case_id], today=due)
-        assert row.flag == "今日到期"
+        assert row.flag is DeadlineFlag.DUE_TODAY and row.flag.label_zh == "今日到期"
         (late,) = list_cases(
             s, ctx.calendar, ids=[case_id], today=ctx.calendar.next_workday(due + dt.timedelta(1))
         )
-        assert late.flag == "已超期"
+        assert late.flag is DeadlineFlag.OVERDUE
         assert status(s, ctx.calendar, ctx.settings.freshness_days, today=due).overdue == 0

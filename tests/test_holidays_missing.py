@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.cases.handling import reasons_now
+from pipeline.cases.listing import status
 from pipeline.cases.reasons import HOLIDAYS_MISSING
 from pipeline.domain.reasons import texts
 from pipeline.domain.result import CheckOutcome, PersonResult, Verdict
 from pipeline.extraction import extract
-from pipeline.service.queries import status
 from pipeline.settings import Settings
 from pipeline.storage import open_database
 from pipeline.workdays import WorkCalendar

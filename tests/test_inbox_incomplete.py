@@ -18,8 +18,8 @@ from pipeline.cases.core import CaseCore
 from pipeline.cases.faults import PassingFault
 from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import register_instance
+from pipeline.inbox.run import Service
 from pipeline.reading.sniff import looks_complete
-from pipeline.service.run import Service
 from pipeline.settings import Settings, load_settings
 from pipeline.storage import Database
 from pipeline.storage.models import Case

@@ -20,9 +20,9 @@ from pipeline.cases.core import CaseCore
 from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import register_instance
 from pipeline.files import Entry, NotRegularFile, entry_kind, safe_copy, sha256_file
-from pipeline.service.files import StabilityTracker, iter_letters, openable
-from pipeline.service.lists import import_waiting_lists
-from pipeline.service.run import Service
+from pipeline.inbox.files import StabilityTracker, iter_letters, openable
+from pipeline.inbox.lists import import_waiting_lists
+from pipeline.inbox.run import Service
 from pipeline.settings import Settings, load_settings
 from pipeline.storage import Database
 from pipeline.storage.case_models import AuditEvent

@@ -29,7 +29,7 @@ def _process(folder: Path, n: int) -> None:
 
 
 def _start(settings) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.service.run import Service
+    from pipeline.inbox.run import Service
     from tests.service_fakes import fake_processor
 
     svc = Service(settings, processor_factory=fake_processor)

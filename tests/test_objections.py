@@ -10,6 +10,7 @@ import docx
 import pytest
 
 from pipeline.cases import objections
+from pipeline.domain.deadlines import DeadlineFlag
 from pipeline.domain.objection import Level, Stage, chain_clock
 from pipeline.errors import InvalidRequest, NotAllowed
 from pipeline.storage import audit
@@ -53,7 +54,9 @@ def test_a_clock_counts_three_working_days_and_says_which_days_it_skipped() -> N
     assert set(national_day) <= set(clock.skipped) and clock.due > dt.date(2026, 10, 7)
     assert clock.due == calendar.add_workdays(dt.date(2026, 9, 30), 3)
     assert "10月1日（周四）" in clock.how_counted_zh()
-    assert clock.flag(clock.due) == "今日到期" and clock.flag(clock.due + dt.timedelta(days=1)) == "已超期"
+    assert clock.flag(clock.due) is DeadlineFlag.DUE_TODAY
+    assert clock.flag(clock.due + dt.timedelta(days=1)) is DeadlineFlag.OVERDUE
+    assert clock.flag(clock.due).label_zh == "今日到期"
 
 
 @pytest.mark.slow

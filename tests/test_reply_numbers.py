@@ -100,7 +100,7 @@ def test_a_whole_database_has_nothing_to_reconcile(tmp_path: Path) -> None:
 
 
 def test_the_watch_service_refuses_to_start_and_says_why(tmp_path: Path) -> None:
-    from pipeline.service.run import Service
+    from pipeline.inbox.run import Service
     from tests.service_fakes import fake_processor
 
     settings, db = _office(tmp_path)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.service.run import Service, run_forever
+from pipeline.inbox.run import Service, run_forever
 from pipeline.settings import load_settings
 from tests.service_fakes import fake_processor
 from tests.service_helpers import wait_for

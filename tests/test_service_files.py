@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.files import safe_copy, sha256_file, unique_path
-from pipeline.service.files import StabilityTracker, is_ignored, iter_letters
+from pipeline.inbox.files import StabilityTracker, is_ignored, iter_letters
 
 
 @pytest.mark.parametrize(

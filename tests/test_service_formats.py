@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pipeline.inbox.run import Service
 from pipeline.reading import ocr_reader
-from pipeline.service.run import Service
 from pipeline.storage.models import Case
 from tests.builders.bundle_builder import letter_without_roster, roster_xlsx, zip_of
 from tests.builders.ofd_builder import NS, build_ofd

@@ -6,7 +6,7 @@ import platform
 
 import pytest
 
-from pipeline.service.memory import release_free_memory
+from pipeline.inbox.memory import release_free_memory
 
 
 def test_release_free_memory_is_safe_to_call_any_time():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline.service.run import Service
+from pipeline.inbox.run import Service
 from pipeline.settings import load_settings
 from pipeline.storage.models import Case
 from tests.service_fakes import fake_processor

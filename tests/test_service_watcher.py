@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.service.watcher import InboxWatcher, Job
+from pipeline.inbox.watcher import InboxWatcher, Job
 from tests.service_helpers import wait_for
 
 

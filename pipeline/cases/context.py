@@ -19,8 +19,16 @@ class ServiceContext:
     def close(self) -> None:
         self.db.dispose()
 
+    def __enter__(self) -> ServiceContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def open_context(settings: Settings | None = None) -> ServiceContext:
+    """Settings, the migrated database and the calendar; use as `with open_context() as ctx:` so the
+    database's connections are closed however the command ends."""
     settings = settings or load_settings()
     db = open_database(settings)
     return ServiceContext(settings, db, WorkCalendar(settings.holidays_path()))

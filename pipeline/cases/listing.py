@@ -1,6 +1,7 @@
 """What clerks ask of the case store: the case list with its deadlines, and the service's status.
 
-Plain functions over a session, shared by the CLI and the later web console.
+Plain functions over a session, shared by the CLI and the console (the console's queue, filtered
+and paged in SQL, is pipeline.cases.queue).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
+from sqlalchemy.sql import Subquery
 
 from pipeline.cases.actions import CLOSABLE_STATES, OPEN_STATES
 from pipeline.cases.instances import LEASE_SECONDS, pid_alive
+from pipeline.domain.deadlines import DeadlineFlag, open_flag
 from pipeline.storage.case_models import CaseDelay, CaseTracking, ServiceInstance
 from pipeline.storage.models import Case, CaseState
 from pipeline.workdays import WorkCalendar
@@ -31,7 +34,7 @@ class CaseRow:
     delayed: bool
     reply_doc_number: str | None
     original_name: str
-    flag: str  # "" | "即将到期" | "今日到期" | "已超期"
+    flag: DeadlineFlag
     settle: list[str] = field(default_factory=list)  # what settles its reasons (Settle values), in order
     error: str | None = None
 
@@ -51,19 +54,12 @@ def effective_due(session: Session, case_id: int, due: dt.date) -> tuple[dt.date
     return (delay, True) if delay is not None else (due, False)
 
 
-def deadline_flag(state: str, due: dt.date, today: dt.date, calendar: WorkCalendar) -> str:
-    if state not in OPEN_STATES:
-        return ""
-    if today > due:
-        return "已超期"
-    if today == due:
-        return "今日到期"
-    if calendar.workdays_between(today, due) <= 1:
-        return "即将到期"
-    return ""
+def deadline_flag(state: str, due: dt.date, today: dt.date, calendar: WorkCalendar) -> DeadlineFlag:
+    """Only a case that still owes an answer is flagged."""
+    return open_flag(due, today, calendar) if state in OPEN_STATES else DeadlineFlag.NONE
 
 
-def _people_counts(session: Session, ids: list[int]) -> dict[int, int]:
+def people_counts(session: Session, ids: list[int]) -> dict[int, int]:
     """Roster sizes, counted by the database (the letters' JSON never comes over the wire)."""
     if not ids:
         return {}
@@ -74,6 +70,43 @@ def _people_counts(session: Session, ids: list[int]) -> dict[int, int]:
     return {
         i: n for i, n in session.execute(select(Case.id, size).where(Case.id.in_(ids))).all() if n is not None
     }
+
+
+def delays_in_force() -> Subquery:
+    """Each delayed case's latest agreed date (case_id, new_due_date): the later delay wins."""
+    latest = select(func.max(CaseDelay.id).label("id")).group_by(CaseDelay.case_id).subquery()
+    return (
+        select(CaseDelay.case_id, CaseDelay.new_due_date)
+        .join(latest, CaseDelay.id == latest.c.id)
+        .subquery("delay_in_force")
+    )
+
+
+def case_row(
+    case: Case,
+    tracking: CaseTracking,
+    delayed_to: dt.date | None,
+    people: int | None,
+    today: dt.date,
+    calendar: WorkCalendar,
+) -> CaseRow:
+    """One listed case, with its due date in force and its deadline flag."""
+    due = delayed_to or tracking.due_date
+    return CaseRow(
+        id=case.id,
+        state=case.state,
+        unit=case.unit,
+        doc_number=case.doc_number,
+        people=people,
+        received_at=case.received_at,
+        due=None if case.state in (*CLOSABLE_STATES, CaseState.CLOSED) else due,
+        delayed=delayed_to is not None,
+        reply_doc_number=case.reply_doc_number,
+        original_name=case.original_name,
+        flag=deadline_flag(case.state, due, today, calendar),
+        settle=list(dict.fromkeys(r.settled_by.value for r in case.review_reasons())),
+        error=case.error,
+    )
 
 
 def list_cases(
@@ -87,9 +120,11 @@ def list_cases(
 ) -> list[CaseRow]:
     """Newest first; open cases carry their deadline flag."""
     today = today or dt.date.today()
+    delay = delays_in_force()
     query = (
-        select(Case, CaseTracking)
+        select(Case, CaseTracking, delay.c.new_due_date)
         .join(CaseTracking, CaseTracking.case_id == Case.id)
+        .outerjoin(delay, delay.c.case_id == Case.id)
         .options(defer(Case.letter_json), defer(Case.check_json))  # rows are listed, not read: keep it light
         .order_by(Case.id.desc())
         .limit(limit)
@@ -98,32 +133,9 @@ def list_cases(
         query = query.where(Case.state.in_(states))
     if ids is not None:
         query = query.where(Case.id.in_(ids))
-    delays = dict(
-        session.execute(select(CaseDelay.case_id, CaseDelay.new_due_date).order_by(CaseDelay.id)).all()
-    )  # later rows win
-    rows = []
     found = session.execute(query).all()
-    sizes = _people_counts(session, [case.id for case, _ in found])
-    for case, tracking in found:
-        due = delays.get(case.id, tracking.due_date)
-        rows.append(
-            CaseRow(
-                id=case.id,
-                state=case.state,
-                unit=case.unit,
-                doc_number=case.doc_number,
-                people=sizes.get(case.id),
-                received_at=case.received_at,
-                due=None if case.state in (*CLOSABLE_STATES, CaseState.CLOSED) else due,
-                delayed=case.id in delays,
-                reply_doc_number=case.reply_doc_number,
-                original_name=case.original_name,
-                flag=deadline_flag(case.state, due, today, calendar),
-                settle=list(dict.fromkeys(r.settled_by.value for r in case.review_reasons())),
-                error=case.error,
-            )
-        )
-    return rows
+    sizes = people_counts(session, [case.id for case, _, _ in found])
+    return [case_row(c, t, d, sizes.get(c.id), today, calendar) for c, t, d in found]
 
 
 @dataclass(slots=True)
@@ -146,6 +158,7 @@ class Status:
     lists: list[tuple[str, dt.datetime | None, int, bool]]  # name, imported at, rows, stale
     instances: list[InstanceHealth]
     unknown_years: list[int]
+    replied_today: int = 0
 
 
 def service_health(session: Session, now: dt.datetime | None = None) -> list[InstanceHealth]:
@@ -177,14 +190,13 @@ def status(
     for state, n in session.execute(select(Case.state, func.count()).group_by(Case.state)).all():
         counts[state] = n
     # Deadlines of every open case from three columns a row: the queue page shows these counts.
-    delays = dict(
-        session.execute(select(CaseDelay.case_id, CaseDelay.new_due_date).order_by(CaseDelay.id)).all()
-    )
+    delay = delays_in_force()
     flags = [
-        deadline_flag(state, delays.get(case_id, due), today, calendar)
-        for case_id, state, due in session.execute(
-            select(Case.id, Case.state, CaseTracking.due_date)
+        deadline_flag(state, delayed_to or due, today, calendar)
+        for state, due, delayed_to in session.execute(
+            select(Case.state, CaseTracking.due_date, delay.c.new_due_date)
             .join(CaseTracking, CaseTracking.case_id == Case.id)
+            .outerjoin(delay, delay.c.case_id == Case.id)
             .where(Case.state.in_([s.value for s in OPEN_STATES]))
         ).all()
     ]
@@ -211,11 +223,19 @@ def status(
     if today.month == 12:  # the State Council publishes next year's arrangement in November or December
         years.add(today.year + 1)
     unknown = sorted(y for y in years if calendar.source(y) == "weekends")
+    replied_today = session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.state == CaseState.REPLIED.value, Case.updated_at >= dt.datetime.combine(today, dt.time())
+        )
+    )
     return Status(
+        replied_today=replied_today or 0,
         counts=counts,
         oldest_waiting=oldest,
-        overdue=sum(1 for f in flags if f == "已超期"),
-        due_soon=sum(1 for f in flags if f in ("即将到期", "今日到期")),
+        overdue=sum(1 for f in flags if f is DeadlineFlag.OVERDUE),
+        due_soon=sum(1 for f in flags if f.due_soon),
         lists=lists,
         instances=service_health(session),
         unknown_years=unknown,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.cases.audit_log import verify
 from pipeline.cases.context import open_context
-from pipeline.service.audit_log import verify
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,12 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         report, known = verify(ctx)
         print(report.summary_zh())
         if known is not None:
             print(f"上次校验：{known.at[:16].replace('T', ' ')}，链头第{known.seq}条，哈希 {known.hash}")
         return 0 if report.ok else 1
-    finally:
-        ctx.close()

@@ -8,9 +8,10 @@ import datetime as dt
 
 from pipeline.cases import requests
 from pipeline.cases.context import open_context
+from pipeline.cases.listing import CaseRow, list_cases
 from pipeline.commands import auth
+from pipeline.domain.deadlines import DeadlineFlag
 from pipeline.errors import UsageError
-from pipeline.service.queries import CaseRow, list_cases
 from pipeline.storage import write_transaction
 from pipeline.storage.models import CaseState
 
@@ -74,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def format_row(row: CaseRow) -> str:
-    flag = f"  【{row.flag}】" if row.flag else ""
+    flag = f"  【{row.flag.label_zh}】" if row.flag else ""
     delayed = "（已延期）" if row.delayed else ""
     people = f"{row.people}人" if row.people is not None else "—"
     return (
@@ -84,8 +85,7 @@ def format_row(row: CaseRow) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         states = args.state or (
             [
                 s.value
@@ -106,12 +106,10 @@ def run_list(args: argparse.Namespace) -> int:
         flagged = [r for r in rows if r.flag]
         if flagged:
             print(
-                f"\n共{len(rows)}件，其中{sum(r.flag == '已超期' for r in rows)}件已超期，"
-                f"{sum(r.flag in ('即将到期', '今日到期') for r in rows)}件即将到期。"
+                f"\n共{len(rows)}件，其中{sum(r.flag is DeadlineFlag.OVERDUE for r in rows)}件已超期，"
+                f"{sum(r.flag.due_soon for r in rows)}件即将到期。"
             )
         return 0
-    finally:
-        ctx.close()
 
 
 def parse_date(text: str) -> dt.date:
@@ -125,60 +123,45 @@ def parse_date(text: str) -> dt.date:
 
 def run_delay(args: argparse.Namespace) -> int:
     until = parse_date(args.until)
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         account = auth.sign_in(ctx, args)
         with write_transaction(ctx.db.sessions) as session:
             requests.delay(session, ctx.calendar, args.case, until=until, reason=args.reason, account=account)
         print(f"第{args.case}号案件已延期至 {until:%Y年%m月%d日}（{account.signature}）。")
         return 0
-    finally:
-        ctx.close()
 
 
 def run_close(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         account = auth.sign_in(ctx, args)
         with write_transaction(ctx.db.sessions) as session:
             requests.close(session, args.case, reason=args.reason, account=account)
         print(f"第{args.case}号案件已关闭（{account.signature}：{args.reason.strip()}）。")
         return 0
-    finally:
-        ctx.close()
 
 
 def run_reprocess(args: argparse.Namespace) -> int:
     from pipeline.cases.reprocess import reprocess
 
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         reprocess(ctx, args.case, auth.sign_in(ctx, args))
         print(f"第{args.case}号案件已交由收件箱服务重新处理（收件箱服务未运行时，将在其启动后处理）。")
         return 0
-    finally:
-        ctx.close()
 
 
 def run_attach(args: argparse.Namespace) -> int:
     from pipeline.cases.attach import attach_roster
 
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         attach_roster(ctx, args.case, args.to, auth.sign_in(ctx, args))
         print(f"名单已附到第{args.to}号案件的来函，已交由收件箱服务重新办理。")
         return 0
-    finally:
-        ctx.close()
 
 
 def run_again(args: argparse.Namespace) -> int:
     from pipeline.cases.reprocess import answer_again
 
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         answer_again(ctx, args.case, auth.sign_in(ctx, args), args.reason)
         print(f"第{args.case}号案件已交由收件箱服务作为新的来函办理。")
         return 0
-    finally:
-        ctx.close()

@@ -24,8 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         seen = witnessed(ctx.settings)
         late = behind(ctx.db, ctx.settings, seen)
         lost = orphans(ctx.db, ctx.settings, seen)
@@ -38,13 +37,10 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"数据库未记录的文号：{o.text()}")
         print("请管理员核实后执行 letters numbers confirm --user 用户名")
         return NumbersBehind.exit_code
-    finally:
-        ctx.close()
 
 
 def run_confirm(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         account = sign_in(ctx, args)
         lost = orphans(ctx.db, ctx.settings)
         done = confirm_numbers(ctx.db, ctx.settings, account)
@@ -55,5 +51,3 @@ def run_confirm(args: argparse.Namespace) -> int:
         for o in lost:
             print(f"已确认（记入审计日志）：{o.text()}")
         return 0
-    finally:
-        ctx.close()

@@ -48,8 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         rows = objections.objections(ctx, open_only=not args.all)
         if not rows:
             print("没有正在办理的异议。")
@@ -57,7 +56,7 @@ def run_list(args: argparse.Namespace) -> int:
         for o in rows:
             clock = o.clocks[-1] if o.clocks else None
             due = (
-                f"期限 {clock.due:%Y-%m-%d}{('【' + clock.flag(today) + '】') if clock.flag(today) else ''}"
+                f"期限 {clock.due:%Y-%m-%d}{('【' + clock.flag(today).label_zh + '】') if clock.flag(today) else ''}"
                 if clock and not clock.done_at
                 else ""
             )
@@ -67,8 +66,6 @@ def run_list(args: argparse.Namespace) -> int:
                 f"{o.case_id:>5}  {o.stage.label_zh}  {o.unit or '（未识别）'}  原案件 {original}  {people}  {due}"
             )
         return 0
-    finally:
-        ctx.close()
 
 
 def _date(text: str, what: str) -> dt.date:
@@ -79,8 +76,7 @@ def _date(text: str, what: str) -> dt.date:
 
 
 def run_step(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         account = sign_in(ctx, args)
         if args.step == "link":
             objections.link(ctx, args.case, args.original, account)
@@ -109,5 +105,3 @@ def run_step(args: argparse.Namespace) -> int:
                                     contacted_who=args.who, contacted_at=at, how=args.how, reason=args.reason)  # fmt: skip
             print(f"已延期至{made.until:%Y年%m月%d日}。")
         return 0
-    finally:
-        ctx.close()

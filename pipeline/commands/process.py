@@ -56,12 +56,9 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.outbox is not None:
         settings = dataclasses.replace(settings, outbox=args.outbox.absolute())
-    ctx = open_context(settings)
-    try:
+    with open_context(settings) as ctx:
         again = AnswerAgain(auth.sign_in(ctx, args), args.reason) if args.again else None
         result = process_named(args.file, ctx.settings, ctx.db, again=again)
-    finally:
-        ctx.close()
     return report(result)
 
 

@@ -59,25 +59,26 @@ def run_import(args: argparse.Namespace) -> int:
         raise UsageError(
             "--confirm-shrink without --user", "确认启用暂缓的名单新版本须以管理员账号登录：--user 用户名。"
         )
-    ctx = open_context(load_settings())
-    bar = ProgressBar(f"导入 {args.file.name}", enabled=None if not args.quiet else False)
-    try:
-        confirm = Confirmation(auth.sign_in(ctx, args), args.reason.strip()) if args.confirm_shrink else None
-        by = confirm.by if confirm is not None else actor_name(getpass.getuser())  # an import without
-        # a confirmation is recorded under the system account that ran it
-        result = import_list(
-            ctx.db.sessions,
-            args.file,
-            ctx.settings,
-            list_name=args.list_name,
-            progress=bar,
-            confirm=confirm,
-            actor=by,
-            delta=args.delta or is_delta_file(args.file),
-        )
-    finally:
-        bar.close()
-        ctx.close()
+    with open_context(load_settings()) as ctx:
+        bar = ProgressBar(f"导入 {args.file.name}", enabled=None if not args.quiet else False)
+        try:
+            confirm = (
+                Confirmation(auth.sign_in(ctx, args), args.reason.strip()) if args.confirm_shrink else None
+            )
+            by = confirm.by if confirm is not None else actor_name(getpass.getuser())  # an import without
+            # a confirmation is recorded under the system account that ran it
+            result = import_list(
+                ctx.db.sessions,
+                args.file,
+                ctx.settings,
+                list_name=args.list_name,
+                progress=bar,
+                confirm=confirm,
+                actor=by,
+                delta=args.delta or is_delta_file(args.file),
+            )
+        finally:
+            bar.close()
     if result.held:
         print(
             f"名单“{result.list_name}”的新版本已读取（数据行{result.rows_total}，有效{result.rows_imported}，"

@@ -31,8 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     period = parse_period(args.period)
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         if args.workload:
             if not args.user:
                 raise NotAllowed(
@@ -45,5 +44,3 @@ def run(args: argparse.Namespace) -> int:
         for path in (files.docx, files.pdf, files.xlsx):
             print(f"  {path}")
         return 0
-    finally:
-        ctx.close()

@@ -98,14 +98,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from pipeline.service.case_view import show
+    from pipeline.cases.case_page import show
 
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         print(mask_ids_in(show(ctx, args.case)))
         return 0
-    finally:
-        ctx.close()
 
 
 def _report(case: int, result: ReviewResult) -> int:
@@ -130,8 +127,7 @@ def run_preview(args: argparse.Namespace) -> int:
     from pipeline.privacy import private_file
 
     out = Path(args.out or f"预览-{args.case}.pdf")
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         account = auth.sign_in(ctx, args)
         with tempfile.TemporaryDirectory(prefix="letters-preview-") as work:
             made, tag = preview(ctx, args.case, account, Path(work))
@@ -141,19 +137,14 @@ def run_preview(args: argparse.Namespace) -> int:
         print(f"预览标识：{tag}")
         print(f"核对无误后发出：letters review approve {args.case} --seen {tag} --user {args.user}")
         return 0
-    finally:
-        ctx.close()
 
 
 def run_approve(args: argparse.Namespace) -> int:
     from pipeline.cases.review import approve
 
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         account = auth.sign_in(ctx, args)
         return _report(args.case, approve(ctx, args.case, account, seen=args.seen))
-    finally:
-        ctx.close()
 
 
 def pair_fields(fields: list[str], values: list[str]) -> list[str]:
@@ -181,31 +172,22 @@ def run_correct(args: argparse.Namespace) -> int:
     from pipeline.commands.fields import parse_fields
 
     fields = parse_fields(pair_fields(args.field, args.value))
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         return _report(args.case, correct(ctx, args.case, fields, auth.sign_in(ctx, args)))
-    finally:
-        ctx.close()
 
 
 def run_confirm(args: argparse.Namespace) -> int:
     from pipeline.cases.review import confirm
 
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         return _report(args.case, confirm(ctx, args.case, args.code, auth.sign_in(ctx, args)))
-    finally:
-        ctx.close()
 
 
 def run_route(args: argparse.Namespace) -> int:
     from pipeline.cases.routing import ACTIONS, route
 
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         account = auth.sign_in(ctx, args)
         number = route(ctx, args.case, account, action=args.action, target=args.to, reason=args.reason)
         print(f"已生成{ACTIONS[args.action]}函：{number}（已放入发件箱）。")
         return 0
-    finally:
-        ctx.close()

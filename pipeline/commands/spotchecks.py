@@ -31,8 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         rows = spotchecks.spot_checks(ctx, status=spotchecks.OPEN if args.open else None)
         if not rows:
             print("没有被抽中的复函。")
@@ -42,13 +41,10 @@ def run_list(args: argparse.Namespace) -> int:
             print(f"{s.case_id:>5}  {s.status_zh}{finding}  {s.reply_doc_number or '—'}  {s.unit or '—'}  "
                   f"抽中 {s.drawn_at:%Y-%m-%d %H:%M}（{s.rule}）{done}")  # fmt: skip
         return 0
-    finally:
-        ctx.close()
 
 
 def run_record(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         account = sign_in(ctx, args)
         done = spotchecks.record(
             ctx, args.case, account, agreed=args.result == "agreed", finding=args.finding
@@ -57,5 +53,3 @@ def run_record(args: argparse.Namespace) -> int:
             f"第{done.case_id}号案件抽查结果：{done.status_zh}{('：' + done.finding) if done.finding else ''}（{done.checked_by}）"
         )
         return 0
-    finally:
-        ctx.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipeline.cases.context import open_context
-from pipeline.service.queries import status
+from pipeline.cases.listing import status
 from pipeline.storage.models import CaseState
 
 
@@ -19,8 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         with ctx.db.sessions() as session:
             st = status(session, ctx.calendar, ctx.settings.freshness_days)
         print("案件：" + "，".join(f"{CaseState(k).label_zh}{v}件" for k, v in st.counts.items()))
@@ -56,5 +55,3 @@ def run(args: argparse.Namespace) -> int:
         for year in st.unknown_years:
             print(f"警告：{year}年的节假日安排尚未录入，期限按周一至周五计算；请在 holidays.toml 中补充。")
         return 0
-    finally:
-        ctx.close()

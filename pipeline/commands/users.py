@@ -82,8 +82,7 @@ def _by(ctx, args: argparse.Namespace, *, first_allowed: bool = False) -> str:  
 
 
 def run_add(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         by = _by(ctx, args, first_allowed=True)
         password = _secret(args, f"{args.login} 的密码：", twice=True)
         with write_transaction(ctx.db.sessions) as session:
@@ -93,20 +92,15 @@ def run_add(args: argparse.Namespace) -> int:
         roles = "、".join(r.label_zh for r in sorted(account.roles))
         print(f"已新增账号 {account.signature}，角色：{roles}。")
         return 0
-    finally:
-        ctx.close()
 
 
 def _change(args: argparse.Namespace, change, done_zh: str) -> int:  # type: ignore[no-untyped-def]
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         by = _by(ctx, args)
         with write_transaction(ctx.db.sessions) as session:
             change(session, by)
         print(done_zh)
         return 0
-    finally:
-        ctx.close()
 
 
 def run_disable(args: argparse.Namespace) -> int:
@@ -128,21 +122,17 @@ def run_enable(args: argparse.Namespace) -> int:
 
 
 def run_reset(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         by = _by(ctx, args)
         password = _secret(args, f"{args.login} 的新密码：", twice=True)
         with write_transaction(ctx.db.sessions) as session:
             accounts.reset_password(session, args.login, password, by=by, now=dt.datetime.now())
         print(f"已重置账号 {args.login} 的密码。")
         return 0
-    finally:
-        ctx.close()
 
 
 def run_list(args: argparse.Namespace) -> int:
-    ctx = open_context()
-    try:
+    with open_context() as ctx:
         with ctx.db.sessions() as session:
             rows = accounts.list_accounts(session)
         if not rows:
@@ -153,5 +143,3 @@ def run_list(args: argparse.Namespace) -> int:
             seen = f"{last:%Y-%m-%d %H:%M}" if last else "从未登录"
             print(f"{account.login:<16} {account.name:<8} {roles:<12} {state}  最近登录：{seen}")
         return 0
-    finally:
-        ctx.close()

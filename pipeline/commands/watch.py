@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.service.run import Service, run_forever
+    from pipeline.inbox.run import Service, run_forever
 
     settings = load_settings(workers=args.workers, poll=args.poll)
     setup_logging(verbose=args.verbose, log_file=settings.path(settings.log_file))

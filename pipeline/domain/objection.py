@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from pipeline.domain.deadlines import DeadlineFlag, done_flag
+
 CHAIN_WORKDAYS = 3
 NATIONAL = "国家公共信用信息中心"
 WEEKDAY_ZH = "一二三四五六日"
@@ -112,13 +114,13 @@ class Clock:
             )
         return line
 
-    def flag(self, today: dt.date) -> str:
-        """ "" when done; 今日到期 is not overdue."""
+    def flag(self, today: dt.date) -> DeadlineFlag:
+        """Done on time or late; else overdue, due today, or nothing (今日到期 is not overdue)."""
         if self.done_at is not None:
-            return "已按时完成" if self.done_at.date() <= self.due else "逾期完成"
+            return done_flag(self.done_at.date(), self.due)
         if today > self.due:
-            return "已超期"
-        return "今日到期" if today == self.due else ""
+            return DeadlineFlag.OVERDUE
+        return DeadlineFlag.DUE_TODAY if today == self.due else DeadlineFlag.NONE
 
 
 def chain_clock(

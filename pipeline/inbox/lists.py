@@ -20,11 +20,11 @@ from pathlib import Path
 from pipeline.cases.faults import is_passing
 from pipeline.errors import INTERNAL_ERROR_ZH, LettersError
 from pipeline.files import Entry, entry_kind, unique_path, write_note
-from pipeline.service.files import StabilityTracker, is_ignored
+from pipeline.inbox.files import StabilityTracker, is_ignored
 from pipeline.settings import Settings
 from pipeline.storage import Database
 
-log = logging.getLogger("pipeline.service.lists")
+log = logging.getLogger("pipeline.inbox.lists")
 
 LIST_SUFFIXES = (".csv", ".xlsx", ".txt")
 NOTE = ".原因.txt"

@@ -23,17 +23,17 @@ from pipeline.cases.handling import Processor, make_processor
 from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
 from pipeline.cases.numbering import check_numbers
+from pipeline.inbox.lists import ListWatcher
+from pipeline.inbox.memory import freeze_start_up, release_after_letter
+from pipeline.inbox.watcher import InboxWatcher, Job
 from pipeline.records.catalog import layers_in_force
 from pipeline.records.store import RecordStores
-from pipeline.service.lists import ListWatcher
-from pipeline.service.memory import freeze_start_up, release_after_letter
-from pipeline.service.watcher import InboxWatcher, Job
 from pipeline.settings import Settings
 from pipeline.storage import Database, open_database
 from pipeline.storage import case_models as _models  # noqa: F401  (registers the service tables)
 from pipeline.storage.database import sqlite_path
 
-log = logging.getLogger("pipeline.service.run")
+log = logging.getLogger("pipeline.inbox.run")
 
 
 def default_processor(settings: Settings, db: Database) -> Processor:
@@ -86,7 +86,7 @@ class Service:
         return recover(self.db, self.instance, self.cases.active)
 
     def _handle(self, job: Job) -> None:
-        """One letter, then its garbage collected and freed pages returned (pipeline.service.memory)."""
+        """One letter, then its garbage collected and freed pages returned (pipeline.inbox.memory)."""
         if self.db_lost is not None:
             return  # the letter stays where it is: a later, healthy start takes it
         try:

@@ -23,9 +23,9 @@ from watchdog.observers.polling import PollingObserver
 
 from pipeline.cases.faults import PassingFault
 from pipeline.files import Entry, entry_kind
-from pipeline.service.files import StabilityTracker, is_ignored, iter_letters
+from pipeline.inbox.files import StabilityTracker, is_ignored, iter_letters
 
-log = logging.getLogger("pipeline.service.watcher")
+log = logging.getLogger("pipeline.inbox.watcher")
 
 Job = Path | int  # a file in the inbox, or a case id to resume from the database
 

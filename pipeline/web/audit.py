@@ -7,9 +7,9 @@ import datetime as dt
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
+from pipeline.cases.audit_log import PAGE, EventFilter, find_events, verify
 from pipeline.domain.roles import Role
 from pipeline.errors import InvalidRequest
-from pipeline.service.audit_log import PAGE, EventFilter, find_events, verify
 from pipeline.web.auth import require
 from pipeline.web.state import context
 

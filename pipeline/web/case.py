@@ -16,6 +16,7 @@ from flask_login import login_required
 from pipeline.cases import actions, drafts, holds, objections, requests, review, routing, spotchecks, viewing
 from pipeline.cases import attach as attaching
 from pipeline.cases import reprocess as reprocessing
+from pipeline.cases.case_page import case_detail
 from pipeline.cases.corrections import (
     AddRow,
     Correction,
@@ -30,7 +31,6 @@ from pipeline.cases.corrections import (
 from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
 from pipeline.errors import CaseNotFound, InvalidRequest
-from pipeline.service.case_view import case_detail
 from pipeline.storage import write_transaction
 from pipeline.web.auth import me
 from pipeline.web.pages import boxes as original_boxes
