@@ -49,7 +49,7 @@ def test_correcting_one_field_leaves_a_count_that_disagrees_to_be_confirmed(
         events = audit.events_for(s, case_id)
     confirmed = [e for e in events if e.reason.startswith("人工确认")]
     assert len(confirmed) == 1 and confirmed[0].actor == "李科长（like）" and "共4人" in confirmed[0].reason
-    assert main(["review", "show", str(case_id)]) == 0
+    assert main(["review", "show", str(case_id), *as_user("孙审计")]) == 0
     assert "已确认的问题" in capsys.readouterr().out
 
 

@@ -108,7 +108,7 @@ def test_delay_needs_a_working_day_and_moves_the_due_date(
     assert "已延期" in capsys.readouterr().out
     assert main(["cases"]) == 0
     assert f"期限 {target:%Y-%m-%d}（已延期）" in capsys.readouterr().out
-    assert main(["review", "show", "2"]) == 0
+    assert main(["review", "show", "2", *as_user("孙审计")]) == 0
     assert "王芳" in capsys.readouterr().out
     assert (
         main(["cases", "delay", "1", "--until", f"{target:%Y-%m-%d}", "--reason", "x", *as_user("王芳")]) == 2
@@ -189,7 +189,7 @@ def test_failed_file_has_no_deadline_and_is_closed_by_a_signed_in_clerk(
     assert "已关闭" not in listed and "处理失败" not in listed and "待人工复核" in listed
     assert main(["cases", "--state", "closed"]) == 0
     assert "已关闭" in capsys.readouterr().out
-    assert main(["review", "show", "3"]) == 0
+    assert main(["review", "show", "3", *as_user("孙审计")]) == 0
     shown = capsys.readouterr().out
     assert "王芳（wangfang）" in shown and "误放入收件箱的说明文件" in shown
     assert main(["audit", "verify"]) == 0
@@ -244,5 +244,6 @@ def test_a_case_is_delayed_or_closed_only_by_a_signed_in_clerk(
     monkeypatch.setattr("sys.stdin", io.StringIO("wrong password\n"))
     assert main(["cases", command, case_id, *extra, "--reason", "沟通", *as_user("王芳")]) == 12
     assert "用户名或密码错误" in capsys.readouterr().err
-    assert main(["review", "show", case_id]) == 0
+    monkeypatch.setattr("sys.stdin", _Passwords())
+    assert main(["review", "show", case_id, *as_user("孙审计")]) == 0
     assert "沟通" not in capsys.readouterr().out  # nothing was recorded

@@ -154,7 +154,7 @@ def test_possible_settled_as_clear_by_a_named_person_is_replied(
     assert "第2人（钱七" in event.reason and "人工核实为不属于失信联合惩戒对象" in event.reason
     assert "失信被执行人（快照" in event.reason and "第3行" in event.reason
     assert MASKED[1] not in event.reason  # ID masked in the audit log
-    assert main(["review", "show", str(case_id)]) == 0
+    assert main(["review", "show", str(case_id), *as_user("孙审计")]) == 0
     shown = capsys.readouterr().out
     assert "人工核实：王芳" in shown and MASKED[1] not in shown
     assert main(["audit", "verify"]) == 0

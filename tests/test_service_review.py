@@ -16,7 +16,7 @@ def test_a_civil_servant_hit_is_replied_only_after_approval(
     ctx, service = office
     case_id = drop(service, "hit.docx", spec_for(1, kind="civil_servant", hit=True))
     assert state(ctx, case_id) == "waiting_review"
-    assert main(["review", "show", str(case_id)]) == 0
+    assert main(["review", "show", str(case_id), *as_user("孙审计")]) == 0
     out = capsys.readouterr().out
     assert "二次复审" in out and "失信联合惩戒对象" in out
     assert "610402********3071"[:6] in out and "19760724" not in out  # IDs masked
@@ -24,7 +24,7 @@ def test_a_civil_servant_hit_is_replied_only_after_approval(
     assert "已生成复函" in capsys.readouterr().out
     assert state(ctx, case_id) == "replied"
     assert len([p for p in service.folders.outbox.iterdir() if p.suffix == ".docx"]) == 1
-    assert main(["review", "show", str(case_id)]) == 0
+    assert main(["review", "show", str(case_id), *as_user("孙审计")]) == 0
     assert "李科长" in capsys.readouterr().out
     assert main(["audit", "verify"]) == 0
 
@@ -161,7 +161,7 @@ def test_by_with_control_characters_is_refused(
     assert state(ctx, case_id) == "waiting_review"
     with pytest.raises(SystemExit):  # no command takes a typed name any more
         main(["cases", "delay", str(case_id), "--until", "2099-12-01", "--reason", "沟通", "--by", forged])
-    assert main(["review", "show", str(case_id)]) == 0
+    assert main(["review", "show", str(case_id), *as_user("孙审计")]) == 0
     assert "复核人：李科长" not in capsys.readouterr().out
 
 
@@ -183,7 +183,7 @@ def test_no_full_id_from_a_name_cell_on_review_show(office, capsys: pytest.Captu
     spec.people[0] = (f"王伟{leaked}", spec.people[0][1])
     case_id = drop(service, f"来函{leaked}.docx", spec)
     assert state(ctx, case_id) == "waiting_review"
-    assert main(["review", "show", str(case_id)]) == 0
+    assert main(["review", "show", str(case_id), *as_user("孙审计")]) == 0
     out = capsys.readouterr().out
     assert leaked not in out and "610102********5555"[:6] in out
     # the very same bytes (built again, a letter can differ in its timestamps when a second turns)

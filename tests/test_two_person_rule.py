@@ -57,7 +57,7 @@ def test_a_clerk_alone_cannot_clear_a_listed_candidate_by_correcting_the_id_cli(
     assert "更正人以外的复核人员" in reasons and "身份证号码" in reasons
     assert "更正前核查：失信联合惩戒对象" in reasons and "失信被执行人" in reasons  # the matched record
     assert "19760724" not in reasons  # IDs masked on the reason
-    assert main(["review", "show", str(case_id)]) == 0
+    assert main(["review", "show", str(case_id), *as_user("孙审计")]) == 0
     shown = capsys.readouterr().out
     assert "更正前后对照" in shown and "第1人身份证号码" in shown and LISTED[1] not in shown  # masked
     assert main(["review", "approve", str(case_id), *as_user("王芳")]) != 0  # the corrector, and no 复核

@@ -1,96 +1,48 @@
-"""One case on one screen for a reviewer (Chinese, IDs masked): what it is, why it waits, what happened."""
+"""One case on one screen: what it is, why it waits, its roster with the evidence of each verdict,
+its deadline and how it was counted, what happened, and what this person may do now.
+
+`case_page` reads it all in one transaction, records the look (全程留痕) and, in the console,
+takes the case for the person opening it; the console renders it as HTML and `letters review show`
+as text, so both show the same facts and neither decides anything itself.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.cases import drafts, holds, objections, spotchecks, viewing
+from pipeline.cases.actions import OPEN_STATES, Action, facts_of, refusal
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.decisions import stored_decisions
+from pipeline.cases.drafts import Draft
 from pipeline.cases.history import history_of
+from pipeline.cases.listing import deadline_flag
 from pipeline.cases.lookup import get_case
+from pipeline.cases.reads import Read, require_read
+from pipeline.cases.spotchecks import SpotRow
 from pipeline.contract import letter_from_json
+from pipeline.domain.deadlines import DeadlineFlag
 from pipeline.domain.history import CaseHistory, Fix
 from pipeline.domain.idnumber import normalise_id
 from pipeline.domain.letter import Letter
+from pipeline.domain.objection import WEEKDAY_ZH, Result, Stage
 from pipeline.domain.reasons import Reason, ReasonCode, Settle, code_of
 from pipeline.domain.result import Verdict
+from pipeline.domain.roles import Account
 from pipeline.privacy import mask_id
 from pipeline.records.store import RecordStores
-from pipeline.storage import audit
-from pipeline.storage.models import CaseState
+from pipeline.storage import audit, write_transaction
+from pipeline.storage.case_models import CaseDelay
+from pipeline.storage.models import Case, CaseState
+from pipeline.workdays import DUE_WORKDAYS, WorkCalendar
 
 
 def _state_zh(state: str | None) -> str:
     return CaseState(state).label_zh if state else "—"
-
-
-def show(ctx: ServiceContext, case_id: int) -> str:
-    """Everything a reviewer needs, each waiting reason with what settles it (and its code)."""
-    with ctx.db.sessions() as session:
-        case, tracking = get_case(session, case_id)
-        events = audit.events_for(session, case_id)
-        decisions = stored_decisions(session, case_id)
-        past = history_of(session, case_id)
-    due = (
-        f"，期限 {tracking.due_date:%Y-%m-%d}"
-        if case.state in ("received", "processing", "waiting_review")
-        else ""
-    )
-    lines = [
-        f"案件编号：{case.id}　状态：{CaseState(case.state).label_zh}",
-        f"来函文件：{case.original_name}（{case.received_at:%Y-%m-%d %H:%M} 接收{due}）",
-        f"来函单位：{case.unit or '（未识别）'}　来函文号：{case.doc_number or '（无）'}",
-    ]
-    if tracking.archive_path:
-        lines.append(f"原件：archive/{tracking.archive_path}")
-    if case.reply_doc_number:
-        lines.append(f"复函文号：{case.reply_doc_number}")
-    if case.error:
-        lines.append(f"失败原因：{case.error}")
-    reasons = case.review_reasons()
-    if reasons:
-        lines.append("需人工处理的原因（括号内为处理方式和代码）：")
-        lines.extend(f"  - {r.text}（{r.settled_by.label_zh}：{r.code.value}）" for r in reasons)
-    letter = letter_from_json(case.letter_json) if case.letter_json else None
-    if letter is not None:
-        if letter.confirmed:
-            lines.append("已确认的问题：")
-            lines.extend(f"  - {c.text}（{c.by}，{c.at[:16].replace('T', ' ')}）" for c in letter.confirmed)
-        verdicts = {r["seq"]: r for r in (case.check_json or {}).get("results", [])}
-        lines.append(f"查询对象（共{len(letter.people)}人）：")
-        for i, p in enumerate(letter.people, 1):
-            v = verdicts.get(i)
-            verdict = Verdict(v["verdict"]).label_zh if v else "未核查"
-            if v and v.get("decided"):
-                verdict += f"（人工核实：{v['decided']['by']}）"
-            if p.not_checked_by:
-                verdict += f"（{p.not_checked_by}决定）"
-            flag = "　✗ " + "；".join(p.problems) if p.problems and not p.not_checked_by else ""
-            lines.append(f"  {i:>3}. {p.name}　{mask_id(p.id_number)}　{verdict}{flag}")
-        unconfirmed = [p for p in letter.problems if code_of(p).settled_by is Settle.CONFIRMATION]
-        if unconfirmed and not letter.confirmed:
-            lines.append("以上“核实后确认”的问题，须与来函单位或原件核实后由具名人员确认。")
-    if decisions:
-        lines.append("人工核实记录（重新核查时，仅在所依据的名单记录未变化时适用）：")
-        lines.extend(f"  {d.at:%Y-%m-%d %H:%M}  {d.by}  {d.describe_zh()}" for d in decisions)
-    if past.fixes:
-        lines.append("更正前后对照（号码已脱敏，完整号码见网页案件页面）：")
-        lines.extend(
-            f"  - {f.describe_zh()}" + ("" if in_effect else "（已改回原读，不再生效）")
-            for f, in_effect in _marked(past, letter)
-        )
-    if tracking.corrected_by:
-        lines.append(f"最近更正人：{tracking.corrected_by}")
-    lines.append("办理记录：")
-    for ev in events:
-        actor = "系统" if ev.actor == audit.SERVICE else ev.actor
-        lines.append(
-            f"  {ev.at[:16].replace('T', ' ')}  {actor}  {_state_zh(ev.from_state)}→{_state_zh(ev.to_state)}  {ev.reason}"
-        )
-    return "\n".join(lines)
 
 
 @dataclass(slots=True)
@@ -151,6 +103,9 @@ class CaseDetail:
     # The corrections beside the first reading (full values: the caller audits the view), and whether each
     # is still in effect: what a second reviewer compares with the original before approving.
     corrections: list[CorrectionView] = field(default_factory=list)
+    confirmed: list[tuple[str, str, str]] = field(default_factory=list)  # (problem, by, at) confirmed
+    decisions: list[tuple[str, str, str]] = field(default_factory=list)  # (at, by, what) verdicts decided
+    corrected_by: str | None = None  # who corrected the case last
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,14 +153,14 @@ def _id_marks(printed: str | None, number: str) -> list[tuple[str, bool]]:
     return [(c, c != n) for c, n in zip(read, number, strict=True)]
 
 
-def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
-    """One case as the console's case page needs it (full IDs: the caller audits the view)."""
-    with ctx.db.sessions() as session:
-        case, tracking = get_case(session, case_id)
-        events = audit.events_for(session, case_id)
-        past = history_of(session, case_id)
-        verdicts = {r["seq"]: r for r in (case.check_json or {}).get("results", [])}
-        matched = {seq: _matched(session, r) for seq, r in verdicts.items() if r["verdict"] in _DECIDABLE}
+def _detail(session: Session, case_id: int) -> CaseDetail:
+    """The case's fields, reasons, roster and history (full IDs: the caller records the look)."""
+    case, tracking = get_case(session, case_id)
+    events = audit.events_for(session, case_id)
+    past = history_of(session, case_id)
+    decisions = stored_decisions(session, case_id)
+    verdicts = {r["seq"]: r for r in (case.check_json or {}).get("results", [])}
+    matched = {seq: _matched(session, r) for seq, r in verdicts.items() if r["verdict"] in _DECIDABLE}
     letter = letter_from_json(case.letter_json) if case.letter_json else None
     people = []
     for i, p in enumerate(letter.people if letter else [], 1):
@@ -244,6 +199,9 @@ def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
     ]  # fmt: skip
     return CaseDetail(
         corrections=corrections,
+        confirmed=[(c.text, c.by, c.at[:16].replace("T", " ")) for c in letter.confirmed] if letter else [],
+        decisions=[(d.at.strftime("%Y-%m-%d %H:%M"), d.by, d.describe_zh()) for d in decisions],
+        corrected_by=tracking.corrected_by,
         id=case.id, state=case.state, state_zh=CaseState(case.state).label_zh, original_name=case.original_name,
         received_at=case.received_at, due=tracking.due_date, archive_path=tracking.archive_path, kind=case.kind,
         unit=letter.unit if letter else case.unit, doc_number=letter.doc_number if letter else case.doc_number,
@@ -256,3 +214,96 @@ def case_detail(ctx: ServiceContext, case_id: int) -> CaseDetail:
             for ev in events
         ],
     )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """The due date in force and how it was counted, in the words the notice uses."""
+
+    received: dt.date
+    counted: dt.date  # 3 working days from receipt
+    skipped: tuple[dt.date, ...]  # days between that were not counted (weekends, holidays)
+    delayed_to: dt.date | None  # agreed with the sender (延期), the latest agreement
+    delay_reason: str | None
+    delayed_by: str | None
+    owed: bool  # the office still owes an answer
+    flag: DeadlineFlag
+
+    @property
+    def due(self) -> dt.date:
+        return self.delayed_to or self.counted
+
+    def explanation_zh(self) -> str:
+        days = "、".join(f"{d.month}月{d.day}日（周{WEEKDAY_ZH[d.weekday()]}）" for d in self.skipped)
+        line = (
+            f"{self.received:%Y年%m月%d日}收到，{DUE_WORKDAYS}个工作日内办结，至{self.counted:%Y年%m月%d日}"
+        )
+        line += f"（{days}不计）" if days else ""
+        if self.delayed_to:
+            line += f"；经与来函单位沟通延期至{self.delayed_to:%Y年%m月%d日}（{self.delay_reason}，{self.delayed_by}）"
+        return line
+
+
+def _deadline(
+    session: Session, case: Case, counted: dt.date, calendar: WorkCalendar, today: dt.date
+) -> Deadline:
+    received = case.received_at.date()
+    delay = session.scalars(
+        select(CaseDelay).where(CaseDelay.case_id == case.id).order_by(CaseDelay.id.desc()).limit(1)
+    ).first()
+    skipped = tuple(
+        received + dt.timedelta(n)
+        for n in range(1, (counted - received).days)
+        if not calendar.is_workday(received + dt.timedelta(n))
+    )
+    due = delay.new_due_date if delay else counted
+    return Deadline(
+        received, counted, skipped, delay.new_due_date if delay else None, delay.reason if delay else None,
+        delay.by if delay else None, CaseState(case.state) in OPEN_STATES,
+        deadline_flag(case.state, due, today, calendar),
+    )  # fmt: skip
+
+
+@dataclass(slots=True)
+class CasePage:
+    detail: CaseDetail
+    deadline: Deadline
+    allowed: frozenset[Action]  # what this person may do now (the console's buttons)
+    why_not: dict[Action, str]  # for every other action, why not (Chinese)
+    held_by: str | None  # another person working on it in the console now
+    draft: Draft | None
+    spot: SpotRow | None
+    objections: list[tuple[int, Stage, Result | None]]  # objections to this case's reply
+
+
+def case_page(
+    ctx: ServiceContext, case_id: int, account: Account, *, hold: bool = False, look: str | None = viewing.CASE,
+    now: dt.datetime | None = None, today: dt.date | None = None,
+) -> CasePage:  # fmt: skip
+    """Everything one case page shows, read in one transaction that also records the look (`look`:
+    what the person is looking at, in the audit log's words; None only where the same request's
+    own action recorded it, as a preview does); with `hold`, the console's opening of a waiting case
+    takes it for this person (others read only). Refused unless the account may read cases."""
+    now = now or dt.datetime.now()
+    today = today or now.date()
+    with write_transaction(ctx.db.sessions) as session:
+        if look is None:
+            require_read(account, Read.CASE)
+            get_case(session, case_id)
+        else:
+            viewing.look(session, case_id, account, look, now)  # refused before anything is read
+        held_by = holds.take(session, case_id, account, now) if hold else None
+        detail = _detail(session, case_id)
+        case, tracking = get_case(session, case_id)
+        facts = facts_of(session, case_id, now)
+        refusals = {a: refusal(facts, account, a) for a in Action}
+        return CasePage(
+            detail=detail,
+            deadline=_deadline(session, case, tracking.due_date, ctx.calendar, today),
+            allowed=frozenset(a for a, r in refusals.items() if r is None),
+            why_not={a: r.zh for a, r in refusals.items() if r is not None},
+            held_by=held_by,
+            draft=drafts.draft_in(session, case_id) if case.state == CaseState.WAITING_REVIEW.value else None,
+            spot=spotchecks.spot_check_in(session, case_id),
+            objections=objections.about_in(session, case_id),
+        )

@@ -76,8 +76,12 @@ def save_draft(
 
 def load_draft(ctx: ServiceContext, case_id: int) -> Draft | None:
     with ctx.db.sessions() as session:
-        draft = session.get(CaseDraft, case_id)
-        return None if draft is None else Draft(dict(draft.body), draft.saved_by, draft.saved_at)
+        return draft_in(session, case_id)
+
+
+def draft_in(session: Session, case_id: int) -> Draft | None:
+    draft = session.get(CaseDraft, case_id)
+    return None if draft is None else Draft(dict(draft.body), draft.saved_by, draft.saved_at)
 
 
 def discard_draft(

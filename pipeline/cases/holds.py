@@ -22,24 +22,25 @@ def hold(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime |
     """Take (or renew) the case for `account` in the console; returns who else holds it, if anyone.
     Holding is audited when it starts, not at every renewal."""
     now = now or dt.datetime.now()
-    me = account.signature
     with write_transaction(ctx.db.sessions) as session:
-        case = session.get(Case, case_id)
-        tracking = session.get(CaseTracking, case_id)
-        if case is None or tracking is None or case.state != CaseState.WAITING_REVIEW.value:
-            return None
-        if (
-            tracking.held_by not in (None, me)
-            and tracking.held_until is not None
-            and tracking.held_until > now
-        ):
-            return tracking.held_by
-        if not (account.has(Role.CLERK) or account.has(Role.REVIEWER)):
-            return None  # an auditor reads, and holds nothing
-        fresh = tracking.held_by != me
-        keep(tracking, me, now)
-        if fresh:
-            note(session, case_id, actor=me, reason="开始办理（其他人员暂为只读）", now=now)
+        return take(session, case_id, account, now)
+
+
+def take(session: Session, case_id: int, account: Account, now: dt.datetime) -> str | None:
+    """`hold` inside the caller's transaction (the case page takes the case as it reads it)."""
+    me = account.signature
+    case = session.get(Case, case_id)
+    tracking = session.get(CaseTracking, case_id)
+    if case is None or tracking is None or case.state != CaseState.WAITING_REVIEW.value:
+        return None
+    if tracking.held_by not in (None, me) and tracking.held_until is not None and tracking.held_until > now:
+        return tracking.held_by
+    if not (account.has(Role.CLERK) or account.has(Role.REVIEWER)):
+        return None  # an auditor reads, and holds nothing
+    fresh = tracking.held_by != me
+    keep(tracking, me, now)
+    if fresh:
+        note(session, case_id, actor=me, reason="开始办理（其他人员暂为只读）", now=now)
     return None
 
 

@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy.orm import Session
+
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.lookup import get_case
+from pipeline.cases.reads import Read, require_read
 from pipeline.cases.transitions import note
-from pipeline.domain.roles import Account, Role
+from pipeline.domain.roles import Account
 from pipeline.storage import write_transaction
-
-# The people whose work is the letters: clerks and reviewers handle them, auditors check the
-# handling. An administrator manages accounts and settings, not letters.
-VIEWERS = (Role.CLERK, Role.REVIEWER, Role.AUDITOR)
 
 # How each look's audit reason begins: a look is not work on the case (spot checks and the
 # workload figures leave it out).
 _CASE, _ORIGINAL, _SENT, _PREVIEW = "查看案件", "查看来函原件", "查看已发出复函", "查看复函预览"
-LOOKS = (_CASE, _ORIGINAL, _SENT, _PREVIEW)
+_OBJECTION = "查看异议申请"
+LOOKS = (_CASE, _ORIGINAL, _SENT, _PREVIEW, _OBJECTION)
 _PERSONAL = "（含查询对象个人信息）"
 
 CASE = f"{_CASE}{_PERSONAL}"
 PREVIEW = f"{_PREVIEW}{_PERSONAL}"
+OBJECTION = f"{_OBJECTION}{_PERSONAL}"
 
 
 def original_page(number: int) -> str:
@@ -45,7 +46,12 @@ def see(
     ctx: ServiceContext, case_id: int, account: Account, what: str, now: dt.datetime | None = None
 ) -> None:
     """Allow `account` to see the case's personal data, and record that it did; refused otherwise."""
-    account.require(*VIEWERS)
     with write_transaction(ctx.db.sessions) as session:
-        get_case(session, case_id)  # no such case: the clerk's "找不到", and nothing recorded
-        note(session, case_id, actor=account.signature, reason=what, now=now or dt.datetime.now())
+        look(session, case_id, account, what, now or dt.datetime.now())
+
+
+def look(session: Session, case_id: int, account: Account, what: str, now: dt.datetime) -> None:
+    """`see` inside the caller's transaction."""
+    require_read(account, Read.CASE)
+    get_case(session, case_id)  # no such case: the clerk's "找不到", and nothing recorded
+    note(session, case_id, actor=account.signature, reason=what, now=now)

@@ -4,14 +4,16 @@ the command line, under the same rules as the console (the case core decides eve
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pipeline.cases.context import open_context
 from pipeline.commands import auth
 from pipeline.domain.reasons import ReasonCode
-from pipeline.privacy import mask_ids_in
+from pipeline.privacy import mask_id, mask_ids_in
 
 if TYPE_CHECKING:
+    from pipeline.cases.case_page import CasePage
     from pipeline.cases.review import ReviewResult
 
 
@@ -21,9 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     inner = p.add_subparsers(dest="review_command", metavar="子命令", required=True)
     s = inner.add_parser(
-        "show", help="查看案件及需复核的原因", description="查看案件详情（身份证号已脱敏）。"
+        "show",
+        help="查看案件及需复核的原因",
+        description="查看案件详情（身份证号已脱敏）。案件含查询对象个人信息，须登录，查看记入审计日志。",
     )
     s.add_argument("case", type=int, help="案件编号")
+    auth.add_arguments(s, "查看人")
     s.set_defaults(func=run_show)
     v = inner.add_parser(
         "preview",
@@ -98,11 +103,66 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from pipeline.cases.case_page import show
+    from pipeline.cases.case_page import case_page
 
     with open_context() as ctx:
-        print(mask_ids_in(show(ctx, args.case)))
-        return 0
+        page = case_page(ctx, args.case, auth.sign_in(ctx, args))  # the look is recorded, as in the console
+    print(mask_ids_in("\n".join(_page_lines(page))))
+    return 0
+
+
+def _page_lines(page: CasePage) -> Iterator[str]:
+    """The case page as text: the same read model the console renders (IDs masked by the caller)."""
+    case, deadline = page.detail, page.deadline
+    due = (
+        f"，期限 {deadline.due:%Y-%m-%d}" + ("（已延期）" if deadline.delayed_to else "")
+        if deadline.owed
+        else ""
+    )
+    flag = f"【{deadline.flag.label_zh}】" if deadline.owed and deadline.flag else ""
+    yield f"案件编号：{case.id}　状态：{case.state_zh}"
+    yield f"来函文件：{case.original_name}（{case.received_at:%Y-%m-%d %H:%M} 接收{due}）{flag}"
+    if deadline.owed:
+        yield f"期限计算：{deadline.explanation_zh()}"
+    yield f"来函单位：{case.unit or '（未识别）'}　来函文号：{case.doc_number or '（无）'}"
+    if case.archive_path:
+        yield f"原件：archive/{case.archive_path}"
+    if case.reply_doc_number:
+        yield f"复函文号：{case.reply_doc_number}"
+    if case.error:
+        yield f"失败原因：{case.error}"
+    if case.reasons:
+        yield "需人工处理的原因（括号内为处理方式和代码）："
+        yield from (f"  - {r.text}（{r.settled_by.label_zh}：{r.code.value}）" for r in case.reasons)
+    if case.confirmed:
+        yield "已确认的问题："
+        yield from (f"  - {text}（{by}，{at}）" for text, by, at in case.confirmed)
+    if case.letter_json is not None:
+        yield f"查询对象（共{len(case.people)}人）："
+        for p in case.people:
+            verdict = p.verdict_zh + (f"（人工核实：{p.decided_by}）" if p.decided_by else "")
+            verdict += f"（{p.not_checked_by}决定）" if p.not_checked_by else ""
+            flagged = "　✗ " + "；".join(p.problems) if p.problems and not p.not_checked_by else ""
+            yield f"  {p.seq:>3}. {p.name}　{mask_id(p.id_number)}　{verdict}{flagged}"
+            for m in p.matched:
+                where = f"{m.list_name}第{m.line}行"
+                yield f"       名单记录：{where}　{m.name or '（该记录已随名单更新移除）'}　{m.id_masked}　{m.authority or ''}"
+        if case.confirmable:
+            yield "以上“核实后确认”的问题，须与来函单位或原件核实后由具名人员确认。"
+    if case.decisions:
+        yield "人工核实记录（重新核查时，仅在所依据的名单记录未变化时适用）："
+        yield from (f"  {at}  {by}  {what}" for at, by, what in case.decisions)
+    if case.corrections:
+        yield "更正前后对照（号码已脱敏，完整号码见网页案件页面）："
+        for c in case.corrections:
+            undone = "" if c.in_effect else "（已改回原读，不再生效）"
+            yield f"  - {c.field_zh}：{c.before} → {c.after}（{c.by}，{c.at}）{undone}"
+    if case.corrected_by:
+        yield f"最近更正人：{case.corrected_by}"
+    if page.allowed:
+        yield "您可以：" + "、".join(a.label_zh for a in sorted(page.allowed))
+    yield "办理记录："
+    yield from (f"  {at}  {actor}  {states}  {reason}" for at, actor, states, reason in case.history)
 
 
 def _report(case: int, result: ReviewResult) -> int:

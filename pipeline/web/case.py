@@ -13,10 +13,10 @@ from pathlib import Path
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from pipeline.cases import actions, drafts, holds, objections, requests, review, routing, spotchecks, viewing
+from pipeline.cases import actions, drafts, requests, review, routing, viewing
 from pipeline.cases import attach as attaching
 from pipeline.cases import reprocess as reprocessing
-from pipeline.cases.case_page import case_detail
+from pipeline.cases.case_page import case_page
 from pipeline.cases.corrections import (
     AddRow,
     Correction,
@@ -53,21 +53,18 @@ MAX_ROWS = 5000  # a roster the rules check in one request
 @login_required
 def show(case_id: int):  # type: ignore[no-untyped-def]
     ctx = context()
-    viewing.see(ctx, case_id, me(), viewing.CASE)  # 全程留痕: who looked at whose personal data
-    held_by = holds.hold(ctx, case_id, me())  # opening a waiting case takes it; others see it read-only
-    detail = case_detail(ctx, case_id)
+    # One read of the case core: the look recorded (全程留痕), a waiting case taken for this person
+    # (others see it read-only), and the buttons as the core's answer, never restated here.
+    view = case_page(ctx, case_id, me(), hold=True)
+    detail = view.detail
     pages = original_pages(ctx, case_id)
     not_shown = refused(ctx, case_id) if pages == 0 else None
-    draft = drafts.load_draft(ctx, case_id) if detail.state == "waiting_review" else None
-    spot = spotchecks.spot_check_of(ctx, case_id)
-    objected = objections.about(ctx, case_id)
     sent = sent_pages(ctx, case_id) if detail.state == "replied" else 0
-    with ctx.db.sessions() as session:  # the buttons are the case core's answer, never restated here
-        allowed = actions.allowed_for(session, case_id, me())
     return render_template(
-        "case.html", case=detail, Settle=Settle, Verdict=Verdict, Action=actions.Action, allowed=allowed,
-        pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json), held_by=held_by, draft=draft,
-        spot=spot, objected=objected, sent=sent, not_shown=not_shown,
+        "case.html", case=detail, deadline=view.deadline, Settle=Settle, Verdict=Verdict, Action=actions.Action,
+        allowed=view.allowed, pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json),
+        held_by=view.held_by, draft=view.draft, spot=view.spot, objected=view.objections, sent=sent,
+        not_shown=not_shown,
     )  # fmt: skip
 
 
@@ -269,12 +266,14 @@ def sent_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
 def preview(case_id: int):  # type: ignore[no-untyped-def]
     """The exact reply a release sends (its 文号 is given on release), as page images."""
     ctx = context()
-    pages, tag = render_preview(ctx, case_id, me())
-    detail = case_detail(ctx, case_id)
-    with ctx.db.sessions() as session:  # who may send it is the core's answer, with its reason
-        not_yours = actions.refusal(actions.facts_of(session, case_id), me(), actions.Action.RELEASE)
+    pages, tag = render_preview(ctx, case_id, me())  # the case core records the look at the reply
+    view = case_page(ctx, case_id, me(), look=None)  # the look was recorded above; who may send: the core
     return render_template(
-        "preview.html", case=detail, pages=pages, tag=tag, not_yours=not_yours.zh if not_yours else None
+        "preview.html",
+        case=view.detail,
+        pages=pages,
+        tag=tag,
+        not_yours=view.why_not.get(actions.Action.RELEASE),
     )
 
 

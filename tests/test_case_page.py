@@ -1,0 +1,107 @@
+"""One case page, read once by the case core: the console and `letters review show` show the same
+facts, each look is recorded once, and the deadline says how it was counted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from pipeline.cases.actions import Action
+from pipeline.cases.case_page import case_page
+from pipeline.cli import main
+from pipeline.domain.deadlines import DeadlineFlag
+from pipeline.errors import NotAllowed
+from pipeline.storage import write_transaction
+from pipeline.storage.case_models import AuditEvent, CaseDelay, CaseTracking
+from tests.builders.spec import bad_check_digit
+from tests.review_office import account, as_user, drop
+from tests.service_letters import spec_for
+
+
+def _waiting(service, n: int) -> int:  # type: ignore[no-untyped-def]
+    spec = spec_for(n)
+    spec.people[0] = (spec.people[0][0], bad_check_digit(spec.people[0][1]))
+    return drop(service, f"w{n}.docx", spec)
+
+
+def _looks(ctx, case_id: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    with ctx.db.sessions() as s:
+        rows = s.execute(select(AuditEvent.actor, AuditEvent.reason).where(AuditEvent.case_id == case_id))
+        return [(actor, reason) for actor, reason in rows if reason.startswith(("查看", "开始办理"))]
+
+
+def test_the_case_page_is_one_read_with_one_recorded_look(office) -> None:  # type: ignore[no-untyped-def]
+    ctx, service = office
+    case_id = _waiting(service, 701)
+    page = case_page(ctx, case_id, account("王芳"), hold=True)
+    assert page.detail.id == case_id and page.detail.people[0].id_invalid
+    assert Action.CORRECT in page.allowed and Action.RELEASE not in page.allowed
+    assert "仍有需处理的问题" in page.why_not[Action.RELEASE]
+    assert _looks(ctx, case_id) == [
+        ("王芳（wangfang）", "查看案件（含查询对象个人信息）"),
+        ("王芳（wangfang）", "开始办理（其他人员暂为只读）"),
+    ]
+    other = case_page(ctx, case_id, account("赵处长"), hold=True)  # held: read only for another clerk
+    assert other.held_by == "王芳（wangfang）" and Action.CORRECT not in other.allowed
+    with pytest.raises(NotAllowed):  # an administrator manages accounts, not letters
+        case_page(ctx, case_id, account("管理员甲"))
+    assert len(_looks(ctx, case_id)) == 3  # 赵处长 looked; the refused look is not recorded
+
+
+def test_the_deadline_says_how_it_was_counted_and_a_delay_moves_it(office) -> None:  # type: ignore[no-untyped-def]
+    ctx, service = office
+    case_id = _waiting(service, 702)
+    with write_transaction(ctx.db.sessions) as s:
+        tracking = s.get(CaseTracking, case_id)
+        assert tracking is not None
+        received = dt.date(2026, 6, 5)  # a Friday: Saturday and Sunday are not counted
+        tracking.due_date = ctx.calendar.due_date(received)
+        from pipeline.storage.models import Case
+
+        case = s.get(Case, case_id)
+        assert case is not None
+        case.received_at = dt.datetime(2026, 6, 5, 9, 30)
+    page = case_page(ctx, case_id, account("孙审计"), today=dt.date(2026, 6, 10))
+    deadline = page.deadline
+    assert deadline.counted == dt.date(2026, 6, 10) and deadline.owed
+    assert deadline.flag is DeadlineFlag.DUE_TODAY
+    assert deadline.explanation_zh() == (
+        "2026年06月05日收到，3个工作日内办结，至2026年06月10日（6月6日（周六）、6月7日（周日）不计）"
+    )
+    with write_transaction(ctx.db.sessions) as s:
+        s.add(
+            CaseDelay(
+                case_id=case_id,
+                new_due_date=dt.date(2026, 6, 17),
+                reason="来函单位同意",
+                by="王芳（wangfang）",
+                at=dt.datetime(2026, 6, 9),
+            )
+        )
+    delayed = case_page(ctx, case_id, account("孙审计"), today=dt.date(2026, 6, 11)).deadline
+    assert delayed.due == dt.date(2026, 6, 17) and delayed.flag is DeadlineFlag.NONE
+    assert delayed.explanation_zh().endswith(
+        "；经与来函单位沟通延期至2026年06月17日（来函单位同意，王芳（wangfang））"
+    )
+
+
+def test_review_show_signs_in_and_prints_the_console_s_view(
+    office, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """Regression: `letters review show` printed names from any shell with no sign-in and no record
+    of the look; it now signs in, records the look and formats the case core's one read model."""
+    ctx, service = office
+    case_id = _waiting(service, 703)
+    with pytest.raises(SystemExit):
+        main(["review", "show", str(case_id)])
+    capsys.readouterr()
+    assert main(["review", "show", str(case_id), *as_user("王芳")]) == 0
+    out = capsys.readouterr().out
+    assert "期限计算：" in out and "您可以：" in out and "更正" in out
+    assert ("王芳（wangfang）", "查看案件（含查询对象个人信息）") in _looks(ctx, case_id)
+    assert not any(
+        reason.startswith("开始办理") for _, reason in _looks(ctx, case_id)
+    )  # the CLI holds nothing
+    assert main(["review", "show", str(case_id), *as_user("管理员甲")]) == 12
