@@ -52,6 +52,7 @@ STAFF = {
     "wangfang": ("王芳", [Role.CLERK]),
     "zhao": ("赵处长", [Role.CLERK]),
     "zhou": ("周复核", [Role.REVIEWER]),
+    "sun": ("孙审计", [Role.AUDITOR]),  # reads the workload the report includes
 }
 UNITS = [
     "陕西省人力资源和社会保障厅",
@@ -132,7 +133,7 @@ def main() -> int:
                 )
                 releaser = people["zhao"]
             review.approve(ctx, case_id, releaser, now=clock[0], seen=review.reply_tag(ctx, case_id))
-        for row in spotchecks.spot_checks(ctx):
+        for row in spotchecks.spot_checks(ctx, people["zhou"]):
             who = people["zhao"] if "王芳（wangfang）" in row.rule else people["wangfang"]
             try:
                 wrong = rng.random() < 0.2
@@ -143,7 +144,7 @@ def main() -> int:
                 spotchecks.record(
                     ctx, row.case_id, other, agreed=True, now=row.drawn_at + dt.timedelta(hours=2)
                 )
-        files = build_report(ctx, period, base / "report", workload=True)
+        files = build_report(ctx, period, base / "report", workload_for=people["sun"])
         args.out.mkdir(parents=True, exist_ok=True)
         for path in (files.docx, files.pdf, files.xlsx):
             shutil.copy(path, args.out / path.name)

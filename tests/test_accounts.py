@@ -143,6 +143,29 @@ def test_the_first_account_is_an_administrator_and_then_only_administrators_add(
     assert main(args) == 0
     stdin(PW)
     assert main(["users", "disable", "admin", "--admin", "wangfang", "--password-stdin"]) == 12  # a clerk
-    assert main(["users", "list"]) == 0
+    capsys.readouterr()
+    assert main(["users", "list"]) == 12  # the accounts and their roles are for administrators
+    assert "--admin" in capsys.readouterr().err
+    stdin(PW)
+    assert main(["users", "list", "--admin", "admin", "--password-stdin"]) == 0
     out = capsys.readouterr().out
     assert "wangfang" in out and "经办" in out and "管理员" in out and PW not in out
+
+
+def test_an_administrator_never_disables_their_own_account_from_any_edge(
+    cli_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: the console refused it, but `letters users disable` let an administrator lock
+    themselves (and, as the only one, everybody) out; the rule lives in the case core now."""
+
+    def stdin(*lines: str) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
+
+    stdin(PW)
+    assert main(["users", "add", "admin", "--name", "管理员甲", "--role", "admin", "--password-stdin"]) == 0
+    stdin(PW)
+    assert main(["users", "disable", "admin", "--admin", "admin", "--password-stdin"]) == 2
+    assert "不能停用自己正在使用的账号" in capsys.readouterr().err
+    stdin(PW)
+    assert main(["users", "list", "--admin", "admin", "--password-stdin"]) == 0
+    assert "正常" in capsys.readouterr().out

@@ -192,7 +192,9 @@ def test_an_objection_from_the_command_line(answered, capsys: pytest.CaptureFixt
 
     ctx, service, _, number = answered
     obj = drop(service, "objection.docx", objection_spec(707, number, [LISTED]))
-    assert main(["objections"]) == 0
+    assert main(["objections"]) == 12  # the list names people: a signed-in look
+    assert "--user" in capsys.readouterr().err
+    assert main(["objections", *as_user("孙审计")]) == 0
     listed = capsys.readouterr().out
     assert f"{obj:>5}  待向国家公共信用信息中心申请异议复核" in listed and LISTED[1] not in listed
     assert main(["objections", "apply", str(obj), *as_user("王芳")]) == 0

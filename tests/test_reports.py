@@ -136,7 +136,7 @@ def test_the_files_carry_the_figures_and_the_charts_draw_every_character(history
     ctx, period, _ = history
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)": a box
-        files = build_report(ctx, period, tmp_path / "out", workload=False)
+        files = build_report(ctx, period, tmp_path / "out")
     assert files.docx.stat().st_mode & 0o777 == 0o600
     text = "\n".join(p.text for p in docx.Document(str(files.docx)).paragraphs)
     cells = [c.text for t in docx.Document(str(files.docx)).tables for r in t.rows for c in r.cells]
@@ -158,7 +158,14 @@ def test_the_files_carry_the_figures_and_the_charts_draw_every_character(history
     with pdfplumber.open(files.pdf) as pdf:
         words = "".join(p.extract_text() or "" for p in pdf.pages)
     assert "本期社会信用记录查询工作情况通报" in words.replace("\n", "") and "抽查抽检发现的错误" in words
-    with_staff = build_report(ctx, period, tmp_path / "staff", workload=True)
+    from pipeline.domain.roles import Account, Role
+    from pipeline.errors import NotAllowed
+
+    clerk = Account("wangfang", "王芳", frozenset({Role.CLERK}))
+    with pytest.raises(NotAllowed):  # the workload per person is for administrators and auditors
+        build_report(ctx, period, tmp_path / "staff", workload_for=clerk)
+    auditor = Account("sun", "孙审计", frozenset({Role.AUDITOR}))
+    with_staff = build_report(ctx, period, tmp_path / "staff", workload_for=auditor)
     assert "经办工作量" in "\n".join(p.text for p in docx.Document(str(with_staff.docx)).paragraphs)
 
 

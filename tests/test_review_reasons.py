@@ -145,7 +145,11 @@ def test_a_confirmation_outlives_a_rewording_and_never_covers_another_finding() 
     revalidate(letter, dt.date(2026, 6, 4))
     (found,) = [p for p in letter.problems if code_of(p) is ReasonCode.COUNT_MISMATCH]
     confirmed = Confirmation(
-        ReasonCode.COUNT_MISMATCH, "旧版本的措辞：人数不符", "王芳（wangfang）", "2026-06-04T10:00", key_of(found)
+        ReasonCode.COUNT_MISMATCH,
+        "旧版本的措辞：人数不符",
+        "王芳（wangfang）",
+        "2026-06-04T10:00",
+        key_of(found),
     )
     letter.confirmed.append(confirmed)
 

@@ -89,7 +89,7 @@ def test_spot_checks_from_the_command_line(office, capsys: pytest.CaptureFixture
     ctx, service = office
     ctx.settings.spot_check_share = 1.0
     case_id = drop(service, "auto.docx", spec_for(330))
-    assert main(["spotchecks", "--open"]) == 0
+    assert main(["spotchecks", "--open", *as_user("孙审计")]) == 0
     assert f"{case_id:>5}  待抽查" in capsys.readouterr().out
     argv = ["spotchecks", "record", str(case_id), "error", *as_user("王芳")]
     assert main(argv) == 2 and "写明错误内容" in capsys.readouterr().err
@@ -140,3 +140,19 @@ def test_an_auditor_recounts_every_draw_and_sees_one_chosen_by_hand(office) -> N
     with ctx.db.sessions.begin() as s:  # someone edits a draw's point to make it look drawn by the rule
         s.execute(update(SpotCheck).where(SpotCheck.case_id == chosen).values(point=0.001))
     assert spotchecks.recount(ctx).mismatches == [chosen]
+
+
+def test_the_draw_s_seed_and_recount_are_read_by_those_who_oversee_it(office) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the console decided who sees the seed and the recount with its own role test;
+    the case core decides it now, and a clerk asking the core directly is refused."""
+    from pipeline.errors import NotAllowed
+    from tests.review_office import account
+
+    ctx, _ = office
+    for name in ("孙审计", "管理员甲"):
+        recount, seed = spotchecks.draw_audit(ctx, account(name))
+        assert recount.ok and seed == spotchecks.seed(ctx.settings).decode()
+    for name in ("王芳", "周复核"):
+        with pytest.raises(NotAllowed):
+            spotchecks.draw_audit(ctx, account(name))
+        assert spotchecks.spot_checks(ctx, account(name)) == []  # the list itself they may read

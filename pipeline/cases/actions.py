@@ -29,6 +29,7 @@ from pipeline.contract import letter_from_json
 from pipeline.domain.reasons import Reason, Settle, left_after_approval, second_review
 from pipeline.domain.result import Verdict
 from pipeline.domain.roles import Account, Role
+from pipeline.domain.sampling import SpotStatus
 from pipeline.errors import FailureKind, InvalidRequest, LettersError, NotAllowed
 from pipeline.storage import audit
 from pipeline.storage.case_models import AuditEvent, SpotCheck
@@ -91,7 +92,7 @@ class CaseFacts:
     archived: bool  # an archived original to read again
     loose_roster: bool  # a roster that came without its letter
     parked: bool  # a duplicate whose file waits to be answered again
-    spot_check: str | None  # the drawn reply's re-check: "open", "agreed", "error"; None if not drawn
+    spot_check: SpotStatus | None  # the drawn reply's re-check; None if it was not drawn
     handlers: frozenset[str]  # who worked on the case (not who only looked at it)
 
     @property
@@ -192,7 +193,7 @@ def _condition(facts: CaseFacts, action: Action) -> str | None:
         return "不是未附来函的名单附件"
     if action is Action.ANSWER_AGAIN and not facts.parked:
         return "没有待再次答复的文件"
-    if action is Action.SPOT_CHECK and facts.spot_check != "open":
+    if action is Action.SPOT_CHECK and facts.spot_check is not SpotStatus.OPEN:
         return "未被抽中，无需抽查" if facts.spot_check is None else "已抽查"
     return None
 
@@ -292,7 +293,7 @@ def facts_of(session: Session, case_id: int, now: dt.datetime | None = None) -> 
         archived=bool(tracking.archive_path),
         loose_roster=is_loose_roster(case),
         parked=tracking.parked_path is not None,
-        spot_check=spot.status if (spot := session.get(SpotCheck, case_id)) is not None else None,
+        spot_check=SpotStatus(spot.status) if (spot := session.get(SpotCheck, case_id)) is not None else None,
         handlers=frozenset(handlers(session, case_id)),
     )
 

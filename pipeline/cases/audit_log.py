@@ -12,6 +12,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from pipeline.cases.context import ServiceContext
+from pipeline.cases.reads import Read, require_read
+from pipeline.domain.roles import Account
 from pipeline.privacy import private_file
 from pipeline.storage import audit
 from pipeline.storage.case_models import AuditEvent
@@ -45,8 +47,12 @@ def _zh(state: str | None) -> str:
     return CaseState(state).label_zh if state else ""
 
 
-def find_events(ctx: ServiceContext, wanted: EventFilter, limit: int = PAGE) -> list[EventRow]:
-    """Newest first, `limit` at a time (page on with `before` = the last row's seq)."""
+def find_events(
+    ctx: ServiceContext, account: Account, wanted: EventFilter, limit: int = PAGE
+) -> list[EventRow]:
+    """Newest first, `limit` at a time (page on with `before` = the last row's seq); for those who
+    oversee the handling (administrators, auditors)."""
+    require_read(account, Read.AUDIT_LOG)
     query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
     if wanted.case_id is not None:
         query = query.where(AuditEvent.case_id == wanted.case_id)

@@ -16,12 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.cases import viewing
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.letters import letter_fields, send_letter
+from pipeline.cases.reads import Read, require_read
 from pipeline.cases.transitions import move, note
 from pipeline.contract import letter_from_json
 from pipeline.domain.letter import Letter
@@ -123,11 +126,58 @@ class ObjectionView:
     outputs: dict
 
 
+class Step(StrEnum):
+    """What a person does to an objection, one step of its chain."""
+
+    LINK = "link"  # 关联原查询案件
+    APPLY = "apply"  # 申请异议复核 (province)
+    RESULT = "result"  # 登记复核结果
+    NOTIFY = "notify"  # 告知异议申请单位
+    DELAY = "delay"  # 延期 of the running clock
+
+
+_STEP_ROLES: dict[Step, tuple[Role, ...]] = {
+    Step.LINK: (Role.CLERK,),
+    Step.APPLY: (Role.CLERK,),
+    Step.RESULT: (Role.CLERK, Role.REVIEWER),
+    Step.NOTIFY: (Role.CLERK,),
+    Step.DELAY: (Role.CLERK,),
+}
+
+
+def _step_open(view: ObjectionView, step: Step) -> bool:
+    """The objection is at the stage where `step` is taken."""
+    if step is Step.RESULT:  # the centre's result (province), or the office's own before the notice (city)
+        return view.stage is Stage.RESULT or (view.stage is Stage.NOTIFY and view.result is None)
+    if step is Step.NOTIFY:
+        return view.stage is Stage.NOTIFY and view.result is not None
+    if step is Step.DELAY:
+        return view.stage in (Stage.APPLY, Stage.NOTIFY)
+    return view.stage is {Step.LINK: Stage.LINK, Step.APPLY: Stage.APPLY}[step]
+
+
+def allowed_steps(view: ObjectionView, account: Account) -> frozenset[Step]:
+    """The steps `account` may take now: what the console offers (each step function checks again)."""
+    return frozenset(s for s in Step if _step_open(view, s) and any(account.has(r) for r in _STEP_ROLES[s]))
+
+
+def _require_step(account: Account, step: Step) -> None:
+    account.require(*_STEP_ROLES[step])
+
+
 def _row(session: Session, case_id: int) -> tuple[Case, Objection]:
     case, row = session.get(Case, case_id), session.get(Objection, case_id)
     if case is None or row is None:
         raise CaseNotFound(f"no objection {case_id}", f"第{case_id}号案件不是异议申请。")
     return case, row
+
+
+def page(
+    ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None
+) -> ObjectionView:
+    """One objection with the people it names: the look is recorded (全程留痕)."""
+    viewing.see(ctx, case_id, account, viewing.OBJECTION, now)
+    return view(ctx, case_id)
 
 
 def view(ctx: ServiceContext, case_id: int) -> ObjectionView:
@@ -168,7 +218,7 @@ def link(
     ctx: ServiceContext, case_id: int, original_id: int, account: Account, now: dt.datetime | None = None
 ) -> None:
     """A clerk says which replied case the objection is about."""
-    account.require(Role.CLERK)
+    _require_step(account, Step.LINK)
     by, now = account.signature, now or dt.datetime.now()
     with write_transaction(ctx.db.sessions) as session:
         case, row = _at(session, case_id, Stage.LINK)
@@ -230,7 +280,7 @@ def _send(ctx: ServiceContext, case: Case, row: Objection, kind: str, now: dt.da
 
 def apply(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> str:
     """Province: the application for 异议复核 to the national centre, sent; returns its 文号."""
-    account.require(Role.CLERK)
+    _require_step(account, Step.APPLY)
     by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     with ctx.db.sessions() as session:
         case, row = _at(session, case_id, Stage.APPLY)
@@ -249,7 +299,7 @@ def record_result(
 ) -> Result:  # fmt: skip
     """The review's result: the national centre's (province, with the day it was received) or the
     office's own (city). `changes`: ID → clear|listed for the persons whose result changes."""
-    account.require(Role.CLERK, Role.REVIEWER)
+    _require_step(account, Step.RESULT)
     by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     with write_transaction(ctx.db.sessions) as session:
         _, row = _row(session, case_id)
@@ -297,7 +347,7 @@ def record_result(
 
 def notify(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> str:
     """The letter to the unit with the result, sent; the objection's case is answered."""
-    account.require(Role.CLERK)
+    _require_step(account, Step.NOTIFY)
     by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     with ctx.db.sessions() as session:
         case, row = _at(session, case_id, Stage.NOTIFY)
@@ -318,7 +368,7 @@ def delay(
     contacted_at: dt.datetime, how: str, reason: str, now: dt.datetime | None = None,
 ) -> Delay:  # fmt: skip
     """延期 of the running clock, after a recorded communication with the unit (the notice requires it)."""
-    account.require(Role.CLERK)
+    _require_step(account, Step.DELAY)
     by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     contacted_who, how, reason = (" ".join(x.split()) for x in (contacted_who, how, reason))
     if not (contacted_who and how and reason):
@@ -339,7 +389,9 @@ def delay(
     return made
 
 
-def objections(ctx: ServiceContext, *, open_only: bool = True) -> list[ObjectionView]:
+def objections(ctx: ServiceContext, account: Account, *, open_only: bool = True) -> list[ObjectionView]:
+    """The objections (open ones, or all), oldest first, for those who may read them."""
+    require_read(account, Read.OBJECTIONS)
     with ctx.db.sessions() as session:
         query = select(Objection.case_id).order_by(Objection.received_on, Objection.case_id)
         if open_only:
@@ -351,5 +403,9 @@ def objections(ctx: ServiceContext, *, open_only: bool = True) -> list[Objection
 def about(ctx: ServiceContext, original_case_id: int) -> list[tuple[int, Stage, Result | None]]:
     """The objections to a case's reply: (objection case, its stage, its result), for the case page."""
     with ctx.db.sessions() as session:
-        rows = session.scalars(select(Objection).where(Objection.original_case_id == original_case_id))
-        return [(r.case_id, Stage(r.stage), Result(r.result) if r.result else None) for r in rows]
+        return about_in(session, original_case_id)
+
+
+def about_in(session: Session, original_case_id: int) -> list[tuple[int, Stage, Result | None]]:
+    rows = session.scalars(select(Objection).where(Objection.original_case_id == original_case_id))
+    return [(r.case_id, Stage(r.stage), Result(r.result) if r.result else None) for r in rows]

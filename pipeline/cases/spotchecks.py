@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from pipeline.cases.actions import Action, handlers, require
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.history import history_of
+from pipeline.cases.reads import Read, require_read
 from pipeline.cases.transitions import move, note
 from pipeline.domain.reasons import Reason, ReasonCode
 from pipeline.domain.roles import Account
-from pipeline.domain.sampling import draw, sample_point
+from pipeline.domain.sampling import SpotStatus, draw, sample_point
 from pipeline.errors import InvalidRequest
 from pipeline.privacy import private_file
 from pipeline.settings import Settings
@@ -31,8 +32,8 @@ from pipeline.storage import audit, write_transaction
 from pipeline.storage.case_models import AuditEvent, SpotCheck
 from pipeline.storage.models import Case, CaseState
 
-OPEN, AGREED, ERROR = "open", "agreed", "error"
-STATUS_ZH = {OPEN: "待抽查", AGREED: "核对无误", ERROR: "发现错误"}
+OPEN, AGREED, ERROR = SpotStatus.OPEN, SpotStatus.AGREED, SpotStatus.ERROR
+STATUS_ZH = {s.value: s.label_zh for s in SpotStatus}
 
 
 def seed(settings: Settings) -> bytes:
@@ -97,6 +98,11 @@ class SpotRow:
 
 
 def _rows(ctx: ServiceContext, *where: object, limit: int = 500) -> list[SpotRow]:
+    with ctx.db.sessions() as session:
+        return _rows_in(session, *where, limit=limit)
+
+
+def _rows_in(session: Session, *where: object, limit: int = 500) -> list[SpotRow]:
     query = (
         select(SpotCheck, Case.unit, Case.reply_doc_number)
         .join(Case, Case.id == SpotCheck.case_id)
@@ -104,20 +110,35 @@ def _rows(ctx: ServiceContext, *where: object, limit: int = 500) -> list[SpotRow
         .order_by(SpotCheck.drawn_at.desc(), SpotCheck.case_id.desc())
         .limit(limit)
     )
-    with ctx.db.sessions() as session:
-        return [
-            SpotRow(s.case_id, unit, number, s.drawn_at, s.rule, s.point, s.status, s.checked_by, s.checked_at,
-                    s.finding)
-            for s, unit, number in session.execute(query)
-        ]  # fmt: skip
+    return [
+        SpotRow(s.case_id, unit, number, s.drawn_at, s.rule, s.point, s.status, s.checked_by, s.checked_at,
+                s.finding)
+        for s, unit, number in session.execute(query)
+    ]  # fmt: skip
 
 
-def spot_checks(ctx: ServiceContext, *, status: str | None = None, limit: int = 500) -> list[SpotRow]:
-    return _rows(ctx, *([SpotCheck.status == status] if status else []), limit=limit)
+def spot_checks(
+    ctx: ServiceContext, account: Account, *, status: SpotStatus | None = None, limit: int = 500
+) -> list[SpotRow]:
+    """The drawn replies (newest first), for those who may read them."""
+    require_read(account, Read.SPOT_CHECKS)
+    return _rows(ctx, *([SpotCheck.status == status.value] if status else []), limit=limit)
+
+
+def draw_audit(ctx: ServiceContext, account: Account) -> tuple[Recount, str]:
+    """The recount of every draw and the seed it was drawn with: for checking the draw itself, by
+    those who oversee the people drawn for (administrators, auditors)."""
+    require_read(account, Read.SPOT_CHECK_AUDIT)
+    return recount(ctx), seed(ctx.settings).decode()
 
 
 def spot_check_of(ctx: ServiceContext, case_id: int) -> SpotRow | None:
-    found = _rows(ctx, SpotCheck.case_id == case_id, limit=1)
+    with ctx.db.sessions() as session:
+        return spot_check_in(session, case_id)
+
+
+def spot_check_in(session: Session, case_id: int) -> SpotRow | None:
+    found = _rows_in(session, SpotCheck.case_id == case_id, limit=1)
     return found[0] if found else None
 
 

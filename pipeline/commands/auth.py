@@ -38,4 +38,6 @@ def read_password(args: argparse.Namespace, prompt: str = "密码：") -> str:
 
 def sign_in(ctx: ServiceContext, args: argparse.Namespace) -> Account:
     """The account named by --user, once its password has been checked (failures are audited)."""
+    if not getattr(args, "user", None):
+        raise NotAllowed("no --user", "该操作须以具名账号登录：请加上 --user 用户名。")
     return authenticate(ctx.db.sessions, args.user, read_password(args), dt.datetime.now())

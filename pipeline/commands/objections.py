@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="异议申请按通知规定的3个工作日时限逐环节办理。",
     )
     p.add_argument("--all", action="store_true", help="含已办结的异议")
+    add_arguments(p, "查看人", required=False)  # the list names people: a signed-in look
     p.set_defaults(func=run_list)
     inner = p.add_subparsers(dest="objections_command", metavar="子命令")
     steps = {
@@ -49,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     with open_context() as ctx:
-        rows = objections.objections(ctx, open_only=not args.all)
+        rows = objections.objections(ctx, sign_in(ctx, args), open_only=not args.all)
         if not rows:
             print("没有正在办理的异议。")
         today = dt.date.today()

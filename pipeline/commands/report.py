@@ -7,7 +7,6 @@ from pathlib import Path
 
 from pipeline.cases.context import open_context
 from pipeline.commands.auth import sign_in
-from pipeline.domain.roles import Role
 from pipeline.errors import NotAllowed
 from pipeline.reports.build import build_report
 from pipeline.reports.period import parse_period
@@ -32,14 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     period = parse_period(args.period)
     with open_context() as ctx:
-        if args.workload:
-            if not args.user:
-                raise NotAllowed(
-                    "workload without --user", "经办工作量仅限管理员、审计查看：请用 --user 登录。"
-                )
-            sign_in(ctx, args).require(Role.ADMIN, Role.AUDITOR)
+        if args.workload and not args.user:
+            raise NotAllowed("workload without --user", "经办工作量仅限管理员、审计查看：请用 --user 登录。")
         folder = args.out or ctx.settings.path(ctx.settings.data_dir) / "reports"
-        files = build_report(ctx, period, folder, workload=args.workload)
+        files = build_report(ctx, period, folder, workload_for=sign_in(ctx, args) if args.workload else None)
         print(f"已生成{period.label_zh}工作情况通报：")
         for path in (files.docx, files.pdf, files.xlsx):
             print(f"  {path}")

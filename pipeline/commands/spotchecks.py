@@ -16,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="列出被抽中复核的复函及抽查结果。",
     )
     p.add_argument("--open", action="store_true", help="只列出尚未抽查的")
+    add_arguments(p, "查看人", required=False)
     p.set_defaults(func=run_list)
     inner = p.add_subparsers(dest="spotchecks_command", metavar="子命令")
     r = inner.add_parser(
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     with open_context() as ctx:
-        rows = spotchecks.spot_checks(ctx, status=spotchecks.OPEN if args.open else None)
+        rows = spotchecks.spot_checks(ctx, sign_in(ctx, args), status=spotchecks.OPEN if args.open else None)
         if not rows:
             print("没有被抽中的复函。")
         for s in rows:

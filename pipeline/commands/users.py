@@ -12,11 +12,11 @@ import datetime as dt
 import getpass
 
 from pipeline import accounts
+from pipeline.cases import staff
 from pipeline.cases.context import open_context
 from pipeline.commands.auth import read_password
-from pipeline.domain.roles import Role
+from pipeline.domain.roles import Account, Role
 from pipeline.errors import InvalidRequest, NotAllowed
-from pipeline.storage import write_transaction
 
 ROLES_HELP = "、".join(f"{r.value}（{r.label_zh}）" for r in Role)
 
@@ -41,7 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         c.add_argument("login", help="用户名")
         _admin(c)
         c.set_defaults(func=func)
-    ls = inner.add_parser("list", help="列出账号", description="列出所有账号及其角色、状态。")
+    ls = inner.add_parser(
+        "list", help="列出账号", description="列出所有账号及其角色、状态（须由管理员操作）。"
+    )
+    _admin(ls)
     ls.set_defaults(func=run_list)
 
 
@@ -61,82 +64,62 @@ def _secret(args: argparse.Namespace, prompt: str, *, twice: bool = False) -> st
     return first
 
 
-def _by(ctx, args: argparse.Namespace, *, first_allowed: bool = False) -> str:  # type: ignore[no-untyped-def]
-    """The administrator's signature, after the password; 初始化 for the very first account."""
-    with ctx.db.sessions() as session:
-        empty = not accounts.has_accounts(session)
-    if empty and first_allowed:
-        if Role.ADMIN.value not in (args.role or []):
-            raise InvalidRequest(
-                "first account must be admin", "第一个账号必须具有管理员角色（--role admin）。"
-            )
-        return "初始化"
+def _admin_signed_in(ctx, args: argparse.Namespace) -> Account | None:  # type: ignore[no-untyped-def]
+    """The administrator named by --admin, after the password; None without --admin (only the very
+    first account may be made so: the case core decides)."""
     if not args.admin:
-        raise NotAllowed("no --admin", "请用 --admin 指定执行操作的管理员账号。")
-    account = accounts.authenticate(
+        return None
+    return accounts.authenticate(
         ctx.db.sessions, args.admin, _secret(args, "管理员密码："), dt.datetime.now()
     )
-    if not account.has(Role.ADMIN):
-        raise NotAllowed(f"{account.login} is no admin", f"{account.signature}没有管理员角色，不能管理账号。")
-    return account.signature
+
+
+def _required(account: Account | None) -> Account:
+    if account is None:
+        raise NotAllowed("no --admin", "请用 --admin 指定执行操作的管理员账号。")
+    return account
 
 
 def run_add(args: argparse.Namespace) -> int:
     with open_context() as ctx:
-        by = _by(ctx, args, first_allowed=True)
+        by = _admin_signed_in(ctx, args)
+        if by is None and not staff.first_account_needed(ctx):
+            raise NotAllowed("no --admin", "请用 --admin 指定执行操作的管理员账号。")
         password = _secret(args, f"{args.login} 的密码：", twice=True)
-        with write_transaction(ctx.db.sessions) as session:
-            account = accounts.add_account(
-                session, args.login, args.name, args.role, password, by=by, now=dt.datetime.now()
-            )
+        account = staff.add(ctx, by, args.login, args.name, args.role, password)
         roles = "、".join(r.label_zh for r in sorted(account.roles))
         print(f"已新增账号 {account.signature}，角色：{roles}。")
         return 0
 
 
-def _change(args: argparse.Namespace, change, done_zh: str) -> int:  # type: ignore[no-untyped-def]
-    with open_context() as ctx:
-        by = _by(ctx, args)
-        with write_transaction(ctx.db.sessions) as session:
-            change(session, by)
-        print(done_zh)
-        return 0
-
-
 def run_disable(args: argparse.Namespace) -> int:
-    now = dt.datetime.now()
-    return _change(
-        args,
-        lambda s, by: accounts.set_disabled(s, args.login, True, by=by, now=now),
-        f"已停用账号 {args.login}。",
-    )
+    with open_context() as ctx:
+        staff.set_disabled(ctx, _required(_admin_signed_in(ctx, args)), args.login, True)
+    print(f"已停用账号 {args.login}。")
+    return 0
 
 
 def run_enable(args: argparse.Namespace) -> int:
-    now = dt.datetime.now()
-    return _change(
-        args,
-        lambda s, by: accounts.set_disabled(s, args.login, False, by=by, now=now),
-        f"已启用账号 {args.login}。",
-    )
+    with open_context() as ctx:
+        staff.set_disabled(ctx, _required(_admin_signed_in(ctx, args)), args.login, False)
+    print(f"已启用账号 {args.login}。")
+    return 0
 
 
 def run_reset(args: argparse.Namespace) -> int:
     with open_context() as ctx:
-        by = _by(ctx, args)
-        password = _secret(args, f"{args.login} 的新密码：", twice=True)
-        with write_transaction(ctx.db.sessions) as session:
-            accounts.reset_password(session, args.login, password, by=by, now=dt.datetime.now())
-        print(f"已重置账号 {args.login} 的密码。")
-        return 0
+        by = _required(_admin_signed_in(ctx, args))
+        staff.reset_password(ctx, by, args.login, _secret(args, f"{args.login} 的新密码：", twice=True))
+    print(f"已重置账号 {args.login} 的密码。")
+    return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
     with open_context() as ctx:
-        with ctx.db.sessions() as session:
-            rows = accounts.list_accounts(session)
-        if not rows:
+        if staff.first_account_needed(ctx):
             print("尚无账号。请先新增管理员：letters users add 用户名 --name 姓名 --role admin")
+            return 0
+        rows = staff.listing(ctx, _required(_admin_signed_in(ctx, args)))
         for account, disabled, last in rows:
             roles = "、".join(r.label_zh for r in sorted(account.roles))
             state = "已停用" if disabled else "正常"

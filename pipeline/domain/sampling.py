@@ -12,6 +12,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SpotStatus(StrEnum):
+    """Where a drawn reply's re-check (抽查抽检) stands."""
+
+    OPEN = "open"
+    AGREED = "agreed"
+    ERROR = "error"
+
+    @property
+    def label_zh(self) -> str:
+        return {"open": "待抽查", "agreed": "核对无误", "error": "发现错误"}[self.value]
+
 
 RULE_HIT = "复函含失信联合惩戒对象（逐件抽查）"
 

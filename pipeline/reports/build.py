@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from pipeline.cases.context import ServiceContext
+from pipeline.cases.reads import Read, require_read
+from pipeline.domain.roles import Account
 from pipeline.privacy import private_file
 from pipeline.reply.fonts import find_fonts
 from pipeline.reports.charts import charts as draw_charts
@@ -20,9 +22,14 @@ def report_figures(ctx: ServiceContext, period: Period) -> Figures:
 
 
 def build_report(
-    ctx: ServiceContext, period: Period, folder: Path, *, workload: bool = False, made: dt.date | None = None
-) -> ReportFiles:
-    """.docx, PDF and .xlsx in `folder` (0600: a report names units and, with `workload`, staff)."""
+    ctx: ServiceContext, period: Period, folder: Path, *, workload_for: Account | None = None,
+    made: dt.date | None = None,
+) -> ReportFiles:  # fmt: skip
+    """.docx, PDF and .xlsx in `folder` (0600: a report names units and, with the workload, staff).
+    The workload per person is included for `workload_for`, refused unless that account may read it."""
+    if workload_for is not None:
+        require_read(workload_for, Read.WORKLOAD)
+    workload = workload_for is not None
     made = made or dt.date.today()
     f = report_figures(ctx, period)
     fonts = find_fonts(ctx.settings.fonts)

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pipeline.cases.context import ServiceContext, open_context
 from pipeline.cases.deadlines import recount_due_dates
-from pipeline.domain.roles import Role
+from pipeline.cases.reads import Read, may_read
 from pipeline.privacy import private_file
 from pipeline.settings import Settings
 from pipeline.web import admin, audit, auth, case, errors, objections, queue, reports, spotchecks
@@ -52,7 +52,8 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=ctx.settings.web_proxy_hops, x_proto=ctx.settings.web_proxy_hops
         )  # type: ignore[method-assign]
-    app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["Read"] = Read
+    app.jinja_env.globals["may_read"] = _may_read  # the nav offers what the case core lets this person read
     CSRFProtect(app)
     auth.install(app)
     errors.install(app)
@@ -76,3 +77,9 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         return response
 
     return app
+
+
+def _may_read(what: Read) -> bool:
+    from flask_login import current_user
+
+    return bool(current_user.is_authenticated) and may_read(current_user.account, what)

@@ -9,9 +9,8 @@ from flask_login import login_required
 
 from pipeline.cases import objections
 from pipeline.domain.objection import NATIONAL, Stage
-from pipeline.domain.roles import Role
 from pipeline.errors import InvalidRequest
-from pipeline.web.auth import me, require
+from pipeline.web.auth import me
 from pipeline.web.state import context
 
 blueprint = Blueprint("objections", __name__, url_prefix="/objections")
@@ -20,17 +19,18 @@ blueprint = Blueprint("objections", __name__, url_prefix="/objections")
 @blueprint.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    require(Role.CLERK, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
-    rows = objections.objections(context(), open_only=request.args.get("all") != "1")
+    rows = objections.objections(context(), me(), open_only=request.args.get("all") != "1")
     return render_template("objections.html", rows=rows, today=dt.date.today())
 
 
 @blueprint.route("/<int:case_id>")
 @login_required
 def show(case_id: int):  # type: ignore[no-untyped-def]
-    require(Role.CLERK, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
-    view = objections.view(context(), case_id)
-    return render_template("objection.html", o=view, today=dt.date.today(), Stage=Stage, NATIONAL=NATIONAL)
+    view = objections.page(context(), case_id, me())
+    return render_template(
+        "objection.html", o=view, today=dt.date.today(), Stage=Stage, NATIONAL=NATIONAL,
+        Step=objections.Step, allowed=objections.allowed_steps(view, me()),
+    )  # fmt: skip
 
 
 def _day(key: str) -> dt.date:

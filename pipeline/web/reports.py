@@ -8,7 +8,7 @@ import datetime as dt
 from flask import Blueprint, render_template, request, send_file
 from flask_login import login_required
 
-from pipeline.domain.roles import Role
+from pipeline.cases.reads import Read, may_read
 from pipeline.errors import CaseNotFound
 from pipeline.reports import tables
 from pipeline.reports.build import build_report, report_figures
@@ -24,7 +24,7 @@ KINDS = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml
 
 
 def _workload() -> bool:
-    return me().has(Role.ADMIN) or me().has(Role.AUDITOR)
+    return may_read(me(), Read.WORKLOAD)
 
 
 @blueprint.route("/")
@@ -47,7 +47,7 @@ def download(key: str, kind: str):  # type: ignore[no-untyped-def]
     ctx = context()
     period = parse_period(key)
     folder = ctx.settings.path(ctx.settings.data_dir) / "reports" / me().login  # made for this person
-    files = build_report(ctx, period, folder, workload=_workload())
+    files = build_report(ctx, period, folder, workload_for=me() if _workload() else None)
     path = {"docx": files.docx, "pdf": files.pdf, "xlsx": files.xlsx}[kind]
     response = send_file(path, mimetype=KINDS[kind], as_attachment=True, download_name=path.name, max_age=0)
     response.headers["Cache-Control"] = "no-store"

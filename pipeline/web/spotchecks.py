@@ -6,8 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from pipeline.cases import spotchecks
-from pipeline.domain.roles import Role
-from pipeline.web.auth import me, require
+from pipeline.cases.reads import Read, may_read
+from pipeline.domain.sampling import SpotStatus
+from pipeline.web.auth import me
 from pipeline.web.state import context
 
 blueprint = Blueprint("spot", __name__, url_prefix="/spotchecks")
@@ -16,15 +17,15 @@ blueprint = Blueprint("spot", __name__, url_prefix="/spotchecks")
 @blueprint.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    require(Role.CLERK, Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
-    which = request.args.get("status", spotchecks.OPEN)
+    raw = request.args.get("status", SpotStatus.OPEN.value)
+    which = SpotStatus(raw) if raw in set(SpotStatus) else None
     ctx = context()
-    rows = spotchecks.spot_checks(ctx, status=which if which in spotchecks.STATUS_ZH else None)
-    auditing = me().has(Role.AUDITOR) or me().has(Role.ADMIN)
-    recount = spotchecks.recount(ctx) if auditing else None
-    seed = spotchecks.seed(ctx.settings).decode() if auditing else None
+    rows = spotchecks.spot_checks(ctx, me(), status=which)
+    recount, seed = (
+        spotchecks.draw_audit(ctx, me()) if may_read(me(), Read.SPOT_CHECK_AUDIT) else (None, None)
+    )
     return render_template(
-        "spotchecks.html", rows=rows, which=which, status_zh=spotchecks.STATUS_ZH, recount=recount, seed=seed,
+        "spotchecks.html", rows=rows, which=raw, status_zh=spotchecks.STATUS_ZH, recount=recount, seed=seed,
         share=ctx.settings.spot_check_share,
     )  # fmt: skip
 
