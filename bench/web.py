@@ -38,8 +38,8 @@ from pipeline.accounts import add_account  # noqa: E402
 from pipeline.cases.context import open_context  # noqa: E402
 from pipeline.cases.core import CaseCore  # noqa: E402
 from pipeline.cases.handling import make_processor  # noqa: E402
-from pipeline.cases.inbox import InboxIntake  # noqa: E402
 from pipeline.cases.instances import register_instance  # noqa: E402
+from pipeline.inbox.intake import InboxIntake  # noqa: E402
 from pipeline.settings import load_settings  # noqa: E402
 from pipeline.storage import write_transaction  # noqa: E402
 from pipeline.storage.case_models import CaseTracking  # noqa: E402

@@ -10,11 +10,13 @@ file, fsync and a rename, so a crash leaves the old file or the new one.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import itertools
 import os
 import stat
+import zipfile
 from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
@@ -246,18 +248,14 @@ def with_utf8_names(path: Path, root: Path) -> Path:
     return current
 
 
-IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
-IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
-
-
-def is_ignored(path: Path, root: Path | None = None) -> bool:
-    """True for lock/temp/system files and anything hidden (at any depth below root)."""
-    parts = path.relative_to(root).parts if root is not None else (path.name,)
-    for part in parts:
-        if part.startswith("."):  # hidden files and folders, .~lock*, .DS_Store
-            return True
-    name = path.name
-    lower = name.lower()
-    if name.startswith("~$"):  # Word/Excel owner files
-        return True
-    return lower in IGNORED_NAMES or lower.endswith(IGNORED_SUFFIXES)
+def write_zip(path: Path, members: list[tuple[str, bytes, float]]) -> None:
+    """(name, bytes, mtime) members, stored uncompressed in this order, dated by their mtimes: the same
+    members give the same bytes. Private (0600): it holds the letters' people."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for name, data, mtime in members:
+            stamp = dt.datetime.fromtimestamp(mtime)
+            info = zipfile.ZipInfo(name, date_time=(max(stamp.year, 1980), *stamp.timetuple()[1:6]))
+            info.flag_bits |= 0x800  # the name is UTF-8
+            info.external_attr = 0o600 << 16
+            zf.writestr(info, data)
+    os.chmod(path, 0o600)

@@ -36,10 +36,10 @@ from pipeline.cases.context import open_context  # noqa: E402
 from pipeline.cases.core import CaseCore  # noqa: E402
 from pipeline.cases.corrections import FieldFix, LetterField, VerdictDecision  # noqa: E402
 from pipeline.cases.handling import make_processor  # noqa: E402
-from pipeline.cases.inbox import InboxIntake  # noqa: E402
 from pipeline.cases.instances import register_instance  # noqa: E402
 from pipeline.domain.result import Verdict  # noqa: E402
 from pipeline.domain.roles import Account, Role  # noqa: E402
+from pipeline.inbox.intake import InboxIntake  # noqa: E402
 from pipeline.reports.build import build_report  # noqa: E402
 from pipeline.reports.period import parse_period  # noqa: E402
 from pipeline.settings import load_settings  # noqa: E402

@@ -14,9 +14,9 @@ from pipeline.accounts import add_account
 from pipeline.cases.context import ServiceContext, open_context
 from pipeline.cases.core import CaseCore
 from pipeline.cases.handling import make_processor
-from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import register_instance
 from pipeline.domain.roles import Account, Role
+from pipeline.inbox.intake import InboxIntake
 from pipeline.settings import load_settings
 from pipeline.storage import write_transaction
 from tests.service_letters import ROOT, import_records, write_letter

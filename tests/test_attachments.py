@@ -139,8 +139,8 @@ def test_legacy_spreadsheets_are_converted_and_read(tmp_path: Path, suffix: str,
 def test_a_folder_bundle_packs_to_the_same_bytes_again_after_a_crash(tmp_path: Path) -> None:
     """A crash between packing and clearing the folder packs it again: the very same zip, so the intake
     finds the case it registered instead of opening a duplicate."""
-    from pipeline.cases.bundles import bundle_of, clear, pack
     from pipeline.files import sha256_file
+    from pipeline.inbox.bundles import bundle_of, clear, pack
 
     inbox = tmp_path / "inbox"
     folder = inbox / "来函"
@@ -160,7 +160,7 @@ def test_a_folder_bundle_packs_to_the_same_bytes_again_after_a_crash(tmp_path: P
 
 
 def test_a_folder_of_several_letters_stays_several_cases(tmp_path: Path) -> None:
-    from pipeline.cases.bundles import bundle_of
+    from pipeline.inbox.bundles import bundle_of
 
     inbox = tmp_path / "inbox"
     folder = inbox / "本周来函"

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from pipeline.cases import publisher
 from pipeline.cases.core import CaseCore
 from pipeline.cases.handling import Handled
-from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import register_instance
 from pipeline.cases.intake import register_named
 from pipeline.cases.named import process_named
 from pipeline.cases.transitions import move
 from pipeline.files import sha256_file
+from pipeline.inbox.intake import InboxIntake
 from pipeline.settings import Settings
 from pipeline.storage import Database, audit, write_transaction
 from pipeline.storage.case_models import CaseTracking, ServiceInstance

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from pipeline.cases.core import CaseCore
 from pipeline.cases.faults import PassingFault
-from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import register_instance
+from pipeline.inbox.intake import InboxIntake
 from pipeline.inbox.run import Service
 from pipeline.reading.sniff import looks_complete
 from pipeline.settings import Settings, load_settings

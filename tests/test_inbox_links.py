@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.cases.core import CaseCore
-from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import register_instance
 from pipeline.files import Entry, NotRegularFile, entry_kind, safe_copy, sha256_file
 from pipeline.inbox.files import StabilityTracker, iter_letters, openable
+from pipeline.inbox.intake import InboxIntake
 from pipeline.inbox.lists import import_waiting_lists
 from pipeline.inbox.run import Service
 from pipeline.settings import Settings, load_settings

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.cases.core import CaseCore
-from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import register_instance
 from pipeline.domain.letter import Letter
 from pipeline.files import MAX_NAME_BYTES, fit_name
+from pipeline.inbox.intake import InboxIntake
 from pipeline.logs import MaskingJsonFormatter
 from pipeline.outbox import MAX_STEM_BYTES, reply_stem
 from pipeline.settings import Settings

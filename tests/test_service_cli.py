@@ -11,9 +11,9 @@ from sqlalchemy import text
 
 from pipeline.cases.context import open_context
 from pipeline.cases.core import CaseCore
-from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import register_instance
 from pipeline.cli import main
+from pipeline.inbox.intake import InboxIntake
 from pipeline.settings import load_settings
 from pipeline.storage.case_models import CaseTracking
 from pipeline.workdays import WorkCalendar

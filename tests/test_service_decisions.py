@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.cases.context import ServiceContext
-from pipeline.cases.inbox import InboxIntake
 from pipeline.cli import main
 from pipeline.domain.decision import apply_decisions, decide
 from pipeline.domain.result import CheckOutcome, PersonResult, RecordRef, Verdict
+from pipeline.inbox.intake import InboxIntake
 from pipeline.records import import_list
 from pipeline.reply.verify import docx_content
 from pipeline.storage.case_models import AuditEvent, CaseDecision

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.cases.core import CaseCore
-from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import recover, register_instance
+from pipeline.inbox.intake import InboxIntake
 from pipeline.settings import Settings
 from pipeline.storage import Database, audit
 from pipeline.storage.case_models import CaseTracking

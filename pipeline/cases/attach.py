@@ -16,14 +16,13 @@ import zipfile
 from pathlib import Path
 
 from pipeline.cases.actions import Action, require
-from pipeline.cases.bundles import write_zip
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.drafts import drop_draft
 from pipeline.cases.folders import REASON_NOTE, Folders
 from pipeline.cases.transitions import move
 from pipeline.domain.roles import Account
 from pipeline.errors import CaseNotFound, InvalidRequest
-from pipeline.files import fit_name, sha256_file
+from pipeline.files import fit_name, sha256_file, write_zip
 from pipeline.reading.sniff import sniff
 from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseTracking

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.files import is_ignored, open_regular
+from pipeline.files import open_regular
 
 __all__ = ["StabilityTracker", "is_ignored", "iter_letters", "openable"]
 
@@ -98,3 +98,20 @@ class StabilityTracker:
 
     def forget(self, path: Path) -> None:
         self._seen.pop(path, None)
+
+
+IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
+
+
+def is_ignored(path: Path, root: Path | None = None) -> bool:
+    """True for lock/temp/system files and anything hidden (at any depth below root)."""
+    parts = path.relative_to(root).parts if root is not None else (path.name,)
+    for part in parts:
+        if part.startswith("."):  # hidden files and folders, .~lock*, .DS_Store
+            return True
+    name = path.name
+    lower = name.lower()
+    if name.startswith("~$"):  # Word/Excel owner files
+        return True
+    return lower in IGNORED_NAMES or lower.endswith(IGNORED_SUFFIXES)

@@ -20,9 +20,9 @@ from pathlib import Path
 from pipeline.cases.core import CaseCore
 from pipeline.cases.deadlines import keep_current, recount_due_dates
 from pipeline.cases.handling import Processor, make_processor
-from pipeline.cases.inbox import InboxIntake
 from pipeline.cases.instances import HEARTBEAT_SECONDS, heartbeat, recover, register_instance, stop_instance
 from pipeline.cases.numbering import check_numbers
+from pipeline.inbox.intake import InboxIntake
 from pipeline.inbox.lists import ListWatcher
 from pipeline.inbox.memory import freeze_start_up, release_after_letter
 from pipeline.inbox.watcher import InboxWatcher, Job

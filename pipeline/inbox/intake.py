@@ -14,7 +14,6 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.cases.bundles import bundle_of, clear, pack, settled
 from pipeline.cases.core import CaseCore
 from pipeline.cases.faults import PassingFault, is_passing, with_retries
 from pipeline.cases.folders import REASON_NOTE
@@ -32,11 +31,12 @@ from pipeline.files import (
     with_utf8_names,
     write_note,
 )
+from pipeline.inbox.bundles import bundle_of, clear, pack, settled
 from pipeline.privacy import mask_ids_in
 from pipeline.reading.sniff import looks_complete
 from pipeline.storage import audit, write_transaction
 
-log = logging.getLogger("pipeline.cases.inbox")
+log = logging.getLogger("pipeline.inbox.intake")
 
 
 def _utf8(path: Path) -> bool:

@@ -13,15 +13,14 @@ case is registered, and only when they still hold the bytes that were packed.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.files import fit_name, fsync_dir, holds_bytes, is_ignored, sha256_file
+from pipeline.files import fit_name, fsync_dir, holds_bytes, sha256_file, write_zip
+from pipeline.inbox.files import is_ignored
 from pipeline.reading.bundle import is_attachment_name
 from pipeline.reading.sniff import looks_complete, sniff
 
@@ -93,19 +92,6 @@ def pack(bundle: Bundle, inbox: Path) -> tuple[Path, dict[Path, str]]:
         part.replace(target)
         fsync_dir(target.parent)
     return target, shas
-
-
-def write_zip(path: Path, members: list[tuple[str, bytes, float]]) -> None:
-    """(name, bytes, mtime) members, stored uncompressed in this order, dated by their mtimes: the same
-    members give the same bytes. Private (0600): it holds the letters' people."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
-        for name, data, mtime in members:
-            stamp = dt.datetime.fromtimestamp(mtime)
-            info = zipfile.ZipInfo(name, date_time=(max(stamp.year, 1980), *stamp.timetuple()[1:6]))
-            info.flag_bits |= 0x800  # the name is UTF-8
-            info.external_attr = 0o600 << 16
-            zf.writestr(info, data)
-    os.chmod(path, 0o600)
 
 
 def clear(bundle: Bundle, shas: dict[Path, str]) -> None:
