@@ -141,6 +141,11 @@ class Settings:
         "drawn too); the draw is a keyed hash of the case, with the seed in data/spot-check.seed",
         default=0.05,
     )
+    convert_cache: str = _help(
+        "folder where LibreOffice's conversions of .doc/.wps/.xls letters are kept, by content "
+        "(personal data: owner-only); empty: credit-letters-<uid> in the system's temporary folder",
+        default="",
+    )
     web_address: str = _help("host:port the clerks' web console listens on", default="127.0.0.1:8080")
     web_idle_minutes: int = _help("a console session ends after this many idle minutes", default=30)
     web_proxy_hops: int = _help(
@@ -188,6 +193,9 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.path(self.data_dir) / 'letters.db'}"
+
+    def convert_cache_path(self) -> Path | None:
+        return self.path(Path(self.convert_cache)) if self.convert_cache else None
 
     def lists_for(self, kind: str) -> list[str]:
         return list(getattr(self, f"lists_{kind}", []) or [])

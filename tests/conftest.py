@@ -116,8 +116,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _private_conversion_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """LibreOffice's conversions are cached in a folder of this test process (one per xdist worker),
     not the user's shared one, so parallel workers never write one cache at once."""
+    from pipeline.reading import legacy
+
+    folder = tmp_path_factory.mktemp("convert-cache")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LETTERS_CONVERT_CACHE", str(tmp_path_factory.mktemp("convert-cache")))
+        patch.setenv("LETTERS_CONVERT_CACHE", str(folder))  # the setting, for settings loaded in tests
+        patch.setattr(legacy, "_cache_root", folder)  # readers called directly
         yield
 
 

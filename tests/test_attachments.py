@@ -123,7 +123,7 @@ def test_a_broken_office_file_is_still_damaged_not_a_bundle(tmp_path: Path) -> N
 def test_legacy_spreadsheets_are_converted_and_read(tmp_path: Path, suffix: str, monkeypatch) -> None:
     import subprocess
 
-    monkeypatch.setenv("LETTERS_CONVERT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("pipeline.reading.legacy._cache_root", tmp_path / "cache")
     letter, _, roster = letter_without_roster(132, tmp_path, people=3)
     xlsx = roster_xlsx(roster, tmp_path / "r.xlsx")
     subprocess.run(

@@ -68,7 +68,7 @@ def test_a_zip_bomb_docx_opened_in_the_console_is_shown_as_refused_and_never_con
 
 
 def test_the_converter_refuses_a_package_past_the_bounds_before_libreoffice(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LETTERS_CONVERT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("pipeline.reading.legacy._cache_root", tmp_path / "cache")
     monkeypatch.setattr(legacy, "run_soffice", lambda *_a, **_k: pytest.fail("LibreOffice started"))
     with pytest.raises(CorruptFile) as refused:
         legacy.convert(_zip_bomb_docx(tmp_path / "bomb.docx"), "pdf")

@@ -187,3 +187,33 @@ def _gone(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
     except (FileNotFoundError, ProcessLookupError):
         return True
+
+
+def cache_here(path: str, today: str) -> str | None:
+    """A reader that tells where its conversions would be kept."""
+    from pipeline.reading import legacy
+
+    root = legacy.cache_root()
+    return str(root) if root else None
+
+
+def test_the_conversion_cache_setting_reaches_the_reading_children(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Regression: LETTERS_CONVERT_CACHE was read from the environment by the reader itself, past
+    Settings (not in letters.toml, not in docs/settings.md); it is the convert_cache setting now,
+    set once where the settings are loaded and handed to each reading child."""
+    from pipeline.cases.context import open_context
+    from pipeline.reading import legacy
+    from pipeline.settings import load_settings
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "letters.toml").write_text('convert_cache = "转换缓存"\n', encoding="utf-8")
+    settings = load_settings(env={}, base_dir=tmp_path, config=tmp_path / "letters.toml")
+    monkeypatch.setattr(legacy, "_cache_root", None)
+    with open_context(settings):
+        assert legacy.cache_root() == tmp_path / "转换缓存"
+        assert legacy.cache_folder() == tmp_path / "转换缓存" / "converted"
+        pool = IsolatedReader(workers=1, memory_mb=768, seconds=60, target=cache_here)  # type: ignore[arg-type]
+        try:
+            assert pool(Path("x"), TODAY) == str(tmp_path / "转换缓存")
+        finally:
+            pool.close()

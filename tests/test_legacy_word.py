@@ -18,7 +18,7 @@ from tests.service_letters import spec_for
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LETTERS_CONVERT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("pipeline.reading.legacy._cache_root", tmp_path / "cache")
 
 
 def _soffice(tmp_path: Path, target: str, source: Path) -> Path:

@@ -94,7 +94,7 @@ def test_a_column_beside_the_name_is_never_read_as_the_names(
 def test_a_legacy_doc_with_ethnicity_beside_the_name_is_read_right_or_held(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str
 ) -> None:
-    monkeypatch.setenv("LETTERS_CONVERT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("pipeline.reading.legacy._cache_root", tmp_path / "cache")
     spec = _spec(column, header=False)
     path = _doc(build_docx(spec, tmp_path / "letter.docx"), tmp_path)
     letter = extract(read_document(path), today=dt.date(2026, 12, 1))

@@ -138,10 +138,12 @@ def make_processor(
     """The real step, after checking the reply template, fonts and OCR models once: a broken setup
     stops the service at start instead of failing every letter. With `read_in_child` (the default)
     letters are read in limited child processes; the processor's `close` ends them."""
+    from pipeline.reading.legacy import use_cache_folder
     from pipeline.reply import check_reply_setup
 
     check_reply_setup(settings)
     _check_ocr()
+    use_cache_folder(settings.convert_cache_path())
     reader = None
     if settings.read_in_child:
         from pipeline.cases.isolation import IsolatedReader

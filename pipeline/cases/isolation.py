@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pipeline.domain.letter import Letter
 from pipeline.errors import LettersError, ReaderFailed
+from pipeline.reading.legacy import cache_root
 
 log = logging.getLogger("pipeline.cases.isolation")
 
@@ -42,17 +43,19 @@ READER_OUT_OF_MEMORY = (
 PARENT_CHECK_SECONDS = 1.0
 
 
-def _limit(memory_bytes: int, workers: int, parent: int) -> None:
+def _limit(memory_bytes: int, workers: int, parent: int, convert_cache: Path | None = None) -> None:
     """In the worker, before anything is read: its address space capped; low priority beside the
     service; OCR sharing the cores with the other workers instead of each taking them all; and
     gone when the service is (see _exit_with_parent)."""
     import resource
 
+    from pipeline.reading.legacy import use_cache_folder
     from pipeline.reading.ocr.engine import share_cores
 
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     os.nice(5)
     share_cores(workers)
+    use_cache_folder(convert_cache)  # the service's setting, not the default
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
 
 
@@ -96,7 +99,7 @@ class IsolatedReader:
             if self._pool is None:
                 self._pool = cf.ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_limit, initargs=(self.memory, self.workers, os.getpid()),
+                    initializer=_limit, initargs=(self.memory, self.workers, os.getpid(), cache_root()),
                 )  # fmt: skip
             return self._pool
 

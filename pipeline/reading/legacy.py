@@ -32,12 +32,23 @@ NOTE_CONVERTED = "来函为旧版 Word/WPS 格式（.doc/.wps），已自动转�
 _ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
+_cache_root: Path | None = None  # the office's setting (convert_cache); None: the default below
+
+
+def use_cache_folder(folder: Path | None) -> None:
+    """Where this process keeps its conversions (Settings.convert_cache, set once at start-up by
+    whoever loaded the settings, and handed to reading children); None: the default."""
+    global _cache_root
+    _cache_root = folder
+
+
+def cache_root() -> Path | None:
+    return _cache_root
+
+
 def cache_folder() -> Path:
     """Conversions hold personal data: a folder of this user's only."""
-    folder = Path(
-        os.environ.get("LETTERS_CONVERT_CACHE")
-        or Path(tempfile.gettempdir()) / f"credit-letters-{os.getuid()}"
-    )
+    folder = _cache_root or Path(tempfile.gettempdir()) / f"credit-letters-{os.getuid()}"
     folder = folder / "converted"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder.parent, 0o700)
