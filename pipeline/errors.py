@@ -27,6 +27,8 @@ class ExitCode(IntEnum):
     WAITING_REVIEW = 10
     DUPLICATE = 11  # `letters process`: the same bytes were answered before (see --again)
     NOT_ALLOWED = 12  # wrong password, disabled or locked account, or a role the action needs
+    AUDIT_BROKEN = 13  # `letters audit verify`: the hash chain does not hold (an edit, a cut tail)
+    INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
     BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE
 
 

@@ -118,3 +118,13 @@ def test_the_layers_in_architecture_are_the_contract_lint_imports_enforces() -> 
     rows = [line for line in page.splitlines() if line.startswith("| ") and "`pipeline." in line]
     documented = [re.findall(r"`(pipeline[\w.]*)`", row) for row in rows]
     assert documented == [re.findall(r"pipeline[\w.]*", layer) for layer in contract["layers"]]
+
+
+def test_every_exit_code_is_in_the_architecture_table() -> None:
+    """Regression: `audit verify` exited 1 (an internal error) for a broken chain and Ctrl-C 130,
+    both literals outside ExitCode; every code the command uses is named and documented now."""
+    from pipeline.errors import ExitCode
+
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    documented = {int(n) for n in re.findall(r"^\| (\d+) \|", text, flags=re.MULTILINE)}
+    assert documented == {int(c) for c in ExitCode}

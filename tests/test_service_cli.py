@@ -13,6 +13,7 @@ from pipeline.cases.context import open_context
 from pipeline.cases.core import CaseCore
 from pipeline.cases.instances import register_instance
 from pipeline.cli import main
+from pipeline.errors import ExitCode
 from pipeline.inbox.intake import InboxIntake
 from pipeline.settings import load_settings
 from pipeline.storage.case_models import CaseTracking
@@ -132,7 +133,7 @@ def test_audit_verify_passes_then_catches_an_edit(
     assert "校验通过" in capsys.readouterr().out
     with office.core.db.engine.begin() as conn:
         conn.execute(text("UPDATE audit_events SET actor = '某人' WHERE seq = 2"))
-    assert main(["audit", "verify"]) == 1
+    assert main(["audit", "verify"]) == ExitCode.AUDIT_BROKEN
     assert "第2条记录" in capsys.readouterr().out
 
 
@@ -210,12 +211,12 @@ def test_audit_verify_remembers_the_head_and_sees_a_cut_tail_or_an_emptied_datab
             text("SELECT hash FROM audit_events WHERE seq = :s"), {"s": last - 1}
         ).scalar_one()
         conn.execute(text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": last - 1, "h": prev})
-    assert main(["audit", "verify"]) == 1
+    assert main(["audit", "verify"]) == ExitCode.AUDIT_BROKEN
     assert "末尾被删除" in capsys.readouterr().out
     with office.core.db.engine.begin() as conn:  # a database emptied (or replaced by an empty one)
         conn.execute(text("DELETE FROM audit_events"))
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
-    assert main(["audit", "verify"]) == 1
+    assert main(["audit", "verify"]) == ExitCode.AUDIT_BROKEN
     out = capsys.readouterr().out
     assert "无可校验" not in out and "可能已被清空或替换" in out and "上次校验" in out
     head_file.unlink()  # never verified before: an empty log is simply empty

@@ -6,6 +6,7 @@ import argparse
 
 from pipeline.cases.audit_log import verify
 from pipeline.cases.context import open_context
+from pipeline.errors import ExitCode
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,4 +26,4 @@ def run_verify(args: argparse.Namespace) -> int:
         print(report.summary_zh())
         if known is not None:
             print(f"上次校验：{known.at[:16].replace('T', ' ')}，链头第{known.seq}条，哈希 {known.hash}")
-        return 0 if report.ok else 1
+        return ExitCode.OK if report.ok else ExitCode.AUDIT_BROKEN

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pipeline.cases.context import open_context
 from pipeline.commands import auth
 from pipeline.domain.reasons import ReasonCode
+from pipeline.errors import ExitCode
 from pipeline.privacy import mask_id, mask_ids_in
 
 if TYPE_CHECKING:
@@ -171,11 +172,11 @@ def _report(case: int, result: ReviewResult) -> int:
         return 0
     if [r.code for r in result.reasons] == [ReasonCode.RELEASE]:
         print(f"第{case}号案件已核实无误，待预览复函后发出：letters review preview {case}")
-        return 10
+        return ExitCode.WAITING_REVIEW
     print(f"第{case}号案件仍需复核：")
     for reason in result.reasons:
         print(mask_ids_in(f"  - {reason.text}"))
-    return 10
+    return ExitCode.WAITING_REVIEW
 
 
 def run_preview(args: argparse.Namespace) -> int:
