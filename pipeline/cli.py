@@ -80,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LettersError as exc:
         log.warning("%s: %s", type(exc).__name__, exc)
         print(f"错误：{mask_ids_in(exc.message_zh)}", file=sys.stderr)
+        hint = _command_for(exc)
+        if hint:
+            print(hint, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
@@ -96,6 +99,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("unexpected failure in %s", args.command)
         print(f"错误：{INTERNAL_ERROR_ZH}", file=sys.stderr)
         return ExitCode.INTERNAL
+
+
+def _command_for(exc: LettersError) -> str | None:
+    """The command that settles an error, for the person at the shell: the case core's messages say
+    what to do, never in this edge's syntax."""
+    from pipeline.errors import NumbersBehind, NumbersOrphaned
+
+    if isinstance(exc, NumbersBehind | NumbersOrphaned):
+        return "确认命令：letters numbers confirm --user 管理员用户名"
+    return None
 
 
 def _log_to_file(verbose: bool) -> None:

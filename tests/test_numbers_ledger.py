@@ -74,10 +74,11 @@ def test_numbers_confirm_after_a_restored_database_lets_the_service_start_with_t
     assert "陕信用函〔2026〕2号" in out and "数据库未记录的文号" in out and "--user" in out
     with pytest.raises(NumbersBehind) as refused:
         _start(ctx.settings)
-    assert (
-        "letters numbers confirm --user" in refused.value.message_zh
-        and "--by" not in refused.value.message_zh
-    )
+    said = refused.value.message_zh
+    assert "请管理员核实后确认" in said and "letters" not in said and "--" not in said  # no edge's syntax
+    from pipeline.cli import _command_for
+
+    assert _command_for(refused.value) == "确认命令：letters numbers confirm --user 管理员用户名"  # the CLI's
 
     assert main(["numbers", "confirm", *as_user("王芳")]) != 0  # an administrator's word only
     assert main(["numbers", "confirm", *as_user("管理员甲")]) == 0

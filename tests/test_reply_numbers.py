@@ -70,8 +70,7 @@ def test_the_service_will_not_start_while_the_database_is_older_than_the_publish
     with pytest.raises(NumbersBehind) as refused:
         check_numbers(db, settings)
     assert (
-        "陕信用函〔2026〕3号" in refused.value.message_zh
-        and "letters numbers confirm" in refused.value.message_zh
+        "陕信用函〔2026〕3号" in refused.value.message_zh and "请管理员核实后确认" in refused.value.message_zh
     )
     with pytest.raises(NotAllowed):  # the counters are the administrator's word, from any edge
         confirm_numbers(db, settings, account("王芳"), NOW)

@@ -163,7 +163,7 @@ def check_numbers(db: Database, settings: Settings) -> None:
         raise NumbersBehind(
             f"reply number counter behind issued replies: {[(b.year, b.in_database, b.issued) for b in late]}",
             f"数据库中的复函文号计数落后于已发出的复函（{said}）：数据库可能已丢失或从旧备份恢复。"
-            "为避免同一文号发出两次，服务暂不办理来函；请管理员核实后执行 letters numbers confirm --user 管理员用户名，"
+            "为避免同一文号发出两次，服务暂不办理来函；请管理员核实后确认，"
             "系统将把计数调到已发出的最大文号之后。",
         )
     lost = orphans(db, settings, seen)
@@ -172,8 +172,7 @@ def check_numbers(db: Database, settings: Settings) -> None:
         raise NumbersOrphaned(
             f"numbered files unknown to the database: {[o.number for o in lost]}",
             f"发件箱或结果文件夹中有数据库未记录的复函文号（{said}），可能有复函未入账即已发出。"
-            "服务暂不办理来函；请管理员核实这些文件（是否已寄出、应归入哪件来函）后执行 "
-            "letters numbers confirm --user 管理员用户名，确认记入审计日志。",
+            "服务暂不办理来函；请管理员核实这些文件（是否已寄出、应归入哪件来函）后确认，确认记入审计日志。",
         )
 
 

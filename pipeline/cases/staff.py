@@ -35,13 +35,9 @@ def add(
         if by is not None:
             actor = _admin(by)
         elif accounts.has_accounts(session):
-            raise NotAllowed(
-                "no administrator signed in", "请以管理员账号登录后再新增账号（命令行：--admin 用户名）。"
-            )
+            raise NotAllowed("no administrator signed in", "请以管理员账号登录后再新增账号。")
         elif Role.ADMIN.value not in roles:
-            raise InvalidRequest(
-                "first account must be admin", "第一个账号必须具有管理员角色（--role admin）。"
-            )
+            raise InvalidRequest("first account must be admin", "第一个账号必须具有管理员角色。")
         else:
             actor = FIRST
         return accounts.add_account(session, login, name, roles, password, by=actor, now=now)
