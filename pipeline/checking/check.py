@@ -128,7 +128,8 @@ def _check(session: Session, letter: Letter, settings: Settings, now: dt.datetim
             results.append(PersonResult(seq, person.name, person.id_number, Verdict.NOT_CHECKED))
             continue
         key = name_key(person.name)
-        verdict, held = Verdict.CLEAR, []
+        held: list = []
+        verdict = Verdict.CLEAR
         records = exact.get(person.id_number, [])
         if records:
             same_name = [hit for hit in records if hit[1].name_key == key]

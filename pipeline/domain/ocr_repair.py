@@ -126,7 +126,7 @@ def _letter_readings(raw: str) -> list[str]:
 
 
 def _one_digit_swap(number: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for i, ch in enumerate(number):
         out.extend(number[:i] + alt + number[i + 1 :] for alt in DIGIT_CONFUSIONS.get(ch, ""))
     return out

@@ -144,10 +144,10 @@ def _assemble(path: Path, read: list[tuple[str, Document | None, LettersError | 
     names = letter_candidates([n for n, _ in documents], sheets=bool(sheets))
     letters = [(n, d) for n, d in documents if n in names]
     if len(letters) > 1:
-        names = "、".join(n for n, _ in letters)
+        listed = "、".join(n for n, _ in letters)
         raise NotALetter(
             f"{path.name}: {len(letters)} letters in one zip",
-            f"压缩包中有多份来函（{names}），无法确定答复哪一份；请每个压缩包（或子文件夹）只放一封来函及其名单。",
+            f"压缩包中有多份来函（{listed}），无法确定答复哪一份；请每个压缩包（或子文件夹）只放一封来函及其名单。",
         )
     failed = [(n, e) for n, d, e in read if d is None]
     if not letters:
@@ -158,9 +158,9 @@ def _assemble(path: Path, read: list[tuple[str, Document | None, LettersError | 
                 f"{path.name}: no member of the zip could be read",
                 "压缩包中没有可读取的来函（.docx、PDF、OFD 或图片），请向来函单位索取来函文件。",
             )
-        names = "、".join(n for n, _ in [*sheets, *documents]) or "、".join(n for n, _ in failed)
+        loose = "、".join(n for n, _ in [*sheets, *documents]) or "、".join(n for n, _ in failed)
         raise LooseAttachment(
-            f"{path.name}: attachments without a letter", LOOSE_ATTACHMENT.format(names=names)
+            f"{path.name}: attachments without a letter", LOOSE_ATTACHMENT.format(names=loose)
         )
     name, letter = letters[0]
     attachments = [Attachment(n, d) for n, d in [*documents, *sheets] if n != name or d is not letter]

@@ -115,7 +115,8 @@ def _row_batches(
     line breaks spanned several of them, and one whose cells hold further rows swallowed them.
     """
     parse = RowParser(columns)
-    batch, records = Batch(), []
+    batch = Batch()
+    records: list[tuple] = []
     last_line = header_line
     for line, cells in rows:
         last_line = line

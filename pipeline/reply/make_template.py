@@ -39,7 +39,7 @@ FIXED_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # core properties and zip e
 # --- small OOXML helpers --------------------------------------------------------
 
 
-def _set(el, tag: str, **attrs: str):
+def _set(el, tag: str, **attrs: str | int):
     """Get or create child `tag` of `el` and set w: attributes on it."""
     child = el.find(qn(tag))
     if child is None:

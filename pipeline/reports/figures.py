@@ -105,7 +105,8 @@ def figures(session: Session, calendar: WorkCalendar, period: Period) -> Figures
         )
         .order_by(AuditEvent.seq)
     ):
-        replied_at.setdefault(case_id, _when(at))  # the first reply of the case
+        if case_id is not None:
+            replied_at.setdefault(case_id, _when(at))  # the first reply of the case
     objection_ids = set(session.scalars(select(Objection.case_id)))  # their own section, not queries
     received = [
         row for row in session.execute(
@@ -124,7 +125,8 @@ def figures(session: Session, calendar: WorkCalendar, period: Period) -> Figures
         else []
     )  # fmt: skip
     units: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    kinds_in, kinds_out = Counter(), Counter()
+    kinds_in: Counter[str] = Counter()
+    kinds_out: Counter[str] = Counter()
     for case, _ in received:
         f.received += 1
         kinds_in[_kind_zh(case.kind)] += 1
@@ -136,7 +138,8 @@ def figures(session: Session, calendar: WorkCalendar, period: Period) -> Figures
             CaseState.RECEIVED.value, CaseState.PROCESSING.value, CaseState.WAITING_REVIEW.value,
         )  # fmt: skip
     delays = _latest_delays(session)
-    hits_by_list, settled = Counter(), Counter()
+    hits_by_list: Counter[str] = Counter()
+    settled: Counter[str] = Counter()
     for case, tracking in answered:
         f.answered += 1
         kinds_out[_kind_zh(case.kind)] += 1
@@ -189,7 +192,7 @@ def figures(session: Session, calendar: WorkCalendar, period: Period) -> Figures
             AuditEvent.actor != audit.SERVICE,
         )
     ):  # fmt: skip
-        if not reason.startswith(LOOKS):
+        if case_id is not None and not reason.startswith(LOOKS):
             worked[actor].add(case_id)
     f.workload = dict(sorted(((a, len(c)) for a, c in worked.items()), key=lambda x: (-x[1], x[0])))
     return f

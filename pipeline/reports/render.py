@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from pipeline.reports import tables
 from pipeline.reports.charts import Chart
 from pipeline.reports.figures import Figures
 
-Rows = list[tuple[str, ...]]
+Rows = Sequence[tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)

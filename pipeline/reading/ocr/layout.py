@@ -207,7 +207,7 @@ def _row_kind(cells: list[list[_Piece]], columns: list[Column], line: VisualLine
 def _cell(pieces: list[_Piece]) -> Cell:
     if not pieces:
         return Cell("", Location(page=None), 1.0)
-    boxes = []
+    boxes: list[Box] = []
     for p in pieces:
         if all(p.box is not b for b in boxes):
             boxes.append(p.box)
