@@ -175,3 +175,49 @@ def test_the_report_from_the_command_line(history, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "社会信用记录查询工作情况通报.docx" in out and ".xlsx" in out
     assert main(["report", "--period", "明年"]) == 2
+
+
+HOSTILE_UNIT = '<a href="http://evil.example/">某局</a>&<b>'
+FORMULA = '=HYPERLINK("http://evil.example/","点击")'
+
+
+def test_units_reasons_and_findings_are_data_in_every_report_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Regression: a delay reason or a unit containing `<` made the month's report fail with 500 for
+    everyone (reportlab read it as markup; `<a href>` became a live link in the PDF), and a unit
+    `=HYPERLINK(…)` became a live formula in the .xlsx; a control character broke the .docx."""
+    import io
+
+    import openpyxl
+    import pdfplumber
+
+    from pipeline.reply.fonts import find_fonts
+    from pipeline.reports.charts import charts as draw_charts
+    from pipeline.reports.figures import Delay, Figures
+    from pipeline.reports.render import docx_bytes, pdf_bytes, xlsx_bytes
+
+    f = Figures(
+        period=parse_period("2026-11"), received=2, answered=1, received_by_kind={"公务员录用": 2},
+        by_unit=[(HOSTILE_UNIT, 1, 1), (FORMULA, 1, 0)], hits_by_list={"$x^2$名单": 1},
+        delays=[Delay(7, "某\x0b局", dt.date(2026, 11, 20), "<script>alert(1)</script> 已电话沟通", "王芳（wangfang）")],
+        spot_findings=[(9, "第1人姓名与原件不符 & <i>")],
+    )  # fmt: skip
+    fonts = find_fonts([])
+    charts = draw_charts(f, fonts.body_path)
+    made = dt.date(2026, 12, 1)
+
+    text = "\n".join(c.text for t in docx.Document(io.BytesIO(docx_bytes(f, charts, "省信用办", workload=False, made=made))).tables for r in t.rows for c in r.cells)  # fmt: skip
+    assert HOSTILE_UNIT in text and "某局" in text and "\x0b" not in text
+
+    with pdfplumber.open(
+        io.BytesIO(pdf_bytes(f, charts, "省<信用办>", fonts, workload=False, made=made))
+    ) as pdf:
+        words = "".join((p.extract_text() or "") for p in pdf.pages).replace("\n", "")
+        links = [a for p in pdf.pages for a in (p.annots or []) if a.get("uri")]
+    for piece in ("<script>alert(1)", "</script>", "& <i>", "<a", "evil.example", "省<信用办>"):
+        assert piece in words, piece  # printed as text (table cells wrap it), not read as markup
+    assert not links
+
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(f, workload=False)))
+    cells = [c.value for row in book["按来函单位"].iter_rows() for c in row]
+    assert "'" + FORMULA in cells and FORMULA not in cells and HOSTILE_UNIT in cells
+    assert any("$x^2$名单" in t for chart in charts for t in chart.texts)

@@ -18,6 +18,11 @@ class Chart:
     texts: tuple[str, ...]  # every string drawn
 
 
+def _literal(text: str) -> str:
+    """A label drawn as written: matplotlib reads "$…$" as mathematics (a list named "$x$")."""
+    return text.replace("$", r"\$")
+
+
 def _bars(title: str, labels: list[str], series: list[tuple[str, list[int]]], font: Path) -> Chart:
     import matplotlib
 
@@ -34,7 +39,7 @@ def _bars(title: str, labels: list[str], series: list[tuple[str, list[int]]], fo
             bars = ax.bar(xs, values, width=width, label=name, color=["#7a1f1f", "#c9a227", "#3a6fb0"][i % 3])
             ax.bar_label(bars, fontproperties=prop, fontsize=8)
         ax.set_xticks([x + width * (len(series) - 1) / 2 for x in range(len(labels))])
-        ax.set_xticklabels(labels, fontproperties=prop, fontsize=9)
+        ax.set_xticklabels([_literal(t) for t in labels], fontproperties=prop, fontsize=9)
         ax.set_title(title, fontproperties=prop, fontsize=11)
         ax.tick_params(axis="y", labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)

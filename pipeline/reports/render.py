@@ -1,17 +1,24 @@
 """The periodic report as .docx (python-docx), PDF (reportlab, the reply's CJK fonts) and .xlsx
-(openpyxl), from the same tables and charts."""
+(openpyxl), from the same tables and charts.
+
+Units, reasons and findings come from letters and from people: they are data in every rendering.
+Characters XML cannot hold are dropped from every section (a .docx cannot store them), reportlab's
+paragraph markup is escaped, and spreadsheet cells go through pipeline.sheets (no formulas)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from pipeline.reports import tables
 from pipeline.reports.charts import Chart
 from pipeline.reports.figures import Figures
+from pipeline.sheets import safe_cells
 
 Rows = Sequence[tuple[str, ...]]
 
@@ -28,7 +35,23 @@ def title(f: Figures) -> str:
     return f"{f.period.label_zh}社会信用记录查询工作情况通报"
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _plain(text: str) -> str:
+    """Text XML can hold: control characters (a value typed or read from a letter) dropped."""
+    return _NOT_XML.sub("", text)
+
+
 def sections(f: Figures, *, workload: bool) -> list[Section]:
+    """The report's tables, every cell plain text."""
+    return [
+        Section(s.heading, s.header, [tuple(_plain(v) for v in row) for row in s.rows], s.empty)
+        for s in _sections(f, workload=workload)
+    ]
+
+
+def _sections(f: Figures, *, workload: bool) -> list[Section]:
     out = [
         Section("一、总体情况", ("项目", "数量"), tables.summary(f)),
         Section("二、按查询类别", ("查询类别", "收到（件）", "复函（件）"), tables.by_kind(f)),
@@ -60,7 +83,7 @@ def docx_bytes(f: Figures, charts: list[Chart], office: str, *, workload: bool, 
     head = doc.add_paragraph(title(f))
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
     head.runs[0].font.size, head.runs[0].bold = Pt(18), True
-    meta = doc.add_paragraph(f"{office}　{made.year}年{made.month}月{made.day}日")
+    meta = doc.add_paragraph(_plain(f"{office}　{made.year}年{made.month}月{made.day}日"))
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for part in sections(f, workload=workload):
         doc.add_paragraph(part.heading).runs[0].bold = True
@@ -97,7 +120,7 @@ def pdf_bytes(f: Figures, charts: list[Chart], office: str, fonts, *, workload: 
     cell = ParagraphStyle("cell", parent=body, fontSize=9.5, leading=13)
     story = [
         Paragraph(title(f), big),
-        Paragraph(f"{office}　{made.year}年{made.month}月{made.day}日", meta),
+        Paragraph(escape(_plain(f"{office}　{made.year}年{made.month}月{made.day}日")), meta),
         Spacer(1, 6),
     ]
     for part in sections(f, workload=workload):
@@ -105,9 +128,9 @@ def pdf_bytes(f: Figures, charts: list[Chart], office: str, fonts, *, workload: 
         if not part.rows:
             story.append(Paragraph(part.empty, body))
             continue
-        data = [[Paragraph(t, cell) for t in part.header]] + [
-            [Paragraph(t, cell) for t in row] for row in part.rows
-        ]
+        data = [[Paragraph(escape(t), cell) for t in part.header]] + [
+            [Paragraph(escape(t), cell) for t in row] for row in part.rows
+        ]  # reportlab reads markup in a Paragraph: a unit's "<a href=…>" is text
         table = Table(data, repeatRows=1, colWidths=[158 * mm / len(part.header)] * len(part.header))
         table.setStyle(
             TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
@@ -128,9 +151,9 @@ def xlsx_bytes(f: Figures, *, workload: bool) -> bytes:
     book.remove(book.active)
     for part in sections(f, workload=workload):
         sheet = book.create_sheet(part.heading.split("、", 1)[-1][:31])
-        sheet.append(list(part.header))
+        sheet.append(safe_cells(part.header))
         for row in part.rows:
-            sheet.append([int(v) if v.isdigit() else v for v in row])
+            sheet.append(safe_cells(int(v) if v.isdigit() else v for v in row))
         for column in sheet.columns:
             sheet.column_dimensions[column[0].column_letter].width = max(
                 10, *(len(str(c.value or "")) * 2 for c in column)
