@@ -168,6 +168,8 @@ def release(page, url: str, case_id: int, shots: Path | None, name: str) -> str:
     page.wait_for_load_state("load")
     if shots:
         page.screenshot(path=str(shots / f"{name}-preview.png"), full_page=True)
+    if page.locator("form.approve").count() == 0:  # the preview says why this person may not send it
+        return page.inner_text("p.flash")
     page.click("form.approve button[type=submit]")
     return page.inner_text("p.flash")
 
