@@ -41,11 +41,16 @@ COMMANDS = (
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or just one command's (start-up stays fast: `extract` never imports the database)."""
+    from pipeline.commands import chinese
+
+    chinese.install()  # usage, headings and usage errors in Chinese
     parser = argparse.ArgumentParser(
         prog="letters",
         description="信用查询函件自动办理：读取来函、核查失信名单、生成复函。",
     )
-    parser.add_argument("--version", action="version", version=f"letters {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"letters {__version__}", help="显示版本号并退出"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志（英文，身份证号已脱敏）")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     import importlib

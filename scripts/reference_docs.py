@@ -70,7 +70,7 @@ def _command(lines: list[str], path: str, parser: argparse.ArgumentParser, summa
         lines += [_cell(summary), ""]
     if parser.description and parser.description.strip().rstrip("。") != summary.strip().rstrip("。"):
         lines += [parser.description.strip(), ""]
-    lines += ["```", parser.format_usage().replace("usage: ", "").strip(), "```", ""]
+    lines += ["```", parser.format_usage().replace("用法：", "").replace("usage: ", "").strip(), "```", ""]
     lines += _options(parser)
     summaries = _summaries(parser)
     for name, child in _subcommands(parser).items():

@@ -60,3 +60,21 @@ def test_internal_error_writes_its_traceback_to_the_log(
     assert (
         "unexpected failure in records" in log and "a bug in the status command" in log and "Traceback" in log
     )
+
+
+def test_usage_errors_and_help_are_in_chinese(capsys: pytest.CaptureFixture) -> None:
+    """Regression: usage errors and the help frame were argparse's English (invalid choice, the
+    following arguments are required) in front of clerks."""
+    with pytest.raises(SystemExit) as wrong:
+        main(["nosuch"])
+    assert wrong.value.code == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "用法：letters" in err and "无效的取值：'nosuch'" in err and "invalid choice" not in err
+    with pytest.raises(SystemExit):
+        main(["cases", "delay", "5"])
+    err = capsys.readouterr().err
+    assert "缺少必填参数：--until, --reason, --user" in err and "required" not in err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "显示此帮助信息并退出" in out and "选项" in out and "show this help" not in out
