@@ -17,11 +17,10 @@ from pathlib import Path
 
 import chinese_calendar
 
+from pipeline.domain.deadlines import DUE_WORKDAYS
 from pipeline.errors import ConfigError
 
 log = logging.getLogger("pipeline.workdays")
-
-DUE_WORKDAYS = 3  # the notice: 接到查询申请公文起3个工作日内
 
 
 def _parse_days(year: int, items: list, path: Path, key: str) -> set[dt.date]:

@@ -65,26 +65,40 @@ def test_the_deadline_says_how_it_was_counted_and_a_delay_moves_it(office) -> No
         case.received_at = dt.datetime(2026, 6, 5, 9, 30)
     page = case_page(ctx, case_id, account("孙审计"), today=dt.date(2026, 6, 10))
     deadline = page.deadline
-    assert deadline.counted == dt.date(2026, 6, 10) and deadline.owed
+    assert deadline is not None and deadline.counted == dt.date(2026, 6, 10) and deadline.left == 0
     assert deadline.flag is DeadlineFlag.DUE_TODAY
     assert deadline.explanation_zh() == (
-        "2026年06月05日收到，3个工作日内办结，至2026年06月10日（6月6日（周六）、6月7日（周日）不计）"
+        "2026年06月05日收到，自次日起3个工作日，至2026年06月10日（6月6日（周六）、6月7日（周日）不计）"
+        "；今日到期（今日办结不算超期）"
     )
     with write_transaction(ctx.db.sessions) as s:
-        s.add(
-            CaseDelay(
-                case_id=case_id,
-                new_due_date=dt.date(2026, 6, 17),
-                reason="来函单位同意",
-                by="王芳（wangfang）",
-                at=dt.datetime(2026, 6, 9),
-            )
-        )
+        s.add(CaseDelay(case_id=case_id, new_due_date=dt.date(2026, 6, 17), reason="来函单位同意", by="王芳（wangfang）", at=dt.datetime(2026, 6, 9)))  # fmt: skip
     delayed = case_page(ctx, case_id, account("孙审计"), today=dt.date(2026, 6, 11)).deadline
-    assert delayed.due == dt.date(2026, 6, 17) and delayed.flag is DeadlineFlag.NONE
+    assert delayed is not None and delayed.due == dt.date(2026, 6, 17) and delayed.flag is DeadlineFlag.NONE
     assert delayed.explanation_zh().endswith(
-        "；经与来函单位沟通延期至2026年06月17日（来函单位同意，王芳（wangfang））"
+        "；经与来函单位沟通延期至2026年06月17日（来函单位同意，王芳（wangfang））；还剩4个工作日"
     )
+    late = case_page(ctx, case_id, account("孙审计"), today=dt.date(2026, 6, 18)).deadline
+    assert (
+        late is not None
+        and late.flag is DeadlineFlag.OVERDUE
+        and late.explanation_zh().endswith("；已超期1个工作日")
+    )
+
+
+def test_a_failed_file_shows_no_deadline_anywhere(office) -> None:  # type: ignore[no-untyped-def]
+    """Regression: a duplicate or failed file owes no answer, but its case page said 期限 … while
+    the queue said —."""
+    from pipeline.cases.queue import QueueFilter, Which, queue
+    from tests.test_web_pages import write_unreadable
+
+    ctx, service = office
+    path = write_unreadable(service.folders.inbox / "bad.doc", 1)
+    case_id = service.handle_file(path)
+    assert case_id is not None
+    assert case_page(ctx, case_id, account("王芳")).deadline is None
+    (row,) = queue(ctx, QueueFilter(which=Which.FAILED), account("王芳")).rows
+    assert row.id == case_id and row.deadline is None and row.due is None
 
 
 def test_review_show_signs_in_and_prints_the_console_s_view(

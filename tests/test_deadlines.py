@@ -78,3 +78,30 @@ def test_due_today_is_not_overdue(office) -> None:  # type: ignore[no-untyped-de
         )
         assert late.flag is DeadlineFlag.OVERDUE
         assert status(s, ctx.calendar, ctx.settings.freshness_days, today=due).overdue == 0
+
+
+def test_the_deadline_names_the_days_skipped_and_a_weekend_worked() -> None:
+    """The explanation a clerk reads: holidays skipped, a 调休 Saturday counted, days left."""
+    from pipeline.domain.deadlines import count_deadline
+
+    holidays = {dt.date(2031, 10, 1), dt.date(2031, 10, 2)}  # Wednesday, Thursday
+    worked = {dt.date(2031, 10, 4)}  # a Saturday made a working day
+
+    class Calendar:
+        def is_workday(self, day: dt.date) -> bool:
+            return day in worked or (day.weekday() < 5 and day not in holidays)
+
+        def workdays_between(self, start: dt.date, end: dt.date) -> int:
+            if end < start:
+                return -self.workdays_between(end, start)
+            return sum(self.is_workday(start + dt.timedelta(n)) for n in range(1, (end - start).days + 1))
+
+    received = dt.date(2031, 9, 30)  # Tuesday
+    counted = dt.date(2031, 10, 6)  # Fri 3rd, Sat 4th (worked), Mon 6th
+    d = count_deadline(received, counted, None, dt.date(2031, 10, 3), Calendar())
+    assert d.skipped == (dt.date(2031, 10, 1), dt.date(2031, 10, 2), dt.date(2031, 10, 5))
+    assert d.worked_weekends == (dt.date(2031, 10, 4),) and d.left == 2 and d.flag is DeadlineFlag.NONE
+    assert d.explanation_zh() == (
+        "2031年09月30日收到，自次日起3个工作日，至2031年10月06日"
+        "（10月1日（周三）、10月2日（周四）、10月5日（周日）不计；10月4日（周六）调休上班，计入）；还剩2个工作日"
+    )

@@ -11,34 +11,31 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.cases import drafts, holds, objections, spotchecks, viewing
-from pipeline.cases.actions import OPEN_STATES, Action, facts_of, refusal
+from pipeline.cases.actions import Action, facts_of, refusal
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.decisions import stored_decisions
 from pipeline.cases.drafts import Draft
 from pipeline.cases.history import history_of
-from pipeline.cases.listing import deadline_flag
+from pipeline.cases.listing import deadline_in
 from pipeline.cases.lookup import get_case
 from pipeline.cases.reads import Read, require_read
 from pipeline.cases.spotchecks import SpotRow
 from pipeline.contract import letter_from_json
-from pipeline.domain.deadlines import DeadlineFlag
+from pipeline.domain.deadlines import Deadline
 from pipeline.domain.history import CaseHistory, Fix
 from pipeline.domain.idnumber import normalise_id
 from pipeline.domain.letter import Letter
-from pipeline.domain.objection import WEEKDAY_ZH, Result, Stage
+from pipeline.domain.objection import Result, Stage
 from pipeline.domain.reasons import Reason, ReasonCode, Settle, code_of
 from pipeline.domain.result import Verdict
 from pipeline.domain.roles import Account
 from pipeline.privacy import mask_id
 from pipeline.records.store import RecordStores
 from pipeline.storage import audit, write_transaction
-from pipeline.storage.case_models import CaseDelay
-from pipeline.storage.models import Case, CaseState
-from pipeline.workdays import DUE_WORKDAYS, WorkCalendar
+from pipeline.storage.models import CaseState
 
 
 def _state_zh(state: str | None) -> str:
@@ -216,58 +213,10 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
     )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
-    """The due date in force and how it was counted, in the words the notice uses."""
-
-    received: dt.date
-    counted: dt.date  # 3 working days from receipt
-    skipped: tuple[dt.date, ...]  # days between that were not counted (weekends, holidays)
-    delayed_to: dt.date | None  # agreed with the sender (延期), the latest agreement
-    delay_reason: str | None
-    delayed_by: str | None
-    owed: bool  # the office still owes an answer
-    flag: DeadlineFlag
-
-    @property
-    def due(self) -> dt.date:
-        return self.delayed_to or self.counted
-
-    def explanation_zh(self) -> str:
-        days = "、".join(f"{d.month}月{d.day}日（周{WEEKDAY_ZH[d.weekday()]}）" for d in self.skipped)
-        line = (
-            f"{self.received:%Y年%m月%d日}收到，{DUE_WORKDAYS}个工作日内办结，至{self.counted:%Y年%m月%d日}"
-        )
-        line += f"（{days}不计）" if days else ""
-        if self.delayed_to:
-            line += f"；经与来函单位沟通延期至{self.delayed_to:%Y年%m月%d日}（{self.delay_reason}，{self.delayed_by}）"
-        return line
-
-
-def _deadline(
-    session: Session, case: Case, counted: dt.date, calendar: WorkCalendar, today: dt.date
-) -> Deadline:
-    received = case.received_at.date()
-    delay = session.scalars(
-        select(CaseDelay).where(CaseDelay.case_id == case.id).order_by(CaseDelay.id.desc()).limit(1)
-    ).first()
-    skipped = tuple(
-        received + dt.timedelta(n)
-        for n in range(1, (counted - received).days)
-        if not calendar.is_workday(received + dt.timedelta(n))
-    )
-    due = delay.new_due_date if delay else counted
-    return Deadline(
-        received, counted, skipped, delay.new_due_date if delay else None, delay.reason if delay else None,
-        delay.by if delay else None, CaseState(case.state) in OPEN_STATES,
-        deadline_flag(case.state, due, today, calendar),
-    )  # fmt: skip
-
-
 @dataclass(slots=True)
 class CasePage:
     detail: CaseDetail
-    deadline: Deadline
+    deadline: Deadline | None  # None: no answer is owed (failed, duplicate, closed, replied)
     allowed: frozenset[Action]  # what this person may do now (the console's buttons)
     why_not: dict[Action, str]  # for every other action, why not (Chinese)
     held_by: str | None  # another person working on it in the console now
@@ -299,7 +248,7 @@ def case_page(
         refusals = {a: refusal(facts, account, a) for a in Action}
         return CasePage(
             detail=detail,
-            deadline=_deadline(session, case, tracking.due_date, ctx.calendar, today),
+            deadline=deadline_in(session, case, tracking, today, ctx.calendar),
             allowed=frozenset(a for a, r in refusals.items() if r is None),
             why_not={a: r.zh for a, r in refusals.items() if r is not None},
             held_by=held_by,

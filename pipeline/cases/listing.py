@@ -16,7 +16,7 @@ from sqlalchemy.sql import Subquery
 
 from pipeline.cases.actions import CLOSABLE_STATES, OPEN_STATES
 from pipeline.cases.instances import LEASE_SECONDS, pid_alive
-from pipeline.domain.deadlines import DeadlineFlag, open_flag
+from pipeline.domain.deadlines import Deadline, DeadlineFlag, Delay, count_deadline, open_flag
 from pipeline.storage.case_models import CaseDelay, CaseTracking, ServiceInstance
 from pipeline.storage.models import Case, CaseState
 from pipeline.workdays import WorkCalendar
@@ -35,6 +35,7 @@ class CaseRow:
     reply_doc_number: str | None
     original_name: str
     flag: DeadlineFlag
+    deadline: Deadline | None = None  # how the due date was counted; None when no answer is owed
     settle: list[str] = field(default_factory=list)  # what settles its reasons (Settle values), in order
     error: str | None = None
 
@@ -73,10 +74,10 @@ def people_counts(session: Session, ids: list[int]) -> dict[int, int]:
 
 
 def delays_in_force() -> Subquery:
-    """Each delayed case's latest agreed date (case_id, new_due_date): the later delay wins."""
+    """Each delayed case's latest agreement (case_id, new_due_date, reason, by): the later delay wins."""
     latest = select(func.max(CaseDelay.id).label("id")).group_by(CaseDelay.case_id).subquery()
     return (
-        select(CaseDelay.case_id, CaseDelay.new_due_date)
+        select(CaseDelay.case_id, CaseDelay.new_due_date, CaseDelay.reason, CaseDelay.by)
         .join(latest, CaseDelay.id == latest.c.id)
         .subquery("delay_in_force")
     )
@@ -85,14 +86,19 @@ def delays_in_force() -> Subquery:
 def case_row(
     case: Case,
     tracking: CaseTracking,
-    delayed_to: dt.date | None,
+    delay: Delay | None,
     people: int | None,
     today: dt.date,
     calendar: WorkCalendar,
 ) -> CaseRow:
-    """One listed case, with its due date in force and its deadline flag."""
+    """One listed case, with its due date in force, its deadline flag and how it was counted."""
+    delayed_to = delay.until if delay else None
     due = delayed_to or tracking.due_date
+    owed = CaseState(case.state) in OPEN_STATES
     return CaseRow(
+        deadline=count_deadline(case.received_at.date(), tracking.due_date, delay, today, calendar)
+        if owed
+        else None,
         id=case.id,
         state=case.state,
         unit=case.unit,
@@ -109,6 +115,24 @@ def case_row(
     )
 
 
+def delay_of(until: dt.date | None, reason: str | None, by: str | None) -> Delay | None:
+    """A delay from the delays_in_force columns of an outer-joined row (None: not delayed)."""
+    return Delay(until, reason or "", by or "") if until is not None else None
+
+
+def deadline_in(
+    session: Session, case: Case, tracking: CaseTracking, today: dt.date, calendar: WorkCalendar
+) -> Deadline | None:
+    """One case's deadline as the case page shows it; None when no answer is owed."""
+    if CaseState(case.state) not in OPEN_STATES:
+        return None
+    found = session.scalars(
+        select(CaseDelay).where(CaseDelay.case_id == case.id).order_by(CaseDelay.id.desc()).limit(1)
+    ).first()
+    delay = Delay(found.new_due_date, found.reason, found.by) if found else None
+    return count_deadline(case.received_at.date(), tracking.due_date, delay, today, calendar)
+
+
 def list_cases(
     session: Session,
     calendar: WorkCalendar,
@@ -122,7 +146,7 @@ def list_cases(
     today = today or dt.date.today()
     delay = delays_in_force()
     query = (
-        select(Case, CaseTracking, delay.c.new_due_date)
+        select(Case, CaseTracking, delay.c.new_due_date, delay.c.reason, delay.c.by)
         .join(CaseTracking, CaseTracking.case_id == Case.id)
         .outerjoin(delay, delay.c.case_id == Case.id)
         .options(defer(Case.letter_json), defer(Case.check_json))  # rows are listed, not read: keep it light
@@ -134,8 +158,8 @@ def list_cases(
     if ids is not None:
         query = query.where(Case.id.in_(ids))
     found = session.execute(query).all()
-    sizes = people_counts(session, [case.id for case, _, _ in found])
-    return [case_row(c, t, d, sizes.get(c.id), today, calendar) for c, t, d in found]
+    sizes = people_counts(session, [row[0].id for row in found])
+    return [case_row(c, t, delay_of(u, r, b), sizes.get(c.id), today, calendar) for c, t, u, r, b in found]
 
 
 @dataclass(slots=True)

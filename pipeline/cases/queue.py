@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, se
 
 from pipeline.cases.actions import CLOSABLE_STATES, OPEN_STATES
 from pipeline.cases.context import ServiceContext
-from pipeline.cases.listing import CaseRow, case_row, delays_in_force, people_counts
+from pipeline.cases.listing import CaseRow, case_row, delay_of, delays_in_force, people_counts
 from pipeline.cases.reads import Read, require_read
 from pipeline.domain.reasons import ReasonCode, Settle
 from pipeline.domain.roles import Account
@@ -79,7 +79,7 @@ def queue(
         due = func.coalesce(delay.c.new_due_date, CaseTracking.due_date)
         owed = case((Case.state.in_([s.value for s in _NO_REPLY]), None), else_=due)
         query = (
-            select(Case, CaseTracking, delay.c.new_due_date)
+            select(Case, CaseTracking, delay.c.new_due_date, delay.c.reason, delay.c.by)
             .join(CaseTracking, CaseTracking.case_id == Case.id)
             .outerjoin(delay, delay.c.case_id == Case.id)
         )
@@ -92,8 +92,10 @@ def queue(
             .offset((page - 1) * filt.per_page)
             .limit(filt.per_page)
         ).all()
-        sizes = people_counts(session, [c.id for c, _, _ in found])
-        rows = [case_row(c, t, d, sizes.get(c.id), today, ctx.calendar) for c, t, d in found]
+        sizes = people_counts(session, [row[0].id for row in found])
+        rows = [
+            case_row(c, t, delay_of(u, r, b), sizes.get(c.id), today, ctx.calendar) for c, t, u, r, b in found
+        ]
     return QueuePage(rows, total, page, filt.per_page)
 
 

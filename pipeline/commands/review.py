@@ -115,15 +115,13 @@ def run_show(args: argparse.Namespace) -> int:
 def _page_lines(page: CasePage) -> Iterator[str]:
     """The case page as text: the same read model the console renders (IDs masked by the caller)."""
     case, deadline = page.detail, page.deadline
-    due = (
-        f"，期限 {deadline.due:%Y-%m-%d}" + ("（已延期）" if deadline.delayed_to else "")
-        if deadline.owed
-        else ""
-    )
-    flag = f"【{deadline.flag.label_zh}】" if deadline.owed and deadline.flag else ""
+    due, flag = "", ""
+    if deadline is not None:
+        due = f"，期限 {deadline.due:%Y-%m-%d}" + ("（已延期）" if deadline.delay else "")
+        flag = f"【{deadline.flag.label_zh}】" if deadline.flag else ""
     yield f"案件编号：{case.id}　状态：{case.state_zh}"
     yield f"来函文件：{case.original_name}（{case.received_at:%Y-%m-%d %H:%M} 接收{due}）{flag}"
-    if deadline.owed:
+    if deadline is not None:
         yield f"期限计算：{deadline.explanation_zh()}"
     yield f"来函单位：{case.unit or '（未识别）'}　来函文号：{case.doc_number or '（无）'}"
     if case.archive_path:

@@ -7,6 +7,7 @@ label changes what a clerk reads and nothing else.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
@@ -49,6 +50,75 @@ _LABELS = {
 
 class WorkdayCounter(Protocol):
     def workdays_between(self, start: dt.date, end: dt.date) -> int: ...
+    def is_workday(self, day: dt.date) -> bool: ...
+
+
+WEEKDAY_ZH = "一二三四五六日"
+DUE_WORKDAYS = 3  # the notice: 接到查询申请公文起3个工作日内
+
+
+@dataclass(frozen=True, slots=True)
+class Delay:
+    until: dt.date
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """The due date in force and how it was counted, in the words the notice uses: the case page
+    shows it, the queue puts it in a tooltip."""
+
+    received: dt.date
+    counted: dt.date  # 3 working days from receipt
+    skipped: tuple[dt.date, ...]  # days in between not counted (weekends, holidays)
+    worked_weekends: tuple[dt.date, ...]  # weekend days in between that were working days (调休)
+    delay: Delay | None  # agreed with the sender (延期), the latest agreement
+    left: int  # working days from today to the due date; negative: overdue
+    flag: DeadlineFlag
+
+    @property
+    def due(self) -> dt.date:
+        return self.delay.until if self.delay else self.counted
+
+    def explanation_zh(self) -> str:
+        line = (
+            f"{self.received:%Y年%m月%d日}收到，自次日起{DUE_WORKDAYS}个工作日，至{self.counted:%Y年%m月%d日}"
+        )
+        if self.skipped:
+            line += f"（{_days(self.skipped)}不计"
+            line += f"；{_days(self.worked_weekends)}调休上班，计入）" if self.worked_weekends else "）"
+        elif self.worked_weekends:
+            line += f"（{_days(self.worked_weekends)}调休上班，计入）"
+        if self.delay:
+            d = self.delay
+            line += f"；经与来函单位沟通延期至{d.until:%Y年%m月%d日}（{d.reason}，{d.by}）"
+        if self.flag is DeadlineFlag.OVERDUE:
+            return line + f"；已超期{-self.left}个工作日" if self.left < 0 else line + "；已超期"
+        if self.flag is DeadlineFlag.DUE_TODAY:
+            return line + "；今日到期（今日办结不算超期）"
+        return line + f"；还剩{self.left}个工作日"
+
+
+def _days(days: tuple[dt.date, ...]) -> str:
+    return "、".join(f"{d.month}月{d.day}日（周{WEEKDAY_ZH[d.weekday()]}）" for d in days)
+
+
+def count_deadline(
+    received: dt.date, counted: dt.date, delay: Delay | None, today: dt.date, calendar: WorkdayCounter
+) -> Deadline:
+    """How the office's answer to a letter received on `received` is due, seen on `today`."""
+    between = [received + dt.timedelta(n) for n in range(1, (counted - received).days)]
+    due = delay.until if delay else counted
+    return Deadline(
+        received=received,
+        counted=counted,
+        skipped=tuple(d for d in between if not calendar.is_workday(d)),
+        worked_weekends=tuple(d for d in between if d.weekday() >= 5 and calendar.is_workday(d)),
+        delay=delay,
+        left=calendar.workdays_between(today, due),
+        flag=open_flag(due, today, calendar),
+    )
 
 
 def open_flag(due: dt.date, today: dt.date, calendar: WorkdayCounter) -> DeadlineFlag:

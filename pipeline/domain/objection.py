@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from pipeline.domain.deadlines import DeadlineFlag, done_flag
+from pipeline.domain.deadlines import WEEKDAY_ZH, DeadlineFlag, done_flag
 
 CHAIN_WORKDAYS = 3
 NATIONAL = "国家公共信用信息中心"
-WEEKDAY_ZH = "一二三四五六日"
 
 
 class Level(StrEnum):
