@@ -388,3 +388,26 @@ def test_a_busy_database_gives_the_console_the_same_words_as_the_command_line(we
     text = page.get_data(as_text=True)
     assert DatabaseBusy.default_zh in text and "系统内部错误" not in text
     assert queue_core.queue is not locked  # only the console's reference was replaced
+
+
+def test_typed_values_are_bounded_by_what_the_field_can_mean(web) -> None:  # type: ignore[no-untyped-def]
+    """Regression: corrected fields had no length limit, so a 50 MB 来函单位 made the queue page
+    50 MB for every clerk. Each typed value is bounded in the case core, and a request body too."""
+    from tests.builders.spec import bad_check_digit
+    from tests.service_letters import spec_for
+
+    ctx, intake, app = web
+    spec = spec_for(811)
+    spec.people[0] = (spec.people[0][0], bad_check_digit(spec.people[0][1]))
+    case_id = drop(intake, "long.docx", spec)
+    clerk = Desk(app, "wangfang")
+    refused = clerk.post(f"/cases/{case_id}/correct", unit="某" * 101, was_unit="")
+    assert refused.status_code == 400 and "单位名称过长（101个字），最多100个字" in refused.get_data(
+        as_text=True
+    )
+    refused = clerk.post(f"/cases/{case_id}/delay", until="2099-01-05", reason="沟" * 501)
+    assert refused.status_code == 400 and "原因说明过长" in refused.get_data(as_text=True)
+    huge = clerk.post(f"/cases/{case_id}/correct", unit="某" * 2_000_000)  # 6 MB of form
+    assert huge.status_code == 413 and "提交的内容过大" in huge.get_data(as_text=True)
+    with ctx.db.sessions() as s:
+        assert len(s.get(Case, case_id).unit or "") < 100  # type: ignore[union-attr]

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pipeline.domain.bounds import Typed, bounded
 from pipeline.domain.history import FixKind
 from pipeline.domain.idnumber import normalise_id
 from pipeline.domain.letter import Kind, Letter, Person
@@ -120,6 +121,7 @@ def requested(items: Sequence[Correction]) -> Requested:
         raise InvalidRequest("no corrections", "请写明更正内容。")
     out = Requested([], {})
     for item in items:
+        _bounded(item)
         if isinstance(item, DeleteRow):
             out.deletes.add(item.seq)
         elif isinstance(item, AddRow):
@@ -138,6 +140,26 @@ def requested(items: Sequence[Correction]) -> Requested:
         else:
             out.fields.append(item)
     return out
+
+
+_FIELD_BOUNDS = {
+    LetterField.UNIT: Typed.UNIT,
+    LetterField.ADDRESSEE: Typed.UNIT,
+    LetterField.DOC_NUMBER: Typed.DOC_NUMBER,
+    LetterField.KIND: Typed.DOC_NUMBER,  # a code or a date: short either way
+    LetterField.DATE: Typed.DOC_NUMBER,
+}
+
+
+def _bounded(item: Correction) -> None:
+    """Every typed value no longer than its field can mean (pipeline.domain.bounds)."""
+    if isinstance(item, FieldFix):
+        bounded(item.value, _FIELD_BOUNDS[item.field])
+    elif isinstance(item, PersonFix):
+        bounded(item.value, Typed.NAME if item.field is PersonField.NAME else Typed.ID_NUMBER)
+    elif isinstance(item, AddRow):
+        bounded(item.name, Typed.NAME)
+        bounded(item.id_number, Typed.ID_NUMBER)
 
 
 def _letter_field(letter: Letter, key: LetterField, value: str) -> None:

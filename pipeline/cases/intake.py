@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.actions import Action, require_role
+from pipeline.domain.bounds import Typed, bounded
 from pipeline.domain.roles import Account
 from pipeline.errors import InvalidRequest
 from pipeline.storage import audit
@@ -178,7 +179,7 @@ def again_reason(decision: AnswerAgain) -> str:
     reason = " ".join(decision.reason.split())
     if not reason:
         raise InvalidRequest("no reason", "请写明再次答复的原因（例如：来函单位称原复函未收到）。")
-    return reason
+    return bounded(reason, Typed.REASON)
 
 
 def answered_again(reason: str, earlier: int | None, account: Account) -> str:

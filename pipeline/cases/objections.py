@@ -27,6 +27,7 @@ from pipeline.cases.letters import letter_fields, send_letter
 from pipeline.cases.reads import Read, require_read
 from pipeline.cases.transitions import move, note
 from pipeline.contract import letter_from_json
+from pipeline.domain.bounds import Typed, bounded
 from pipeline.domain.letter import Letter
 from pipeline.domain.objection import NATIONAL, Clock, Delay, Level, Result, Stage, clocks
 from pipeline.domain.result import Verdict
@@ -373,6 +374,9 @@ def delay(
     contacted_who, how, reason = (" ".join(x.split()) for x in (contacted_who, how, reason))
     if not (contacted_who and how and reason):
         raise InvalidRequest("no communication", "延期须先与异议申请单位沟通：请写明沟通对象、方式和原因。")
+    bounded(contacted_who, Typed.NAME)
+    bounded(how, Typed.NAME)
+    bounded(reason, Typed.REASON)
     if contacted_at > now:
         raise InvalidRequest("communication in the future", "沟通时间不能晚于现在。")
     with write_transaction(ctx.db.sessions) as session:

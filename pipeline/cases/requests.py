@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.cases.actions import Action, require
 from pipeline.cases.transitions import move, note
+from pipeline.domain.bounds import Typed, bounded
 from pipeline.domain.roles import Account
 from pipeline.errors import InvalidRequest
 from pipeline.storage.case_models import CaseDelay
@@ -28,7 +29,7 @@ def _request(
     facts = require(session, case_id, account, action)
     if not reason.strip():
         raise InvalidRequest(f"case {case_id}: request without a reason", no_reason_zh)
-    return facts.state, reason.strip()
+    return facts.state, bounded(reason.strip(), Typed.REASON)
 
 
 def delay(

@@ -17,6 +17,7 @@ from pipeline.cases.letters import letter_fields, send_letter
 from pipeline.cases.lookup import get_case
 from pipeline.cases.transitions import move
 from pipeline.contract import letter_from_json
+from pipeline.domain.bounds import Typed, bounded
 from pipeline.domain.roles import Account
 from pipeline.errors import InvalidRequest
 from pipeline.storage import write_transaction
@@ -58,6 +59,8 @@ def route(
         raise InvalidRequest(f"bad action {action}", "只能退回或转办。")
     if not target or not reason:
         raise InvalidRequest("no target or reason", "请写明应向哪个单位申请（或转至哪个单位）以及原因。")
+    bounded(target, Typed.UNIT)
+    bounded(reason, Typed.REASON)
     with ctx.db.sessions() as session:
         require(session, case_id, account, Action.ROUTE, now)
         case, _ = get_case(session, case_id)

@@ -22,6 +22,7 @@ from pipeline.cases.context import ServiceContext
 from pipeline.cases.history import history_of
 from pipeline.cases.reads import Read, require_read
 from pipeline.cases.transitions import move, note
+from pipeline.domain.bounds import Typed, bounded
 from pipeline.domain.reasons import Reason, ReasonCode
 from pipeline.domain.roles import Account
 from pipeline.domain.sampling import SpotStatus, draw, sample_point
@@ -149,7 +150,7 @@ def record(
     """A drawn reply re-checked: agreed, or an error with what it is. Not by anyone who handled it."""
     by = account.signature
     now = (now or dt.datetime.now()).replace(microsecond=0)
-    finding = " ".join(finding.split())
+    finding = bounded(" ".join(finding.split()), Typed.REASON)
     with write_transaction(ctx.db.sessions) as session:
         require(session, case_id, account, Action.SPOT_CHECK, now)
         if not agreed and not finding:

@@ -12,6 +12,7 @@ import datetime as dt
 from pipeline import accounts
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.reads import Read, require_read
+from pipeline.domain.bounds import Typed, bounded
 from pipeline.domain.roles import Account, Role
 from pipeline.errors import InvalidRequest, NotAllowed
 from pipeline.storage import write_transaction
@@ -31,6 +32,7 @@ def add(
 ) -> Account:  # fmt: skip
     """A new account, made by a signed-in administrator; `by` None only for the first account."""
     now = now or dt.datetime.now()
+    bounded(name, Typed.NAME)
     with write_transaction(ctx.db.sessions) as session:
         if by is not None:
             actor = _admin(by)

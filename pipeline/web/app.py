@@ -23,6 +23,9 @@ CSP = (
 )
 
 
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
 def secret_key(settings: Settings) -> bytes:
     """The session-signing key, made once and kept beside the database (0600)."""
     path = settings.path(settings.data_dir) / "web-secret.key"
@@ -42,6 +45,9 @@ def create_app(settings: Settings | None = None, ctx: ServiceContext | None = No
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=ctx.settings.web_https,
+        # A roster of 5,000 rows corrected at once is under 1 MB of form; nothing a clerk sends is more.
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=ctx.settings.web_idle_minutes),
         SESSION_REFRESH_EACH_REQUEST=True,
         WTF_CSRF_TIME_LIMIT=None,  # the session's own lifetime bounds the token

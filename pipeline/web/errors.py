@@ -34,7 +34,7 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-        texts = {404: "找不到该页面。", 405: "不支持该操作方式。"}
+        texts = {404: "找不到该页面。", 405: "不支持该操作方式。", 413: "提交的内容过大，请分次提交。"}
         return _reply(exc.code or 500, texts.get(exc.code or 500, "请求无法处理。"))
 
     @app.errorhandler(Exception)
