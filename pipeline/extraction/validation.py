@@ -202,6 +202,9 @@ def revalidate(letter: Letter, today: dt.date, changed: set[int] | None = None) 
     validate_letter(letter, today)
 
 
+SAME_ID_NAMED = 3  # rows named as having the same ID; more are counted
+
+
 @dataclass(frozen=True, slots=True)
 class RowRules:
     """One roster row as the rules see it while a clerk types: normalised values and what is wrong."""
@@ -210,7 +213,8 @@ class RowRules:
     id_number: str
     problems: list[str]
     notes: list[str]
-    same_id_as: list[int]  # other rows (1-based) with this ID
+    same_id_as: list[int]  # the first few other rows (1-based) with this ID
+    same_id_count: int = 0  # how many other rows have it, named or not
 
 
 def roster_rules(rows: list[tuple[str, str]], today: dt.date) -> list[RowRules]:
@@ -223,13 +227,20 @@ def roster_rules(rows: list[tuple[str, str]], today: dt.date) -> list[RowRules]:
     for index, person in enumerate(people, 1):
         if len(person.id_number) == 18:
             by_id[person.id_number].append(index)
-    return [
-        RowRules(
-            p.name,
-            p.id_number,
-            [str(x) for x in p.problems],
-            list(p.notes),
-            [i for i in by_id.get(p.id_number, []) if i != index],
+    out = []
+    for index, p in enumerate(people, 1):
+        group = by_id.get(p.id_number, [])
+        # The answer grows with the rows, not their square: 5,000 copies of one ID named each
+        # other in 25 million numbers (120 MB). A few are named, the rest counted.
+        named = [i for i in group[: SAME_ID_NAMED + 1] if i != index][:SAME_ID_NAMED]
+        out.append(
+            RowRules(
+                p.name,
+                p.id_number,
+                [str(x) for x in p.problems],
+                list(p.notes),
+                named,
+                max(0, len(group) - 1),
+            )
         )
-        for index, p in enumerate(people, 1)
-    ]
+    return out

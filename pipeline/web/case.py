@@ -33,6 +33,7 @@ from pipeline.domain.result import Verdict
 from pipeline.errors import CaseNotFound, InvalidRequest
 from pipeline.storage import write_transaction
 from pipeline.web.auth import me
+from pipeline.web.heavy import heavy
 from pipeline.web.pages import boxes as original_boxes
 from pipeline.web.pages import page_count as original_pages
 from pipeline.web.pages import (
@@ -70,6 +71,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:case_id>/pages/<int:number>")
 @login_required
+@heavy
 def page(case_id: int, number: int):  # type: ignore[no-untyped-def]
     viewing.see(context(), case_id, me(), viewing.original_page(number))
     found = page_image(context(), case_id, number)
@@ -155,6 +157,7 @@ def discard_draft(case_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:case_id>/rules", methods=["POST"])
 @login_required
+@heavy
 def rules(case_id: int):  # type: ignore[no-untyped-def]
     """The roster's rules for rows as the clerk types them (nothing stored): what submit will say."""
     rows = (request.get_json(silent=True) or {}).get("rows")
@@ -169,7 +172,8 @@ def rules(case_id: int):  # type: ignore[no-untyped-def]
         raise InvalidRequest("bad rows", "名单内容格式无效。")
     checked = roster_rules([(n, i) for n, i in rows], dt.date.today())
     response = jsonify({"rows": [
-        {"name": r.name, "id_number": r.id_number, "problems": r.problems, "notes": r.notes, "same_id_as": r.same_id_as}
+        {"name": r.name, "id_number": r.id_number, "problems": r.problems, "notes": r.notes, "same_id_as": r.same_id_as,
+         "same_id_count": r.same_id_count}
         for r in checked
     ]})  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
@@ -255,6 +259,7 @@ def again(case_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:case_id>/sent/<int:number>")
 @login_required
+@heavy
 def sent_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
     viewing.see(context(), case_id, me(), viewing.sent_page(number))
     found = sent_image(context(), case_id, number)
@@ -263,6 +268,7 @@ def sent_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:case_id>/preview")
 @login_required
+@heavy
 def preview(case_id: int):  # type: ignore[no-untyped-def]
     """The exact reply a release sends (its 文号 is given on release), as page images."""
     ctx = context()
@@ -279,6 +285,7 @@ def preview(case_id: int):  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<int:case_id>/preview/<int:number>")
 @login_required
+@heavy
 def preview_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
     viewing.see(context(), case_id, me(), viewing.preview_page(number))
     found = preview_image(context(), case_id, number)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from pipeline.errors import INTERNAL_ERROR_ZH, CaseNotFound, LettersError, NotAllowed
 from pipeline.storage.database import explain_database_error
+from pipeline.web.heavy import ConsoleBusy
 
 log = logging.getLogger("pipeline.web")
 
@@ -23,7 +24,12 @@ def _reply(status: int, message_zh: str):  # type: ignore[no-untyped-def]
 def install(app: Flask) -> None:
     @app.errorhandler(LettersError)
     def letters_error(exc: LettersError):  # type: ignore[no-untyped-def]
-        status = 404 if isinstance(exc, CaseNotFound) else 403 if isinstance(exc, NotAllowed) else 400
+        status = (
+            404 if isinstance(exc, CaseNotFound)
+            else 403 if isinstance(exc, NotAllowed)
+            else 503 if isinstance(exc, ConsoleBusy)
+            else 400
+        )  # fmt: skip
         log.info("refused %s %s: %s", request.method, request.path, exc)
         return _reply(status, exc.message_zh)
 

@@ -15,6 +15,7 @@ from pipeline.reports.build import build_report, report_figures
 from pipeline.reports.period import parse_period
 from pipeline.reports.render import sections, title
 from pipeline.web.auth import me
+from pipeline.web.heavy import heavy
 from pipeline.web.state import context
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
@@ -29,6 +30,7 @@ def _workload() -> bool:
 
 @blueprint.route("/")
 @login_required
+@heavy
 def index():  # type: ignore[no-untyped-def]
     last = dt.date.today().replace(day=1) - dt.timedelta(days=1)
     period = parse_period(request.args.get("period") or f"{last:%Y-%m}")
@@ -41,6 +43,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @blueprint.route("/<key>.<kind>")
 @login_required
+@heavy
 def download(key: str, kind: str):  # type: ignore[no-untyped-def]
     if kind not in KINDS:
         raise CaseNotFound(f"no report kind {kind}", "找不到该文件。")

@@ -31,6 +31,9 @@ class Console:
         from pipeline.web.app import create_app
 
         host, port = parse_address(address or settings.web_address)
+        # waitress warns "Task queue depth is N" whenever requests wait for a thread; the console's
+        # heavy requests take turns on purpose (pipeline.web.heavy), so that is no news to a clerk.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self.app = create_app(settings)
         self.server = create_server(self.app, host=host, port=port, threads=4, ident="credit-letters")
         self.url = f"http://{host}:{self.server.effective_port}/"  # type: ignore[union-attr]

@@ -224,7 +224,11 @@
           var stored = row.querySelector(".stored");
           if (stored) { stored.hidden = typed; }
           var said = result.problems.slice();
-          result.same_id_as.forEach(function (j) { said.push("与" + label(rows[j - 1]) + "身份证号码相同"); });
+          if (result.same_id_as.length) {
+            var others = result.same_id_as.map(function (j) { return label(rows[j - 1]); }).join("、");
+            var more = result.same_id_count - result.same_id_as.length;
+            said.push("与" + others + (more > 0 ? "等" + result.same_id_count + "行" : "") + "身份证号码相同");
+          }
           cell.classList.toggle("bad", said.length > 0);
           cell.classList.toggle("good", !said.length);
           cell.textContent = !typed ? "" : said.length ? "✗ " + said.join("；") : "✓ 校验通过" + (result.notes.length ? "（" + result.notes.join("；") + "）" : "");
