@@ -156,3 +156,28 @@ def test_the_draw_s_seed_and_recount_are_read_by_those_who_oversee_it(office) ->
         with pytest.raises(NotAllowed):
             spotchecks.draw_audit(ctx, account(name))
         assert spotchecks.spot_checks(ctx, account(name)) == []  # the list itself they may read
+
+
+def test_the_spot_check_form_preselects_nothing_and_a_handler_sees_why_before_it(web) -> None:  # type: ignore[no-untyped-def]
+    """Regression: 核对无误 was pre-selected, and a clerk who worked on the case filled in the form
+    before learning that she may not record it."""
+    from tests.builders.spec import bad_check_digit
+    from tests.review_office import release
+    from tests.test_web_pages import Desk
+
+    ctx, service, app = web
+    ctx.settings.spot_check_share = 1.0
+    spec = spec_for(331)
+    good = spec.people[0][1]
+    spec.people[0] = (spec.people[0][0], bad_check_digit(good))
+    case_id = drop(service, "worked.docx", spec)
+    assert main(["review", "correct", str(case_id), "--field", f"1.id_number={good}", *as_user("王芳")]) == 10
+    assert release(ctx, case_id, "王芳") == 0 and drawn(ctx, case_id) is not None
+    hers = Desk(app, "wangfang").get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'class="spot"' not in hers and "参与办理了" in hers and "抽查须由未参与办理的人员进行" in hers
+    reviewer = Desk(app, "zhou")
+    page = reviewer.get(f"/cases/{case_id}").get_data(as_text=True)  # took no part in it
+    form = page.split('class="spot"')[1].split("</form>")[0]
+    assert 'value="agreed" required>' in form and "checked" not in form
+    refused = reviewer.post(f"/spotchecks/{case_id}")  # no result chosen
+    assert refused.status_code == 400 and "请选择核对结果" in refused.get_data(as_text=True)

@@ -63,7 +63,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     sent = sent_pages(ctx, case_id) if detail.state == "replied" else 0
     return render_template(
         "case.html", case=detail, deadline=view.deadline, Settle=Settle, Verdict=Verdict, Action=actions.Action,
-        allowed=view.allowed, pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json),
+        allowed=view.allowed, why_not=view.why_not, pages=pages, boxes=original_boxes(ctx, case_id, detail.letter_json),
         held_by=view.held_by, draft=view.draft, spot=view.spot, objected=view.objections, sent=sent,
         not_shown=not_shown,
     )  # fmt: skip

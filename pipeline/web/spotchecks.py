@@ -8,6 +8,7 @@ from flask_login import login_required
 from pipeline.cases import spotchecks
 from pipeline.cases.reads import Read, may_read
 from pipeline.domain.sampling import SpotStatus
+from pipeline.errors import InvalidRequest
 from pipeline.web.auth import me
 from pipeline.web.state import context
 
@@ -33,7 +34,10 @@ def index():  # type: ignore[no-untyped-def]
 @blueprint.route("/<int:case_id>", methods=["POST"])
 @login_required
 def record(case_id: int):  # type: ignore[no-untyped-def]
-    agreed = request.form.get("result") == "agreed"
+    result = request.form.get("result")
+    if result not in ("agreed", "error"):
+        raise InvalidRequest(f"spot check result {result!r}", "请选择核对结果：核对无误或发现错误。")
+    agreed = result == "agreed"
     done = spotchecks.record(context(), case_id, me(), agreed=agreed, finding=request.form.get("finding", ""))
     flash(f"抽查结果已记录：{done.status_zh}。", "ok" if agreed else "warn")
     return redirect(url_for("case.show", case_id=case_id))
