@@ -85,3 +85,17 @@ def test_a_fresh_install_on_default_settings_replies_through_process_and_watch(f
     assert "系统内部错误" not in out + err
     status = _letters(fresh_folder, "cases")
     assert status.stdout.count("已复函") == 2, status.stdout
+
+
+def test_a_new_office_is_told_what_is_missing(cli_folder, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Regression: on a fresh install `letters status` and the sign-in page said nothing of the missing
+    first account and list; both say what is missing and the command that adds it."""
+    from pipeline.cli import main
+    from pipeline.web.app import create_app
+
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "尚无任何账号" in out and "letters users add 用户名 --name 姓名 --role admin" in out
+    assert "尚未导入任何名单" in out and "letters records import" in out
+    page = create_app().test_client().get("/login").get_data(as_text=True)
+    assert "尚未建立任何账号" in page and "letters users add" in page

@@ -183,6 +183,7 @@ class Status:
     instances: list[InstanceHealth]
     unknown_years: list[int]
     replied_today: int = 0
+    accounts: int = 0  # named accounts: none means nobody can sign in yet
 
 
 def service_health(session: Session, now: dt.datetime | None = None) -> list[InstanceHealth]:
@@ -254,7 +255,10 @@ def status(
             Case.state == CaseState.REPLIED.value, Case.updated_at >= dt.datetime.combine(today, dt.time())
         )
     )
+    from pipeline.accounts import has_accounts
+
     return Status(
+        accounts=int(has_accounts(session)),
         replied_today=replied_today or 0,
         counts=counts,
         oldest_waiting=oldest,

@@ -32,8 +32,15 @@ def run(args: argparse.Namespace) -> int:
             print("最早待办：无")
         if st.overdue or st.due_soon:
             print(f"期限：{st.overdue}件已超期，{st.due_soon}件即将到期（letters cases --open 查看）")
+        if not st.accounts:
+            print(
+                "账号：尚无任何账号，网页办理界面无人能登录。请先新增管理员：letters users add 用户名 --name 姓名 --role admin"
+            )
         if not st.lists:
-            print("失信名单：尚未导入任何名单（letters records import 文件）")
+            print(
+                "失信名单：尚未导入任何名单，来函无法核查、不会自动复函。请导入：letters records import 名单文件.csv"
+                "（列：姓名、身份证号码，可含认定部门、认定文书号、列入日期、移出日期；见 docs/clerks.md）"
+            )
         for name, imported, rows, stale in st.lists:
             when = f"{imported:%Y-%m-%d %H:%M} 导入" if imported else "未导入"
             state = "已过期，需重新导入" if stale else "有效"

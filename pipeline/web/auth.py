@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, current_app, redirect, render_template, requ
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
 from pipeline.accounts import authenticate, get_account, sessions
+from pipeline.cases import staff
 from pipeline.cases.holds import release_holds
 from pipeline.domain.roles import Account, Role
 from pipeline.errors import NotAllowed
@@ -87,7 +88,7 @@ def login():  # type: ignore[no-untyped-def]
                 token = sessions.start(s, account, now)
             login_user(User(account, token))
             return redirect(url_for("queue.index"))
-    return render_template("login.html", error=error), status
+    return render_template("login.html", error=error, nobody=staff.first_account_needed(context())), status
 
 
 @blueprint.route("/logout", methods=["POST"])
