@@ -119,3 +119,19 @@ def test_review_show_signs_in_and_prints_the_console_s_view(
         reason.startswith("开始办理") for _, reason in _looks(ctx, case_id)
     )  # the CLI holds nothing
     assert main(["review", "show", str(case_id), *as_user("管理员甲")]) == 12
+
+
+def test_people_checked_against_no_list_read_unchecked_not_clear(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Regression: `review show` printed 未列入 for people never checked because no list existed."""
+    from tests.review_office import open_office
+
+    ctx, service = open_office(tmp_path, monkeypatch, lambda c, folder: None)  # no list imported
+    try:
+        case_id = drop(service, "nolist.docx", spec_for(704))
+        page = case_page(ctx, case_id, account("孙审计"))
+        assert page.detail.people and all(
+            p.verdict_zh == "未核查（核查时尚无可用的失信名单）" for p in page.detail.people
+        )
+        assert any("名单" in r.text for r in page.detail.reasons)
+    finally:
+        ctx.close()

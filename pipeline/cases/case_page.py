@@ -117,6 +117,7 @@ class CorrectionView:
 
 
 _DECIDABLE = (Verdict.POSSIBLE.value, Verdict.NAME_MISMATCH.value)
+NO_LIST = "未核查（核查时尚无可用的失信名单）"
 
 
 def _matched(session: Session, result: dict) -> list[MatchedRecord]:
@@ -157,6 +158,11 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
     past = history_of(session, case_id)
     decisions = stored_decisions(session, case_id)
     verdicts = {r["seq"]: r for r in (case.check_json or {}).get("results", [])}
+    # A check that consulted no list (none imported, or all emptied) found nobody: that is no
+    # 未列入, and the page must not say it is.
+    unchecked = NO_LIST if case.check_json and not case.check_json.get("snapshots") else None
+    if unchecked:
+        verdicts = {}
     matched = {seq: _matched(session, r) for seq, r in verdicts.items() if r["verdict"] in _DECIDABLE}
     letter = letter_from_json(case.letter_json) if case.letter_json else None
     people = []
@@ -169,7 +175,7 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
         people.append(
             PersonView(
                 seq=i, name=p.name, id_number=p.id_number, verdict=verdict,
-                verdict_zh=Verdict(verdict).label_zh if verdict else "待更正号码后核查" if wrong_id else "未核查",
+                verdict_zh=Verdict(verdict).label_zh if verdict else "待更正号码后核查" if wrong_id else unchecked or "未核查",
                 problems=[str(x) for x in p.problems], decided_by=(v or {}).get("decided", {}).get("by") if v and v.get("decided") else None,
                 not_checked_by=p.not_checked_by,
                 id_invalid=wrong_id,
