@@ -142,7 +142,10 @@ def test_the_first_account_is_an_administrator_and_then_only_administrators_add(
     stdin(PW, PW)
     assert main(args) == 0
     stdin(PW)
-    assert main(["users", "disable", "admin", "--admin", "wangfang", "--password-stdin"]) == 12  # a clerk
+    assert (
+        main(["users", "disable", "admin", "--reason", "调离", "--admin", "wangfang", "--password-stdin"])
+        == 12
+    )
     capsys.readouterr()
     assert main(["users", "list"]) == 12  # the accounts and their roles are for administrators
     assert "--admin" in capsys.readouterr().err
@@ -164,7 +167,9 @@ def test_an_administrator_never_disables_their_own_account_from_any_edge(
     stdin(PW)
     assert main(["users", "add", "admin", "--name", "管理员甲", "--role", "admin", "--password-stdin"]) == 0
     stdin(PW)
-    assert main(["users", "disable", "admin", "--admin", "admin", "--password-stdin"]) == 2
+    assert (
+        main(["users", "disable", "admin", "--reason", "调离", "--admin", "admin", "--password-stdin"]) == 2
+    )
     assert "不能停用自己正在使用的账号" in capsys.readouterr().err
     stdin(PW)
     assert main(["users", "list", "--admin", "admin", "--password-stdin"]) == 0

@@ -53,12 +53,23 @@ def test_accounts_are_managed_by_an_administrator_only(web) -> None:  # type: ig
     Desk(app, "qian", "another-pass-1")  # signs in with the password the administrator set
     assert admin.post("/admin/accounts", login="sun2", name="孙", role=["clerk"],
                       password="another-pass-1", password2="different-pass").status_code == 400  # fmt: skip
-    assert admin.post("/admin/accounts/qian/disabled", disabled="1").status_code == 302
+    unconfirmed = admin.post("/admin/accounts/qian/disabled", disabled="1", reason="调离岗位")
+    assert unconfirmed.status_code == 400 and "确认停用" in unconfirmed.get_data(as_text=True)
+    assert admin.post("/admin/accounts/qian/disabled", disabled="1", confirmed="1").status_code == 400  # why?
+    assert (
+        admin.post(
+            "/admin/accounts/qian/disabled", disabled="1", confirmed="1", reason="调离岗位"
+        ).status_code
+        == 302
+    )
     refused = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', refused.get("/login").get_data(as_text=True))[1]  # type: ignore[index]
     page = refused.post("/login", data={"csrf_token": token, "login": "qian", "password": "another-pass-1"})
     assert page.status_code == 401 and "已停用" in page.get_data(as_text=True)
-    assert admin.post("/admin/accounts/admin/disabled", disabled="1").status_code == 400  # never oneself
+    assert (
+        admin.post("/admin/accounts/admin/disabled", disabled="1", confirmed="1", reason="x").status_code
+        == 400
+    )
     assert admin.post("/admin/accounts/qian/password", password="third-pass-123",
                       password2="third-pass-123").status_code == 302  # fmt: skip
     with ctx.db.sessions() as s:
@@ -70,7 +81,7 @@ def test_accounts_are_managed_by_an_administrator_only(web) -> None:  # type: ig
             e.reason for e in s.scalars(select(AuditEvent).where(AuditEvent.actor == "管理员甲（admin）"))
         ]
     assert any(r.startswith("新增账号：钱经办（qian）") for r in reasons)
-    assert "停用账号：钱经办（qian）" in reasons and "重置密码：钱经办（qian）" in reasons
+    assert "停用账号：钱经办（qian）（原因：调离岗位）" in reasons and "重置密码：钱经办（qian）" in reasons
 
 
 @pytest.mark.slow

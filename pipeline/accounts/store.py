@@ -83,14 +83,17 @@ def _row(session: Session, login: str) -> UserAccount:
     return row
 
 
-def set_disabled(session: Session, login: str, disabled: bool, *, by: str, now: dt.datetime) -> None:
+def set_disabled(
+    session: Session, login: str, disabled: bool, *, by: str, now: dt.datetime, reason: str = ""
+) -> None:
     row = _row(session, login)
     row.disabled = disabled
     if disabled:  # every console session of the account ends now; enabling it again revives none
         end_all(session, row.login, Ended.DISABLED, now)
     what = "停用账号" if disabled else "启用账号"
+    why = f"（原因：{reason}）" if reason else ""
     audit.append(session, actor=by, case_id=None, from_state=None, to_state=None,
-                 reason=f"{what}：{_account(row).signature}", at=now)  # fmt: skip
+                 reason=f"{what}：{_account(row).signature}{why}", at=now)  # fmt: skip
 
 
 def reset_password(session: Session, login: str, password: str, *, by: str, now: dt.datetime) -> None:

@@ -52,14 +52,23 @@ def first_account_needed(ctx: ServiceContext) -> bool:
 
 
 def set_disabled(
-    ctx: ServiceContext, by: Account, login: str, disabled: bool, now: dt.datetime | None = None
+    ctx: ServiceContext,
+    by: Account,
+    login: str,
+    disabled: bool,
+    reason: str = "",
+    now: dt.datetime | None = None,
 ) -> None:
-    """停用 / 启用. An administrator never disables their own account: nobody could undo it."""
+    """停用 / 启用. Disabling says why (audited): it ends the person's work at once. An administrator
+    never disables their own account: nobody could undo it."""
     actor = _admin(by)
+    reason = bounded(" ".join(reason.split()), Typed.REASON)
     if disabled and login.strip().lower() == by.login:
         raise InvalidRequest("disabling oneself", "不能停用自己正在使用的账号。")
+    if disabled and not reason:
+        raise InvalidRequest("disable without a reason", "停用账号须写明原因（例如：调离岗位）。")
     with write_transaction(ctx.db.sessions) as session:
-        accounts.set_disabled(session, login, disabled, by=actor, now=now or dt.datetime.now())
+        accounts.set_disabled(session, login, disabled, by=actor, now=now or dt.datetime.now(), reason=reason)
 
 
 def reset_password(

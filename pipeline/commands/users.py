@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ):
         c = inner.add_parser(name, help=help_zh, description=help_zh + "（须由管理员操作）。")
         c.add_argument("login", help="用户名")
+        if name == "disable":
+            c.add_argument("--reason", required=True, help="停用原因（记入审计日志），例如：调离岗位")
         _admin(c)
         c.set_defaults(func=func)
     ls = inner.add_parser(
@@ -94,7 +96,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_disable(args: argparse.Namespace) -> int:
     with open_context() as ctx:
-        staff.set_disabled(ctx, _required(_admin_signed_in(ctx, args)), args.login, True)
+        staff.set_disabled(ctx, _required(_admin_signed_in(ctx, args)), args.login, True, args.reason or "")
     print(f"已停用账号 {args.login}。")
     return 0
 

@@ -43,7 +43,9 @@ def add():  # type: ignore[no-untyped-def]
 @login_required
 def disabled(login: str):  # type: ignore[no-untyped-def]
     off = request.form.get("disabled") == "1"
-    staff.set_disabled(context(), me(), login, off)
+    if off and request.form.get("confirmed") != "1":
+        raise InvalidRequest("disable not confirmed", "请勾选“确认停用”：停用后该账号立即退出，不能再登录。")
+    staff.set_disabled(context(), me(), login, off, request.form.get("reason", ""))
     flash(f"账号 {login} 已{'停用' if off else '启用'}。", "ok")
     return redirect(url_for("admin.accounts"))
 
