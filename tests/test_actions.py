@@ -60,6 +60,14 @@ class Office:
         review.confirm(self.ctx, case_id, ["count_mismatch"], account("李科长"))
         return case_id
 
+    def claimed(self) -> int:
+        """Waiting, and claimed by 赵处长, a clerk none of ROLES is: a reviewer may free it."""
+        from pipeline.cases import holds
+
+        case_id = self.waiting()
+        holds.claim(self.ctx, case_id, account("赵处长"))
+        return case_id
+
     def loose(self) -> int:
         """A roster that came without its letter: failed, to be attached, reprocessed or closed."""
         from tests.builders.bundle_builder import roster_xlsx
@@ -135,6 +143,8 @@ def console_request(office: Office, action: Action, case_id: int) -> tuple[str, 
         Action.ATTACH: ("post", "attach", {"letter": str(letter)}),
         Action.ANSWER_AGAIN: ("post", "again", {"reason": "来函单位称未收到复函"}),
         Action.SPOT_CHECK: ("post", "spot", {"result": "agreed"}),
+        Action.CLAIM: ("post", "claim", {}),
+        Action.RELEASE_CLAIM: ("post", "unclaim", {}),
     }[action]
 
 
@@ -170,6 +180,8 @@ def cli_arguments(office: Office, action: Action, case_id: int) -> list[str]:
         Action.ATTACH: ["cases", "attach", n, "--to", str(office.letter())],
         Action.ANSWER_AGAIN: ["cases", "again", n, "--reason", "来函单位称未收到复函"],
         Action.SPOT_CHECK: ["spotchecks", "record", n, "agreed"],
+        Action.CLAIM: ["cases", "claim", n],
+        Action.RELEASE_CLAIM: ["cases", "unclaim", n],
     }[action]
 
 
@@ -226,6 +238,8 @@ MAKES: dict[Action, str] = {
     Action.ATTACH: "loose",
     Action.ANSWER_AGAIN: "duplicate",
     Action.SPOT_CHECK: "drawn",
+    Action.CLAIM: "waiting",
+    Action.RELEASE_CLAIM: "claimed",
 }
 
 

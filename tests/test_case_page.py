@@ -13,7 +13,7 @@ from pipeline.cases.case_page import case_page
 from pipeline.cli import main
 from pipeline.domain.deadlines import DeadlineFlag
 from pipeline.errors import NotAllowed
-from pipeline.storage import write_transaction
+from pipeline.storage import audit, write_transaction
 from pipeline.storage.case_models import AuditEvent, CaseDelay, CaseTracking
 from tests.builders.spec import bad_check_digit
 from tests.review_office import account, as_user, drop
@@ -29,25 +29,59 @@ def _waiting(service, n: int) -> int:  # type: ignore[no-untyped-def]
 def _looks(ctx, case_id: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     with ctx.db.sessions() as s:
         rows = s.execute(select(AuditEvent.actor, AuditEvent.reason).where(AuditEvent.case_id == case_id))
-        return [(actor, reason) for actor, reason in rows if reason.startswith(("查看", "开始办理"))]
+        return [(actor, reason) for actor, reason in rows if reason.startswith(("查看", "领取"))]
 
 
 def test_the_case_page_is_one_read_with_one_recorded_look(office) -> None:  # type: ignore[no-untyped-def]
     ctx, service = office
     case_id = _waiting(service, 701)
-    page = case_page(ctx, case_id, account("王芳"), hold=True)
+    page = case_page(ctx, case_id, account("王芳"))
     assert page.detail.id == case_id and page.detail.people[0].id_invalid
-    assert Action.CORRECT in page.allowed and Action.RELEASE not in page.allowed
+    assert {Action.CORRECT, Action.CLAIM} <= page.allowed and Action.RELEASE not in page.allowed
     assert "仍有需处理的问题" in page.why_not[Action.RELEASE]
-    assert _looks(ctx, case_id) == [
-        ("王芳（wangfang）", "查看案件（含查询对象个人信息）"),
-        ("王芳（wangfang）", "开始办理（其他人员暂为只读）"),
-    ]
-    other = case_page(ctx, case_id, account("赵处长"), hold=True)  # held: read only for another clerk
-    assert other.held_by == "王芳（wangfang）" and Action.CORRECT not in other.allowed
+    assert page.held_by is None  # looking takes nothing
+    assert _looks(ctx, case_id) == [("王芳（wangfang）", "查看案件（含查询对象个人信息）")]
     with pytest.raises(NotAllowed):  # an administrator manages accounts, not letters
         case_page(ctx, case_id, account("管理员甲"))
-    assert len(_looks(ctx, case_id)) == 3  # 赵处长 looked; the refused look is not recorded
+    assert len(_looks(ctx, case_id)) == 1  # the refused look is not recorded
+
+
+def test_a_case_is_taken_by_a_claim_or_a_first_edit_and_freed_by_a_reviewer(office) -> None:  # type: ignore[no-untyped-def]
+    """Regression: opening a case locked it for 15 minutes, so one clerk glancing at 13 cases locked
+    all 13 away from the other, and the read-only page still offered 延期办理."""
+    from pipeline.cases import holds, review
+    from pipeline.commands.fields import parse_fields
+    from pipeline.errors import InvalidRequest
+
+    ctx, service = office
+    glanced = [_waiting(service, 710 + n) for n in range(3)]
+    for case_id in glanced:
+        case_page(ctx, case_id, account("王芳"))
+    assert all(Action.CORRECT in case_page(ctx, c, account("赵处长")).allowed for c in glanced)
+
+    claimed = glanced[0]
+    holds.claim(ctx, claimed, account("王芳"))
+    other = case_page(ctx, claimed, account("赵处长"))
+    assert other.held_by == "王芳（wangfang）"
+    assert not {Action.CORRECT, Action.DELAY, Action.CLAIM} & other.allowed  # read only, no 延期 either
+    assert Action.CLAIM not in case_page(ctx, claimed, account("王芳")).allowed  # hers already
+    with pytest.raises(NotAllowed):  # only a reviewer frees another's claim
+        holds.release_claim(ctx, claimed, account("赵处长"))
+    assert holds.release_claim(ctx, claimed, account("周复核")) == "王芳（wangfang）"
+    assert case_page(ctx, claimed, account("赵处长")).held_by is None
+
+    edited = glanced[1]
+    review.correct(ctx, edited, parse_fields(["addressee=陕西省信用办"]), account("赵处长"))
+    assert case_page(ctx, edited, account("王芳")).held_by == "赵处长（zhao）"  # his first edit took it
+    with pytest.raises(InvalidRequest, match="held by"):
+        review.correct(ctx, edited, parse_fields(["addressee=省信用办"]), account("王芳"))
+    assert holds.hand_back(ctx, edited, account("赵处长")) and not holds.hand_back(
+        ctx, edited, account("王芳")
+    )
+    with ctx.db.sessions() as s:
+        said = [e.reason for e in audit.events_for(s, claimed) + audit.events_for(s, edited)]
+    assert "领取办理（其他人员暂为只读）" in said and "释放领取（原由王芳（wangfang）领取）" in said
+    assert "放弃领取（其他人员可以办理）" in said
 
 
 def test_the_deadline_says_how_it_was_counted_and_a_delay_moves_it(office) -> None:  # type: ignore[no-untyped-def]

@@ -262,7 +262,9 @@ def test_a_possible_match_shows_its_list_record_and_is_settled_as_clear(decision
     assert "人工核实：王芳（wangfang）" in page.inner_text("table.roster")
 
 
-def test_an_open_case_is_read_only_to_others_until_its_hold_lapses(console, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_claimed_case_is_read_only_to_others_until_its_claim_ends(console, page) -> None:  # type: ignore[no-untyped-def]
+    """Looking takes nothing; 领取办理 takes the case; another clerk reads it (no 更正, no 延期);
+    signing out or an idle claim frees it."""
     import datetime as dt
 
     from pipeline.cases import holds, review
@@ -272,21 +274,24 @@ def test_an_open_case_is_read_only_to_others_until_its_hold_lapses(console, page
     ctx, intake, url = console
     case_id = drop(intake, "held.pdf", _bad_id_spec(37))
     sign_in(page, url, "wangfang")
-    page.goto(f"{url}/cases/{case_id}")  # 王芳 opens it: hers now
+    page.goto(f"{url}/cases/{case_id}")
     assert page.locator("form.correct").count() == 1
-    assert holds.hold(ctx, case_id, account("赵处长")) == "王芳（wangfang）"
+    assert holds.hold(ctx, case_id, account("赵处长")) is None  # her look took nothing: free to him
+    holds.release_holds(ctx, account("赵处长"))
+    with page.expect_navigation():
+        page.click("div.claim button:has-text('领取办理')")
+    assert "您已领取本案件" in page.inner_text("div.claim")
     with pytest.raises(InvalidRequest, match="held by"):  # the core refuses, whatever the edge
         review.correct(ctx, case_id, parse_fields(["addressee=省信用办"]), account("赵处长"))
     other = page.context.browser.new_context(locale="zh-CN").new_page()  # 赵处长 at another desk
     sign_in(other, url, "zhao")
     other.goto(f"{url}/cases/{case_id}")
-    assert "正由王芳（wangfang）办理" in other.inner_text("p.held")
-    assert other.locator("form.correct").count() == 0
+    assert "已由王芳（wangfang）领取办理" in other.inner_text("p.held")
+    assert other.locator("form.correct").count() == 0 and other.locator("form.delay").count() == 0
     later = dt.datetime.now() + dt.timedelta(minutes=holds.HOLD_MINUTES + 1)
-    assert holds.hold(ctx, case_id, account("赵处长"), later) is None  # an idle hold lapses: his now
+    assert holds.hold(ctx, case_id, account("赵处长"), later) is None  # an idle claim lapses: his now
     holds.release_holds(ctx, account("赵处长"))
-    page.goto(f"{url}/cases/{case_id}")  # 王芳 takes it again, then signs out: the case is free
-    page.click("header .who button")
+    page.click("header .who button")  # she signs out: nothing of hers is held
     other.goto(f"{url}/cases/{case_id}")
     assert other.locator("form.correct").count() == 1
     assert state(ctx, case_id) == "waiting_review"
@@ -469,11 +474,13 @@ def test_a_reviewer_releases_a_hit_its_clerk_still_has_open(console, page) -> No
     ctx, intake, url = console
     case_id = drop(intake, "hit-open.pdf", spec_for(44, kind="civil_servant", hit=True))
     sign_in(page, url, "wangfang")
-    page.goto(f"{url}/cases/{case_id}")  # hers, and she stays on it
+    page.goto(f"{url}/cases/{case_id}")
+    with page.expect_navigation():  # hers, and she stays on it
+        page.click("div.claim button:has-text('领取办理')")
     reviewer = page.context.browser.new_context(locale="zh-CN").new_page()
     sign_in(reviewer, url, "zhou")
     reviewer.goto(f"{url}/cases/{case_id}")
-    assert "正由王芳（wangfang）办理" in reviewer.inner_text("p.held")
+    assert "已由王芳（wangfang）领取办理" in reviewer.inner_text("p.held")
     assert reviewer.locator("form.correct").count() == 0  # no edits while she holds it
     release(reviewer, url, case_id)
     assert "已生成复函" in reviewer.inner_text("p.flash") and state(ctx, case_id) == "replied"

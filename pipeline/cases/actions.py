@@ -48,6 +48,8 @@ class Action(StrEnum):
     ATTACH = "attach"  # 附到来函: a loose roster joins its letter
     ANSWER_AGAIN = "answer_again"  # 再次答复 a duplicate
     SPOT_CHECK = "spot_check"  # 抽查抽检: record the re-check of a drawn reply
+    CLAIM = "claim"  # 领取办理: take a waiting case, so others only read it while one works on it
+    RELEASE_CLAIM = "release_claim"  # 释放领取: a 复核 (the desk's supervisor) frees another's claim
 
     @property
     def label_zh(self) -> str:
@@ -66,10 +68,12 @@ _LABELS = {
     Action.ATTACH: "附到来函",
     Action.ANSWER_AGAIN: "再次答复",
     Action.SPOT_CHECK: "抽查抽检",
+    Action.CLAIM: "领取办理",
+    Action.RELEASE_CLAIM: "释放领取",
 }
 
 # Events that are a person's work on the case (not a look at it): whoever made them may not check it.
-LOOKS = (*viewing.LOOKS, "开始办理")
+LOOKS = (*viewing.LOOKS, "开始办理", "领取办理", "放弃领取", "释放领取")
 
 _WAITING = (CaseState.WAITING_REVIEW,)
 # States in which the office still owes the sender an answer within the deadline.
@@ -124,13 +128,18 @@ RULES: dict[Action, Rule] = {
     # its clerk still has open.
     Action.PREVIEW: Rule((Role.CLERK, Role.REVIEWER), _WAITING, False),
     Action.RELEASE: Rule((Role.CLERK, Role.REVIEWER), _WAITING, False),
-    Action.DELAY: Rule((Role.CLERK,), OPEN_STATES, False),
+    Action.DELAY: Rule((Role.CLERK,), OPEN_STATES, True),
     Action.CLOSE: Rule((Role.CLERK,), CLOSABLE_STATES, False),
     Action.REPROCESS: Rule((Role.CLERK,), (CaseState.FAILED,), False),
     Action.ATTACH: Rule((Role.CLERK,), (CaseState.FAILED,), False),
     Action.ANSWER_AGAIN: Rule((Role.CLERK,), (CaseState.DUPLICATE,), False),
     # Any clerk or reviewer who took no part in the case (checked below, with the account).
     Action.SPOT_CHECK: Rule((Role.CLERK, Role.REVIEWER), (CaseState.REPLIED,), False),
+    # Looking takes nothing: a person takes a case by claiming it or by their first edit.
+    Action.CLAIM: Rule((Role.CLERK, Role.REVIEWER), _WAITING, True),
+    # Anyone's claim, own included, is freed by a reviewer; a holder also hands back their own
+    # (pipeline.cases.holds.hand_back), and an idle claim lapses.
+    Action.RELEASE_CLAIM: Rule((Role.REVIEWER,), _WAITING, False),
 }
 
 
@@ -193,6 +202,8 @@ def _condition(facts: CaseFacts, action: Action) -> str | None:
         return "不是未附来函的名单附件"
     if action is Action.ANSWER_AGAIN and not facts.parked:
         return "没有待再次答复的文件"
+    if action is Action.RELEASE_CLAIM and facts.held_by is None:
+        return "未被领取，无需释放"
     if action is Action.SPOT_CHECK and facts.spot_check is not SpotStatus.OPEN:
         return "未被抽中，无需抽查" if facts.spot_check is None else "已抽查"
     return None
@@ -241,6 +252,8 @@ def refusal(facts: CaseFacts, account: Account, action: Action) -> Refusal | Non
         return Refusal(
             f"case {n} held by {facts.held_by}", f"第{n}号案件正由{facts.held_by}办理，请稍后再试。", False
         )
+    if action is Action.CLAIM and facts.held_by == account.signature:
+        return Refusal(f"case {n} already held by {account.login}", f"第{n}号案件已由您领取。", False)
     if action is Action.SPOT_CHECK and account.signature in facts.handlers:
         return Refusal(
             f"{account.login} handled case {n}",

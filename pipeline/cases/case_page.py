@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from pipeline.cases import drafts, holds, objections, spotchecks, viewing
+from pipeline.cases import drafts, objections, spotchecks, viewing
 from pipeline.cases.actions import Action, facts_of, refusal
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.decisions import stored_decisions
@@ -225,20 +225,20 @@ class CasePage:
     deadline: Deadline | None  # None: no answer is owed (failed, duplicate, closed, replied)
     allowed: frozenset[Action]  # what this person may do now (the console's buttons)
     why_not: dict[Action, str]  # for every other action, why not (Chinese)
-    held_by: str | None  # another person working on it in the console now
+    held_by: str | None  # who has taken the case now (this person included), if anyone
     draft: Draft | None
     spot: SpotRow | None
     objections: list[tuple[int, Stage, Result | None]]  # objections to this case's reply
 
 
 def case_page(
-    ctx: ServiceContext, case_id: int, account: Account, *, hold: bool = False, look: str | None = viewing.CASE,
+    ctx: ServiceContext, case_id: int, account: Account, *, look: str | None = viewing.CASE,
     now: dt.datetime | None = None, today: dt.date | None = None,
 ) -> CasePage:  # fmt: skip
     """Everything one case page shows, read in one transaction that also records the look (`look`:
     what the person is looking at, in the audit log's words; None only where the same request's
-    own action recorded it, as a preview does); with `hold`, the console's opening of a waiting case
-    takes it for this person (others read only). Refused unless the account may read cases."""
+    own action recorded it, as a preview does). Looking takes nothing (pipeline.cases.holds).
+    Refused unless the account may read cases."""
     now = now or dt.datetime.now()
     today = today or now.date()
     with write_transaction(ctx.db.sessions) as session:
@@ -247,7 +247,6 @@ def case_page(
             get_case(session, case_id)
         else:
             viewing.look(session, case_id, account, look, now)  # refused before anything is read
-        held_by = holds.take(session, case_id, account, now) if hold else None
         detail = _detail(session, case_id)
         case, tracking = get_case(session, case_id)
         facts = facts_of(session, case_id, now)
@@ -257,7 +256,7 @@ def case_page(
             deadline=deadline_in(session, case, tracking, today, ctx.calendar),
             allowed=frozenset(a for a, r in refusals.items() if r is None),
             why_not={a: r.zh for a, r in refusals.items() if r is not None},
-            held_by=held_by,
+            held_by=facts.held_by,
             draft=drafts.draft_in(session, case_id) if case.state == CaseState.WAITING_REVIEW.value else None,
             spot=spotchecks.spot_check_in(session, case_id),
             objections=objections.about_in(session, case_id),

@@ -1,4 +1,9 @@
-"""Who is working on a waiting case in the console: others see it read-only until the hold lapses."""
+"""Who is working on a waiting case: others see it read-only until the claim is handed back, freed
+by a reviewer, or lapses after HOLD_MINUTES idle.
+
+Looking at a case takes nothing. A person takes it by claiming it (领取办理) or by their first
+edit (a correction, a confirmation, a kept draft); a reviewer frees anyone's claim (释放领取), and
+every taking and freeing is audited."""
 
 from __future__ import annotations
 
@@ -40,8 +45,46 @@ def take(session: Session, case_id: int, account: Account, now: dt.datetime) -> 
     fresh = tracking.held_by != me
     keep(tracking, me, now)
     if fresh:
-        note(session, case_id, actor=me, reason="开始办理（其他人员暂为只读）", now=now)
+        note(session, case_id, actor=me, reason="领取办理（其他人员暂为只读）", now=now)
     return None
+
+
+def claim(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> None:
+    """领取办理: the case is this person's until handed back, freed or idle for HOLD_MINUTES."""
+    from pipeline.cases.actions import Action, require
+
+    now = now or dt.datetime.now()
+    with write_transaction(ctx.db.sessions) as session:
+        require(session, case_id, account, Action.CLAIM, now)
+        take(session, case_id, account, now)
+
+
+def release_claim(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> str:
+    """释放领取 by a reviewer: whoever held the case no longer does; returns who that was."""
+    from pipeline.cases.actions import Action, require
+
+    now = now or dt.datetime.now()
+    with write_transaction(ctx.db.sessions) as session:
+        facts = require(session, case_id, account, Action.RELEASE_CLAIM, now)
+        tracking = session.get(CaseTracking, case_id)
+        assert tracking is not None and facts.held_by is not None  # the rule needs a live claim
+        tracking.held_by, tracking.held_until = None, None
+        note(
+            session, case_id, actor=account.signature, reason=f"释放领取（原由{facts.held_by}领取）", now=now
+        )
+        return facts.held_by
+
+
+def hand_back(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> bool:
+    """The holder gives the case back (放弃领取); False when it was not theirs to give."""
+    now = now or dt.datetime.now()
+    with write_transaction(ctx.db.sessions) as session:
+        tracking = session.get(CaseTracking, case_id)
+        if tracking is None or tracking.held_by != account.signature:
+            return False
+        tracking.held_by, tracking.held_until = None, None
+        note(session, case_id, actor=account.signature, reason="放弃领取（其他人员可以办理）", now=now)
+        return True
 
 
 def keep(tracking: CaseTracking, by: str, now: dt.datetime) -> None:

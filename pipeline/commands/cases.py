@@ -11,7 +11,7 @@ from pipeline.cases.context import open_context
 from pipeline.cases.listing import CaseRow, list_cases
 from pipeline.commands import auth
 from pipeline.domain.deadlines import DeadlineFlag
-from pipeline.errors import UsageError
+from pipeline.errors import InvalidRequest, UsageError
 from pipeline.storage import write_transaction
 from pipeline.storage.models import CaseState
 
@@ -72,6 +72,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--reason", required=True, help="再次答复的原因")
     auth.add_arguments(g, "经办人员")
     g.set_defaults(func=run_again)
+    for name, help_zh, description, func in (
+        (
+            "claim",
+            "领取办理待复核的案件（他人暂为只读）",
+            "领取后，其他人员只能查看，直至放弃领取、被复核人员释放或闲置超时。",
+            run_claim,
+        ),
+        (
+            "unclaim",
+            "释放他人领取的案件（复核人员）",
+            "复核人员释放任何人对案件的领取，记入审计日志。",
+            run_unclaim,
+        ),
+        ("handback", "放弃自己领取的案件", "放弃领取后，其他人员可以办理该案件。", run_handback),
+    ):
+        k = inner.add_parser(name, help=help_zh, description=description)
+        k.add_argument("case", type=int, help="案件编号")
+        auth.add_arguments(k, "办理人员")
+        k.set_defaults(func=func)
 
 
 def format_row(row: CaseRow) -> str:
@@ -165,3 +184,31 @@ def run_again(args: argparse.Namespace) -> int:
         answer_again(ctx, args.case, auth.sign_in(ctx, args), args.reason)
         print(f"第{args.case}号案件已交由收件箱服务作为新的来函办理。")
         return 0
+
+
+def run_claim(args: argparse.Namespace) -> int:
+    from pipeline.cases import holds
+
+    with open_context() as ctx:
+        holds.claim(ctx, args.case, auth.sign_in(ctx, args))
+    print(f"已领取第{args.case}号案件（其他人员暂为只读）。")
+    return 0
+
+
+def run_unclaim(args: argparse.Namespace) -> int:
+    from pipeline.cases import holds
+
+    with open_context() as ctx:
+        was = holds.release_claim(ctx, args.case, auth.sign_in(ctx, args))
+    print(f"已释放第{args.case}号案件（原由{was}领取）。")
+    return 0
+
+
+def run_handback(args: argparse.Namespace) -> int:
+    from pipeline.cases import holds
+
+    with open_context() as ctx:
+        if not holds.hand_back(ctx, args.case, auth.sign_in(ctx, args)):
+            raise InvalidRequest("not held by this person", f"第{args.case}号案件不是由您领取的。")
+    print(f"已放弃领取第{args.case}号案件。")
+    return 0

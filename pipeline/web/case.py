@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from pipeline.cases import actions, drafts, requests, review, routing, viewing
+from pipeline.cases import actions, drafts, holds, requests, review, routing, viewing
 from pipeline.cases import attach as attaching
 from pipeline.cases import reprocess as reprocessing
 from pipeline.cases.case_page import case_page
@@ -56,7 +56,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     ctx = context()
     # One read of the case core: the look recorded (全程留痕), a waiting case taken for this person
     # (others see it read-only), and the buttons as the core's answer, never restated here.
-    view = case_page(ctx, case_id, me(), hold=True)
+    view = case_page(ctx, case_id, me())  # looking takes nothing: a claim or a first edit does
     detail = view.detail
     pages = original_pages(ctx, case_id)
     not_shown = refused(ctx, case_id) if pages == 0 else None
@@ -184,6 +184,30 @@ def rules(case_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def confirm(case_id: int):  # type: ignore[no-untyped-def]
     return _done(case_id, review.confirm(context(), case_id, request.form.getlist("code"), me()))
+
+
+@blueprint.route("/<int:case_id>/claim", methods=["POST"])
+@login_required
+def claim(case_id: int):  # type: ignore[no-untyped-def]
+    holds.claim(context(), case_id, me())
+    flash("已领取本案件，其他人员暂为只读。", "ok")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<int:case_id>/unclaim", methods=["POST"])
+@login_required
+def unclaim(case_id: int):  # type: ignore[no-untyped-def]
+    was = holds.release_claim(context(), case_id, me())
+    flash(f"已释放本案件（原由{was}领取）。", "ok")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<int:case_id>/handback", methods=["POST"])
+@login_required
+def handback(case_id: int):  # type: ignore[no-untyped-def]
+    if holds.hand_back(context(), case_id, me()):
+        flash("已放弃领取，其他人员可以办理本案件。", "ok")
+    return redirect(url_for("case.show", case_id=case_id))
 
 
 @blueprint.route("/<int:case_id>/delay", methods=["POST"])
