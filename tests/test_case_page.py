@@ -132,7 +132,7 @@ def test_a_failed_file_shows_no_deadline_anywhere(office) -> None:  # type: igno
     assert case_id is not None
     assert case_page(ctx, case_id, account("王芳")).deadline is None
     (row,) = queue(ctx, QueueFilter(which=Which.FAILED), account("王芳")).rows
-    assert row.id == case_id and row.deadline is None and row.due is None
+    assert row.case.id == case_id and row.case.deadline is None and row.case.due is None and row.turn is None
 
 
 def test_review_show_signs_in_and_prints_the_console_s_view(

@@ -78,23 +78,29 @@ def test_with_2000_waiting_the_most_overdue_is_first_and_filters_see_every_case(
 
     page = queue(ctx, QueueFilter(), CLERK, today=TODAY)
     assert page.total == WAITING and page.pages == WAITING // page.per_page
-    assert [r.id for r in page.rows[:5]] == [2, 3, 4, 5, 6]  # by due date in force; 1 is delayed
-    assert page.rows[0].flag is DeadlineFlag.OVERDUE
-    assert all(a.due <= b.due for a, b in zip(page.rows, page.rows[1:], strict=False))  # type: ignore[operator]
+    assert [r.case.id for r in page.rows[:5]] == [2, 3, 4, 5, 6]  # by due date in force; 1 is delayed
+    assert page.rows[0].case.flag is DeadlineFlag.OVERDUE
+    assert all(a.case.due <= b.case.due for a, b in zip(page.rows, page.rows[1:], strict=False))  # type: ignore[operator]
 
     last = queue(ctx, QueueFilter(page=page.pages), CLERK, today=TODAY)
-    assert last.rows[-1].id == 1 and last.rows[-1].delayed and last.rows[-1].due == dt.date(2026, 12, 31)
+    assert (
+        last.rows[-1].case.id == 1
+        and last.rows[-1].case.delayed
+        and last.rows[-1].case.due == dt.date(2026, 12, 31)
+    )
     assert (
         queue(ctx, QueueFilter(page=10_000), CLERK, today=TODAY).page == page.pages
     )  # past the end: the last
 
     old = queue(ctx, QueueFilter(until=dt.date(2026, 1, 5)), CLERK, today=TODAY)
-    assert {r.id for r in old.rows} == set(range(1, 15)) and old.total == 14  # received on the first day
+    assert {r.case.id for r in old.rows} == set(range(1, 15)) and old.total == 14  # received on the first day
     unit = queue(ctx, QueueFilter(unit="第3人事局"), CLERK, today=TODAY)
-    assert unit.total == len([n for n in range(1, WAITING + 1) if n % 7 == 3]) and unit.rows[0].id == 3
+    assert unit.total == len([n for n in range(1, WAITING + 1) if n % 7 == 3]) and unit.rows[0].case.id == 3
 
     everything = queue(ctx, QueueFilter(which=Which.ALL, page=21), CLERK, today=TODAY)
-    assert everything.total == WAITING + 1 and everything.rows[-1].id == WAITING + 1  # owes nothing: last
+    assert (
+        everything.total == WAITING + 1 and everything.rows[-1].case.id == WAITING + 1
+    )  # owes nothing: last
 
 
 def test_the_queue_finds_cases_by_what_settles_them(ctx: ServiceContext) -> None:
@@ -116,7 +122,7 @@ def test_the_queue_finds_cases_by_what_settles_them(ctx: ServiceContext) -> None
     )
 
     def ids(settle: Settle) -> list[int]:
-        return [r.id for r in queue(ctx, QueueFilter(settle=settle), CLERK, today=TODAY).rows]
+        return [r.case.id for r in queue(ctx, QueueFilter(settle=settle), CLERK, today=TODAY).rows]
 
     assert ids(Settle.CORRECTION) == [1, 3]
     assert ids(Settle.DECISION) == [2]
@@ -127,7 +133,7 @@ def test_the_queue_finds_cases_by_what_settles_them(ctx: ServiceContext) -> None
 def test_a_unit_filter_matches_percent_and_underscore_literally(ctx: ServiceContext) -> None:
     received, due = dt.datetime(2026, 6, 1, 9, 0), dt.date(2026, 6, 4)
     _fill(ctx, [_case(1, received, due, unit="百分之百_人事局"), _case(2, received, due, unit="某某人事局")])
-    assert [r.id for r in queue(ctx, QueueFilter(unit="_"), CLERK, today=TODAY).rows] == [1]
+    assert [r.case.id for r in queue(ctx, QueueFilter(unit="_"), CLERK, today=TODAY).rows] == [1]
     assert queue(ctx, QueueFilter(unit="%"), CLERK, today=TODAY).total == 0
 
 
@@ -138,3 +144,41 @@ def test_only_the_letters_people_and_administrators_read_the_queue(ctx: ServiceC
     assert "待办列表" in refused.value.message_zh
     for role in Role:
         assert queue(ctx, QueueFilter(), Account("y", "某人", frozenset({role})), today=TODAY).total == 0
+
+
+def test_the_queue_says_whose_move_each_case_is_and_reviewers_have_their_tab(ctx: ServiceContext) -> None:
+    """Tags 待我办理 / 待复核 / 待他人处理 from the reasons, the claim and the person's roles; the
+    待二次复审 tab holds the cases that wait only for a reviewer's release."""
+    from pipeline.cases.queue import Turn
+
+    received, due = dt.datetime(2026, 6, 1, 9, 0), dt.date(2026, 6, 4)
+    later = dt.datetime.now() + dt.timedelta(minutes=10)
+
+    def reasons(*codes: ReasonCode) -> list[object]:
+        return [Reason(c, f"问题{c}").to_json() for c in codes]
+
+    _fill(
+        ctx,
+        [
+            _case(1, received, due, reasons=reasons(ReasonCode.ID_INVALID)),  # a clerk's correction
+            _case(2, received, due, reasons=reasons(ReasonCode.SECOND_REVIEW)),  # a reviewer's release
+            _case(3, received, due, reasons=reasons(ReasonCode.RELEASE)),  # anyone who may release
+            _case(4, received, due, reasons=reasons(ReasonCode.ID_INVALID)),  # claimed by another
+            _case(5, received, due, reasons=reasons(ReasonCode.SECOND_REVIEW, ReasonCode.POSSIBLE)),
+        ],
+    )
+    with write_transaction(ctx.db.sessions) as s:
+        tracking = s.get(CaseTracking, 4)
+        assert tracking is not None
+        tracking.held_by, tracking.held_until = "赵处长（zhao）", later
+    reviewer = Account("zhou", "周复核", frozenset({Role.REVIEWER}))
+
+    def turns(who: Account) -> dict[int, Turn | None]:
+        return {r.case.id: r.turn for r in queue(ctx, QueueFilter(), who, today=TODAY).rows}
+
+    assert turns(CLERK) == {1: Turn.MINE, 2: Turn.REVIEWER, 3: Turn.MINE, 4: Turn.OTHERS, 5: Turn.MINE}
+    assert turns(reviewer) == {1: Turn.OTHERS, 2: Turn.MINE, 3: Turn.MINE, 4: Turn.OTHERS, 5: Turn.OTHERS}
+    second = queue(ctx, QueueFilter(which=Which.SECOND), reviewer, today=TODAY)
+    assert [r.case.id for r in second.rows] == [2] and second.second_review == 1
+    assert next(r for r in second.rows).held_by is None
+    assert queue(ctx, QueueFilter(), CLERK, today=TODAY).rows[3].held_by == "赵处长（zhao）"

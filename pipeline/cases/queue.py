@@ -17,8 +17,8 @@ from pipeline.cases.actions import CLOSABLE_STATES, OPEN_STATES
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.listing import CaseRow, case_row, delay_of, delays_in_force, people_counts
 from pipeline.cases.reads import Read, require_read
-from pipeline.domain.reasons import ReasonCode, Settle
-from pipeline.domain.roles import Account
+from pipeline.domain.reasons import Reason, ReasonCode, Settle, left_after_approval, second_review
+from pipeline.domain.roles import Account, Role
 from pipeline.storage.case_models import CaseTracking
 from pipeline.storage.models import Case, CaseState
 
@@ -29,6 +29,7 @@ class Which(StrEnum):
     """The queue's tabs: which states a clerk is looking at."""
 
     WAITING = "waiting"
+    SECOND = "second"  # waiting only for a reviewer's release (二次复审)
     OPEN = "open"
     FAILED = "failed"
     ALL = "all"
@@ -38,6 +39,7 @@ class Which(StrEnum):
         """Empty: every state."""
         return {
             Which.WAITING: (CaseState.WAITING_REVIEW,),
+            Which.SECOND: (CaseState.WAITING_REVIEW,),
             Which.OPEN: OPEN_STATES,
             Which.FAILED: CLOSABLE_STATES,
             Which.ALL: (),
@@ -55,12 +57,45 @@ class QueueFilter:
     per_page: int = PER_PAGE
 
 
+class Turn(StrEnum):
+    """Whose move a waiting case is, as the person looking at the queue sees it."""
+
+    MINE = "mine"  # this person can act on it now
+    REVIEWER = "reviewer"  # it waits for a reviewer's release (二次复审), and this person is none
+    OTHERS = "others"  # someone else has it, or it needs a role this person lacks
+
+    @property
+    def label_zh(self) -> str:
+        return {"mine": "待我办理", "reviewer": "待复核", "others": "待他人处理"}[self.value]
+
+
+def turn_of(reasons: list[Reason], held_by: str | None, account: Account) -> Turn:
+    """Whose move: another's claim first; then what the reasons leave, against this person's roles
+    (the case page's allowed_actions is the full answer; this is the queue's glance)."""
+    if held_by is not None and held_by != account.signature:
+        return Turn.OTHERS
+    if left_after_approval(reasons):  # corrections, confirmations, decisions, an administrator's part
+        needs_admin = all(r.settled_by is Settle.ADMINISTRATOR for r in left_after_approval(reasons))
+        return Turn.MINE if account.has(Role.ADMIN if needs_admin else Role.CLERK) else Turn.OTHERS
+    if second_review(reasons):
+        return Turn.MINE if account.has(Role.REVIEWER) else Turn.REVIEWER
+    return Turn.MINE if account.has(Role.CLERK) or account.has(Role.REVIEWER) else Turn.OTHERS
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    case: CaseRow
+    turn: Turn | None  # None: not waiting for a person
+    held_by: str | None  # who has claimed it, if anyone
+
+
 @dataclass(frozen=True, slots=True)
 class QueuePage:
-    rows: list[CaseRow]
+    rows: list[QueueRow]
     total: int  # cases matching the filter, on every page
     page: int
     per_page: int
+    second_review: int = 0  # cases waiting only for a reviewer's release (the 待二次复审 tab)
 
     @property
     def pages(self) -> int:
@@ -93,10 +128,27 @@ def queue(
             .limit(filt.per_page)
         ).all()
         sizes = people_counts(session, [row[0].id for row in found])
-        rows = [
-            case_row(c, t, delay_of(u, r, b), sizes.get(c.id), today, ctx.calendar) for c, t, u, r, b in found
-        ]
-    return QueuePage(rows, total, page, filt.per_page)
+        now = dt.datetime.now()
+        rows = []
+        for c, t, u, r, b in found:
+            held = t.held_by if t.held_by and t.held_until and t.held_until > now else None
+            waiting = c.state == CaseState.WAITING_REVIEW.value
+            rows.append(
+                QueueRow(
+                    case_row(c, t, delay_of(u, r, b), sizes.get(c.id), today, ctx.calendar),
+                    turn_of(c.review_reasons(), held, account) if waiting else None,
+                    held if waiting else None,
+                )
+            )
+        second = session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(
+                Case.state == CaseState.WAITING_REVIEW.value,
+                _second_review_ready(session.get_bind().dialect.name),
+            )
+        )
+    return QueuePage(rows, total, page, filt.per_page, second or 0)
 
 
 _NO_REPLY = (*CLOSABLE_STATES, CaseState.CLOSED)
@@ -114,14 +166,32 @@ def _conditions(filt: QueueFilter, dialect: str) -> list[ColumnElement[bool]]:
         out.append(Case.received_at < dt.datetime.combine(filt.until + dt.timedelta(days=1), dt.time()))
     if filt.settle is not None:
         out.append(_has_reason_settled_by(filt.settle, dialect))
+    if filt.which is Which.SECOND:
+        out.append(_second_review_ready(dialect))
     return out
 
 
 def _has_reason_settled_by(settle: Settle, dialect: str) -> ColumnElement[bool]:
-    """The case stores a reason settled by `settle` (reasons are a JSON array of {code, seq, text};
-    a plain string, stored before codes existed, counts as needing a correction)."""
-    codes = [c.value for c in ReasonCode if c.settled_by is settle]
-    legacy = settle is Settle.CORRECTION
+    """The case stores a reason settled by `settle` (a plain string, stored before codes existed,
+    counts as needing a correction)."""
+    return _has_reason(
+        [c for c in ReasonCode if c.settled_by is settle], dialect, legacy=settle is Settle.CORRECTION
+    )
+
+
+def _second_review_ready(dialect: str) -> ColumnElement[bool]:
+    """Waiting for a second person's release and for nothing else (二次复审)."""
+    others = [c for c in ReasonCode if c.settled_by is not Settle.APPROVAL]
+    return and_(
+        _has_reason([c for c in ReasonCode if c.needs_second_person], dialect),
+        ~_has_reason(others, dialect, legacy=True),
+    )
+
+
+def _has_reason(codes: list[ReasonCode], dialect: str, *, legacy: bool = False) -> ColumnElement[bool]:
+    """The case stores a reason with one of `codes` (reasons are a JSON array of {code, seq, text});
+    `legacy`: a plain string element counts too."""
+    values = [c.value for c in codes]
     if dialect == "postgresql":
         array = case(
             (func.json_typeof(Case.reasons) == "array", Case.reasons),
@@ -129,10 +199,10 @@ def _has_reason_settled_by(settle: Settle, dialect: str) -> ColumnElement[bool]:
         )
         each = func.json_array_elements(array).table_valued("value").alias("reason")
         pg_code = each.c.value.op("->>")("code")
-        match = or_(pg_code.in_(codes), and_(literal(legacy), func.json_typeof(each.c.value) == "string"))
+        match = or_(pg_code.in_(values), and_(literal(legacy), func.json_typeof(each.c.value) == "string"))
     else:
         each = func.json_each(Case.reasons).table_valued("value", "type").alias("reason")
         # CASE, not AND: SQLite must not parse a plain string element as JSON
         code = case((each.c.type == "object", func.json_extract(each.c.value, "$.code")), else_=None)
-        match = or_(code.in_(codes), and_(literal(legacy), each.c.type == "text"))
+        match = or_(code.in_(values), and_(literal(legacy), each.c.type == "text"))
     return exists(select(literal(1)).select_from(each).where(match))
