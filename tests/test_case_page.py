@@ -169,3 +169,21 @@ def test_people_checked_against_no_list_read_unchecked_not_clear(tmp_path, monke
         assert any("名单" in r.text for r in page.detail.reasons)
     finally:
         ctx.close()
+
+
+def test_the_second_reviewer_sees_what_each_hit_rests_on(web) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the reviewer's 二次复审 screen showed only 序号, 姓名, 号码 and "失信联合惩戒对象";
+    it shows each hit's list record (list, row, 认定部门, 文书号, dates, the list version's import
+    time) as the clerk saw it."""
+    from tests.test_web_pages import Desk
+
+    ctx, service, app = web
+    case_id = drop(service, "hit.docx", spec_for(705, kind="civil_servant", hit=True))
+    page = case_page(ctx, case_id, account("周复核"))
+    (hit,) = [p for p in page.detail.people if p.verdict == "listed"]
+    (record,) = hit.matched
+    assert record.name and record.line > 0 and record.imported_at is not None
+    html = Desk(app, "zhou").get(f"/cases/{case_id}").get_data(as_text=True)
+    roster = html.split('<table class="roster">')[1].split("</table>")[0]
+    assert "核查依据与人工核实" in roster and f"第{record.line}行" in roster and "名单版本导入于" in roster
+    assert "认定部门" in roster and "认定文书号" in roster and "列入日期" in roster

@@ -35,7 +35,7 @@ from pipeline.domain.roles import Account
 from pipeline.privacy import mask_id
 from pipeline.records.store import RecordStores
 from pipeline.storage import audit, write_transaction
-from pipeline.storage.models import CaseState
+from pipeline.storage.models import CaseState, Snapshot
 
 
 def _state_zh(state: str | None) -> str:
@@ -44,7 +44,8 @@ def _state_zh(state: str | None) -> str:
 
 @dataclass(slots=True)
 class MatchedRecord:
-    """The list record a possible or name-mismatch verdict rests on, as the list shows it."""
+    """The list record a hit, a possible match or a name mismatch rests on, as the list shows it:
+    what the clerk saw when deciding, and what the second reviewer and the spot-checker see."""
 
     list_name: str
     line: int
@@ -54,6 +55,8 @@ class MatchedRecord:
     doc_ref: str | None = None  # 认定文书号
     listed_on: dt.date | None = None
     removed_on: dt.date | None = None
+    imported_at: dt.datetime | None = None  # when the list version checked against was imported
+    category: str | None = None  # 名单类别
 
 
 @dataclass(slots=True)
@@ -74,6 +77,7 @@ class PersonView:
     id_marks: list[tuple[str, bool]] = field(default_factory=list)
     name_confidence: float | None = None  # OCR's confidence in the name's least certain character
     unsure: bool = False  # the name or ID is an uncertain read
+    decision_zh: str | None = None  # what a person decided for this row, on which records
 
 
 @dataclass(slots=True)
@@ -117,6 +121,7 @@ class CorrectionView:
 
 
 _DECIDABLE = (Verdict.POSSIBLE.value, Verdict.NAME_MISMATCH.value)
+_EVIDENCED = (*_DECIDABLE, Verdict.LISTED.value)  # verdicts that rest on list records
 NO_LIST = "未核查（核查时尚无可用的失信名单）"
 
 
@@ -126,13 +131,15 @@ def _matched(session: Session, result: dict) -> list[MatchedRecord]:
     for ref in result.get("records") or []:
         found = stores.by_record_id(session, ref["snapshot_id"], [ref["record_id"]])
         row = found[0] if found else None
+        snapshot = session.get(Snapshot, ref["snapshot_id"])
+        imported = snapshot.imported_at if snapshot is not None else None
         if row is None:  # the snapshot was replaced since: its records are gone
-            out.append(MatchedRecord(ref["list_name"], ref["line"], None))
+            out.append(MatchedRecord(ref["list_name"], ref["line"], None, imported_at=imported))
             continue
         out.append(
             MatchedRecord(
                 ref["list_name"], ref["line"], row.name, mask_id(row.id_number), row.authority, row.doc_ref,
-                row.listed_on, row.removed_on,
+                row.listed_on, row.removed_on, imported, row.category,
             )
         )  # fmt: skip
     return out
@@ -163,7 +170,8 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
     unchecked = NO_LIST if case.check_json and not case.check_json.get("snapshots") else None
     if unchecked:
         verdicts = {}
-    matched = {seq: _matched(session, r) for seq, r in verdicts.items() if r["verdict"] in _DECIDABLE}
+    matched = {seq: _matched(session, r) for seq, r in verdicts.items() if r["verdict"] in _EVIDENCED}
+    decided = {d.seq: d.describe_zh() for d in decisions}  # the latest decision per person
     letter = letter_from_json(case.letter_json) if case.letter_json else None
     people = []
     for i, p in enumerate(letter.people if letter else [], 1):
@@ -182,7 +190,7 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
                 decidable=verdict in _DECIDABLE, matched=matched.get(i, []), doubts=list(p.confirm),
                 id_marks=_id_marks(p.id_as_printed, p.id_number),
                 name_confidence=p.name_source.confidence if p.name_source and p.name_source.confidence < 1 else None,
-                unsure=bool(p.confirm),
+                unsure=bool(p.confirm), decision_zh=decided.get(i),
             )
         )  # fmt: skip
     confirmable = []
