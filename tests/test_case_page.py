@@ -187,3 +187,21 @@ def test_the_second_reviewer_sees_what_each_hit_rests_on(web) -> None:  # type: 
     roster = html.split('<table class="roster">')[1].split("</table>")[0]
     assert "核查依据与人工核实" in roster and f"第{record.line}行" in roster and "名单版本导入于" in roster
     assert "认定部门" in roster and "认定文书号" in roster and "列入日期" in roster
+
+
+def test_the_preview_shows_the_verdicts_beside_the_reply(web) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the verdict table was on page 2 of a scrolled reply; the preview lists every
+    person's verdict beside it, under the send button."""
+    from tests.test_web_pages import Desk
+
+    ctx, service, app = web
+    case_id = drop(service, "hit2.docx", spec_for(706, kind="civil_servant", hit=True))
+    page = case_page(ctx, case_id, account("周复核"))
+    (hit,) = [p for p in page.detail.people if p.verdict == "listed"]
+    html = Desk(app, "zhou").get(f"/cases/{case_id}/preview").get_data(as_text=True)
+    side = html.split('<section class="work">')[1]
+    assert side.index("核对无误，发出复函") < side.index("查询结果一览")
+    table = side.split('<table class="verdicts">')[1].split("</table>")[0]
+    assert (
+        table.count("<tr") == len(page.detail.people) + 1 and f'<tr class="late"><td>{hit.seq}</td>' in table
+    )
