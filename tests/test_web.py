@@ -118,8 +118,11 @@ def test_a_clerk_corrects_an_id_in_the_browser_and_the_reply_goes_out(console, p
     assert "待预览复函后发出" in page.inner_text("p.flash")  # nothing goes out on submit
     assert state(ctx, case_id) == "waiting_review" and not list(intake.folders.outbox.iterdir())
     release(page, url, case_id, "release-preview.png")
-    assert "已生成复函" in page.inner_text("p.flash")
+    assert "已生成复函" in page.inner_text(
+        "p.flash"
+    ) and "待办列表中已没有您可以办理的来函" in page.inner_text("p.flash")
     assert state(ctx, case_id) == "replied"
+    page.goto(f"{url}/cases/{case_id}")  # the console went on to the queue: back to the case sent
     assert "人工更正" in page.inner_text("section.history") and "王芳（wangfang）" in page.inner_text(
         "section.history"
     )
@@ -134,6 +137,7 @@ def test_a_wrong_id_is_answered_not_checked_from_the_browser(console, page) -> N
     page.click("form.correct button[type=submit]")
     release(page, url, case_id)
     assert state(ctx, case_id) == "replied"
+    page.goto(f"{url}/cases/{case_id}")  # the console went on to the next case: back to this one
     assert "身份证号码有误，未予查询" in page.inner_text("table.roster")
 
 
@@ -259,6 +263,7 @@ def test_a_possible_match_shows_its_list_record_and_is_settled_as_clear(decision
     sign_in(page, url, "zhou")
     release(page, url, case_id)
     assert state(ctx, case_id) == "replied"
+    page.goto(f"{url}/cases/{case_id}")
     assert "人工核实：王芳（wangfang）" in page.inner_text("table.roster")
 
 
@@ -656,6 +661,7 @@ def test_a_clerk_cannot_clear_a_listed_candidate_by_correcting_the_id_in_the_bro
     shoot(page, "corrected-hit-put-back.png", full_page=True)
     release(page, url, case_id)
     assert state(ctx, case_id) == "replied"
+    page.goto(f"{url}/cases/{case_id}")
     assert "失信联合惩戒对象" in page.inner_text("table.roster")
     with ctx.db.sessions() as s:
         assert s.get(Case, case_id).check_json["results"][0]["verdict"] == "listed"  # type: ignore[union-attr]

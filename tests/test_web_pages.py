@@ -477,3 +477,30 @@ def test_heavy_console_requests_take_turns() -> None:
     release.set()
     first.join(5)
     assert quick() == "done" and order == ["slow", "quick"]
+
+
+def test_a_release_opens_the_next_case_that_is_this_person_s_move(web) -> None:  # type: ignore[no-untyped-def]
+    """After a reply goes out the console opens the most urgent case the person can act on (保存并
+    下一件), skipping one another person has claimed; with none left, the queue."""
+    import dataclasses
+
+    from pipeline.cases import holds, review
+    from tests.review_office import account, seen
+    from tests.service_letters import spec_for
+
+    ctx, intake, app = web
+
+    def ready(n: int) -> int:
+        case_id = drop(intake, f"ready-{n}.docx", dataclasses.replace(spec_for(n), stated_count=4))
+        review.confirm(ctx, case_id, ["count_mismatch"], account("李科长"))
+        holds.hand_back(ctx, case_id, account("李科长"))  # his confirmation took it: he gives it back
+        return case_id
+
+    first, claimed, second = ready(821), ready(822), ready(823)
+    holds.claim(ctx, claimed, account("赵处长"))
+    clerk = Desk(app, "wangfang")
+    sent = clerk.post(f"/cases/{first}/approve", seen=seen(ctx, first)[1])
+    assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/cases/{second}")
+    assert f"已打开下一件：第{second}号" in clerk.get(sent.headers["Location"]).get_data(as_text=True)
+    last = clerk.post(f"/cases/{second}/approve", seen=seen(ctx, second)[1])
+    assert last.headers["Location"].endswith("/")  # only 赵处长's claimed case is left: the queue

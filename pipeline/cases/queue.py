@@ -8,7 +8,7 @@ filter searches every case, not the newest few hundred; the page says how many m
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
@@ -206,3 +206,15 @@ def _has_reason(codes: list[ReasonCode], dialect: str, *, legacy: bool = False) 
         code = case((each.c.type == "object", func.json_extract(each.c.value, "$.code")), else_=None)
         match = or_(code.in_(values), and_(literal(legacy), each.c.type == "text"))
     return exists(select(literal(1)).select_from(each).where(match))
+
+
+def next_case(ctx: ServiceContext, account: Account, after: int) -> int | None:
+    """The most urgent waiting case that is this person's move, other than `after`: where the
+    console goes once a case is sent (the way review tools open the next item)."""
+    filt = QueueFilter(which=Which.WAITING, per_page=PER_PAGE)
+    for number in range(1, 6):  # five pages of the most urgent: enough to find one, bounded
+        page = queue(ctx, replace(filt, page=number), account)
+        found = next((r.case.id for r in page.rows if r.turn is Turn.MINE and r.case.id != after), None)
+        if found is not None or number >= page.pages:
+            return found
+    return None

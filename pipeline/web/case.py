@@ -28,6 +28,7 @@ from pipeline.cases.corrections import (
     VerdictDecision,
     roster_rules,
 )
+from pipeline.cases.queue import next_case
 from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
 from pipeline.errors import CaseNotFound, InvalidRequest
@@ -89,10 +90,12 @@ def _page(found: Path | None, missing: str, missing_zh: str, mimetype: str = "im
 
 
 def _done(case_id: int, result: review.ReviewResult):  # type: ignore[no-untyped-def]
-    if result.state == "replied":
-        flash(f"已生成复函：{result.reply_doc_number}（已放入发件箱）。", "ok")
-    else:
-        flash("已保存并重新核查。" + "；".join(r.text for r in result.reasons), "warn")
+    if result.state == "replied":  # sent: on to the next case that is this person's move
+        following = next_case(context(), me(), after=case_id)
+        more = f"已打开下一件：第{following}号。" if following else "待办列表中已没有您可以办理的来函。"
+        flash(f"第{case_id}号案件已生成复函：{result.reply_doc_number}（已放入发件箱）。{more}", "ok")
+        return redirect(url_for("case.show", case_id=following) if following else url_for("queue.index"))
+    flash("已保存并重新核查。" + "；".join(r.text for r in result.reasons), "warn")
     return redirect(url_for("case.show", case_id=case_id))
 
 
