@@ -210,7 +210,17 @@ def test_a_duplicate_is_answered_again_on_a_named_persons_reason(web) -> None:  
     with ctx.db.sessions() as s:
         assert s.get(Case, dup).state == "duplicate"  # type: ignore[union-attr]
     clerk = Desk(app, "wangfang")
-    assert "再次答复" in clerk.get(f"/cases/{dup}").get_data(as_text=True)
+    page = clerk.get(f"/cases/{dup}").get_data(as_text=True)
+    assert "再次答复" in page
+    # Regression: the duplicate page said 原件无法显示 though the original exists, showed an empty
+    # roster header, and named the earlier case only in its history.
+    with ctx.db.sessions() as s:
+        earlier_number = s.get(Case, first).reply_doc_number  # type: ignore[union-attr]
+    said = page.split('class="flash warn duplicate">')[1].split("</p>")[0]
+    assert f'href="/cases/{first}"' in said and f"已复函（{earlier_number}）" in said
+    assert f'src="/cases/{dup}/pages/1"' in page and "原件无法显示" not in page
+    assert '<table class="roster">' not in page
+    assert clerk.get(f"/cases/{dup}/pages/1").status_code == 200
     assert clerk.post(f"/cases/{dup}/again", reason=" ").status_code == 400  # a reason is required
     assert clerk.post(f"/cases/{dup}/again", reason="来函单位称原复函未收到").status_code == 302
     assert dup in recover(ctx.db, intake.core.me)

@@ -35,7 +35,7 @@ from pipeline.domain.roles import Account
 from pipeline.privacy import mask_id
 from pipeline.records.store import RecordStores
 from pipeline.storage import audit, write_transaction
-from pipeline.storage.models import CaseState, Snapshot
+from pipeline.storage.models import Case, CaseState, Snapshot
 
 
 def _state_zh(state: str | None) -> str:
@@ -107,6 +107,8 @@ class CaseDetail:
     confirmed: list[tuple[str, str, str]] = field(default_factory=list)  # (problem, by, at) confirmed
     decisions: list[tuple[str, str, str]] = field(default_factory=list)  # (at, by, what) verdicts decided
     corrected_by: str | None = None  # who corrected the case last
+    duplicate_of: int | None = None  # the earlier case with the same file
+    duplicate_reply: str | None = None  # that case's reply 文号, if it was answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,13 @@ def _matched(session: Session, result: dict) -> list[MatchedRecord]:
             )
         )  # fmt: skip
     return out
+
+
+def _reply_number(session: Session, case_id: int | None) -> str | None:
+    if case_id is None:
+        return None
+    earlier = session.get(Case, case_id)
+    return earlier.reply_doc_number if earlier is not None else None
 
 
 def _marked(past: CaseHistory, letter: Letter | None) -> list[tuple[Fix, bool]]:
@@ -213,6 +222,8 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
         confirmed=[(c.text, c.by, c.at[:16].replace("T", " ")) for c in letter.confirmed] if letter else [],
         decisions=[(d.at.strftime("%Y-%m-%d %H:%M"), d.by, d.describe_zh()) for d in decisions],
         corrected_by=tracking.corrected_by,
+        duplicate_of=tracking.duplicate_of,
+        duplicate_reply=_reply_number(session, tracking.duplicate_of),
         id=case.id, state=case.state, state_zh=CaseState(case.state).label_zh, original_name=case.original_name,
         received_at=case.received_at, due=tracking.due_date, archive_path=tracking.archive_path, kind=case.kind,
         unit=letter.unit if letter else case.unit, doc_number=letter.doc_number if letter else case.doc_number,

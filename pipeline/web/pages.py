@@ -91,9 +91,12 @@ def _rendered(pdf: Path, number: int, png: Path) -> Path | None:
 def original(ctx: ServiceContext, case_id: int) -> Path | None:
     with ctx.db.sessions() as session:
         _, tracking = get_case(session, case_id)
-    if tracking.archive_path is None:
+        archived = tracking.archive_path
+        if archived is None and tracking.duplicate_of is not None:  # the same bytes, archived once
+            archived = get_case(session, tracking.duplicate_of)[1].archive_path
+    if archived is None:
         return None
-    path = ctx.settings.path(ctx.settings.archive) / tracking.archive_path
+    path = ctx.settings.path(ctx.settings.archive) / archived
     return path if path.exists() else None
 
 
