@@ -229,6 +229,12 @@ def run(samples: Path, shots: Path | None) -> int:
                 ).new_page()
                 sign_in(clerk, url, CLERK[0])
                 sign_in(reviewer, url, REVIEWER[0])
+                if shots:  # the queue as each of them first sees it, on an office laptop's screen
+                    for who, window, at in ((CLERK, clerk, "/"), (REVIEWER, reviewer, "/?state=second")):
+                        window.set_viewport_size({"width": 1366, "height": 768})
+                        window.goto(f"{url}{at}")
+                        window.screenshot(path=str(shots / f"queue-{who[0]}-1366.png"))
+                        window.set_viewport_size({"width": 1400, "height": 1000})
                 for case_id, name, reasons in waiting:
                     sample = Path(name).stem
                     truth = json.loads((next(samples.glob(f"*/{sample}")) / "truth.json").read_text("utf-8"))

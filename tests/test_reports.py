@@ -102,12 +102,10 @@ def test_every_figure_is_the_history(history) -> None:  # type: ignore[no-untype
     ctx, period, ids = history
     f = report_figures(ctx, period)
     # still open: h, and b, reopened for a 更正函 by its spot check
-    assert (f.received, f.answered, f.failed, f.duplicates, f.closed, f.still_open) == (7, 4, 1, 1, 0, 2)
-    assert f.received_by_kind == {
-        "事业单位聘用": 4,
-        "公务员录用、调任": 1,
-        "（未识别类别）": 2,
-    }  # d, e unread
+    # Regression: the duplicate e and the failed file d were counted as received letters (7) and drawn
+    # as 未识别类别; they are counted apart.
+    assert (f.received, f.answered, f.failed, f.duplicates, f.closed, f.still_open) == (5, 4, 1, 1, 0, 2)
+    assert f.received_by_kind == {"事业单位聘用": 4, "公务员录用、调任": 1}
     assert f.answered_by_kind == {"事业单位聘用": 3, "公务员录用、调任": 1}
     assert (f.people, f.hits, f.not_checked) == (12, 1, 2)
     assert f.hits_by_list == {"失信被执行人": 1}
@@ -121,10 +119,7 @@ def test_every_figure_is_the_history(history) -> None:  # type: ignore[no-untype
     assert (f.spot_drawn, f.spot_checked, f.spot_errors) == (2, 2, 1)
     assert f.spot_findings == [(ids["b"], "来函文号与原件不符")]
     assert f.workload == {"王芳（wangfang）": 2, "赵处长（zhao）": 3, "周复核（zhou）": 1}
-    assert f.by_unit == [
-        ("陕西省人力资源和社会保障厅", 5, 4),
-        ("（未识别）", 2, 0),
-    ]  # d and e were never read
+    assert f.by_unit == [("陕西省人力资源和社会保障厅", 5, 4)]  # d and e are no letters received
     assert f.settled == {}  # no possible or name-mismatch result in this month
     assert f.objections == 0 and f.objection_results == {}
 
@@ -152,7 +147,9 @@ def test_the_files_carry_the_figures_and_the_charts_draw_every_character(history
 
     book = openpyxl.load_workbook(files.xlsx)
     rows = {r[0]: r[1] for r in book["总体情况"].iter_rows(min_row=2, values_only=True)}
-    assert rows["收到查询函"] == "7件" and rows["3个工作日内复函"].startswith("2件")
+    assert rows["收到查询函（不含重复来函、处理失败的文件）"] == "5件" and rows["3个工作日内复函"].startswith(
+        "2件"
+    )
     import pdfplumber
 
     with pdfplumber.open(files.pdf) as pdf:
@@ -221,3 +218,40 @@ def test_units_reasons_and_findings_are_data_in_every_report_file(tmp_path) -> N
     cells = [c.value for row in book["按来函单位"].iter_rows() for c in row]
     assert "'" + FORMULA in cells and FORMULA not in cells and HOSTILE_UNIT in cells
     assert any("$x^2$名单" in t for chart in charts for t in chart.texts)
+
+
+def test_the_report_compares_with_the_period_before_and_says_it_in_sentences(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A report a director signs: the period before beside each figure, 总体情况 in sentences,
+    page numbers, long labels as rows and whole-number axes."""
+    import io
+
+    import pdfplumber
+
+    from pipeline.reply.fonts import find_fonts
+    from pipeline.reports.charts import charts as draw_charts
+    from pipeline.reports.figures import Figures
+    from pipeline.reports.render import docx_bytes, pdf_bytes, sections
+
+    assert parse_period("2026-01").previous().key == "2025-12"
+    assert parse_period("2026Q1").previous().key == "2025Q4" and parse_period("2026").previous().key == "2025"
+    before = Figures(period=parse_period("2026-10"), received=4)
+    f = Figures(
+        period=parse_period("2026-11"), received=6, answered=5, people=12, hits=1, on_time=4, late=1,
+        duplicates=2, received_by_kind={"事业单位聘用": 6}, answered_by_kind={"事业单位聘用": 5},
+        hits_by_list={"最高人民法院失信被执行人名单": 1, "重大税收违法失信主体名单": 1}, previous=before,
+    )  # fmt: skip
+    (overall, *_) = sections(f, workload=False)
+    assert overall.header == ("项目", "本期", "上期") and overall.rows[0][1:] == ("6件", "4件")
+    assert overall.lead.startswith("本期共收到社会信用记录查询函6件，出具复函5件")
+    assert "另收到重复来函2件，未计入查询函" in overall.lead and "收到查询函增加2件" in overall.lead
+    fonts = find_fonts([])
+    charts = draw_charts(f, fonts.body_path)
+    assert [c.across for c in charts] == [False, False, True]  # the list names are long: rows
+    with pdfplumber.open(
+        io.BytesIO(pdf_bytes(f, charts, "省信用办", fonts, workload=False, made=dt.date(2026, 12, 1)))
+    ) as pdf:
+        assert "— 1 —" in (pdf.pages[0].extract_text() or "")
+    document = docx.Document(
+        io.BytesIO(docx_bytes(f, charts, "省信用办", workload=False, made=dt.date(2026, 12, 1)))
+    )
+    assert 'w:instr="PAGE"' in document.sections[0].footer._element.xml

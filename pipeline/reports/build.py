@@ -17,8 +17,11 @@ from pipeline.reports.render import ReportFiles, docx_bytes, pdf_bytes, title, x
 
 
 def report_figures(ctx: ServiceContext, period: Period) -> Figures:
+    """The period's figures, with the period before's beside them."""
     with ctx.db.sessions() as session:
-        return figures(session, ctx.calendar, period)
+        f = figures(session, ctx.calendar, period)
+        f.previous = figures(session, ctx.calendar, period.previous())
+        return f
 
 
 def build_report(

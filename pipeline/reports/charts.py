@@ -16,6 +16,11 @@ class Chart:
     png: bytes
     font: Path  # the file every character was drawn with
     texts: tuple[str, ...]  # every string drawn
+    across: bool = False  # bars laid out as rows, for labels too long to stand under a bar
+    aspect: float = 0.5  # height / width as drawn
+
+
+LONG_LABEL = 6  # characters: a longer label gets a row of its own (horizontal bars)
 
 
 def _literal(text: str) -> str:
@@ -29,19 +34,34 @@ def _bars(title: str, labels: list[str], series: list[tuple[str, list[int]]], fo
     matplotlib.use("Agg")
     from matplotlib import font_manager
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     prop = font_manager.FontProperties(fname=str(font))
-    fig, ax = plt.subplots(figsize=(6.4, 3.2), dpi=150)
+    # Long labels (list names, units) overprint each other under vertical bars: lay them out as rows.
+    across = max((len(t) for t in labels), default=0) > LONG_LABEL or len(labels) > 6
+    height = 3.2 if not across else max(2.4, 0.9 + 0.45 * len(labels) * max(1, len(series)))
+    fig, ax = plt.subplots(figsize=(6.4, min(height, 9.0)), dpi=150)
     try:
         width = min(0.8 / max(len(series), 1), 0.3 if len(labels) < 3 else 0.8)  # no slab for one bar
+        colours = ["#7a1f1f", "#c9a227", "#3a6fb0"]
         for i, (name, values) in enumerate(series):
-            xs = [x + i * width for x in range(len(labels))]
-            bars = ax.bar(xs, values, width=width, label=name, color=["#7a1f1f", "#c9a227", "#3a6fb0"][i % 3])
-            ax.bar_label(bars, fontproperties=prop, fontsize=8)
-        ax.set_xticks([x + width * (len(series) - 1) / 2 for x in range(len(labels))])
-        ax.set_xticklabels([_literal(t) for t in labels], fontproperties=prop, fontsize=9)
+            places = [x + i * width for x in range(len(labels))]
+            draw = ax.barh if across else ax.bar
+            bars = draw(places, values, width, label=name, color=colours[i % 3])
+            ax.bar_label(bars, fontproperties=prop, fontsize=8, padding=2)
+        ticks = [x + width * (len(series) - 1) / 2 for x in range(len(labels))]
+        shown = [_literal(t) for t in labels]
+        count_axis = ax.xaxis if across else ax.yaxis
+        count_axis.set_major_locator(MaxNLocator(integer=True))  # counts of letters: never 2.5
+        if across:
+            ax.set_yticks(ticks)
+            ax.set_yticklabels(shown, fontproperties=prop, fontsize=9)
+            ax.invert_yaxis()  # the first label on top, as the table reads
+        else:
+            ax.set_xticks(ticks)
+            ax.set_xticklabels(shown, fontproperties=prop, fontsize=9)
         ax.set_title(title, fontproperties=prop, fontsize=11)
-        ax.tick_params(axis="y", labelsize=8)
+        ax.tick_params(axis="x" if across else "y", labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
         if len(series) > 1:
             ax.legend(prop=prop, fontsize=8, frameon=False)
@@ -50,7 +70,8 @@ def _bars(title: str, labels: list[str], series: list[tuple[str, list[int]]], fo
         fig.savefig(out, format="png")
     finally:
         plt.close(fig)
-    return Chart(title, out.getvalue(), font, (title, *labels, *(name for name, _ in series)))
+    w, h = fig.get_size_inches()
+    return Chart(title, out.getvalue(), font, (title, *labels, *(name for name, _ in series)), across, h / w)
 
 
 def charts(f: Figures, font: Path) -> list[Chart]:

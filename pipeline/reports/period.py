@@ -30,6 +30,19 @@ class Period:
     def until(self) -> dt.datetime:
         return dt.datetime.combine(self.end, dt.time())
 
+    def previous(self) -> Period:
+        """The period before, of the same kind (the month, quarter or year before), for comparison."""
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", self.key):
+            year, month = int(m[1]), int(m[2])
+            return parse_period(f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}")
+        if m := re.fullmatch(r"(\d{4})Q([1-4])", self.key):
+            year, q = int(m[1]), int(m[2])
+            return parse_period(f"{year - (q == 1)}Q{(q - 2) % 4 + 1}")
+        if re.fullmatch(r"\d{4}", self.key):
+            return parse_period(str(int(self.key) - 1))
+        length = self.end - self.start
+        return Period(self.start - length, self.start, "上期", f"{self.key}-before")
+
 
 def parse_period(text: str) -> Period:
     raw = text.strip().upper()

@@ -29,6 +29,7 @@ class Section:
     header: tuple[str, ...]
     rows: Rows
     empty: str = "本期无。"
+    lead: str = ""  # sentences before the table (总体情况)
 
 
 def title(f: Figures) -> str:
@@ -46,14 +47,16 @@ def _plain(text: str) -> str:
 def sections(f: Figures, *, workload: bool) -> list[Section]:
     """The report's tables, every cell plain text."""
     return [
-        Section(s.heading, s.header, [tuple(_plain(v) for v in row) for row in s.rows], s.empty)
+        Section(
+            s.heading, s.header, [tuple(_plain(v) for v in row) for row in s.rows], s.empty, _plain(s.lead)
+        )
         for s in _sections(f, workload=workload)
     ]
 
 
 def _sections(f: Figures, *, workload: bool) -> list[Section]:
     out = [
-        Section("一、总体情况", ("项目", "数量"), tables.summary(f)),
+        Section("一、总体情况", ("项目", "本期", "上期"), tables.summary(f), lead=tables.narrative(f)),
         Section("二、按查询类别", ("查询类别", "收到（件）", "复函（件）"), tables.by_kind(f)),
         Section("三、按来函单位", ("来函单位", "收到（件）", "复函（件）"), tables.by_unit(f)),
         Section("四、属于失信联合惩戒对象的人员（按名单）", ("名单", "人数"), tables.hits(f)),
@@ -77,6 +80,7 @@ def docx_bytes(f: Figures, charts: list[Chart], office: str, *, workload: bool, 
     for section in doc.sections:
         section.page_width, section.page_height = Mm(210), Mm(297)
         section.left_margin = section.right_margin = Mm(26)
+        _page_numbers(section.footer.paragraphs[0])
     style = doc.styles["Normal"]
     style.font.size = Pt(12)
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "仿宋_GB2312")
@@ -87,6 +91,8 @@ def docx_bytes(f: Figures, charts: list[Chart], office: str, *, workload: bool, 
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for part in sections(f, workload=workload):
         doc.add_paragraph(part.heading).runs[0].bold = True
+        if part.lead:
+            doc.add_paragraph(part.lead).paragraph_format.first_line_indent = Pt(24)
         if not part.rows:
             doc.add_paragraph(part.empty)
             continue
@@ -118,13 +124,16 @@ def pdf_bytes(f: Figures, charts: list[Chart], office: str, fonts, *, workload: 
     big = ParagraphStyle("title", parent=body, fontName=fonts.hei, fontSize=18, leading=28, alignment=1)
     meta = ParagraphStyle("meta", parent=body, alignment=1)
     cell = ParagraphStyle("cell", parent=body, fontSize=9.5, leading=13)
+    lead = ParagraphStyle("lead", parent=body, firstLineIndent=22, spaceAfter=6)
     story = [
         Paragraph(title(f), big),
         Paragraph(escape(_plain(f"{office}　{made.year}年{made.month}月{made.day}日")), meta),
         Spacer(1, 6),
     ]
     for part in sections(f, workload=workload):
-        story.append(Paragraph(part.heading, heading))
+        story.append(Paragraph(escape(part.heading), heading))
+        if part.lead:
+            story.append(Paragraph(escape(part.lead), lead))
         if not part.rows:
             story.append(Paragraph(part.empty, body))
             continue
@@ -138,10 +147,38 @@ def pdf_bytes(f: Figures, charts: list[Chart], office: str, fonts, *, workload: 
         story.append(table)
         if part.heading.startswith("一"):
             for chart in charts:
-                story += [Spacer(1, 6), Image(io.BytesIO(chart.png), width=150 * mm, height=75 * mm)]
+                shape = chart.aspect  # as drawn: a chart of rows is taller than one of columns
+                story += [Spacer(1, 6), Image(io.BytesIO(chart.png), width=150 * mm, height=150 * mm * shape)]
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=26 * mm, rightMargin=26 * mm, title=title(f)).build(story)
+
+    def page_number(canvas, doc) -> None:  # type: ignore[no-untyped-def]  # GB/T 9704: — N — at the foot
+        canvas.saveState()
+        canvas.setFont(fonts.body, 11)
+        canvas.drawCentredString(A4[0] / 2, 14 * mm, f"— {doc.page} —")
+        canvas.restoreState()
+
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=26 * mm, rightMargin=26 * mm, title=title(f)).build(
+        story, onFirstPage=page_number, onLaterPages=page_number
+    )
     return out.getvalue()
+
+
+def _page_numbers(paragraph) -> None:  # type: ignore[no-untyped-def]
+    """— N — centred at the foot of every page (GB/T 9704), N a PAGE field Word fills in."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run("— ")
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run, text = OxmlElement("w:r"), OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+    paragraph.add_run(" —")
 
 
 def xlsx_bytes(f: Figures, *, workload: bool) -> bytes:

@@ -9,11 +9,41 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
-def summary(f: Figures) -> list[tuple[str, str]]:
+def summary(f: Figures) -> list[tuple[str, str, str]]:
+    """(item, this period, the period before)."""
+    before = _summary(f.previous) if f.previous is not None else None
+    return [(item, now, before[i][1] if before else "—") for i, (item, now) in enumerate(_summary(f))]
+
+
+def narrative(f: Figures) -> str:
+    """总体情况 in sentences: what a director reads before the tables."""
+    text = (
+        f"本期共收到社会信用记录查询函{f.received}件，出具复函{f.answered}件，"
+        f"复函涉及查询对象{f.people}人，其中属于失信联合惩戒对象{f.hits}人"
+    )
+    text += f"、身份证号码有误未予查询{f.not_checked}人。" if f.not_checked else "。"
+    if f.answered:
+        text += f"3个工作日内复函{f.on_time}件，占{_share(f.on_time_share)}"
+        text += f"；经沟通延期、在延期内复函{f.within_delay}件" if f.within_delay else ""
+        text += f"；超过期限复函{f.late}件。" if f.late else "；无超过期限复函。"
+    apart = [
+        f"处理失败的文件{f.failed}件" if f.failed else "",
+        f"重复来函{f.duplicates}件" if f.duplicates else "",
+    ]
+    if any(apart):
+        text += "另收到" + "、".join(a for a in apart if a) + "，未计入查询函。"
+    if f.previous is not None:
+        change = f.received - f.previous.received
+        trend = f"增加{change}件" if change > 0 else f"减少{-change}件" if change < 0 else "持平"
+        text += f"与上期（收到{f.previous.received}件）相比，收到查询函{trend}。"
+    return text
+
+
+def _summary(f: Figures) -> list[tuple[str, str]]:
     median = "—" if f.median_workdays is None else f"{f.median_workdays:g}个工作日"
     worst = "—" if f.worst_workdays is None else f"{f.worst_workdays}个工作日"
     return [
-        ("收到查询函", f"{f.received}件"),
+        ("收到查询函（不含重复来函、处理失败的文件）", f"{f.received}件"),
         ("出具复函", f"{f.answered}件"),
         ("复函涉及查询对象", f"{f.people}人"),
         ("其中属于失信联合惩戒对象", f"{f.hits}人"),

@@ -10,7 +10,6 @@ from flask_login import login_required
 
 from pipeline.cases.reads import Read, may_read
 from pipeline.errors import CaseNotFound
-from pipeline.reports import tables
 from pipeline.reports.build import build_report, report_figures
 from pipeline.reports.period import parse_period
 from pipeline.reports.render import sections, title
@@ -37,7 +36,7 @@ def index():  # type: ignore[no-untyped-def]
     f = report_figures(context(), period)
     return render_template(
         "reports.html", period=period, title=title(f), sections=sections(f, workload=_workload()),
-        summary=tables.summary(f), kinds=KINDS,
+        kinds=KINDS,
     )  # fmt: skip
 
 
