@@ -257,3 +257,30 @@ def test_an_objection_clock_follows_a_holiday_added_after_it_opened(answered) ->
     keep_current(ctx.db, ctx.calendar, ctx.settings.holidays_path())
     (after,) = objections.view(ctx, obj).clocks
     assert after.due == ctx.calendar.add_workdays(before.due, 1) and first_day in after.skipped
+
+
+def test_an_objection_s_result_carries_to_the_original_case_and_the_reports(answered) -> None:  # type: ignore[no-untyped-def]
+    """Regression: after an objection's review changed a person to 不属于, the original case still
+    listed the old verdict and the month's report still counted the person as listed."""
+    from pipeline.cases.case_page import case_page
+    from pipeline.reports.build import report_figures
+    from pipeline.reports.period import Period
+
+    ctx, service, original, number = answered
+    today = dt.date.today()
+    period = Period(today - dt.timedelta(days=1), today + dt.timedelta(days=1), "本期", "test")
+    assert report_figures(ctx, period).hits == 1
+    obj = drop(service, "objection.docx", objection_spec(708, number, [LISTED]))
+    objections.apply(ctx, obj, account("王芳"))
+    objections.record_result(ctx, obj, account("李科长"), changes={LISTED[1]: "clear"}, received_on=today)
+    page = case_page(ctx, original, account("孙审计"))
+    (person,) = [p for p in page.detail.people if p.id_number == LISTED[1]]
+    assert person.verdict == "listed" and person.objected == ("未列入", obj)  # the verdict words of the page
+    f = report_figures(ctx, period)
+    assert (f.hits, f.changed_on_objection) == (0, 1)
+    from pipeline.web.app import create_app
+    from tests.test_web_pages import Desk
+
+    html = Desk(create_app(ctx=ctx), "sun").get(f"/cases/{original}").get_data(as_text=True)
+    row = html.split('<table class="roster">')[1].split(f"{LISTED[1]}")[1].split("</tr>")[0]
+    assert '<s title="已被异议复核结果更正">' in row and f'href="/objections/{obj}"' in row

@@ -569,7 +569,9 @@ def test_the_report_page_shows_the_figures_and_its_files_download(console, page)
     assert "工作情况通报" in docx.Document(str(got["docx"])).paragraphs[0].text
     assert got["pdf"].read_bytes().startswith(b"%PDF")
     with got["xlsx"].open("rb") as fh:  # the download's temporary name has no suffix
-        assert openpyxl.load_workbook(fh)["总体情况"]["A2"].value == "收到查询函（不含重复来函、处理失败的文件）"
+        assert (
+            openpyxl.load_workbook(fh)["总体情况"]["A2"].value == "收到查询函（不含重复来函、处理失败的文件）"
+        )
     page.click("header .who button")
     sign_in(page, url, "admin")
     page.goto(f"{url}/reports/?period={month}")

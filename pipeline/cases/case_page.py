@@ -78,6 +78,7 @@ class PersonView:
     name_confidence: float | None = None  # OCR's confidence in the name's least certain character
     unsure: bool = False  # the name or ID is an uncertain read
     decision_zh: str | None = None  # what a person decided for this row, on which records
+    objected: tuple[str, int] | None = None  # (verdict now, objection case) when an objection changed it
 
 
 @dataclass(slots=True)
@@ -181,6 +182,7 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
         verdicts = {}
     matched = {seq: _matched(session, r) for seq, r in verdicts.items() if r["verdict"] in _EVIDENCED}
     decided = {d.seq: d.describe_zh() for d in decisions}  # the latest decision per person
+    changed = objections.verdicts_after_objections(session, [case_id]).get(case_id, {})
     letter = letter_from_json(case.letter_json) if case.letter_json else None
     people = []
     for i, p in enumerate(letter.people if letter else [], 1):
@@ -200,6 +202,7 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
                 id_marks=_id_marks(p.id_as_printed, p.id_number),
                 name_confidence=p.name_source.confidence if p.name_source and p.name_source.confidence < 1 else None,
                 unsure=bool(p.confirm), decision_zh=decided.get(i),
+                objected=(Verdict(changed[p.id_number][0]).label_zh, changed[p.id_number][1]) if p.id_number in changed else None,
             )
         )  # fmt: skip
     confirmable = []

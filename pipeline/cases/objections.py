@@ -413,3 +413,21 @@ def about(ctx: ServiceContext, original_case_id: int) -> list[tuple[int, Stage, 
 def about_in(session: Session, original_case_id: int) -> list[tuple[int, Stage, Result | None]]:
     rows = session.scalars(select(Objection).where(Objection.original_case_id == original_case_id))
     return [(r.case_id, Stage(r.stage), Result(r.result) if r.result else None) for r in rows]
+
+
+def verdicts_after_objections(
+    session: Session, case_ids: list[int] | None = None
+) -> dict[int, dict[str, tuple[str, int]]]:
+    """For each replied case, the people whose result an objection's review changed:
+    {case: {id_number: (verdict now, objection case)}}, the latest recorded result winning. What the
+    case page and the reports count as the person's result from then on."""
+    query = select(Objection).where(Objection.result.is_not(None), Objection.original_case_id.is_not(None))
+    if case_ids is not None:
+        query = query.where(Objection.original_case_id.in_(case_ids))
+    out: dict[int, dict[str, tuple[str, int]]] = {}
+    for row in session.scalars(query.order_by(Objection.result_received_on, Objection.case_id)):
+        for person in row.result_people or []:
+            if person.get("now") and person.get("now") != person.get("was"):
+                assert row.original_case_id is not None
+                out.setdefault(row.original_case_id, {})[person["id_number"]] = (person["now"], row.case_id)
+    return out

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.actions import LOOKS
-from pipeline.cases.objections import chain_clocks
+from pipeline.cases.objections import chain_clocks, verdicts_after_objections
 from pipeline.domain.letter import Kind
 from pipeline.domain.objection import Result
 from pipeline.domain.result import Verdict
@@ -72,6 +72,7 @@ class Figures:
     objection_results: dict[str, int] = field(default_factory=dict)  # 维持 / 更正 -> n
     objection_steps_on_time: int = 0  # chain steps done in the period by their due date
     objection_steps_late: int = 0
+    changed_on_objection: int = 0  # people of the period's replies whose result an objection changed
     previous: Figures | None = None  # the period before, for comparison
 
     @property
@@ -143,6 +144,7 @@ def figures(session: Session, calendar: WorkCalendar, period: Period) -> Figures
             CaseState.RECEIVED.value, CaseState.PROCESSING.value, CaseState.WAITING_REVIEW.value,
         )  # fmt: skip
     delays = _latest_delays(session)
+    objected = verdicts_after_objections(session, [case.id for case, _ in answered]) if answered else {}
     hits_by_list: Counter[str] = Counter()
     settled: Counter[str] = Counter()
     for case, tracking in answered:
@@ -152,6 +154,10 @@ def figures(session: Session, calendar: WorkCalendar, period: Period) -> Figures
         for r in (case.check_json or {}).get("results", []):
             f.people += 1
             verdict = r.get("verdict")
+            now = objected.get(case.id, {}).get(r.get("id_number", ""))
+            if now is not None and now[0] != verdict:  # an objection's review changed the result
+                f.changed_on_objection += 1
+                verdict = now[0]
             if verdict == Verdict.LISTED.value:
                 f.hits += 1
                 for name in r.get("lists") or ["（未注明名单）"]:
