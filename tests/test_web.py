@@ -385,6 +385,9 @@ def test_enter_confirms_the_current_item_and_jumps_to_the_next_open_one(console,
     page.keyboard.press("Enter")  # not a submit: to the first blocking item
     assert page.evaluate("document.activeElement.name") == "2.id_number"
     assert "/cases/" in page.url and state(console[0], case_id) == "waiting_review"
+    page.keyboard.press("Enter")  # the number is still wrong: not done, the focus stays
+    assert page.evaluate("document.activeElement.name") == "2.id_number"
+    page.fill("input[name='2.id_number']", spec_for(40).people[1][1])  # corrected as the original reads
     page.keyboard.press("Enter")  # then the unconfirmed count
     assert page.evaluate("document.activeElement.value") == "count_mismatch"
     page.keyboard.press("Enter")  # confirms it
@@ -692,3 +695,31 @@ def test_a_clerk_cannot_release_a_civil_servant_hit_as_public_institution_in_the
     assert state(ctx, case_id) == "replied"
     with ctx.db.sessions() as s:
         assert s.get(Case, case_id).kind == "civil_servant"  # type: ignore[union-attr]
+
+
+def test_the_grid_fits_an_office_laptop_and_the_keyboard_works_from_the_start(console, page) -> None:  # type: ignore[no-untyped-def]
+    """Regression: at 1366×768 the roster overflowed its panel (删除 cut, 古丽米拉·艾… cut); nothing
+    had the focus on load, so Enter did nothing until a click; Enter marked a still-wrong value done;
+    Tab stopped on every 删除."""
+    ctx, intake, url = console
+    spec = _bad_id_spec(91)
+    spec.people[1] = ("古丽米拉·艾合买提江", spec.people[1][1])
+    case_id = drop(intake, "wide.pdf", spec)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    page.wait_for_load_state("load")
+    right = page.evaluate("document.querySelector('table.roster').getBoundingClientRect().right")
+    assert right <= 1366 + 1
+    name = page.locator("input[name='2.name']")
+    assert name.evaluate("e => e.scrollWidth <= e.clientWidth")  # the whole name shows
+    focused = page.evaluate("document.activeElement.name")
+    assert focused == "2.id_number"  # the first open item: the wrong ID, focused and in view
+    page.keyboard.press("Enter")  # left as it was read: not done, the focus stays
+    assert page.evaluate("document.activeElement.name") == "2.id_number"
+    assert page.evaluate("!document.activeElement.dataset.done")
+    page.focus("input[name='1.id_number']")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "2.name"  # 删除 is skipped
+    reason = page.locator("section.reasons a.to-row")
+    assert reason.get_attribute("href") == "#person-2"

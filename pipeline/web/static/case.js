@@ -44,7 +44,23 @@
       .sort(function (a, b) { return a.rank - b.rank || a.order - b.order; })
       .map(function (x) { return x.el; });
   }
+  function stillWrong(el) {
+    // A value that still fails its rule is not done by pressing Enter: a blocking field left as
+    // it was read, a decision not made, or a row the rules have just marked wrong.
+    if (el.tagName === "SELECT") { return el.dataset.open === "1" && !el.value; }
+    if (el.type === "checkbox") { return false; }
+    var row = el.closest("tr");
+    var rules = row && row.querySelector(".rules");
+    if (rules && rules.classList.contains("bad")) { return true; }
+    return el.dataset.open === "1" && el.value === el.defaultValue;
+  }
   function nextOpen(current) {
+    if (stillWrong(current)) {
+      current.setCustomValidity("该项仍有问题：请更正（或作出核实结论）后再按回车");
+      current.reportValidity();
+      current.addEventListener("input", function clear() { current.setCustomValidity(""); current.removeEventListener("input", clear); });
+      return;
+    }
     current.dataset.done = "1";
     if (current.type === "checkbox") { current.checked = true; current.dispatchEvent(new Event("change", { bubbles: true })); }
     var items = openItems();
@@ -255,4 +271,7 @@
     showDirty(now);
     checkRules();
   }
+  // The first open item has the focus, in view: Enter works from the first key press.
+  var first = openItems()[0];
+  if (first) { first.focus({ preventScroll: true }); first.scrollIntoView({ block: "center" }); }
 })();
