@@ -701,7 +701,7 @@ def test_the_grid_fits_an_office_laptop_and_the_keyboard_works_from_the_start(co
     """Regression: at 1366×768 the roster overflowed its panel (删除 cut, 古丽米拉·艾… cut); nothing
     had the focus on load, so Enter did nothing until a click; Enter marked a still-wrong value done;
     Tab stopped on every 删除."""
-    ctx, intake, url = console
+    _, intake, url = console
     spec = _bad_id_spec(91)
     spec.people[1] = ("古丽米拉·艾合买提江", spec.people[1][1])
     case_id = drop(intake, "wide.pdf", spec)
