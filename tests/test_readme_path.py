@@ -97,5 +97,6 @@ def test_a_new_office_is_told_what_is_missing(cli_folder, capsys) -> None:  # ty
     out = capsys.readouterr().out
     assert "尚无任何账号" in out and "letters users add 用户名 --name 姓名 --role admin" in out
     assert "尚未导入任何名单" in out and "letters records import" in out
+    assert "复函联系人：未配置" in out and "contact_name" in out
     page = create_app().test_client().get("/login").get_data(as_text=True)
     assert "尚未建立任何账号" in page and "letters users add" in page

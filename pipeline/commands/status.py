@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
                 print(
                     f"服务：{i.host} 进程{i.pid} 已无响应（最近心跳 {i.heartbeat_at:%Y-%m-%d %H:%M:%S}），其案件将由下一次启动的服务接手"
                 )
+        if not ctx.settings.contact_name:
+            print("复函联系人：未配置，复函只印“电话”。请在 letters.toml 中填写 contact_name（联系人姓名）。")
         for year in st.unknown_years:
             print(f"警告：{year}年的节假日安排尚未录入，期限按周一至周五计算；请在 holidays.toml 中补充。")
         return 0
