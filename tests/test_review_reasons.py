@@ -162,3 +162,21 @@ def test_a_confirmation_outlives_a_rewording_and_never_covers_another_finding() 
     assert not confirmed.covers(Problem(str(again), ReasonCode.SEQ_GAP, key_of(again)))  # another check
     before_keys = Confirmation(ReasonCode.COUNT_MISMATCH, str(again), "王芳（wangfang）", "2026-06-04T10:00")
     assert before_keys.covers(again) and not before_keys.covers(reworded)  # stored before keys: the text
+
+
+def test_a_doubt_quoting_a_value_goes_when_the_clerk_corrects_that_value() -> None:
+    """Regression: 姓名识别置信度较低 stayed on a row after the clerk had typed the name from the
+    original; the doubt goes with the value it quoted, and only with that one."""
+    from pipeline.cases.corrections import PersonField, PersonFix, apply_corrections
+    from pipeline.cases.corrections import requested as asked
+    from pipeline.domain.letter import Letter, Person
+    from pipeline.extraction import CONFIRM_NAME
+
+    person = Person(name="王芳", id_number="11010519491231002X", confirm=[CONFIRM_NAME, CONFIRM_ID_REPAIRED])
+    letter = Letter(people=[person])
+    apply_corrections(letter, asked([PersonFix(1, PersonField.NAME, "王芳")]), dt.date(2026, 6, 4))
+    assert letter.people[0].confirm == [CONFIRM_ID_REPAIRED]  # the repaired ID still wants a look
+    apply_corrections(
+        letter, asked([PersonFix(1, PersonField.ID_NUMBER, "11010519491231002X")]), dt.date(2026, 6, 4)
+    )
+    assert letter.people[0].confirm == []

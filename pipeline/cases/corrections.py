@@ -27,6 +27,7 @@ from pipeline.domain.names import normalise_name
 from pipeline.domain.reasons import ReasonCode, code_of
 from pipeline.domain.result import Verdict
 from pipeline.errors import InvalidRequest
+from pipeline.extraction import CONFIRM_ID_REPAIRED, CONFIRM_NAME
 from pipeline.extraction.validation import revalidate, roster_rules
 from pipeline.privacy import mask_id
 
@@ -200,12 +201,16 @@ def apply_corrections(
         if not 0 <= index < len(letter.people):
             raise InvalidRequest("no such person", f"名单中没有第{seq}人（共{len(letter.people)}人）。")
         person = letter.people[index]
+        # A value the clerk typed from the original is no longer the scan's doubtful read: the
+        # doubt that quoted it (姓名识别置信度较低, 自动纠错) is settled with it.
         if item.field is PersonField.NAME:
             person.name = normalise_name(value)  # as extraction stores names
+            person.confirm = [c for c in person.confirm if c != CONFIRM_NAME]
             done.append(f"第{seq}人姓名={person.name}")
         else:
             person.id_number = normalise_id(value)  # ６１０… typed with a Chinese input method
             person.not_checked_by = None  # a corrected number is checked again
+            person.confirm = [c for c in person.confirm if c != CONFIRM_ID_REPAIRED]
             done.append(f"第{seq}人身份证号码={mask_id(person.id_number)}")
         changed.add(index)
     touched = {id(letter.people[i]) for i in changed}
