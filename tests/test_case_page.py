@@ -49,7 +49,7 @@ def test_the_case_page_is_one_read_with_one_recorded_look(office) -> None:  # ty
 def test_a_case_is_taken_by_a_claim_or_a_first_edit_and_freed_by_a_reviewer(office) -> None:  # type: ignore[no-untyped-def]
     """Regression: opening a case locked it for 15 minutes, so one clerk glancing at 13 cases locked
     all 13 away from the other, and the read-only page still offered 延期办理."""
-    from pipeline.cases import holds, review
+    from pipeline.cases import drafts, holds, review
     from pipeline.commands.fields import parse_fields
     from pipeline.errors import InvalidRequest
 
@@ -71,8 +71,9 @@ def test_a_case_is_taken_by_a_claim_or_a_first_edit_and_freed_by_a_reviewer(offi
     assert case_page(ctx, claimed, account("赵处长")).held_by is None
 
     edited = glanced[1]
-    review.correct(ctx, edited, parse_fields(["addressee=陕西省信用办"]), account("赵处长"))
-    assert case_page(ctx, edited, account("王芳")).held_by == "赵处长（zhao）"  # his first edit took it
+    body = {"fields": {"addressee": "陕西省信用办"}, "deleted": [], "added": [], "results": {}}
+    drafts.save_draft(ctx, edited, account("赵处长"), body)  # his first edit in the console
+    assert case_page(ctx, edited, account("王芳")).held_by == "赵处长（zhao）"  # took it
     with pytest.raises(InvalidRequest, match="held by"):
         review.correct(ctx, edited, parse_fields(["addressee=省信用办"]), account("王芳"))
     assert holds.hand_back(ctx, edited, account("赵处长")) and not holds.hand_back(

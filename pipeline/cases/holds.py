@@ -2,8 +2,9 @@
 by a reviewer, or lapses after HOLD_MINUTES idle.
 
 Looking at a case takes nothing. A person takes it by claiming it (领取办理) or by their first
-edit (a correction, a confirmation, a kept draft); a reviewer frees anyone's claim (释放领取), and
-every taking and freeing is audited."""
+edit in the console (the draft it keeps as they type, pipeline.cases.drafts); a reviewer frees
+anyone's claim (释放领取), and every taking and freeing is audited. A command-line correction is one
+act, not a session of work, and takes nothing."""
 
 from __future__ import annotations
 

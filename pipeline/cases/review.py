@@ -31,7 +31,7 @@ from pipeline.cases.decisions import store_decisions, stored_decisions
 from pipeline.cases.drafts import drop_draft
 from pipeline.cases.handling import Handled, reasons_now
 from pipeline.cases.history import history_of, store_history
-from pipeline.cases.holds import HOLD_MINUTES, not_held_by_another
+from pipeline.cases.holds import not_held_by_another
 from pipeline.cases.numbering import void_unused
 from pipeline.cases.replying import corrects_of, preview_reply, stage_reply
 from pipeline.cases.transitions import move
@@ -262,8 +262,6 @@ def _take(
     `letter`, together: a review killed before its reply went out leaves the correction saved, and the
     case goes back to 待复核 with it (pipeline.cases.instances.recover)."""
     tracking: dict[str, object] = {"owner": owner, "claimed_at": now, "decided": None}
-    if respect_hold:  # a person's edit: their first one takes the case (a release takes nothing)
-        tracking["held_by"], tracking["held_until"] = by, now + dt.timedelta(minutes=HOLD_MINUTES)
     with write_transaction(ctx.db.sessions) as session:
         if respect_hold:
             not_held_by_another(session, case_id, by, now)

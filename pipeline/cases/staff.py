@@ -31,8 +31,7 @@ def add(
     now: dt.datetime | None = None,
 ) -> Account:  # fmt: skip
     """A new account, made by a signed-in administrator; `by` None only for the first account."""
-    now = now or dt.datetime.now()
-    bounded(name, Typed.NAME)
+    now = now or dt.datetime.now()  # the name is checked and bounded by the accounts store (actor_name)
     with write_transaction(ctx.db.sessions) as session:
         if by is not None:
             actor = _admin(by)
