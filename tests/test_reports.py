@@ -255,3 +255,26 @@ def test_the_report_compares_with_the_period_before_and_says_it_in_sentences(tmp
         io.BytesIO(docx_bytes(f, charts, "省信用办", workload=False, made=dt.date(2026, 12, 1)))
     )
     assert 'w:instr="PAGE"' in document.sections[0].footer._element.xml
+
+
+def test_the_report_closes_with_the_office_and_the_date_as_a_document_does() -> None:
+    """GB/T 9704: 发文机关署名 and 成文日期 at the end, right-aligned (the date 右空四字), not a
+    line under the title."""
+    import io
+
+    import pdfplumber
+
+    from pipeline.reply.fonts import find_fonts
+    from pipeline.reports.figures import Figures
+    from pipeline.reports.render import docx_bytes, pdf_bytes
+
+    f = Figures(period=parse_period("2026-11"), received=1)
+    made = dt.date(2026, 12, 1)
+    document = docx.Document(io.BytesIO(docx_bytes(f, [], "陕西省信用办", workload=False, made=made)))
+    texts = [p.text for p in document.paragraphs if p.text]
+    assert texts[-2:] == ["陕西省信用办", "2026年12月1日"] and "陕西省信用办" not in texts[1]
+    with pdfplumber.open(
+        io.BytesIO(pdf_bytes(f, [], "陕西省信用办", find_fonts([]), workload=False, made=made))
+    ) as pdf:
+        lines = (pdf.pages[-1].extract_text() or "").splitlines()
+    assert lines[-3:-1] == ["陕西省信用办", "2026年12月1日"]  # then the page number

@@ -87,8 +87,6 @@ def docx_bytes(f: Figures, charts: list[Chart], office: str, *, workload: bool, 
     head = doc.add_paragraph(title(f))
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
     head.runs[0].font.size, head.runs[0].bold = Pt(18), True
-    meta = doc.add_paragraph(_plain(f"{office}　{made.year}年{made.month}月{made.day}日"))
-    meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for part in sections(f, workload=workload):
         doc.add_paragraph(part.heading).runs[0].bold = True
         if part.lead:
@@ -106,6 +104,12 @@ def docx_bytes(f: Figures, charts: list[Chart], office: str, *, workload: bool, 
         if part.heading.startswith("一"):
             for chart in charts:
                 doc.add_picture(io.BytesIO(chart.png), width=Mm(150))
+    doc.add_paragraph()
+    for line, indent in ((_plain(office), 0), (_date_zh(made), 4)):  # 发文机关署名, 成文日期 右空四字
+        signed = doc.add_paragraph(line)
+        signed.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        signed.paragraph_format.right_indent = Pt(12 * indent)
+        signed.paragraph_format.keep_with_next = True
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -115,21 +119,26 @@ def pdf_bytes(f: Figures, charts: list[Chart], office: str, fonts, *, workload: 
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        Image,
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     body = ParagraphStyle("body", fontName=fonts.body, fontSize=11, leading=17, wordWrap="CJK")
     heading = ParagraphStyle(
         "heading", parent=body, fontName=fonts.hei, fontSize=13, leading=22, spaceBefore=6
     )
     big = ParagraphStyle("title", parent=body, fontName=fonts.hei, fontSize=18, leading=28, alignment=1)
-    meta = ParagraphStyle("meta", parent=body, alignment=1)
+    signed = ParagraphStyle("signed", parent=body, alignment=2)
+    dated = ParagraphStyle("dated", parent=signed, rightIndent=4 * 11)
     cell = ParagraphStyle("cell", parent=body, fontSize=9.5, leading=13)
     lead = ParagraphStyle("lead", parent=body, firstLineIndent=22, spaceAfter=6)
-    story = [
-        Paragraph(title(f), big),
-        Paragraph(escape(_plain(f"{office}　{made.year}年{made.month}月{made.day}日")), meta),
-        Spacer(1, 6),
-    ]
+    story = [Paragraph(title(f), big), Spacer(1, 6)]
     for part in sections(f, workload=workload):
         story.append(Paragraph(escape(part.heading), heading))
         if part.lead:
@@ -149,6 +158,12 @@ def pdf_bytes(f: Figures, charts: list[Chart], office: str, fonts, *, workload: 
             for chart in charts:
                 shape = chart.aspect  # as drawn: a chart of rows is taller than one of columns
                 story += [Spacer(1, 6), Image(io.BytesIO(chart.png), width=150 * mm, height=150 * mm * shape)]
+    # 发文机关署名 and 成文日期 (右空四字) close the report, kept together on one page
+    story.append(
+        KeepTogether(
+            [Spacer(1, 18), Paragraph(escape(_plain(office)), signed), Paragraph(_date_zh(made), dated)]
+        )
+    )
     out = io.BytesIO()
 
     def page_number(canvas, doc) -> None:  # type: ignore[no-untyped-def]  # GB/T 9704: — N — at the foot
@@ -161,6 +176,11 @@ def pdf_bytes(f: Figures, charts: list[Chart], office: str, fonts, *, workload: 
         story, onFirstPage=page_number, onLaterPages=page_number
     )
     return out.getvalue()
+
+
+def _date_zh(day: dt.date) -> str:
+    """成文日期 as GB/T 9704 writes it: 2026年12月1日 (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _page_numbers(paragraph) -> None:  # type: ignore[no-untyped-def]
