@@ -76,6 +76,10 @@ def test_a_provincial_objection_runs_its_chain_to_the_letter_to_the_unit(answere
     applied = docx.Document(str(out / objections.view(ctx, obj).outputs["apply_docx"]))
     text = "\n".join(p.text for p in applied.paragraphs)
     assert "国家公共信用信息中心：" in text and number in text and apply_number in text
+    # Regression: the unit's own words ran into the office's sentence unquoted ("我单位" then meant
+    # the wrong office); they are a quotation now.
+    said = next(p for p in text.split("\n") if "有异议" in p)
+    assert "有异议，来函称：“" in said and said.rstrip().endswith("”。") and "已履行" in said
     assert [c.text for c in applied.tables[-1].rows[1].cells][1:] == [
         LISTED[0],
         LISTED[1],

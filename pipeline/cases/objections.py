@@ -238,6 +238,20 @@ def link(
         )
 
 
+QUOTE_CHARS = 120  # the unit's own words quoted in the application, at most
+
+
+def _quoted(reason: str | None) -> str:
+    """The unit's stated reason as a quotation: its "我单位" is the unit, not this office, so it is
+    never run into the office's own sentence; a long statement is cut, the letter itself is attached."""
+    said = " ".join((reason or "").split()).strip("。；;，, ")
+    if not said:
+        return "。"
+    if len(said) > QUOTE_CHARS:
+        said = said[:QUOTE_CHARS].rstrip("，,；;、 ") + "……"
+    return f"，来函称：“{said}”。"
+
+
 def _fields(ctx: ServiceContext, case: Case, row: Objection, *, kind: str, now: dt.datetime) -> dict:
     """The letter's own parts: to the national centre (apply) or to the unit (notice)."""
     letter = letter_from_json(case.letter_json or {})
@@ -250,7 +264,7 @@ def _fields(ctx: ServiceContext, case: Case, row: Objection, *, kind: str, now: 
         return letter_fields(
             ctx.settings, now, title="关于申请社会信用记录\n查询结果异议复核的函", addressee=NATIONAL,
             incoming=f"{letter.unit or '来函单位'}{day}来函{cited}反映，我单位出具的社会信用记录查询结果复函（{reply}）中，"
-            f"附件所列人员对查询结果有异议{('：' + row.reason) if row.reason else '。'}",
+            f"附件所列人员对查询结果有异议{_quoted(row.reason)}",
             conclusion="现申请异议复核，请予核查并反馈复核结果。", heading="异议复核申请人员名单",
             rows=[(p["name"], p["id_number"], VERDICT_ZH.get(p.get("was") or "", "—")) for p in row.people],
         )  # fmt: skip
