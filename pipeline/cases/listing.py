@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import socket
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql import Select, Subquery
 
 from pipeline.cases.actions import CLOSABLE_STATES, OPEN_STATES
 from pipeline.cases.instances import LEASE_SECONDS, pid_alive
@@ -44,17 +45,6 @@ class CaseRow:
         return CaseState(self.state).label_zh
 
 
-def effective_due(session: Session, case_id: int, due: dt.date) -> tuple[dt.date, bool]:
-    """The due date in force: the latest agreed delay, else 3 working days from receipt."""
-    delay = session.execute(
-        select(CaseDelay.new_due_date)
-        .where(CaseDelay.case_id == case_id)
-        .order_by(CaseDelay.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return (delay, True) if delay is not None else (due, False)
-
-
 def deadline_flag(state: str, due: dt.date, today: dt.date, calendar: WorkCalendar) -> DeadlineFlag:
     """Only a case that still owes an answer is flagged."""
     return open_flag(due, today, calendar) if state in OPEN_STATES else DeadlineFlag.NONE
@@ -81,6 +71,18 @@ def delays_in_force() -> Subquery:
         .join(latest, CaseDelay.id == latest.c.id)
         .subquery("delay_in_force")
     )
+
+
+def cases_with_delays() -> tuple[Select[Any], Subquery]:
+    """Cases with their tracking rows and latest delay (its date, reason, by; None when not delayed):
+    what every list of cases reads, and the delay subquery to order by."""
+    delay = delays_in_force()
+    query = (
+        select(Case, CaseTracking, delay.c.new_due_date, delay.c.reason, delay.c.by)
+        .join(CaseTracking, CaseTracking.case_id == Case.id)
+        .outerjoin(delay, delay.c.case_id == Case.id)
+    )
+    return query, delay
 
 
 def case_row(
@@ -144,12 +146,11 @@ def list_cases(
 ) -> list[CaseRow]:
     """Newest first; open cases carry their deadline flag."""
     today = today or dt.date.today()
-    delay = delays_in_force()
+    query, _ = cases_with_delays()
     query = (
-        select(Case, CaseTracking, delay.c.new_due_date, delay.c.reason, delay.c.by)
-        .join(CaseTracking, CaseTracking.case_id == Case.id)
-        .outerjoin(delay, delay.c.case_id == Case.id)
-        .options(defer(Case.letter_json), defer(Case.check_json))  # rows are listed, not read: keep it light
+        query.options(
+            defer(Case.letter_json), defer(Case.check_json)
+        )  # rows are listed, not read: keep it light
         .order_by(Case.id.desc())
         .limit(limit)
     )

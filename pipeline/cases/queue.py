@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, se
 
 from pipeline.cases.actions import CLOSABLE_STATES, OPEN_STATES
 from pipeline.cases.context import ServiceContext
-from pipeline.cases.listing import CaseRow, case_row, delay_of, delays_in_force, people_counts
+from pipeline.cases.listing import CaseRow, case_row, cases_with_delays, delay_of, people_counts
 from pipeline.cases.reads import Read, require_read
 from pipeline.domain.reasons import Reason, ReasonCode, Settle, left_after_approval, second_review
 from pipeline.domain.roles import Account, Role
@@ -110,14 +110,9 @@ def queue(
     require_read(account, Read.QUEUE)
     today = today or dt.date.today()
     with ctx.db.sessions() as session:
-        delay = delays_in_force()
+        query, delay = cases_with_delays()
         due = func.coalesce(delay.c.new_due_date, CaseTracking.due_date)
         owed = case((Case.state.in_([s.value for s in _NO_REPLY]), None), else_=due)
-        query = (
-            select(Case, CaseTracking, delay.c.new_due_date, delay.c.reason, delay.c.by)
-            .join(CaseTracking, CaseTracking.case_id == Case.id)
-            .outerjoin(delay, delay.c.case_id == Case.id)
-        )
         for condition in _conditions(filt, session.get_bind().dialect.name):
             query = query.where(condition)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
