@@ -286,11 +286,7 @@ def facts_of(session: Session, case_id: int, now: dt.datetime | None = None) -> 
     now = now or dt.datetime.now()
     case, tracking = get_case(session, case_id)
     letter = letter_from_json(case.letter_json) if case.letter_json else None
-    held = (
-        tracking.held_by
-        if tracking.held_by is not None and tracking.held_until is not None and tracking.held_until > now
-        else None
-    )
+    held = tracking.holder(now)
     correctors = set(history_of(session, case_id).correctors(letter)) if letter is not None else set()
     if tracking.corrected_by:
         correctors.add(tracking.corrected_by)

@@ -39,7 +39,7 @@ def take(session: Session, case_id: int, account: Account, now: dt.datetime) -> 
     tracking = session.get(CaseTracking, case_id)
     if case is None or tracking is None or case.state != CaseState.WAITING_REVIEW.value:
         return None
-    if tracking.held_by not in (None, me) and tracking.held_until is not None and tracking.held_until > now:
+    if tracking.holder(now) not in (None, me):
         return tracking.held_by
     if not (account.has(Role.CLERK) or account.has(Role.REVIEWER)):
         return None  # an auditor reads, and holds nothing
@@ -95,12 +95,7 @@ def keep(tracking: CaseTracking, by: str, now: dt.datetime) -> None:
 
 def not_held_by_another(session: Session, case_id: int, by: str, now: dt.datetime) -> None:
     tracking = session.get(CaseTracking, case_id)
-    if (
-        tracking is not None
-        and tracking.held_by not in (None, by)
-        and tracking.held_until
-        and tracking.held_until > now
-    ):
+    if tracking is not None and tracking.holder(now) not in (None, by):
         raise InvalidRequest(
             f"case {case_id} held by {tracking.held_by}",
             f"第{case_id}号案件正由{tracking.held_by}办理（至{tracking.held_until:%H:%M}），请稍后再试。",

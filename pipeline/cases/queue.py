@@ -126,7 +126,7 @@ def queue(
         now = dt.datetime.now()
         rows = []
         for c, t, u, r, b in found:
-            held = t.held_by if t.held_by and t.held_until and t.held_until > now else None
+            held = t.holder(now)
             waiting = c.state == CaseState.WAITING_REVIEW.value
             rows.append(
                 QueueRow(

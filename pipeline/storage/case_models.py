@@ -71,6 +71,7 @@ class CaseTracking(Base):
     # see it read-only, and an idle hold lapses.
     held_by: Mapped[str | None] = mapped_column(String(200))
     held_until: Mapped[dt.datetime | None] = mapped_column(DateTime())
+
     # 更正函 (migration 0013): the reply this case's next reply corrects, after a spot check found an error
     corrects_reply: Mapped[str | None] = mapped_column(String(100))
     # Times the service died while this case's letter was being read (migration 0014): at two the file
@@ -83,6 +84,12 @@ class CaseTracking(Base):
     ever_hit: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     ever_civil_servant: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     fixes: Mapped[list | None] = mapped_column(JSON)
+
+    def holder(self, now: dt.datetime) -> str | None:
+        """Who holds the case at `now`: a hold past its time has lapsed and holds nothing."""
+        if self.held_by is None or self.held_until is None or self.held_until <= now:
+            return None
+        return self.held_by
 
 
 class CaseDelay(Base):
