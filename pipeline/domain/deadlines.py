@@ -7,6 +7,7 @@ label changes what a clerk reads and nothing else.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -86,10 +87,10 @@ class Deadline:
             f"{self.received:%Y年%m月%d日}收到，自次日起{DUE_WORKDAYS}个工作日，至{self.counted:%Y年%m月%d日}"
         )
         if self.skipped:
-            line += f"（{_days(self.skipped)}不计"
-            line += f"；{_days(self.worked_weekends)}调休上班，计入）" if self.worked_weekends else "）"
+            line += f"（{days_zh(self.skipped)}不计"
+            line += f"；{days_zh(self.worked_weekends)}调休上班，计入）" if self.worked_weekends else "）"
         elif self.worked_weekends:
-            line += f"（{_days(self.worked_weekends)}调休上班，计入）"
+            line += f"（{days_zh(self.worked_weekends)}调休上班，计入）"
         if self.delay:
             d = self.delay
             line += f"；经与来函单位沟通延期至{d.until:%Y年%m月%d日}（{d.reason}，{d.by}）"
@@ -100,15 +101,21 @@ class Deadline:
         return line + f"；还剩{self.left}个工作日"
 
 
-def _days(days: tuple[dt.date, ...]) -> str:
+def days_zh(days: Sequence[dt.date]) -> str:
+    """10月1日（周三）、10月2日（周四）: days as a clerk reads them in an explanation."""
     return "、".join(f"{d.month}月{d.day}日（周{WEEKDAY_ZH[d.weekday()]}）" for d in days)
+
+
+def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The days after `start` and before `end`: where a count of working days may skip some."""
+    return [start + dt.timedelta(n) for n in range(1, (end - start).days)]
 
 
 def count_deadline(
     received: dt.date, counted: dt.date, delay: Delay | None, today: dt.date, calendar: WorkdayCounter
 ) -> Deadline:
     """How the office's answer to a letter received on `received` is due, seen on `today`."""
-    between = [received + dt.timedelta(n) for n in range(1, (counted - received).days)]
+    between = days_between(received, counted)
     due = delay.until if delay else counted
     return Deadline(
         received=received,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from pipeline.domain.deadlines import WEEKDAY_ZH, DeadlineFlag, done_flag
+from pipeline.domain.deadlines import DeadlineFlag, days_between, days_zh, done_flag
 
 CHAIN_WORKDAYS = 3
 NATIONAL = "国家公共信用信息中心"
@@ -102,7 +102,7 @@ class Clock:
     delayed: Delay | None = None
 
     def how_counted_zh(self) -> str:
-        days = "、".join(f"{d.month}月{d.day}日（周{WEEKDAY_ZH[d.weekday()]}）" for d in self.skipped)
+        days = days_zh(self.skipped)
         line = f"自{self.started:%Y年%m月%d日}起{CHAIN_WORKDAYS}个工作日，至{self.counted:%Y年%m月%d日}"
         line += f"；{days}不计" if days else ""
         if self.delayed:
@@ -127,11 +127,7 @@ def chain_clock(
     done_by: str | None = None, delay: Delay | None = None,
 ) -> Clock:  # fmt: skip
     due = calendar.add_workdays(started, CHAIN_WORKDAYS)
-    skipped = [
-        started + dt.timedelta(n)
-        for n in range(1, (due - started).days)
-        if not calendar.is_workday(started + dt.timedelta(n))
-    ]
+    skipped = [d for d in days_between(started, due) if not calendar.is_workday(d)]
     return Clock(name_zh, started, due, delay.until if delay else due, skipped, done_at, done_by, delay)
 
 
