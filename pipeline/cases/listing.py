@@ -184,7 +184,7 @@ class Status:
     instances: list[InstanceHealth]
     unknown_years: list[int]
     replied_today: int = 0
-    accounts: int = 0  # named accounts: none means nobody can sign in yet
+    has_accounts: bool = True  # False: no named account yet, nobody can sign in
 
 
 def service_health(session: Session, now: dt.datetime | None = None) -> list[InstanceHealth]:
@@ -259,7 +259,7 @@ def status(
     from pipeline.accounts import has_accounts
 
     return Status(
-        accounts=int(has_accounts(session)),
+        has_accounts=has_accounts(session),
         replied_today=replied_today or 0,
         counts=counts,
         oldest_waiting=oldest,

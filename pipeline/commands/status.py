@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
             print("最早待办：无")
         if st.overdue or st.due_soon:
             print(f"期限：{st.overdue}件已超期，{st.due_soon}件即将到期（letters cases --open 查看）")
-        if not st.accounts:
+        if not st.has_accounts:
             print(
                 "账号：尚无任何账号，网页办理界面无人能登录。请先新增管理员：letters users add 用户名 --name 姓名 --role admin"
             )
