@@ -7,6 +7,10 @@ says yes, and both the console route and the CLI command are refused in the same
 action needs: 403 / exit 12) when it says no. The roles it allows then take the action, once
 through the console and once through the CLI, each on a case of its own. Last, every action is
 asked of a case in a state it does not apply to, and both edges refuse it (400 / exit 2).
+
+The letters are PDFs: the case page shows a PDF as it is, where a .docx would first be converted
+by LibreOffice (a second each, 35 times here). The rules do not depend on the letter's format, and
+the conversion has its own tests (test_web_pages, test_legacy_word).
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ class Office:
         """Waits for a clerk: the letter says 共4人 but lists 3 (a confirmation settles it)."""
         n = self._next()
         spec = dataclasses.replace(spec_for(n), stated_count=4, doc_number=None)
-        return drop(self.intake, f"waiting-{n}.docx", spec)
+        return drop(self.intake, f"waiting-{n}.pdf", spec)
 
     def ready(self) -> int:
         """Nothing left but a person's release of the previewed reply."""
@@ -83,8 +87,8 @@ class Office:
         from tests.service_letters import write_letter
 
         n = self._next()
-        first = write_letter(self.tmp / f"first-{n}.docx", spec_for(n))
-        for name in (f"first-{n}.docx", f"again-{n}.docx"):
+        first = write_letter(self.tmp / f"first-{n}.pdf", spec_for(n))
+        for name in (f"first-{n}.pdf", f"again-{n}.pdf"):
             case_id = self.intake.handle_file(shutil.copyfile(first, self.intake.folders.inbox / name))
         assert case_id is not None
         return case_id
@@ -93,12 +97,12 @@ class Office:
         """An automatic reply drawn for a spot check."""
         self.ctx.settings.spot_check_share = 1.0
         try:
-            return drop(self.intake, f"drawn-{self._next()}.docx", spec_for(self.n))
+            return drop(self.intake, f"drawn-{self._next()}.pdf", spec_for(self.n))
         finally:
             self.ctx.settings.spot_check_share = 0.0
 
     def replied(self) -> int:
-        return drop(self.intake, f"replied-{self._next()}.docx", spec_for(self.n))
+        return drop(self.intake, f"replied-{self._next()}.pdf", spec_for(self.n))
 
     def letter(self) -> int:
         """A waiting letter to attach a roster to; a new one once an attach has taken it."""
