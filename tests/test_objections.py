@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import docx
 import pytest
@@ -33,6 +34,25 @@ def objection_spec(n: int, cited: str | None, people: list[tuple[str, str]], *, 
         people=people,
         attachment_line="附件：异议人员名单",
     )
+
+
+def previewed(ctx, obj: int, who: str = "王芳") -> str:  # type: ignore[no-untyped-def]
+    """The tag of the letter the objection's stage sends, as a person previewing it gets it."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as work:
+        pdf, tag, _ = objections.preview_letter(ctx, obj, account(who), Path(work))
+        assert pdf.read_bytes().startswith(b"%PDF")
+    return tag
+
+
+def cli_preview(obj: int, capsys) -> str:  # type: ignore[no-untyped-def]
+    from pipeline.cli import main
+    from tests.review_office import as_user
+
+    assert main(["objections", "preview", str(obj), *as_user("王芳")]) == 0
+    return re.search(r"预览标识：(\w+)", capsys.readouterr().out)[1]  # type: ignore[index]
 
 
 @pytest.fixture
@@ -71,7 +91,7 @@ def test_a_provincial_objection_runs_its_chain_to_the_letter_to_the_unit(answere
     assert clock.due == ctx.calendar.add_workdays(dt.date.today(), 3)
     with pytest.raises(InvalidRequest):  # the result before the application: refused
         objections.record_result(ctx, obj, account("王芳"), changes={}, received_on=dt.date.today())
-    apply_number = objections.apply(ctx, obj, account("王芳"))
+    apply_number = objections.apply(ctx, obj, account("王芳"), seen=previewed(ctx, obj))
     out = ctx.settings.path(ctx.settings.outbox)
     applied = docx.Document(str(out / objections.view(ctx, obj).outputs["apply_docx"]))
     text = "\n".join(p.text for p in applied.paragraphs)
@@ -94,7 +114,7 @@ def test_a_provincial_objection_runs_its_chain_to_the_letter_to_the_unit(answere
     assert (
         view.stage is Stage.NOTIFY and len(view.clocks) == 2 and view.clocks[0].done_by == "王芳（wangfang）"
     )
-    notice = objections.notify(ctx, obj, account("王芳"))
+    notice = objections.notify(ctx, obj, account("王芳"), seen=previewed(ctx, obj))
     assert state(ctx, obj) == "replied"
     told = docx.Document(str(out / objections.view(ctx, obj).outputs["notice_docx"]))
     text = "\n".join(p.text for p in told.paragraphs)
@@ -121,9 +141,9 @@ def test_a_city_objection_is_told_within_three_working_days_of_receipt(answered)
     view = objections.view(ctx, obj)
     assert view.stage is Stage.NOTIFY and [c.name_zh for c in view.clocks] == ["书面告知异议申请单位"]
     with pytest.raises(InvalidRequest):
-        objections.apply(ctx, obj, account("王芳"))  # a city office has no national step
+        objections.apply(ctx, obj, account("王芳"), seen="")  # a city office has no national step
     objections.record_result(ctx, obj, account("王芳"), changes={}, received_on=dt.date.today())
-    objections.notify(ctx, obj, account("王芳"))
+    objections.notify(ctx, obj, account("王芳"), seen=previewed(ctx, obj))
     out = ctx.settings.path(ctx.settings.outbox)
     text = "\n".join(
         p.text for p in docx.Document(str(out / objections.view(ctx, obj).outputs["notice_docx"])).paragraphs
@@ -201,11 +221,13 @@ def test_an_objection_from_the_command_line(answered, capsys: pytest.CaptureFixt
     assert main(["objections", *as_user("孙审计")]) == 0
     listed = capsys.readouterr().out
     assert f"{obj:>5}  待向国家公共信用信息中心申请异议复核" in listed and LISTED[1] not in listed
-    assert main(["objections", "apply", str(obj), *as_user("王芳")]) == 0
+    assert main(["objections", "apply", str(obj), "--seen", "0" * 32, *as_user("王芳")]) == 2  # not previewed
+    assert "须预览" in capsys.readouterr().err
+    assert main(["objections", "apply", str(obj), "--seen", cli_preview(obj, capsys), *as_user("王芳")]) == 0
     assert "异议复核申请函：陕信用函" in capsys.readouterr().out
     argv = ["objections", "result", str(obj), "--received", f"{dt.date.today()}", *as_user("李科长")]
     assert main(argv) == 0 and "维持原查询结果" in capsys.readouterr().out
-    assert main(["objections", "notify", str(obj), *as_user("王芳")]) == 0
+    assert main(["objections", "notify", str(obj), "--seen", cli_preview(obj, capsys), *as_user("王芳")]) == 0
     assert state(ctx, obj) == "replied"
     assert main(["objections", "result", str(obj), "--received", "昨天", *as_user("王芳")]) == 2
 
@@ -217,11 +239,11 @@ def test_the_report_counts_objections_apart_from_queries(answered) -> None:  # t
 
     ctx, service, _, number = answered
     obj = drop(service, "objection.docx", objection_spec(708, number, [LISTED]))
-    objections.apply(ctx, obj, account("王芳"))
+    objections.apply(ctx, obj, account("王芳"), seen=previewed(ctx, obj))
     objections.record_result(
         ctx, obj, account("李科长"), changes={LISTED[1]: "clear"}, received_on=dt.date.today()
     )
-    objections.notify(ctx, obj, account("王芳"))
+    objections.notify(ctx, obj, account("王芳"), seen=previewed(ctx, obj))
     today = dt.date.today()
     f = report_figures(ctx, Period(today, today + dt.timedelta(days=1), "今天", "t"))
     assert (f.received, f.answered) == (1, 1)  # the query alone: the objection is not a query
@@ -275,7 +297,7 @@ def test_an_objection_s_result_carries_to_the_original_case_and_the_reports(answ
     period = Period(today - dt.timedelta(days=1), today + dt.timedelta(days=1), "本期", "test")
     assert report_figures(ctx, period).hits == 1
     obj = drop(service, "objection.docx", objection_spec(708, number, [LISTED]))
-    objections.apply(ctx, obj, account("王芳"))
+    objections.apply(ctx, obj, account("王芳"), seen=previewed(ctx, obj))
     objections.record_result(ctx, obj, account("李科长"), changes={LISTED[1]: "clear"}, received_on=today)
     page = case_page(ctx, original, account("孙审计"))
     (person,) = [p for p in page.detail.people if p.id_number == LISTED[1]]

@@ -598,14 +598,23 @@ def test_an_objection_is_applied_for_its_result_registered_and_the_unit_told_in_
     assert "待向国家公共信用信息中心申请异议复核" in page.inner_text("table.objections")
     page.click(f"table.objections a[href$='/objections/{obj}']")
     assert "个工作日" in page.inner_text("table.clocks")  # how the due date was counted
-    page.click("form.apply button")
-    assert "已生成异议复核申请函" in page.inner_text("p.flash")
+    page.click("p.apply a")  # the letter is previewed first, as a reply is
+    page.wait_for_load_state("load")
+    assert page.locator("section.preview img").count() == 1  # one person: one page
+    shoot(page, "objection-apply-preview.png")
+    page.click("form.approve button")
+    assert "已发出异议复核申请函" in page.inner_text("p.flash")
     page.select_option(f"select[name='now.{LISTED[1]}']", "clear")  # the national centre changed it
     page.click("form.result button")
     assert "已登记复核结果：更正查询结果" in page.inner_text("p.flash")
     shoot(page, "objection.png", full_page=True)
-    page.click("form.notify button")
-    assert "已生成复核结果告知函" in page.inner_text("p.flash") and state(ctx, obj) == "replied"
+    page.click("div.notify a")
+    page.wait_for_load_state("load")
+    assert page.locator("section.preview img").count() == 1
+    assert "不属于失信联合惩戒对象" in page.inner_text("table.verdicts")
+    shoot(page, "objection-notice-preview.png")
+    page.click("form.approve button")
+    assert "已发出复核结果告知函" in page.inner_text("p.flash") and state(ctx, obj) == "replied"
     outputs = objections.view(ctx, obj).outputs
     assert {"apply_docx", "apply_pdf", "notice_docx", "notice_pdf"} <= set(outputs)
     assert all((ctx.settings.path(ctx.settings.outbox) / name).exists() for name in outputs.values())

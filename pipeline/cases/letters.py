@@ -27,9 +27,11 @@ from pipeline.storage.numbers import mark_used
 
 def letter_fields(
     settings: Settings, now: dt.datetime, *, title: str, addressee: str, incoming: str, conclusion: str,
-    heading: str, rows: list[tuple[str, str, str]],
+    heading: str, rows: list[tuple[str, str, str]], list_follows: bool = False,
 ) -> dict:  # fmt: skip
-    """The template's values (pipeline.reply.fields keys) for a letter with these parts."""
+    """The template's values (pipeline.reply.fields keys) for a letter with these parts.
+    `list_follows`: its list follows the letter on the page (the template does the same:
+    pipeline.reply.make_template.INLINE_ATTACHMENT), so a one-person letter is one page."""
     from pipeline.reply.fields import clean
 
     contact = "，".join(
@@ -41,7 +43,7 @@ def letter_fields(
         "reply_doc_number": "", "title": title, "addressee": clean(addressee), "incoming": clean(incoming),
         "conclusion": clean(conclusion), "contact_line": contact, "attachment": f"附件：{heading}",
         "office_name": clean(settings.signature), "issue_date": date_zh(issue_date(settings, now.date())),
-        "attachment_title": heading, "query_time": "",
+        "attachment_title": heading, "query_time": "", "attachment_new_page": not list_follows,
         "results": [{"seq": str(i), "name": clean(n), "id_number": clean(d), "result": r}
                     for i, (n, d, r) in enumerate(rows, 1)],
     }  # fmt: skip

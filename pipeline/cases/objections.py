@@ -6,7 +6,8 @@ state 'objection', opening the chain here in the same transaction: linked to
 the reply it cites (by the reply's 文号, else by unit and ID), or waiting for a
 clerk to link it. Each step is a named person's, audited, and checked against
 the chain's stage; the letters go out through the reply's format and
-templates (objection_apply.docx, objection_notice.docx). When the result
+templates (objection_apply.docx, objection_notice.docx), and as replies do: previewed first, and
+sent only as previewed (the preview's tag), numbered when sent. When the result
 changes the outcome for a person, the original case records it and the
 letter to the unit states the correction.
 """
@@ -14,9 +15,12 @@ letter to the unit states the correction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -267,6 +271,7 @@ def _fields(ctx: ServiceContext, case: Case, row: Objection, *, kind: str, now: 
             f"附件所列人员对查询结果有异议{_quoted(row.reason)}",
             conclusion="现申请异议复核，请予核查并反馈复核结果。", heading="异议复核申请人员名单",
             rows=[(p["name"], p["id_number"], VERDICT_ZH.get(p.get("was") or "", "—")) for p in row.people],
+            list_follows=True,
         )  # fmt: skip
     review = f"经向{NATIONAL}申请异议复核" if row.level == Level.PROVINCE.value else "经复核"
     if row.result == Result.CHANGED.value:
@@ -281,25 +286,85 @@ def _fields(ctx: ServiceContext, case: Case, row: Objection, *, kind: str, now: 
     return letter_fields(
         ctx.settings, now, title="关于社会信用记录查询结果\n异议复核情况的函", addressee=letter.unit or "",
         incoming=f"你单位{day}来函{cited}收悉。{review}，现将结果函告如下。", conclusion=conclusion,
-        heading="异议复核结果", rows=rows,
+        heading="异议复核结果", rows=rows, list_follows=True,
     )  # fmt: skip
 
 
-def _send(ctx: ServiceContext, case: Case, row: Objection, kind: str, now: dt.datetime) -> tuple[str, dict]:
-    """One of the chain's letters, numbered, rendered and published; its 文号 and files."""
-    fields = _fields(ctx, case, row, kind=kind, now=now)  # refused before any 文号 is used
-    label = "异议复核申请" if kind == "apply" else "异议复核结果告知"
-    return send_letter(ctx, case.id, f"objection_{kind}.docx", fields, label=label, unit=case.unit, now=now,
+# The letter each stage sends: (step, template kind, label).
+_LETTERS = {
+    Stage.APPLY: (Step.APPLY, "apply", "异议复核申请"),
+    Stage.NOTIFY: (Step.NOTIFY, "notice", "异议复核结果告知"),
+}
+
+
+def letter_tag(fields: dict) -> str:
+    """The letter a release sends, as a tag: every value but its date of issue (previewed one day and
+    sent the next, it is the same letter; any other change needs a new preview)."""
+    body = {k: v for k, v in fields.items() if k != "issue_date"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def _due_letter(
+    ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime
+) -> tuple[Step, str, str, dict]:
+    """The letter this objection's stage sends, if `account` may send it: (step, kind, label, fields)."""
+    with ctx.db.sessions() as session:
+        case, row = _row(session, case_id)
+        stage = Stage(row.stage)
+        if stage not in _LETTERS:
+            raise InvalidRequest(
+                f"no letter at stage {stage}", f"第{case_id}号异议目前（{stage.label_zh}）没有待发出的函件。"
+            )
+        step, kind, label = _LETTERS[stage]
+        _require_step(account, step)
+        if step is Step.NOTIFY and row.result is None:
+            raise InvalidRequest("no result yet", f"第{case_id}号异议尚未登记复核结果，请先登记。")
+        return step, kind, label, _fields(ctx, case, row, kind=kind, now=now)
+
+
+def preview_letter(
+    ctx: ServiceContext, case_id: int, account: Account, workdir: Path, now: dt.datetime | None = None
+) -> tuple[Path, str, Step]:
+    """The letter the objection's stage sends (the application, or the notice of the result) as its
+    PDF with no 文号, the tag its release hands back, and the step that sends it. The look at the
+    people it names is recorded."""
+    from pipeline.reply import render_letter  # heavy: only when a letter is drawn
+
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    step, kind, _, fields = _due_letter(ctx, case_id, account, now)
+    viewing.see(ctx, case_id, account, viewing.PREVIEW, now)
+    made = render_letter(ctx.settings, f"objection_{kind}.docx", fields, workdir)
+    return made.pdf, letter_tag(fields), step
+
+
+def _send(
+    ctx: ServiceContext, case_id: int, account: Account, step: Step, seen: str, now: dt.datetime
+) -> tuple[str, dict]:
+    """The chain's letter for `step`, exactly as previewed (`seen`), numbered, rendered and published;
+    its 文号 and files. Refused before any 文号 is used."""
+    due, kind, label, fields = _due_letter(ctx, case_id, account, now)
+    if due is not step:
+        raise InvalidRequest(f"{step} is not due", f"第{case_id}号异议目前不在该环节。")
+    if seen != letter_tag(fields):
+        raise InvalidRequest(
+            "not the letter previewed",
+            "发出前须预览函件；预览后内容已有变化（或尚未预览），请重新预览、核对后再发出。",
+        )
+    with ctx.db.sessions() as session:
+        unit = session.get(Case, case_id).unit  # type: ignore[union-attr]
+    return send_letter(ctx, case_id, f"objection_{kind}.docx", fields, label=label, unit=unit, now=now,
                        key=f"{kind}_")  # fmt: skip
 
 
-def apply(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> str:
-    """Province: the application for 异议复核 to the national centre, sent; returns its 文号."""
+def apply(
+    ctx: ServiceContext, case_id: int, account: Account, *, seen: str, now: dt.datetime | None = None
+) -> str:
+    """Province: the application for 异议复核 to the national centre, as previewed, sent; returns its 文号."""
     _require_step(account, Step.APPLY)
     by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     with ctx.db.sessions() as session:
-        case, row = _at(session, case_id, Stage.APPLY)
-    number, names = _send(ctx, case, row, "apply", now)
+        _at(session, case_id, Stage.APPLY)
+    number, names = _send(ctx, case_id, account, Step.APPLY, seen, now)
     with write_transaction(ctx.db.sessions) as session:
         _, row = _at(session, case_id, Stage.APPLY)
         row.applied_at, row.applied_by, row.apply_number = now, by, number
@@ -360,15 +425,15 @@ def record_result(
     return result
 
 
-def notify(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> str:
-    """The letter to the unit with the result, sent; the objection's case is answered."""
+def notify(
+    ctx: ServiceContext, case_id: int, account: Account, *, seen: str, now: dt.datetime | None = None
+) -> str:
+    """The letter to the unit with the result, as previewed, sent; the objection's case is answered."""
     _require_step(account, Step.NOTIFY)
     by, now = account.signature, (now or dt.datetime.now()).replace(microsecond=0)
     with ctx.db.sessions() as session:
-        case, row = _at(session, case_id, Stage.NOTIFY)
-        if row.result is None:
-            raise InvalidRequest("no result yet", f"第{case_id}号异议尚未登记复核结果，请先登记。")
-    number, names = _send(ctx, case, row, "notice", now)
+        _at(session, case_id, Stage.NOTIFY)
+    number, names = _send(ctx, case_id, account, Step.NOTIFY, seen, now)
     with write_transaction(ctx.db.sessions) as session:
         _, row = _at(session, case_id, Stage.NOTIFY)
         row.notified_at, row.notified_by, row.notice_number = now, by, number

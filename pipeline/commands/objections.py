@@ -24,9 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     inner = p.add_subparsers(dest="objections_command", metavar="子命令")
     steps = {
         "link": "关联原查询案件（未能自动确定时）",
-        "apply": "生成并发出致国家公共信用信息中心的异议复核申请函（省级）",
+        "preview": "预览本环节待发出的函件（申请函或告知函，PDF，文号在发出时给出），并打印预览标识",
+        "apply": "发出预览过的致国家公共信用信息中心的异议复核申请函（省级）",
         "result": "登记复核结果（省级：国家公共信用信息中心的结果及收到日期；市级：本单位复核结果）",
-        "notify": "生成并发出致异议申请单位的复核结果告知函",
+        "notify": "发出预览过的致异议申请单位的复核结果告知函",
         "delay": "延期（须写明与异议申请单位的沟通情况）",
     }
     for name, text in steps.items():
@@ -38,6 +39,16 @@ def register(sub: argparse._SubParsersAction) -> None:
             s.add_argument("--received", required=True, help="收到复核结果的日期，例如 2026-12-03")
             s.add_argument("--change", action="append", default=[], metavar="身份证号码=clear|listed",
                            help="结果有变化的人员（可重复）：clear 不属于、listed 属于失信联合惩戒对象")  # fmt: skip
+        if name in ("apply", "notify"):
+            s.add_argument(
+                "--seen", required=True, metavar="预览标识", help="preview 打印的预览标识：只发出预览过的内容"
+            )
+        if name == "preview":
+            s.add_argument(
+                "--out",
+                metavar="文件",
+                help="预览 PDF 保存到何处（默认：当前目录下的 预览-异议-案件编号.pdf）",
+            )
         if name == "delay":
             s.add_argument("--until", required=True, help="延至（工作日），例如 2026-12-10")
             s.add_argument("--who", required=True, help="沟通对象")
@@ -82,8 +93,11 @@ def run_step(args: argparse.Namespace) -> int:
         if args.step == "link":
             objections.link(ctx, args.case, args.original, account)
             print(f"第{args.case}号异议已关联第{args.original}号案件。")
+        elif args.step == "preview":
+            _preview(ctx, args, account)
         elif args.step == "apply":
-            print(f"已生成异议复核申请函：{objections.apply(ctx, args.case, account)}（已放入发件箱）")
+            number = objections.apply(ctx, args.case, account, seen=args.seen)
+            print(f"已发出异议复核申请函：{number}（已放入发件箱）")
         elif args.step == "result":
             changes = {}
             for item in args.change:
@@ -94,7 +108,8 @@ def run_step(args: argparse.Namespace) -> int:
             )
             print(f"已登记复核结果：{result.label_zh}。")
         elif args.step == "notify":
-            print(f"已生成复核结果告知函：{objections.notify(ctx, args.case, account)}（已放入发件箱）")
+            number = objections.notify(ctx, args.case, account, seen=args.seen)
+            print(f"已发出复核结果告知函：{number}（已放入发件箱）")
         else:
             try:
                 at = dt.datetime.fromisoformat(args.at)
@@ -106,3 +121,20 @@ def run_step(args: argparse.Namespace) -> int:
                                     contacted_who=args.who, contacted_at=at, how=args.how, reason=args.reason)  # fmt: skip
             print(f"已延期至{made.until:%Y年%m月%d日}。")
         return 0
+
+
+def _preview(ctx, args: argparse.Namespace, account) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from pipeline.privacy import private_file
+
+    out = Path(args.out or f"预览-异议-{args.case}.pdf")
+    with tempfile.TemporaryDirectory(prefix="letters-preview-") as work:
+        made, tag, step = objections.preview_letter(ctx, args.case, account, Path(work))
+        private_file(out)  # the letter names people and their ID numbers: owner-only
+        shutil.copyfile(made, out)
+    print(f"第{args.case}号异议待发出函件的预览已保存：{out}（文号在发出时给出）")
+    print(f"预览标识：{tag}")
+    print(f"核对无误后发出：letters objections {step.value} {args.case} --seen {tag} --user {args.user}")

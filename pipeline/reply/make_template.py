@@ -197,8 +197,9 @@ def _para(doc, text: str = "", style: str | None = None, align=None, **indent: i
     return p
 
 
-def _body(doc) -> None:
-    """The letter: 文号, title, addressee, the three sentences, 附件说明, signature and date."""
+def _body(doc, blank_lines: int = 2) -> None:
+    """The letter: 文号, title, addressee, the three sentences, 附件说明, signature and date;
+    `blank_lines` between the 附件说明 and the signature (GB/T 9704: 下空一行; the reply keeps two)."""
     body_char = L.BODY_PT * 20
     # 信函格式 for plain paper (setting masthead): the red 发文机关标志 over a thick-thin red rule.
     _para(doc, "{%p if masthead %}")
@@ -227,18 +228,22 @@ def _body(doc) -> None:
     _para(doc, "{%p endif %}")
     _para(doc)
     _para(doc, "{{ attachment }}", firstLineChars=200, firstLine=2 * body_char)
-    _para(doc)
-    _para(doc)
+    for _ in range(blank_lines):
+        _para(doc)
     # 加盖印章的公文: date 右空四字, office name above it (here 右空二字, close to centred on the date).
     _para(doc, "{{ office_name }}", align=WD_ALIGN_PARAGRAPH.RIGHT, rightChars=200, right=2 * body_char)
     _para(doc, "{{ issue_date }}", align=WD_ALIGN_PARAGRAPH.RIGHT, rightChars=400, right=4 * body_char)
 
 
-def _attachment(doc) -> None:
-    """附件 on a new page: label top left (黑体), title centred on line 3, then the result table."""
+def _attachment(doc, new_page: bool = True) -> None:
+    """附件 on a new page: label top left (黑体), title centred on line 3, then the result table; or
+    (an objection's letters, a list of a few people) after a blank line, on the page while it fits."""
+    if not new_page:
+        _para(doc)
     label = _para(doc, "附件", "附件标识")
-    label.paragraph_format.page_break_before = True
-    _para(doc)
+    label.paragraph_format.page_break_before = new_page
+    if new_page:
+        _para(doc)
     heading = _para(doc, "{{ attachment_title }}", "公文标题")
     heading.paragraph_format.space_after = Pt(L.BODY_PT / 2)
     _para(
@@ -320,7 +325,9 @@ def _font_table(doc) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-# The letters in this format: the reply (附件3) and the two letters of an objection's chain.
+# The letters in this format: the reply (附件3) and the two letters of an objection's chain. The
+# objection's letters name one or a few people: their list follows the letter, so one fits a page.
+INLINE_ATTACHMENT = ("objection_apply.docx", "objection_notice.docx")
 TEMPLATES = {
     "reply.docx": (
         "社会信用记录查询结果复函（模板）",
@@ -341,8 +348,9 @@ def build(name: str = "reply.docx") -> bytes:
             del doc.part.package.rels[rel_id]
     _setup_defaults(doc)
     _setup_section(doc)
-    _body(doc)
-    _attachment(doc)
+    inline = name in INLINE_ATTACHMENT
+    _body(doc, blank_lines=1 if inline else 2)
+    _attachment(doc, new_page=not inline)
     _font_table(doc)
     props = doc.core_properties
     props.title = title

@@ -20,6 +20,7 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    KeepTogether,
     PageBreak,
     PageTemplate,
     Paragraph,
@@ -193,21 +194,25 @@ def write_pdf(fields: dict[str, Any], out: Path, fonts: FontSet) -> Path:
     ]
     if fields["contact_line"]:
         story.append(para(fields["contact_line"], "indent"))
+    new_page = fields.get("attachment_new_page", True)  # 附件 另面编排, as the reply's form (附件3) has it
+    blank = [line, line] if new_page else [line]  # GB/T 9704: 下空一行; the reply keeps two (the template's)
     story += [
         line,
         para(fields["attachment"], "indent"),
-        line,
-        line,
-        para(fields["office_name"], "sign"),
-        para(fields["issue_date"], "date"),
-        PageBreak(),
-        para("附件", "label"),
-        line,
+        # The signature and its date never part: a page may break before them, not between.
+        KeepTogether([*blank, para(fields["office_name"], "sign"), para(fields["issue_date"], "date")]),
+    ]
+    head: list[Any] = []  # the list's label, title and table: one block when it follows the letter
+    if new_page:
+        story += [PageBreak(), para("附件", "label"), line]
+    else:  # a short letter's list follows it on the page when it fits whole, else on the next
+        head += [Spacer(1, L.LINE_PITCH_PT / 2), para("附件", "label")]
+    head += [
         para(fields.get("attachment_title") or ATTACHMENT_TITLE, "title"),
         Spacer(1, L.BODY_PT / 2),
     ]
     if fields["query_time"]:
-        story.append(para(fields["query_time"], "note"))  # one line, in the table's size
+        head.append(para(fields["query_time"], "note"))  # one line, in the table's size
     widths = L.table_columns_mm([r["name"] for r in fields["results"]])
 
     def cell(text: str, width_mm: float) -> Paragraph:
@@ -233,7 +238,7 @@ def write_pdf(fields: dict[str, Any], out: Path, fonts: FontSet) -> Path:
             ]
         )
     )
-    story.append(table)
+    story += [*head, table] if new_page else [KeepTogether([*head, table])]
 
     doc = BaseDocTemplate(
         str(out),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from pipeline.cases import objections
+from pipeline.cases import objections, viewing
 from pipeline.domain.objection import NATIONAL, Stage
-from pipeline.errors import InvalidRequest
+from pipeline.errors import CaseNotFound, InvalidRequest
 from pipeline.web.auth import me
+from pipeline.web.heavy import heavy
+from pipeline.web.pages import preview_image, render_objection_preview
 from pipeline.web.state import context
 
 blueprint = Blueprint("objections", __name__, url_prefix="/objections")
@@ -33,6 +35,31 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
+@blueprint.route("/<int:case_id>/preview")
+@login_required
+@heavy
+def preview(case_id: int):  # type: ignore[no-untyped-def]
+    """The letter this stage sends, as it will go (its 文号 is given when it is sent)."""
+    ctx = context()
+    pages, tag, step = render_objection_preview(ctx, case_id, me())  # the core records the look
+    return render_template(
+        "objection_preview.html", o=objections.view(ctx, case_id), pages=pages, tag=tag, step=step,
+        Step=objections.Step, NATIONAL=NATIONAL, verdict_zh=objections.VERDICT_ZH,
+    )  # fmt: skip
+
+
+@blueprint.route("/<int:case_id>/preview/<int:number>")
+@login_required
+def preview_page(case_id: int, number: int):  # type: ignore[no-untyped-def]
+    viewing.see(context(), case_id, me(), viewing.preview_page(number))
+    found = preview_image(context(), case_id, number, "objection")
+    if found is None:
+        raise CaseNotFound(f"no objection preview page {number}", "找不到该页，请重新打开预览。")
+    response = send_file(found, mimetype="image/png", max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _day(key: str) -> dt.date:
     try:
         return dt.date.fromisoformat(request.form.get(key, ""))
@@ -51,7 +78,8 @@ def step(case_id: int, step: str):  # type: ignore[no-untyped-def]
         objections.link(ctx, case_id, int(original), account)
         flash("已关联原查询案件。", "ok")
     elif step == "apply":
-        flash(f"已生成异议复核申请函（{objections.apply(ctx, case_id, account)}），已放入发件箱。", "ok")
+        number = objections.apply(ctx, case_id, account, seen=form.get("seen", ""))
+        flash(f"已发出异议复核申请函（{number}），已放入发件箱。", "ok")
     elif step == "result":
         changes = {
             key.removeprefix("now."): value
@@ -63,7 +91,8 @@ def step(case_id: int, step: str):  # type: ignore[no-untyped-def]
         )
         flash(f"已登记复核结果：{result.label_zh}。", "ok")
     elif step == "notify":
-        flash(f"已生成复核结果告知函（{objections.notify(ctx, case_id, account)}），已放入发件箱。", "ok")
+        number = objections.notify(ctx, case_id, account, seen=form.get("seen", ""))
+        flash(f"已发出复核结果告知函（{number}），已放入发件箱。", "ok")
     elif step == "delay":
         try:
             contacted = dt.datetime.fromisoformat(form.get("contacted_at", ""))

@@ -328,28 +328,49 @@ def _converted_text(ctx: ServiceContext, case_id: int, pdf: Path) -> list[PageTe
     return pages
 
 
-def render_preview(ctx: ServiceContext, case_id: int, account: Account) -> tuple[int, str]:
-    """Render the reply a release would send into the case's preview cache; returns its page count
-    and the tag its release hands back (pipeline.cases.review.content_tag)."""
-    from pipeline.cases.review import preview
-
-    folder = _cache(ctx, case_id) / "reply"
+def _preview_folder(ctx: ServiceContext, case_id: int, name: str) -> Path:
+    """A fresh folder for one letter's preview: a new preview never shows an old page."""
+    folder = _cache(ctx, case_id) / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700)
-    pdf, tag = preview(ctx, case_id, account, folder / "render")
+    return folder
+
+
+def _draw_all(pdf: Path, folder: Path) -> int:
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(pdf))
     try:
         for i in range(len(doc)):
             _save_png(doc[i].render(scale=SCALE).to_pil(), folder / f"page-{i + 1}.png")
-        return len(doc), tag
+        return len(doc)
     finally:
         doc.close()
 
 
-def preview_image(ctx: ServiceContext, case_id: int, number: int) -> Path | None:
-    path = _cache(ctx, case_id) / "reply" / f"page-{number}.png"
+def render_preview(ctx: ServiceContext, case_id: int, account: Account) -> tuple[int, str]:
+    """Render the reply a release would send into the case's preview cache; returns its page count
+    and the tag its release hands back (pipeline.cases.review.content_tag)."""
+    from pipeline.cases.review import preview
+
+    folder = _preview_folder(ctx, case_id, "reply")
+    pdf, tag = preview(ctx, case_id, account, folder / "render")
+    return _draw_all(pdf, folder), tag
+
+
+def render_objection_preview(ctx: ServiceContext, case_id: int, account: Account) -> tuple[int, str, Any]:
+    """Render the letter an objection's stage sends (pipeline.cases.objections.preview_letter);
+    returns its page count, the tag its release hands back and the step that sends it."""
+    from pipeline.cases.objections import preview_letter
+
+    folder = _preview_folder(ctx, case_id, "objection")
+    pdf, tag, step = preview_letter(ctx, case_id, account, folder / "render")
+    return _draw_all(pdf, folder), tag, step
+
+
+def preview_image(ctx: ServiceContext, case_id: int, number: int, name: str = "reply") -> Path | None:
+    """Page `number` of the last preview drawn: the reply, or (name="objection") an objection's letter."""
+    path = _cache(ctx, case_id) / name / f"page-{number}.png"
     return path if path.exists() else None
 
 
