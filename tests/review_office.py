@@ -108,6 +108,22 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Se
     ctx.close()
 
 
+@pytest.fixture
+def as_scans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The office's letters read as their reader reads them, then taken as scans (OCR's document
+    type): for the flow after reading a scan, without seconds of OCR a page. Real scans reach
+    `from_scan` in test_ocr and test_photos_and_faxes."""
+    import dataclasses
+
+    from pipeline.cases import handling
+    from pipeline.reading import read_document
+
+    def read(path: Path):  # type: ignore[no-untyped-def]
+        return dataclasses.replace(read_document(path), source_type="ocr")
+
+    monkeypatch.setattr(handling, "read_document", read)
+
+
 def die_claims(ctx: ServiceContext) -> None:
     """The review's process is gone: its claims now name a process that started at another time."""
     from sqlalchemy import update

@@ -24,7 +24,13 @@ def waiting(office):  # type: ignore[no-untyped-def]
 
 def test_a_draft_is_kept_and_submitting_removes_it(waiting) -> None:  # type: ignore[no-untyped-def]
     ctx, case_id, good = waiting
-    body = {"fields": {"2.id_number": good}, "deleted": [], "added": [["张三", "1101"]], "results": {}}
+    body = {
+        "fields": {"2.id_number": good},
+        "deleted": [],
+        "added": [["张三", "1101"]],
+        "results": {},
+        "compared": [],
+    }
     saved = drafts.save_draft(ctx, case_id, account("王芳"), body)
     kept = drafts.load_draft(ctx, case_id)
     assert kept is not None and kept.body == body and kept.saved_by == saved.saved_by == "王芳（wangfang）"

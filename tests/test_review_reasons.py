@@ -9,7 +9,8 @@ import dataclasses
 import datetime as dt
 
 from pipeline.cases.handling import reasons_now
-from pipeline.cases.reasons import SCAN_CONFIRM, review_reasons
+from pipeline.cases.reasons import review_reasons
+from pipeline.domain import comparison
 from pipeline.domain.letter import Kind
 from pipeline.domain.reasons import (
     Reason,
@@ -52,12 +53,16 @@ def test_text_letter_with_clear_results_needs_nobody():
     assert reasons_now(letter, clean_outcome(letter), settings(), NOW) == []
 
 
-def test_scanned_letter_waits_for_confirmation_by_default():
+def test_scanned_letter_waits_for_every_item_compared_by_default():
+    """Regression: a scan's confirmation was one approval of the whole letter, a two-click stamp; each
+    header field and row is now compared with the original, and an approval settles none of it."""
     letter = scanned_letter()
     assert letter.from_scan and "来自扫描件" in letter.notes
     reasons = reasons_now(letter, clean_outcome(letter), settings(), NOW)
-    assert reasons == [Reason(ReasonCode.SCAN_CONFIRM, SCAN_CONFIRM)]
-    assert approvable(reasons)
+    assert [r.code for r in reasons] == [ReasonCode.SCAN_CONFIRM]
+    left = len(letter.people) + sum(1 for f in comparison.FIELDS if getattr(letter, f))
+    assert f"尚有{left}项未核对" in reasons[0].text
+    assert not approvable(reasons)
 
 
 def test_clean_scan_may_be_answered_when_the_setting_allows():

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.commands.fields import parse_fields
+from pipeline.storage import audit
 from pipeline.storage.models import Case
 from tests.browser import CHROMIUM
 from tests.builders.spec import bad_check_digit
@@ -392,6 +393,37 @@ def test_enter_confirms_the_current_item_and_jumps_to_the_next_open_one(console,
     assert page.evaluate("document.activeElement.value") == "count_mismatch"
     page.keyboard.press("Enter")  # confirms it
     assert page.is_checked("input[name=code][value=count_mismatch]")
+
+
+def test_a_scan_is_compared_row_by_row_by_keyboard_with_its_box_lit_then_released(
+    console, page, as_scans
+) -> None:  # type: ignore[no-untyped-def]
+    """Regression: a scan's confirmation was a two-click stamp on the whole letter. Each field and row
+    is ticked against the original by Enter, the original's boxes following; only then may it go."""
+    ctx, intake, url = console
+    case_id = drop(intake, "scan.pdf", spec_for(45))
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    ticks = page.locator("input[name=compared]")
+    assert ticks.count() == len(spec_for(45).people) + 5  # five header fields, every row
+    assert page.evaluate("document.activeElement.name") == "compared"  # the first item, focused on load
+    assert page.locator("p.release a").count() == 0  # nothing to preview before the comparison
+    for _ in range(ticks.count() - 1):
+        page.keyboard.press("Enter")
+        keys = page.evaluate("document.activeElement.dataset.key").split()
+        lit = page.evaluate("Array.from(document.querySelectorAll('.box.active')).map(b => b.dataset.key)")
+        assert lit and set(lit) <= set(keys), (keys, lit)  # the original's box follows the item
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.className") == "submit"  # all ticked: save is next
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "扫描件" not in page.inner_text("section.reasons")  # no reason left about it
+    assert page.locator("span.compared").count() >= len(spec_for(45).people)
+    release(page, url, case_id)
+    assert state(ctx, case_id) == "replied"
+    with ctx.db.sessions() as s:
+        events = [e.reason for e in audit.events_for(s, case_id)]
+    assert any(e.startswith("对照原件核对：") and "第1人" in e for e in events)
 
 
 def test_a_case_is_delayed_and_a_failed_file_closed_in_the_browser(console, page) -> None:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from pipeline.cases.lookup import get_case
 from pipeline.cases.reads import Read, require_read
 from pipeline.cases.spotchecks import SpotRow
 from pipeline.contract import letter_from_json
+from pipeline.domain import comparison
 from pipeline.domain.deadlines import Deadline
 from pipeline.domain.history import CaseHistory, Fix
 from pipeline.domain.idnumber import normalise_id
@@ -79,6 +80,7 @@ class PersonView:
     unsure: bool = False  # the name or ID is an uncertain read
     decision_zh: str | None = None  # what a person decided for this row, on which records
     objected: tuple[str, int] | None = None  # (verdict now, objection case) when an objection changed it
+    to_compare: bool = False  # a scan's row not yet compared with the original (domain.comparison)
 
 
 @dataclass(slots=True)
@@ -106,10 +108,14 @@ class CaseDetail:
     # is still in effect: what a second reviewer compares with the original before approving.
     corrections: list[CorrectionView] = field(default_factory=list)
     confirmed: list[tuple[str, str, str]] = field(default_factory=list)  # (problem, by, at) confirmed
+    compared: list[tuple[str, str, str]] = field(default_factory=list)  # (item, by, at) of a scan, compared
     decisions: list[tuple[str, str, str]] = field(default_factory=list)  # (at, by, what) verdicts decided
     corrected_by: str | None = None  # who corrected the case last
     duplicate_of: int | None = None  # the earlier case with the same file
     duplicate_reply: str | None = None  # that case's reply 文号, if it was answered
+    from_scan: bool = False
+    # A scan's header fields not yet compared with the original, by name (unit, doc_number …).
+    fields_to_compare: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +190,8 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
     decided = {d.seq: d.describe_zh() for d in decisions}  # the latest decision per person
     changed = objections.verdicts_after_objections(session, [case_id]).get(case_id, {})
     letter = letter_from_json(case.letter_json) if case.letter_json else None
+    left = comparison.open_items(letter) if letter is not None else []
+    rows_left = {i.seq for i in left if i.seq is not None}
     people = []
     for i, p in enumerate(letter.people if letter else [], 1):
         v = verdicts.get(i)
@@ -203,6 +211,7 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
                 name_confidence=p.name_source.confidence if p.name_source and p.name_source.confidence < 1 else None,
                 unsure=bool(p.confirm), decision_zh=decided.get(i),
                 objected=(Verdict(changed[p.id_number][0]).label_zh, changed[p.id_number][1]) if p.id_number in changed else None,
+                to_compare=i in rows_left,
             )
         )  # fmt: skip
     confirmable = []
@@ -222,7 +231,8 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
     ]  # fmt: skip
     return CaseDetail(
         corrections=corrections,
-        confirmed=[(c.text, c.by, c.at[:16].replace("T", " ")) for c in letter.confirmed] if letter else [],
+        confirmed=[(c.text, c.by, c.at[:16].replace("T", " ")) for c in letter.confirmed if c.code is not ReasonCode.SCAN_CONFIRM] if letter else [],
+        compared=[(c.text, c.by, c.at[:16].replace("T", " ")) for c in letter.confirmed if c.code is ReasonCode.SCAN_CONFIRM] if letter else [],
         decisions=[(d.at.strftime("%Y-%m-%d %H:%M"), d.by, d.describe_zh()) for d in decisions],
         corrected_by=tracking.corrected_by,
         duplicate_of=tracking.duplicate_of,
@@ -233,6 +243,8 @@ def _detail(session: Session, case_id: int) -> CaseDetail:
         date=letter.date if letter else None, addressee=letter.addressee if letter else None,
         reply_doc_number=case.reply_doc_number, error=case.error, reasons=case.review_reasons(),
         confirmable=confirmable, people=people, letter_json=case.letter_json,
+        from_scan=bool(letter and letter.from_scan),
+        fields_to_compare=[i.field for i in left if i.field is not None],
         history=[
             (ev.at[:16].replace("T", " "), "系统" if ev.actor == audit.SERVICE else ev.actor,
              f"{_state_zh(ev.from_state)}→{_state_zh(ev.to_state)}", ev.reason)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pipeline.domain import comparison
 from pipeline.domain.bounds import Typed, bounded
 from pipeline.domain.history import FixKind
 from pipeline.domain.idnumber import normalise_id
@@ -33,6 +34,7 @@ from pipeline.privacy import mask_id
 
 __all__ = [
     "AddRow",
+    "Compared",
     "Correction",
     "DeleteRow",
     "FieldFix",
@@ -101,7 +103,27 @@ class VerdictDecision:
     verdict: Verdict
 
 
-Correction = FieldFix | PersonFix | AddRow | DeleteRow | VerdictDecision
+@dataclass(frozen=True, slots=True)
+class Compared:
+    """A scan's header field or roster row (`seq`, as the clerk saw it) compared with the original:
+    it reads as shown (pipeline.domain.comparison)."""
+
+    seq: int | None = None
+    field: LetterField | None = None
+
+    @classmethod
+    def named(cls, item: str) -> Compared:
+        """An item as both edges name it: a row by its 序号 ("3"), a header field by name ("unit")."""
+        item = item.strip()
+        if item.isdigit() and int(item) >= 1:
+            return cls(seq=int(item))
+        if item in LetterField.__members__.values():
+            return cls(field=LetterField(item))
+        names = "、".join(f.value for f in LetterField)
+        raise InvalidRequest(f"bad compared item {item!r}", f"“{item}”不是序号或来函信息字段（{names}）。")
+
+
+Correction = FieldFix | PersonFix | AddRow | DeleteRow | VerdictDecision | Compared
 DECIDED = (Verdict.CLEAR, Verdict.LISTED, Verdict.NOT_CHECKED)
 
 
@@ -113,6 +135,7 @@ class Requested:
     verdicts: dict[int, Verdict]
     deletes: set[int] = field(default_factory=set)
     adds: list[AddRow] = field(default_factory=list)
+    compared: list[Compared] = field(default_factory=list)
 
 
 def requested(items: Sequence[Correction]) -> Requested:
@@ -125,6 +148,8 @@ def requested(items: Sequence[Correction]) -> Requested:
         _bounded(item)
         if isinstance(item, DeleteRow):
             out.deletes.add(item.seq)
+        elif isinstance(item, Compared):
+            out.compared.append(item)
         elif isinstance(item, AddRow):
             if not item.name.strip() and not item.id_number.strip():
                 raise InvalidRequest("empty added row", "增加的人员应写明姓名和身份证号码。")
@@ -182,15 +207,17 @@ def _letter_field(letter: Letter, key: LetterField, value: str) -> None:
 
 
 def apply_corrections(
-    letter: Letter, request: Requested, today: dt.date
+    letter: Letter, request: Requested, today: dt.date, *, by: str = "", at: str = ""
 ) -> tuple[list[str], dict[int, Verdict]]:
-    """Apply the corrections and roster changes and validate again.
+    """Apply the corrections and roster changes and validate again; on a scan, record what `by`
+    compared with the original: the items asked, and every field and row typed or corrected.
 
     Returns Chinese descriptions (IDs masked) and the request's verdicts keyed by
     the people's positions after the roster changes.
     """
     done = []
     changed: set[int] = set()
+    looked = _compared_people(letter, request)
     for item in request.fields:
         value = item.value.strip()
         if isinstance(item, FieldFix):
@@ -221,7 +248,34 @@ def apply_corrections(
         touched.add(id(person))
         done.append(f"增加第{len(letter.people)}人：{person.name}（{mask_id(person.id_number)}）")
     revalidate(letter, today, {i for i, p in enumerate(letter.people) if id(p) in touched})
+    if letter.from_scan:
+        fields = {c.field.value for c in request.compared if c.field is not None}
+        fields |= {f.field.value for f in request.fields if isinstance(f, FieldFix)}
+        rows = touched | looked
+        wanted = [
+            item
+            for item in comparison.items(letter)
+            if item.field in fields or (item.seq is not None and id(letter.people[item.seq - 1]) in rows)
+        ]
+        recorded = comparison.compare(letter, wanted, by, at)
+        if recorded:
+            done.append("对照原件核对：" + "、".join(recorded))
     return done, verdicts
+
+
+def _compared_people(letter: Letter, request: Requested) -> set[int]:
+    """The rows the clerk compared, as people (the request's numbers are the rows as shown)."""
+    if request.compared and not letter.from_scan:
+        raise InvalidRequest("not a scan", "该来函不是扫描件，无需对照原件逐项核对。")
+    people = set()
+    for item in request.compared:
+        if item.seq is None:
+            continue
+        if not 1 <= item.seq <= len(letter.people):
+            raise InvalidRequest("no such person", f"名单中没有第{item.seq}人（共{len(letter.people)}人）。")
+        if item.seq not in request.deletes:
+            people.add(id(letter.people[item.seq - 1]))
+    return people
 
 
 def _delete_rows(letter: Letter, request: Requested, done: list[str]) -> dict[int, Verdict]:

@@ -25,7 +25,7 @@ from pipeline.storage import write_transaction
 from pipeline.storage.case_models import CaseDraft, CaseTracking
 
 MAX_DRAFT_BYTES = 512 * 1024  # a 2,000-person roster fits; anything larger is not a clerk typing
-_KEYS = {"fields": dict, "deleted": list, "added": list, "results": dict}
+_KEYS = {"fields": dict, "deleted": list, "added": list, "results": dict, "compared": list}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +45,13 @@ def _checked(body: object) -> dict:
     fields, results = body.get("fields", {}), body.get("results", {})
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in (*fields.items(), *results.items())):
         raise InvalidRequest("bad draft values", "草稿内容格式无效。")
-    if not all(isinstance(n, int) for n in body.get("deleted", [])) or not all(
-        isinstance(row, list) and len(row) == 2 and all(isinstance(v, str) for v in row)
-        for row in body.get("added", [])
+    if (
+        not all(isinstance(n, int) for n in body.get("deleted", []))
+        or not all(
+            isinstance(row, list) and len(row) == 2 and all(isinstance(v, str) for v in row)
+            for row in body.get("added", [])
+        )
+        or not all(isinstance(item, str) and len(item) < 20 for item in body.get("compared", []))
     ):
         raise InvalidRequest("bad draft rows", "草稿内容格式无效。")
     if len(json.dumps(body, ensure_ascii=False).encode()) > MAX_DRAFT_BYTES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.domain import comparison
 from pipeline.domain.history import CaseHistory
 from pipeline.domain.letter import Kind, Letter
 from pipeline.domain.reasons import Reason, ReasonCode, code_of
@@ -9,7 +10,6 @@ from pipeline.domain.result import CheckOutcome, Verdict
 
 SECOND_REVIEW = "查询结果为失信联合惩戒对象，公务员录用、调任查询须二次复审、复核、复查"
 HOLIDAYS_MISSING = "节假日安排未录入，请管理员更新 holidays.toml"
-SCAN_CONFIRM = "来函为扫描件，须对照原件确认识别结果后复函"
 NAME_MISMATCH = "身份证号码在失信名单中，但名单登记的姓名不同，需人工核实"
 POSSIBLE = "与失信名单中一条脱敏身份证号码记录的姓名和可见号码相符，需人工核实"
 CORRECTED_HIT = (
@@ -50,8 +50,9 @@ def review_reasons(
                 Reason(code_of(p, ReasonCode.ID_INVALID), f"{who}：{p}", seq) for p in person.problems
             )
         reasons.extend(Reason(ReasonCode.PERSON_CONFIRM, f"{who}：{c}", seq) for c in person.confirm)
-    if letter.from_scan and scan_needs_person:
-        reasons.append(Reason(ReasonCode.SCAN_CONFIRM, SCAN_CONFIRM))
+    left = comparison.open_items(letter) if scan_needs_person else []
+    if left:
+        reasons.append(Reason(ReasonCode.SCAN_CONFIRM, comparison.open_text(left)))
     if outcome is not None:
         reasons.extend(Reason(ReasonCode.LISTS, p) for p in outcome.problems)
         for r in outcome.results:

@@ -353,8 +353,8 @@ def correct(
     request = requested(items)
     letter, tag = _waiting_letter(ctx, case_id)
     before, before_fields = roster_of(letter), letter_fields_of(letter)
-    done, wanted = apply_corrections(letter, request, now.date())
     at = now.isoformat(timespec="seconds")
+    done, wanted = apply_corrections(letter, request, now.date(), by=by, at=at)
     fixes = fixes_between(before, before_fields, letter, by=by, at=at)
     verdicts = {s: v for s, v in wanted.items() if v != Verdict.NOT_CHECKED}
     for s, v in wanted.items():
@@ -368,9 +368,17 @@ def correct(
         stored = session.get(Case, case_id)
         fixes = with_found(fixes, found_before(stored.check_json if stored else None))
     return _conclude(
-        ctx, case_id, letter, account, event="人工更正：" + "，".join(done), approving=False, changed=True,
+        ctx, case_id, letter, account, event=_correction_event(done), approving=False, changed=True,
         decisions=decisions, fixes=fixes, now=now, tag=tag,
     )  # fmt: skip
+
+
+def _correction_event(done: list[str]) -> str:
+    """The history's line: a comparison alone is no correction, and says so."""
+    compared = "对照原件核对："
+    if len(done) == 1 and done[0].startswith(compared):
+        return done[0]
+    return "人工更正：" + "，".join(done)
 
 
 def confirm(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pipeline.cases.corrections import (
     AddRow,
+    Compared,
     Correction,
     DeleteRow,
     FieldFix,
@@ -65,3 +66,8 @@ def parse_fields(items: list[str]) -> list[Correction]:
     if not items:
         raise InvalidRequest("no fields", f"请写明更正内容。{FIELD_HELP}")
     return [parse_field(item) for item in items]
+
+
+def parse_compared(items: list[str]) -> list[Correction]:
+    """`letters review compare N 1 2 unit`: rows by their 序号, header fields by name."""
+    return [Compared.named(item) for item in items]

@@ -1,4 +1,4 @@
-"""`letters review show|preview|approve|correct|confirm|route CASE`: finish a case waiting for review from
+"""`letters review show|preview|approve|correct|confirm|compare|route CASE`: finish a case waiting for review from
 the command line, under the same rules as the console (the case core decides every one)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.cases.context import open_context
 from pipeline.commands import auth
+from pipeline.domain import comparison
 from pipeline.domain.reasons import ReasonCode
 from pipeline.errors import ExitCode
 from pipeline.privacy import mask_id, mask_ids_in
@@ -101,6 +102,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("code", nargs="+", help="问题代码，如 count_mismatch、seq_gap、document")
     auth.add_arguments(f, "确认人")
     f.set_defaults(func=run_confirm)
+    m = inner.add_parser(
+        "compare",
+        help="扫描件：记录已对照原件逐项核对的人员和来函信息",
+        description="扫描件的每一行查询对象和每一项来函信息，须由具名人员对照原件核对后方可复函。"
+        "写明已核对的序号（如 1 2 3）或来函信息字段（"
+        + "、".join(f"{k} {v}" for k, v in comparison.FIELDS.items())
+        + "）；有误的请用 correct 更正（更正即视为已核对）。",
+    )
+    m.add_argument("case", type=int, help="案件编号")
+    m.add_argument("item", nargs="+", help="已核对的序号或字段名，如 1 2 unit date")
+    auth.add_arguments(m, "核对人")
+    m.set_defaults(func=run_compare)
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -136,6 +149,13 @@ def _page_lines(page: CasePage) -> Iterator[str]:
     if case.confirmed:
         yield "已确认的问题："
         yield from (f"  - {text}（{by}，{at}）" for text, by, at in case.confirmed)
+    if case.compared:
+        yield f"已对照原件核对：{len(case.compared)}项（最近：{case.compared[-1][1]}，{case.compared[-1][2]}）"
+    if case.fields_to_compare or any(p.to_compare for p in case.people):
+        fields = [comparison.FIELDS[f] for f in case.fields_to_compare]
+        rows = [str(p.seq) for p in case.people if p.to_compare]
+        left = "、".join(fields + ([f"第{'、'.join(rows)}人"] if rows else []))
+        yield f"扫描件尚未对照原件核对：{left}（核对后：letters review compare {case.id} 序号或字段…）"
     if case.letter_json is not None:
         yield f"查询对象（共{len(case.people)}人）："
         for p in case.people:
@@ -240,6 +260,15 @@ def run_confirm(args: argparse.Namespace) -> int:
 
     with open_context() as ctx:
         return _report(args.case, confirm(ctx, args.case, args.code, auth.sign_in(ctx, args)))
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from pipeline.cases.review import correct
+    from pipeline.commands.fields import parse_compared
+
+    items = parse_compared(args.item)
+    with open_context() as ctx:
+        return _report(args.case, correct(ctx, args.case, items, auth.sign_in(ctx, args)))
 
 
 def run_route(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ class Settle(StrEnum):
 
     APPROVAL = "approval"  # a named person approves (compared with the original, second review)
     CONFIRMATION = "confirmation"  # a named person confirms this very problem, audited
+    COMPARISON = "comparison"  # a scan: each field and row compared with the original (domain.comparison)
     CORRECTION = "correction"  # a field must be corrected (or, for an ID, answered 未予查询)
     DECISION = "decision"  # a named person decides the verdict (N.result=clear|listed)
     ADMINISTRATOR = "administrator"  # lists, holidays: fixed by an administrator, then re-checked
@@ -28,6 +29,7 @@ class Settle(StrEnum):
         return {
             "approval": "复核批准",
             "confirmation": "核实后确认",
+            "comparison": "对照原件逐项核对",
             "correction": "更正",
             "decision": "人工核实结论",
             "administrator": "管理员处理",
@@ -44,7 +46,7 @@ class ReasonCode(StrEnum):
     COUNT_MISMATCH = "count_mismatch"
     SEQ_GAP = "seq_gap"
     DOCUMENT = "document"  # found by the reader (e.g. a value cut by markup): no field fixes it
-    SCAN_CONFIRM = "scan_confirm"
+    SCAN_CONFIRM = "scan_confirm"  # a scan's fields and rows not yet compared with the original
     # person level
     NAME_INVALID = "name_invalid"
     ID_INVALID = "id_invalid"
@@ -71,7 +73,7 @@ class ReasonCode(StrEnum):
 
 
 _SETTLED_BY = {
-    ReasonCode.SCAN_CONFIRM: Settle.APPROVAL,
+    ReasonCode.SCAN_CONFIRM: Settle.COMPARISON,
     ReasonCode.PERSON_CONFIRM: Settle.APPROVAL,
     ReasonCode.SECOND_REVIEW: Settle.APPROVAL,
     ReasonCode.CORRECTED_HIT: Settle.APPROVAL,

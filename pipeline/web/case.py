@@ -19,6 +19,7 @@ from pipeline.cases import reprocess as reprocessing
 from pipeline.cases.case_page import case_page
 from pipeline.cases.corrections import (
     AddRow,
+    Compared,
     Correction,
     DeleteRow,
     FieldFix,
@@ -133,6 +134,8 @@ def correct(case_id: int):  # type: ignore[no-untyped-def]
         elif attr == "result" and value:
             items.append(VerdictDecision(int(seq), _verdict(value)))
     items.extend(DeleteRow(seq) for seq in sorted(deleted))
+    # A scan's rows (序号) and header fields, compared with the original; a deleted row is no longer one.
+    items.extend(c for c in map(Compared.named, form.getlist("compared")) if c.seq not in deleted)
     for name, number in zip(form.getlist("add.name"), form.getlist("add.id_number"), strict=False):
         if name.strip() or number.strip():
             items.append(AddRow(name.strip(), number.strip()))

@@ -4,7 +4,8 @@
 //  - the correction form is a draft: every change is saved on the server (so a reload or a lapsed
 //    hold keeps it), can be undone step by step, and nothing goes out until it is submitted;
 //  - the roster grid checks each row as it is typed, with the server's own rules;
-//  - Enter confirms the current item and jumps to the next open one (blocking, uncertain, unconfirmed).
+//  - Enter confirms the current item and jumps to the next open one (blocking, uncertain, unconfirmed);
+//    on a scan, each header field and row is ticked 与原件一致 or corrected, with its box lit.
 (function () {
   "use strict";
 
@@ -15,7 +16,12 @@
     box.style.left = at[0] + "%"; box.style.top = at[1] + "%";
     box.style.width = at[2] + "%"; box.style.height = at[3] + "%";
   });
-  function boxesFor(key) { return document.querySelectorAll('.box[data-key="' + CSS.escape(key) + '"]'); }
+  // An item may stand for several values (a scan's row: its name and its ID), keys apart by spaces.
+  function boxesFor(keys) {
+    return keys.split(" ").filter(Boolean).reduce(function (all, key) {
+      return all.concat(Array.prototype.slice.call(document.querySelectorAll('.box[data-key="' + CSS.escape(key) + '"]')));
+    }, []);
+  }
   function clearBoxes() { document.querySelectorAll(".box.active").forEach(function (b) { b.classList.remove("active"); }); }
   document.addEventListener("focusin", function (event) {
     var key = event.target.dataset && event.target.dataset.key;
@@ -92,7 +98,7 @@
   function editable() { return form.querySelectorAll("tbody:not(.added) input[data-key], .fields input[data-key], .fields select"); }
 
   function state() {
-    var s = { fields: {}, deleted: [], added: [], results: {} };
+    var s = { fields: {}, deleted: [], added: [], results: {}, compared: [] };
     editable().forEach(function (input) {
       var old = was(input);
       if (old !== null && input.value !== old) { s.fields[input.name] = input.value; }
@@ -101,6 +107,7 @@
       var value = el.type === "checkbox" ? (el.checked ? el.value : "") : el.value;
       if (value) { s.results[el.name] = value; }
     });
+    form.querySelectorAll('input[name="compared"]:checked').forEach(function (el) { s.compared.push(el.value); });
     form.querySelectorAll("tbody:not(.added) tr.deleted").forEach(function (row) { s.deleted.push(Number(row.dataset.seq)); });
     addedBody.querySelectorAll("tr").forEach(function (row) {
       s.added.push([row.querySelector('[name="add.name"]').value, row.querySelector('[name="add.id_number"]').value]);
@@ -108,7 +115,8 @@
     return s;
   }
   function isEmpty(s) {
-    return !Object.keys(s.fields).length && !s.deleted.length && !s.added.length && !Object.keys(s.results).length;
+    return !Object.keys(s.fields).length && !s.deleted.length && !s.added.length && !Object.keys(s.results).length &&
+      !s.compared.length;
   }
   function markDeleted(row, yes) {
     row.classList.toggle("deleted", yes);
@@ -134,6 +142,9 @@
     form.querySelectorAll('[name$=".result"]').forEach(function (el) {
       var value = s.results[el.name] || "";
       if (el.type === "checkbox") { el.checked = value === el.value; } else { el.value = value; }
+    });
+    form.querySelectorAll('input[name="compared"]').forEach(function (el) {
+      el.checked = (s.compared || []).indexOf(el.value) >= 0;
     });
     form.querySelectorAll("tbody:not(.added) tr[data-seq]").forEach(function (row) {
       markDeleted(row, s.deleted.indexOf(Number(row.dataset.seq)) >= 0);
@@ -256,8 +267,17 @@
       }).catch(function () { /* the rules run again on submit */ });
     }, 250);
   }
+  // A scan's value corrected from the original is compared with it: its tick follows (the case core
+  // counts the correction as the comparison either way).
+  function tickCorrected(el) {
+    if (!el.dataset || !el.dataset.key || el.name === "compared" || el.value === el.defaultValue) { return; }
+    var scope = el.closest("tr") || el.closest("label");
+    var tick = scope && (scope.querySelector('input[name="compared"]') ||
+      (scope.nextElementSibling && scope.nextElementSibling.querySelector && scope.nextElementSibling.querySelector('input[name="compared"]')));
+    if (tick && !tick.checked) { tick.checked = true; tick.dataset.done = "1"; }
+  }
   form.addEventListener("input", typed);
-  form.addEventListener("change", changed);
+  form.addEventListener("change", function (event) { tickCorrected(event.target); changed(); });
   form.addEventListener("focusout", function (event) { if (event.target.dataset && event.target.dataset.role === "id") { checkRules(); } });
   form.addEventListener("submit", function () { clearTimeout(saveTimer); });
 
@@ -265,7 +285,8 @@
   var stored = JSON.parse(document.getElementById("draft-data").textContent || "null");
   history.push(JSON.stringify(state()));
   if (stored) {
-    apply({ fields: stored.fields || {}, deleted: stored.deleted || [], added: stored.added || [], results: stored.results || {} });
+    apply({ fields: stored.fields || {}, deleted: stored.deleted || [], added: stored.added || [], results: stored.results || {},
+      compared: stored.compared || [] });
     var now = state();
     if (JSON.stringify(now) !== history[0]) { history.push(JSON.stringify(now)); }
     showDirty(now);
