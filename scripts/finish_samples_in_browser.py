@@ -11,11 +11,18 @@ front of her — `truth.json` stands for that original: she corrects what was
 misread, adds or deletes roster rows, answers a wrong ID 号码有误，未予查询,
 decides a possible match as clear (or listed, with --possible-as listed) and a
 name mismatch as listed, confirms a
-count, looks at the reply preview and releases it. A hit on a civil-servant
-query is refused to her and released by the reviewer. Prints one row per
-letter (what waited, what was done, by whom, the final state and verdicts),
-and exits 1 unless every waiting letter ends replied with the verdicts the
-truth expects. Screenshots go to --screens.
+count, compares a scan with its original item by item (Enter on each 与原件一致,
+then Enter saves), looks at the reply preview and releases it. A hit on a
+civil-servant query is refused to her and released by the reviewer, from the
+待二次复审 tab. Prints one row per letter (what waited, what was done, by whom,
+the keystrokes and clicks it took, the final state and verdicts), the median
+and the worst count, and exits 1 unless every waiting letter ends replied with
+the verdicts the truth expects. Screenshots go to --screens.
+
+The count is of what a person does: a click is a click (a choice from a list:
+two), typing a value is one click into the field and a key per character, a
+key press is a key. `--flow before` skips the item-by-item comparison, for a
+run on a checkout from before it (the console had none).
 """
 
 from __future__ import annotations
@@ -42,9 +49,28 @@ DECIDE = {"possible": "clear", "name_mismatch": "listed"}  # what the clerk sett
 
 
 @dataclass
+class Effort:
+    """What a person did with the mouse and the keyboard."""
+
+    clicks: int = 0
+    keys: int = 0
+
+    def click(self, n: int = 1) -> None:
+        self.clicks += n
+
+    def typed(self, text: str) -> None:
+        self.clicks += 1  # into the field
+        self.keys += len(text)
+
+
+EFFORT = Effort()  # the running count; each letter's share is the difference
+
+
+@dataclass
 class Done:
     sample: str
     waited: str
+    effort: tuple[int, int] = (0, 0)  # (clicks, keys) this letter took
     actions: list[str] = field(default_factory=list)
     released_by: str = ""
     state: str = ""
@@ -99,10 +125,12 @@ def correct(page, truth: dict, done: Done) -> None:  # type: ignore[no-untyped-d
         want = truth.get(key) or ""
         if page.input_value(f"form.correct input[name={key}]") != want:
             page.fill(f"form.correct input[name={key}]", want)
+            EFFORT.typed(want)
             done.actions.append(f"更正{key}")
             changed = True
     if page.input_value("form.correct select[name=kind]") != truth["kind"]:
         page.select_option("form.correct select[name=kind]", truth["kind"])
+        EFFORT.click(2)
         done.actions.append("更正查询类别")
         changed = True
     people = truth["people"]
@@ -113,6 +141,7 @@ def correct(page, truth: dict, done: Done) -> None:  # type: ignore[no-untyped-d
         if i >= len(people):
             page.once("dialog", lambda d: d.accept())
             row.locator("button.delete-row").click()
+            EFFORT.click(2)  # the button, then OK
             done.actions.append(f"删除第{seq}行")
             changed = True
             continue
@@ -120,16 +149,21 @@ def correct(page, truth: dict, done: Done) -> None:  # type: ignore[no-untyped-d
             box = row.locator(f"input[name='{seq}.{role}']")
             if box.input_value() != want:
                 box.fill(want)
+                EFFORT.typed(want)
                 done.actions.append(f"更正第{seq}人{'姓名' if role == 'name' else '身份证号码'}")
                 changed = True
     for person in people[rows.count() :]:
         page.click("button.add-row")
         page.locator("tbody.added tr").last.locator("input[name='add.name']").fill(person["name"])
         page.locator("tbody.added tr").last.locator("input[name='add.id_number']").fill(person["id_number"])
+        EFFORT.click()
+        EFFORT.typed(person["name"])
+        EFFORT.typed(person["id_number"])
         done.actions.append("增加一行")
         changed = True
     if changed:
         page.click("form.correct button.submit")
+        EFFORT.click()
 
 
 def settle(page, truth: dict, done: Done) -> None:  # type: ignore[no-untyped-def]
@@ -139,6 +173,7 @@ def settle(page, truth: dict, done: Done) -> None:  # type: ignore[no-untyped-de
         box = page.locator(f"input[name='{i + 1}.result'][value=not_checked]")
         if box.count():
             box.check()
+            EFFORT.click()
             done.actions.append(f"第{i + 1}人号码有误，未予查询")
             changed = True
     for kind, indices in (("possible", truth.get("expected_possible", [])),
@@ -147,34 +182,58 @@ def settle(page, truth: dict, done: Done) -> None:  # type: ignore[no-untyped-de
             box = page.locator(f"select[name='{i + 1}.result']")
             if box.count():
                 box.select_option(DECIDE[kind])
+                EFFORT.click(2)
                 done.actions.append(f"第{i + 1}人核实为{'不属于' if DECIDE[kind] == 'clear' else '属于'}")
                 changed = True
     if changed:
         page.click("form.correct button.submit")
+        EFFORT.click()
     boxes = page.locator("form.confirm input[name=code]")
     if boxes.count():
         for j in range(boxes.count()):
             boxes.nth(j).check()
+            EFFORT.click()
             done.actions.append(f"确认{boxes.nth(j).get_attribute('value')}")
         page.click("form.confirm button[type=submit]")
+        EFFORT.click()
+
+
+def compare(page, done: Done) -> None:  # type: ignore[no-untyped-def]
+    """A scan's items, each compared with the original: Enter ticks one and moves on (the page opens
+    with the first focused), and Enter on 保存 sends them."""
+    ticks = page.locator("form.correct input[name=compared]")
+    if not ticks.count():
+        return
+    for _ in range(ticks.count() + 5):
+        if page.evaluate("document.activeElement.className") == "submit":
+            break
+        page.keyboard.press("Enter")
+        EFFORT.keys += 1
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    EFFORT.keys += 1
+    done.actions.append(f"逐项核对{ticks.count()}项")
 
 
 def release(page, url: str, case_id: int, shots: Path | None, name: str) -> str:  # type: ignore[no-untyped-def]
     """Preview the reply that will go out and send it; the flash says what happened."""
-    page.goto(f"{url}/cases/{case_id}")
+    if not page.url.endswith(f"/cases/{case_id}"):
+        page.goto(f"{url}/cases/{case_id}")
     if page.locator("p.release a").count() == 0:
         return "（无法发出：" + page.inner_text("section.reasons") + "）"
     page.click("p.release a")
+    EFFORT.click()
     page.wait_for_load_state("load")
     if shots:
         page.screenshot(path=str(shots / f"{name}-preview.png"), full_page=True)
     if page.locator("form.approve").count() == 0:  # the preview says why this person may not send it
         return page.inner_text("p.flash")
     page.click("form.approve button[type=submit]")
+    EFFORT.click()
     return page.inner_text("p.flash")
 
 
-def run(samples: Path, shots: Path | None) -> int:
+def run(samples: Path, shots: Path | None, flow: str = "after") -> int:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -240,22 +299,31 @@ def run(samples: Path, shots: Path | None) -> int:
                     truth = json.loads((next(samples.glob(f"*/{sample}")) / "truth.json").read_text("utf-8"))
                     codes = sorted({r["code"] for r in json.loads(reasons or "[]")})
                     done = Done(sample, ",".join(codes), expected=expected_verdicts(truth))
-                    clerk.goto(f"{url}/cases/{case_id}")
+                    before = (EFFORT.clicks, EFFORT.keys)
+                    if not clerk.url.endswith(f"/cases/{case_id}"):  # else opened by the last release
+                        clerk.goto(f"{url}/cases/{case_id}")
+                        EFFORT.click()  # from the queue
                     clerk.wait_for_load_state("load")
                     if shots:
                         clerk.screenshot(path=str(shots / f"{sample}-case.png"), full_page=True)
                     correct(clerk, truth, done)
                     settle(clerk, truth, done)
+                    if flow == "after":
+                        compare(clerk, done)
                     said = release(clerk, url, case_id, shots, sample)
                     done.released_by = CLERK[1]
                     if "复核" in said and "已生成复函" not in said:  # the two-person rule: not hers to send
                         done.actions.append("经办发出被拒（须复核）")
+                        reviewer.goto(f"{url}/?state=second")
+                        reviewer.click(f"table.queue a[href$='/cases/{case_id}']")  # from 待二次复审
+                        EFFORT.click()
                         said = release(reviewer, url, case_id, shots, f"{sample}-review")
                         done.released_by = REVIEWER[1]
                     row = db.execute(
                         "SELECT state, check_json FROM cases WHERE id = ?", (case_id,)
                     ).fetchone()
                     done.state = row[0]
+                    done.effort = (EFFORT.clicks - before[0], EFFORT.keys - before[1])
                     done.verdicts = [r["verdict"] for r in json.loads(row[1])["results"]] if row[1] else []
                     if done.state != "replied":
                         done.released_by = f"未发出：{said[:80]}"
@@ -266,14 +334,24 @@ def run(samples: Path, shots: Path | None) -> int:
             proc.send_signal(signal.SIGTERM)
             proc.wait(60)
     bad = 0
-    print(f"{'letter':<6} {'waited for':<36} {'done in the browser':<60} {'released by':<8} result")
+    print(
+        f"{'letter':<6} {'waited for':<36} {'done in the browser':<60} {'released by':<8} {'clicks+keys':<12} result"
+    )
     for d in rows:
         ok = d.state == "replied" and d.verdicts == d.expected
         bad += not ok
         verdicts = "".join(v[0] for v in d.verdicts)
+        effort = f"{d.effort[0]}+{d.effort[1]}"
         print(f"{d.sample:<6} {d.waited:<36} {'；'.join(d.actions) or '（核对原件，无需更正）':<60} "
-              f"{d.released_by:<8} {d.state} {verdicts}{'' if ok else '  ← expected ' + ''.join(v[0] for v in d.expected)}")  # fmt: skip
+              f"{d.released_by:<8} {effort:<12} {d.state} {verdicts}{'' if ok else '  ← expected ' + ''.join(v[0] for v in d.expected)}")  # fmt: skip
     print(f"\n{len(rows)} letters waited for review; {len(rows) - bad} finished in the browser as expected")
+    if rows:
+        import statistics
+
+        total = sorted(sum(d.effort) for d in rows)
+        worst = max(rows, key=lambda d: sum(d.effort))
+        print(f"clicks and keys per letter ({flow}): median {statistics.median(total):g}, "
+              f"worst {sum(worst.effort)} ({worst.sample}: {worst.effort[0]} clicks, {worst.effort[1]} keys)")  # fmt: skip
     return 1 if bad or not rows else 0
 
 
@@ -285,11 +363,15 @@ def main() -> int:
         "--possible-as", choices=("clear", "listed"), default="clear",
         help="how the clerk decides a possible match (listed: a civil-servant letter then needs its second review)",
     )  # fmt: skip
+    parser.add_argument(
+        "--flow", choices=("after", "before"), default="after",
+        help="before: no item-by-item comparison of scans (a checkout from before the console had it)",
+    )  # fmt: skip
     args = parser.parse_args()
     DECIDE["possible"] = args.possible_as
     if args.screens:
         args.screens.mkdir(parents=True, exist_ok=True)
-    return run(args.samples.resolve(), args.screens)
+    return run(args.samples.resolve(), args.screens, args.flow)
 
 
 if __name__ == "__main__":
