@@ -201,10 +201,10 @@ def settle(page, truth: dict, done: Done) -> None:  # type: ignore[no-untyped-de
 def compare(page, done: Done) -> None:  # type: ignore[no-untyped-def]
     """A scan's items, each compared with the original: Enter ticks one and moves on (the page opens
     with the first focused), and Enter on 保存 sends them."""
-    ticks = page.locator("form.correct input[name=compared]")
-    if not ticks.count():
+    ticks = page.locator("form.correct input[name=compared]").count()
+    if not ticks:
         return
-    for _ in range(ticks.count() + 5):
+    for _ in range(ticks + 5):
         if page.evaluate("document.activeElement.className") == "submit":
             break
         page.keyboard.press("Enter")
@@ -212,7 +212,7 @@ def compare(page, done: Done) -> None:  # type: ignore[no-untyped-def]
     with page.expect_navigation():
         page.keyboard.press("Enter")
     EFFORT.keys += 1
-    done.actions.append(f"逐项核对{ticks.count()}项")
+    done.actions.append(f"逐项核对{ticks}项")
 
 
 def release(page, url: str, case_id: int, shots: Path | None, name: str) -> str:  # type: ignore[no-untyped-def]
