@@ -401,14 +401,19 @@ def test_a_scan_is_compared_row_by_row_by_keyboard_with_its_box_lit_then_release
     """Regression: a scan's confirmation was a two-click stamp on the whole letter. Each field and row
     is ticked against the original by Enter, the original's boxes following; only then may it go."""
     ctx, intake, url = console
-    case_id = drop(intake, "scan.pdf", spec_for(45))
+    spec = spec_for(45)
+    spec.people[1] = ("古丽米拉·艾合买提江", spec.people[1][1])
+    case_id = drop(intake, "scan.pdf", spec)
+    page.set_viewport_size({"width": 1366, "height": 768})  # an office laptop
     sign_in(page, url, "wangfang")
     page.goto(f"{url}/cases/{case_id}")
+    right = page.evaluate("document.querySelector('table.roster').getBoundingClientRect().right")
+    assert right <= 1366 + 1  # the ticks fit beside the grid
+    assert page.locator("input[name='2.name']").evaluate("e => e.scrollWidth <= e.clientWidth")
     ticks = page.locator("input[name=compared]")
     assert ticks.count() == len(spec_for(45).people) + 5  # five header fields, every row
     assert page.evaluate("document.activeElement.name") == "compared"  # the first item, focused on load
     assert page.locator("p.release a").count() == 0  # nothing to preview before the comparison
-    page.set_viewport_size({"width": 1366, "height": 768})  # an office laptop
     for n in range(ticks.count() - 1):
         page.keyboard.press("Enter")
         keys = page.evaluate("document.activeElement.dataset.key").split()
