@@ -219,6 +219,8 @@ def release(page, url: str, case_id: int, shots: Path | None, name: str) -> str:
     """Preview the reply that will go out and send it; the flash says what happened."""
     if not page.url.endswith(f"/cases/{case_id}"):
         page.goto(f"{url}/cases/{case_id}")
+    if page.locator("p.submitted").count():  # a hit: submitted for the reviewer to send
+        return page.inner_text("p.submitted")
     if page.locator("p.release a").count() == 0:
         return "（无法发出：" + page.inner_text("section.reasons") + "）"
     page.click("p.release a")
@@ -313,7 +315,7 @@ def run(samples: Path, shots: Path | None, flow: str = "after") -> int:
                     said = release(clerk, url, case_id, shots, sample)
                     done.released_by = CLERK[1]
                     if "复核" in said and "已生成复函" not in said:  # the two-person rule: not hers to send
-                        done.actions.append("经办发出被拒（须复核）")
+                        done.actions.append("已提交复核")
                         reviewer.goto(f"{url}/?state=second")
                         reviewer.click(f"table.queue a[href$='/cases/{case_id}']")  # from 待二次复审
                         EFFORT.click()

@@ -78,7 +78,7 @@ def refused_release(page, url: str, case_id: int) -> str:  # type: ignore[no-unt
     """Open the preview as someone the case core will not let send it: there is no send button, and
     the page says why (pipeline.cases.actions)."""
     page.goto(f"{url}/cases/{case_id}")
-    page.click("p.release a")
+    page.click("p.look a")  # 预览复函（仅查看）
     page.wait_for_load_state("load")
     assert page.locator("form.approve").count() == 0
     return page.inner_text("section.work p.flash.warn")
@@ -702,8 +702,11 @@ def test_a_clerk_cannot_clear_a_listed_candidate_by_correcting_the_id_in_the_bro
     beside = page.inner_text("section.corrections")  # the change beside the first reading, in full
     assert LISTED[1] in beside and person(9_911)[1] in beside and "王芳（wangfang）" in beside
     shoot(page, "corrected-hit-reasons.png", full_page=True)
-    if page.locator("p.release a").count():  # a clerk may look at the preview, but not send it
-        assert "复核" in refused_release(page, url, case_id)
+    # Regression: the clerk was offered 预览复函并发出 and learnt only after clicking that a 复核 must
+    # send it; she sees that it is submitted for review, and may look at the preview without sending.
+    assert page.locator("p.release a").count() == 0
+    assert "已提交复核" in page.inner_text("p.submitted") and "待二次复审" in page.inner_text("p.submitted")
+    assert "复核" in refused_release(page, url, case_id)
     assert state(ctx, case_id) == "waiting_review" and not list(intake.folders.outbox.iterdir())
     _sign_out(page, url)
     sign_in(page, url, "like")  # a 复核 who is also a clerk: puts the number back and releases
@@ -732,8 +735,8 @@ def test_a_clerk_cannot_release_a_civil_servant_hit_as_public_institution_in_the
     page.click("form.correct button[type=submit]")
     page.goto(f"{url}/cases/{case_id}")
     assert "查询类别" in page.inner_text("section.reasons")
-    if page.locator("p.release a").count():
-        assert "复核" in refused_release(page, url, case_id)
+    assert page.locator("p.release a").count() == 0 and page.locator("p.submitted").count() == 1
+    assert "复核" in refused_release(page, url, case_id)
     assert state(ctx, case_id) == "waiting_review"
     _sign_out(page, url)
     sign_in(page, url, "like")
