@@ -22,7 +22,14 @@ LOCK_MINUTES = 15
 MIN_PASSWORD = 10
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY = _HASHER.hash("never a real password")  # unknown logins cost as much as known ones
+_DUMMY: str | None = None  # unknown logins cost as much as known ones (hashed at first need, not import)
+
+
+def _dummy() -> str:
+    global _DUMMY
+    if _DUMMY is None:
+        _DUMMY = _HASHER.hash("never a real password")
+    return _DUMMY
 
 
 def _account(row: UserAccount) -> Account:
@@ -133,7 +140,7 @@ def authenticate(sessions: sessionmaker[Session], login: str, password: str, now
 def _check(session: Session, login: str, password: str, now: dt.datetime) -> Account | NotAllowed:
     row = session.scalar(select(UserAccount).where(UserAccount.login == login.strip().lower()))
     if row is None:
-        _verify(_DUMMY, password)
+        _verify(_dummy(), password)
         audit.append(session, actor=audit.SERVICE, case_id=None, from_state=None, to_state=None,
                      reason=f"登录失败：账号不存在（{login.strip()[:40]}）", at=now)  # fmt: skip
         return AuthenticationFailed(f"login failed: no account {login!r}")

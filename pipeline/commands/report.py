@@ -8,7 +8,6 @@ from pathlib import Path
 from pipeline.cases.context import open_context
 from pipeline.commands.auth import sign_in
 from pipeline.errors import NotAllowed
-from pipeline.reports.build import build_report
 from pipeline.reports.period import parse_period
 
 
@@ -29,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.reports.build import build_report  # charts and fonts: only when a report is made
+
     period = parse_period(args.period)
     with open_context() as ctx:
         if args.workload and not args.user:

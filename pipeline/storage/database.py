@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -112,12 +112,48 @@ def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+_REVISION = re.compile(r'^(down_)?revision\s*(?::[^=]*)?=\s*["\']?([\w.-]+|None)["\']?', re.MULTILINE)
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration shipped, read from the migration files themselves (the one no other
+    names as its `down_revision`); None when that is not a single one (Alembic then decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        for down, value in _REVISION.findall(script.read_text(encoding="utf-8")):
+            (parents if down else revisions).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """The schema is already the newest: nothing to upgrade, and Alembic (a third of a second to
+    import, more to read its scripts) is not loaded for a command that only reads."""
+    from sqlalchemy import inspect
+
+    head = head_revision()
+    if head is None:
+        return False
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return current == [head]
+
+
 def migrate(engine: Engine) -> None:
     """Upgrade the schema to the newest migration shipped in the package.
 
     Two processes starting at once on a new database take turns: SQLite through
     BEGIN IMMEDIATE, PostgreSQL through a transaction-scoped advisory lock.
     """
+    if _at_head(engine):
+        return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection:
