@@ -47,3 +47,23 @@ def test_database_file_removed_under_the_service_stops_it_taking_letters(
     assert not list(settings.path(settings.outbox).iterdir())
     err = capsys.readouterr().err
     assert f"数据库文件 {db_file} {'已被删除' if how == 'deleted' else '已被替换'}" in err
+
+
+def test_a_deleted_database_file_is_never_recreated_by_a_new_connection(tmp_path: Path) -> None:
+    """Regression: under load the service said 已被替换 for a deleted file: a pooled connection opened
+    after the deletion had created a new empty database (no tables) in its place."""
+    import sqlalchemy.exc
+    from sqlalchemy import text
+
+    from pipeline.storage.database import create_db_engine
+
+    db_file = tmp_path / "letters.db"
+    engine = create_db_engine(f"sqlite:///{db_file}")
+    with engine.connect() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    engine.dispose()  # the pool's connections go; the next one opens the file anew
+    for path in tmp_path.glob("letters.db*"):
+        path.unlink()
+    with pytest.raises(sqlalchemy.exc.OperationalError), engine.connect():
+        pass
+    assert not db_file.exists()

@@ -84,6 +84,18 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
+def _never_recreate(engine: Engine, path: Path) -> None:
+    """Every connection opens the file made above read-write, never creating it: a database file
+    removed under the service must fail its next connection (the service then stops and says it
+    was deleted), not be recreated empty by the pool as if it had been replaced."""
+    from urllib.parse import quote
+
+    @event.listens_for(engine, "do_connect")
+    def _existing_only(_dialect, _record, cargs, cparams) -> None:  # type: ignore[no-untyped-def]
+        cargs[:1] = [f"file:{quote(str(path.resolve()))}?mode=rw"]
+        cparams["uri"] = True
+
+
 def create_db_engine(url: str) -> Engine:
     """An engine for `url` with the per-backend settings the pipeline relies on."""
     try:
@@ -100,6 +112,8 @@ def create_db_engine(url: str) -> Engine:
                 os.umask(old_umask)
         engine = create_engine(url)
         _configure_sqlite(engine)
+        if path is not None:
+            _never_recreate(engine, path)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
