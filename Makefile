@@ -11,9 +11,11 @@ RUN_DEPS  := fonts-wqy-zenhei fonts-hanazono fonts-babelstone-han
 TEST_DEPS := $(RUN_DEPS) fonts-arphic-uming fonts-noto-cjk libreoffice-writer-nogui libreoffice-calc-nogui \
              antiword poppler-utils postgresql chromium
 # One worker more than the machine has cores: a fifth of a test's time is spent waiting (on a child
-# process, a browser, a file left to settle), and the extra worker fills it (2 cores: 303 s -> 280 s).
+# process, a browser, a file left to settle), and the extra worker fills it; worksteal hands the last
+# long tests to whichever worker is free (2 cores, same hour: -n 2 loadscope 293-303 s, -n 3
+# worksteal 280-286 s).
 WORKERS   ?= $(shell echo $$(( $$(nproc) + 1 )))
-PYTEST    := $(BIN)/pytest -n $(WORKERS) --dist loadscope
+PYTEST    := $(BIN)/pytest -n $(WORKERS) --dist worksteal
 # What a developer runs on every change: no browser, no PostgreSQL, no LibreOffice, nothing slow.
 FAST      := not browser and not slow and not postgres and not libreoffice
 
