@@ -514,3 +514,24 @@ def test_a_release_opens_the_next_case_that_is_this_person_s_move(web) -> None: 
     assert f"已打开下一件：第{second}号" in clerk.get(sent.headers["Location"]).get_data(as_text=True)
     last = clerk.post(f"/cases/{second}/approve", seen=seen(ctx, second)[1])
     assert last.headers["Location"].endswith("/")  # only 赵处长's claimed case is left: the queue
+
+
+def test_a_clerks_submission_for_review_opens_her_next_case(web) -> None:  # type: ignore[no-untyped-def]
+    """Regression: after a correction that left a case to a reviewer alone (a civil-servant hit), the
+    clerk stayed on a case she could no longer move; like a release, it opens her next case."""
+    from tests.builders.spec import bad_check_digit
+    from tests.service_letters import LISTED, spec_for
+
+    _, intake, app = web
+    spec = spec_for(62, kind="civil_servant")
+    spec.people[1] = (LISTED[0], bad_check_digit(LISTED[1]))  # read wrong; the original says LISTED
+    submitted = drop(intake, "hit-after-correction.pdf", spec)
+    other = spec_for(63)
+    other.people[1] = (other.people[1][0], bad_check_digit(other.people[1][1]))
+    following = drop(intake, "next.pdf", other)
+    clerk = Desk(app, "wangfang")
+    wrong = spec.people[1][1]
+    done = clerk.post(f"/cases/{submitted}/correct", **{"2.id_number": LISTED[1], "was_2.id_number": wrong})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/cases/{following}")
+    page = clerk.get(done.headers["Location"]).get_data(as_text=True)
+    assert f"第{submitted}号案件已保存并提交复核" in page and f"已打开下一件：第{following}号" in page

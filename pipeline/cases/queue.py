@@ -13,9 +13,10 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 
-from pipeline.cases.actions import CLOSABLE_STATES, OPEN_STATES
+from pipeline.cases.actions import CLOSABLE_STATES, OPEN_STATES, Action, facts_of, refusal
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.listing import CaseRow, case_row, cases_with_delays, delay_of, people_counts
+from pipeline.cases.lookup import get_case
 from pipeline.cases.reads import Read, require_read
 from pipeline.domain.reasons import Reason, ReasonCode, Settle, left_after_approval, second_review
 from pipeline.domain.roles import Account, Role
@@ -201,6 +202,17 @@ def _has_reason(codes: list[ReasonCode], dialect: str, *, legacy: bool = False) 
         code = case((each.c.type == "object", func.json_extract(each.c.value, "$.code")), else_=None)
         match = or_(code.in_(values), and_(literal(legacy), each.c.type == "text"))
     return exists(select(literal(1)).select_from(each).where(match))
+
+
+def handed_over(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime | None = None) -> bool:
+    """The case waits only for a release `account` may not give (a second person's, a reviewer's):
+    from this person's side it is submitted for review, and the console moves on to the next."""
+    with ctx.db.sessions() as session:
+        case, _ = get_case(session, case_id)
+        if case.state != CaseState.WAITING_REVIEW.value or left_after_approval(case.review_reasons()):
+            return False
+        facts = facts_of(session, case_id, now or dt.datetime.now())
+    return refusal(facts, account, Action.RELEASE) is not None
 
 
 def next_case(ctx: ServiceContext, account: Account, after: int) -> int | None:

@@ -29,7 +29,7 @@ from pipeline.cases.corrections import (
     VerdictDecision,
     roster_rules,
 )
-from pipeline.cases.queue import next_case
+from pipeline.cases.queue import handed_over, next_case
 from pipeline.domain.reasons import Settle
 from pipeline.domain.result import Verdict
 from pipeline.errors import CaseNotFound, InvalidRequest
@@ -95,6 +95,11 @@ def _done(case_id: int, result: review.ReviewResult):  # type: ignore[no-untyped
         following = next_case(context(), me(), after=case_id)
         more = f"已打开下一件：第{following}号。" if following else "待办列表中已没有您可以办理的来函。"
         flash(f"第{case_id}号案件已生成复函：{result.reply_doc_number}（已放入发件箱）。{more}", "ok")
+        return redirect(url_for("case.show", case_id=following) if following else url_for("queue.index"))
+    if handed_over(context(), case_id, me()):  # submitted for the reviewer: on to the next case
+        following = next_case(context(), me(), after=case_id)
+        more = f"已打开下一件：第{following}号。" if following else "待办列表中已没有您可以办理的来函。"
+        flash(f"第{case_id}号案件已保存并提交复核（列入“待二次复审”，由复核人员预览后发出）。{more}", "ok")
         return redirect(url_for("case.show", case_id=following) if following else url_for("queue.index"))
     flash("已保存并重新核查。" + "；".join(r.text for r in result.reasons), "warn")
     return redirect(url_for("case.show", case_id=case_id))
