@@ -23,7 +23,6 @@ FAST      := not browser and not slow and not postgres and not libreoffice
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q --no-compile -e '.[dev,ocr]'  # modules compile when first imported
 	touch $(STAMP)
 
@@ -37,9 +36,13 @@ test-setup: $(STAMP)
 run: setup
 	$(BIN)/letters watch --web
 
-## Lint and every test, on PostgreSQL too: exactly what CI runs (.ci/run calls this).
-test: test-setup lint
-	LETTERS_TEST_PG_URL="$${LETTERS_TEST_PG_URL:-$$(scripts/test-postgres.sh)}" $(PYTEST) --durations=25
+## Lint and every test, on PostgreSQL too: exactly what CI runs (.ci/run calls this). The lint (one
+## core for 12 s) runs beside the tests and reports after them; either failing fails the target.
+test: test-setup
+	@$(MAKE) --no-print-directory lint > .lint.log 2>&1 & lint=$$!; \
+	LETTERS_TEST_PG_URL="$${LETTERS_TEST_PG_URL:-$$(scripts/test-postgres.sh)}" $(PYTEST) --durations=25; tests=$$?; \
+	wait $$lint; linted=$$?; cat .lint.log; rm -f .lint.log; \
+	[ $$linted -eq 0 ] || echo "make lint failed (above)" >&2; [ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
 ## The tests worth running on every change (under a minute): `make test` before you push.
 test-fast: $(STAMP)
