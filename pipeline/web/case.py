@@ -92,17 +92,23 @@ def _page(found: Path | None, missing: str, missing_zh: str, mimetype: str = "im
 
 def _done(case_id: int, result: review.ReviewResult):  # type: ignore[no-untyped-def]
     if result.state == "replied":  # sent: on to the next case that is this person's move
-        following = next_case(context(), me(), after=case_id)
-        more = f"已打开下一件：第{following}号。" if following else "待办列表中已没有您可以办理的来函。"
-        flash(f"第{case_id}号案件已生成复函：{result.reply_doc_number}（已放入发件箱）。{more}", "ok")
-        return redirect(url_for("case.show", case_id=following) if following else url_for("queue.index"))
-    if handed_over(context(), case_id, me()):  # submitted for the reviewer: on to the next case
-        following = next_case(context(), me(), after=case_id)
-        more = f"已打开下一件：第{following}号。" if following else "待办列表中已没有您可以办理的来函。"
-        flash(f"第{case_id}号案件已保存并提交复核（列入“待二次复审”，由复核人员预览后发出）。{more}", "ok")
-        return redirect(url_for("case.show", case_id=following) if following else url_for("queue.index"))
+        return _on_to_next(
+            case_id, f"第{case_id}号案件已生成复函：{result.reply_doc_number}（已放入发件箱）。"
+        )
+    if handed_over(context(), case_id, me()):  # submitted for the reviewer: likewise
+        return _on_to_next(
+            case_id, f"第{case_id}号案件已保存并提交复核（列入“待二次复审”，由复核人员预览后发出）。"
+        )
     flash("已保存并重新核查。" + "；".join(r.text for r in result.reasons), "warn")
     return redirect(url_for("case.show", case_id=case_id))
+
+
+def _on_to_next(case_id: int, said: str):  # type: ignore[no-untyped-def]
+    """Open the next case that is this person's move, the way review tools do (保存并下一件)."""
+    following = next_case(context(), me(), after=case_id)
+    more = f"已打开下一件：第{following}号。" if following else "待办列表中已没有您可以办理的来函。"
+    flash(said + more, "ok")
+    return redirect(url_for("case.show", case_id=following) if following else url_for("queue.index"))
 
 
 @blueprint.route("/<int:case_id>/approve", methods=["POST"])
