@@ -8,7 +8,6 @@ models describe it for queries and must agree with the latest migration
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -26,35 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pipeline.domain.reasons import Reason
-
-
-class CaseState(StrEnum):
-    """Where one received letter stands. Stored as text, shown to clerks in Chinese."""
-
-    RECEIVED = "received"
-    PROCESSING = "processing"
-    REPLIED = "replied"
-    WAITING_REVIEW = "waiting_review"
-    FAILED = "failed"
-    DUPLICATE = "duplicate"
-    CLOSED = "closed"  # a failed or duplicate case closed by a named person (migration 0006)
-    OBJECTION = "objection"  # an objection letter whose chain is running (migration 0012)
-
-    @property
-    def label_zh(self) -> str:
-        return {
-            "received": "已接收",
-            "processing": "处理中",
-            "replied": "已复函",
-            "waiting_review": "待人工复核",
-            "failed": "处理失败",
-            "duplicate": "重复来函",
-            "closed": "已关闭",
-            "objection": "异议办理中",
-        }[self.value]
-
-
-CASE_STATES = tuple(s.value for s in CaseState)
+from pipeline.domain.states import CASE_STATES as CASE_STATES  # re-exported: stored as text here
+from pipeline.domain.states import CaseState as CaseState
 
 
 class Base(DeclarativeBase):
