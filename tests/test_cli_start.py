@@ -1,7 +1,8 @@
 """Regression: every `letters` command paid about a second before doing anything (`letters --help`
 imported Alembic, the report's charts and fonts, and hashed an argon2 password at import). What a
 command does not use is not loaded for it: `--help` and `status` load no migration tool, no web
-framework, no OCR, no Arrow, no report, and compute no password hash."""
+framework, no OCR, no Arrow, no report, and compute no password hash; `--help` not even the
+database layer (each command module imports the case core inside the function that runs it)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ import contextlib, io, sys
 from pipeline import cli
 with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
     cli.main(sys.argv[1:])
+database = "sqlalchemy" in sys.modules
 from pipeline.accounts import store
 heavy = {heavy!r}
 print(sorted(m for m in heavy if m in sys.modules), store._DUMMY is not None)
+print(database)
 """
 
 
@@ -36,7 +39,9 @@ def test_a_command_loads_only_what_it_uses(tmp_path: Path, argv: list[str]) -> N
         [sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv],
         cwd=tmp_path, capture_output=True, text=True, check=True, env=env,
     )  # fmt: skip
-    assert done.stdout.strip().splitlines()[-1] == "[] False", done.stdout + done.stderr
+    *_, heavy, database = done.stdout.strip().splitlines()
+    assert heavy == "[] False", done.stdout + done.stderr
+    assert database == str(argv != ["--help"])  # status reads the database; --help does not load it
 
 
 def test_the_head_read_from_the_migration_files_is_alembics() -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.cases.audit_log import verify
-from pipeline.cases.context import open_context
 from pipeline.errors import ExitCode
 
 
@@ -21,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from pipeline.cases.audit_log import verify
+    from pipeline.cases.context import open_context
+
     with open_context() as ctx:
         report, known = verify(ctx)
         print(report.summary_zh())

@@ -6,11 +6,13 @@ import argparse
 import datetime as dt
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
-from pipeline.accounts import authenticate
-from pipeline.cases.context import ServiceContext
-from pipeline.domain.roles import Account
 from pipeline.errors import NotAllowed
+
+if TYPE_CHECKING:  # the account store and the database load when someone signs in, not for --help
+    from pipeline.cases.context import ServiceContext
+    from pipeline.domain.roles import Account
 
 
 def add_arguments(p: argparse.ArgumentParser, what: str, *, required: bool = True) -> None:
@@ -38,6 +40,8 @@ def read_password(args: argparse.Namespace, prompt: str = "密码：") -> str:
 
 def sign_in(ctx: ServiceContext, args: argparse.Namespace) -> Account:
     """The account named by --user, once its password has been checked (failures are audited)."""
+    from pipeline.accounts import authenticate
+
     if not getattr(args, "user", None):
         raise NotAllowed("no --user", "该操作须以具名账号登录：请加上 --user 用户名。")
     return authenticate(ctx.db.sessions, args.user, read_password(args), dt.datetime.now())

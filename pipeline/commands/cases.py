@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from pipeline.cases import requests
-from pipeline.cases.context import open_context
-from pipeline.cases.listing import CaseRow, list_cases
 from pipeline.commands import auth
 from pipeline.domain.deadlines import DeadlineFlag
+from pipeline.domain.states import CaseState
 from pipeline.errors import InvalidRequest, UsageError
-from pipeline.storage import write_transaction
-from pipeline.storage.models import CaseState
+
+if TYPE_CHECKING:  # the case core loads when a command runs, not for --help
+    from pipeline.cases.listing import CaseRow
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -104,6 +104,9 @@ def format_row(row: CaseRow) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
+    from pipeline.cases.listing import list_cases
+
     with open_context() as ctx:
         states = args.state or (
             [
@@ -141,6 +144,10 @@ def parse_date(text: str) -> dt.date:
 
 
 def run_delay(args: argparse.Namespace) -> int:
+    from pipeline.cases import requests
+    from pipeline.cases.context import open_context
+    from pipeline.storage import write_transaction
+
     until = parse_date(args.until)
     with open_context() as ctx:
         account = auth.sign_in(ctx, args)
@@ -151,6 +158,10 @@ def run_delay(args: argparse.Namespace) -> int:
 
 
 def run_close(args: argparse.Namespace) -> int:
+    from pipeline.cases import requests
+    from pipeline.cases.context import open_context
+    from pipeline.storage import write_transaction
+
     with open_context() as ctx:
         account = auth.sign_in(ctx, args)
         with write_transaction(ctx.db.sessions) as session:
@@ -160,6 +171,7 @@ def run_close(args: argparse.Namespace) -> int:
 
 
 def run_reprocess(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
     from pipeline.cases.reprocess import reprocess
 
     with open_context() as ctx:
@@ -170,6 +182,7 @@ def run_reprocess(args: argparse.Namespace) -> int:
 
 def run_attach(args: argparse.Namespace) -> int:
     from pipeline.cases.attach import attach_roster
+    from pipeline.cases.context import open_context
 
     with open_context() as ctx:
         attach_roster(ctx, args.case, args.to, auth.sign_in(ctx, args))
@@ -178,6 +191,7 @@ def run_attach(args: argparse.Namespace) -> int:
 
 
 def run_again(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
     from pipeline.cases.reprocess import answer_again
 
     with open_context() as ctx:
@@ -188,6 +202,7 @@ def run_again(args: argparse.Namespace) -> int:
 
 def run_claim(args: argparse.Namespace) -> int:
     from pipeline.cases import holds
+    from pipeline.cases.context import open_context
 
     with open_context() as ctx:
         holds.claim(ctx, args.case, auth.sign_in(ctx, args))
@@ -197,6 +212,7 @@ def run_claim(args: argparse.Namespace) -> int:
 
 def run_unclaim(args: argparse.Namespace) -> int:
     from pipeline.cases import holds
+    from pipeline.cases.context import open_context
 
     with open_context() as ctx:
         was = holds.release_claim(ctx, args.case, auth.sign_in(ctx, args))
@@ -206,6 +222,7 @@ def run_unclaim(args: argparse.Namespace) -> int:
 
 def run_handback(args: argparse.Namespace) -> int:
     from pipeline.cases import holds
+    from pipeline.cases.context import open_context
 
     with open_context() as ctx:
         if not holds.hand_back(ctx, args.case, auth.sign_in(ctx, args)):

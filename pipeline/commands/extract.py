@@ -6,12 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from pipeline.contract import letter_to_json
 from pipeline.domain.letter import Letter
 from pipeline.errors import UnreadableLetter
-from pipeline.extraction import extract
 from pipeline.privacy import mask_id, mask_ids_in
-from pipeline.reading import read_document
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,12 +23,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def extract_file(path: Path) -> Letter:
     """Read and extract one file; raises UnreadableLetter subclasses."""
+    from pipeline.extraction import extract
+    from pipeline.reading import read_document
+
     if not path.is_file():
         raise UnreadableLetter(f"{path}: no such file", f"找不到文件：{path}")
     return extract(read_document(path))
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.contract import letter_to_json
+
     letter = extract_file(args.file)
     if args.json:
         print(

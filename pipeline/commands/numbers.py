@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.cases.context import open_context
-from pipeline.cases.numbering import behind, confirm_numbers, orphans, witnessed
 from pipeline.commands.auth import add_arguments, sign_in
 from pipeline.errors import NumbersBehind
 
@@ -24,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
+    from pipeline.cases.numbering import behind, orphans, witnessed
+
     with open_context() as ctx:
         seen = witnessed(ctx.settings)
         late = behind(ctx.db, ctx.settings, seen)
@@ -40,6 +41,9 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_confirm(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
+    from pipeline.cases.numbering import confirm_numbers, orphans
+
     with open_context() as ctx:
         account = sign_in(ctx, args)
         lost = orphans(ctx.db, ctx.settings)

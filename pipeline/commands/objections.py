@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from pipeline.cases import objections
-from pipeline.cases.context import open_context
 from pipeline.commands.auth import add_arguments, sign_in
 from pipeline.errors import UsageError
 from pipeline.privacy import mask_id
@@ -60,6 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from pipeline.cases import objections
+    from pipeline.cases.context import open_context
+
     with open_context() as ctx:
         rows = objections.objections(ctx, sign_in(ctx, args), open_only=not args.all)
         if not rows:
@@ -88,6 +89,9 @@ def _date(text: str, what: str) -> dt.date:
 
 
 def run_step(args: argparse.Namespace) -> int:
+    from pipeline.cases import objections
+    from pipeline.cases.context import open_context
+
     with open_context() as ctx:
         account = sign_in(ctx, args)
         if args.step == "link":
@@ -128,6 +132,7 @@ def _preview(ctx, args: argparse.Namespace, account) -> None:  # type: ignore[no
     import tempfile
     from pathlib import Path
 
+    from pipeline.cases import objections
     from pipeline.privacy import private_file
 
     out = Path(args.out or f"预览-异议-{args.case}.pdf")

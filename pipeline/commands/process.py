@@ -15,16 +15,15 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.cases.context import open_context
-from pipeline.cases.intake import AnswerAgain
-from pipeline.cases.named import NamedRun, process_named
 from pipeline.commands import auth
+from pipeline.domain.states import CaseState
 from pipeline.errors import ExitCode, UsageError
-from pipeline.outbox import PRIVATE_KINDS
 from pipeline.privacy import mask_ids_in
-from pipeline.settings import load_settings
-from pipeline.storage.models import CaseState
+
+if TYPE_CHECKING:  # the case core loads when a letter is processed, not for --help
+    from pipeline.cases.named import NamedRun
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,6 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
+    from pipeline.cases.intake import AnswerAgain
+    from pipeline.cases.named import process_named
+    from pipeline.settings import load_settings
+
     if args.again and not (args.user and args.reason):
         raise UsageError(
             "--again without --user and --reason",
@@ -64,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 def report(result: NamedRun) -> int:
     """What a clerk reads about the run (IDs masked)."""
+    from pipeline.outbox import PRIVATE_KINDS
+
     case = f"案件编号 {result.case_id}"
     if result.state == CaseState.REPLIED:
         print(f"已生成复函 {result.reply_doc_number}（{case}）：")

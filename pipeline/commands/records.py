@@ -7,14 +7,9 @@ import datetime as dt
 import getpass
 from pathlib import Path
 
-from pipeline.cases.context import open_context
 from pipeline.commands import auth
 from pipeline.domain.actor import actor_name
 from pipeline.errors import ListSnapshotHeld, UsageError
-from pipeline.records import Confirmation, is_delta_file, list_status
-from pipeline.records.progress import ProgressBar
-from pipeline.settings import load_settings
-from pipeline.storage import open_database
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,7 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from pipeline.records import import_list  # Arrow and NumPy: loaded by the command that imports
+    from pipeline.cases.context import open_context
+    from pipeline.records import (
+        Confirmation,
+        import_list,  # Arrow and NumPy: loaded by the command that imports
+        is_delta_file,
+    )
+    from pipeline.records.progress import ProgressBar
+    from pipeline.settings import load_settings
 
     if args.confirm_shrink and not (args.reason or "").strip():
         raise UsageError(
@@ -109,6 +111,10 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from pipeline.records import list_status
+    from pipeline.settings import load_settings
+    from pipeline.storage import open_database
+
     settings = load_settings()
     db = open_database(settings)
     now = dt.datetime.now()

@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipeline.cases.context import open_context
 from pipeline.commands.auth import sign_in
 from pipeline.errors import NotAllowed
-from pipeline.reports.period import parse_period
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
     from pipeline.reports.build import build_report  # charts and fonts: only when a report is made
+    from pipeline.reports.period import parse_period
 
     period = parse_period(args.period)
     with open_context() as ctx:

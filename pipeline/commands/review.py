@@ -7,7 +7,6 @@ import argparse
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pipeline.cases.context import open_context
 from pipeline.commands import auth
 from pipeline.domain import comparison
 from pipeline.domain.reasons import ReasonCode
@@ -118,6 +117,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     from pipeline.cases.case_page import case_page
+    from pipeline.cases.context import open_context
 
     with open_context() as ctx:
         page = case_page(ctx, args.case, auth.sign_in(ctx, args))  # the look is recorded, as in the console
@@ -202,6 +202,7 @@ def run_preview(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
+    from pipeline.cases.context import open_context
     from pipeline.cases.review import preview
     from pipeline.privacy import private_file
 
@@ -219,6 +220,7 @@ def run_preview(args: argparse.Namespace) -> int:
 
 
 def run_approve(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
     from pipeline.cases.review import approve
 
     with open_context() as ctx:
@@ -247,6 +249,7 @@ def pair_fields(fields: list[str], values: list[str]) -> list[str]:
 
 
 def run_correct(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
     from pipeline.cases.review import correct
     from pipeline.commands.fields import parse_fields
 
@@ -256,6 +259,7 @@ def run_correct(args: argparse.Namespace) -> int:
 
 
 def run_confirm(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
     from pipeline.cases.review import confirm
 
     with open_context() as ctx:
@@ -263,6 +267,7 @@ def run_confirm(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
     from pipeline.cases.review import correct
     from pipeline.commands.fields import parse_compared
 
@@ -272,6 +277,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def run_route(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
     from pipeline.cases.routing import ACTIONS, route
 
     with open_context() as ctx:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.cases import spotchecks
-from pipeline.cases.context import open_context
 from pipeline.commands.auth import add_arguments, sign_in
 
 
@@ -32,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from pipeline.cases import spotchecks
+    from pipeline.cases.context import open_context
+
     with open_context() as ctx:
         rows = spotchecks.spot_checks(ctx, sign_in(ctx, args), status=spotchecks.OPEN if args.open else None)
         if not rows:
@@ -45,6 +46,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_record(args: argparse.Namespace) -> int:
+    from pipeline.cases import spotchecks
+    from pipeline.cases.context import open_context
+
     with open_context() as ctx:
         account = sign_in(ctx, args)
         done = spotchecks.record(

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.cases.context import open_context
-from pipeline.cases.listing import status
-from pipeline.storage.models import CaseState
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -19,6 +15,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.cases.context import open_context
+    from pipeline.cases.listing import status
+    from pipeline.storage.models import CaseState
+
     with open_context() as ctx:
         with ctx.db.sessions() as session:
             st = status(session, ctx.calendar, ctx.settings.freshness_days)

@@ -11,9 +11,6 @@ import argparse
 import datetime as dt
 import getpass
 
-from pipeline import accounts
-from pipeline.cases import staff
-from pipeline.cases.context import open_context
 from pipeline.commands.auth import read_password
 from pipeline.domain.roles import Account, Role
 from pipeline.errors import InvalidRequest, NotAllowed
@@ -69,6 +66,8 @@ def _secret(args: argparse.Namespace, prompt: str, *, twice: bool = False) -> st
 def _admin_signed_in(ctx, args: argparse.Namespace) -> Account | None:  # type: ignore[no-untyped-def]
     """The administrator named by --admin, after the password; None without --admin (only the very
     first account may be made so: the case core decides)."""
+    from pipeline import accounts
+
     if not args.admin:
         return None
     return accounts.authenticate(
@@ -83,6 +82,9 @@ def _required(account: Account | None) -> Account:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from pipeline.cases import staff
+    from pipeline.cases.context import open_context
+
     with open_context() as ctx:
         by = _admin_signed_in(ctx, args)
         if by is None and not staff.first_account_needed(ctx):
@@ -95,6 +97,9 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_disable(args: argparse.Namespace) -> int:
+    from pipeline.cases import staff
+    from pipeline.cases.context import open_context
+
     with open_context() as ctx:
         staff.set_disabled(ctx, _required(_admin_signed_in(ctx, args)), args.login, True, args.reason or "")
     print(f"已停用账号 {args.login}。")
@@ -102,6 +107,9 @@ def run_disable(args: argparse.Namespace) -> int:
 
 
 def run_enable(args: argparse.Namespace) -> int:
+    from pipeline.cases import staff
+    from pipeline.cases.context import open_context
+
     with open_context() as ctx:
         staff.set_disabled(ctx, _required(_admin_signed_in(ctx, args)), args.login, False)
     print(f"已启用账号 {args.login}。")
@@ -109,6 +117,9 @@ def run_enable(args: argparse.Namespace) -> int:
 
 
 def run_reset(args: argparse.Namespace) -> int:
+    from pipeline.cases import staff
+    from pipeline.cases.context import open_context
+
     with open_context() as ctx:
         by = _required(_admin_signed_in(ctx, args))
         staff.reset_password(ctx, by, args.login, _secret(args, f"{args.login} 的新密码：", twice=True))
@@ -117,6 +128,9 @@ def run_reset(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from pipeline.cases import staff
+    from pipeline.cases.context import open_context
+
     with open_context() as ctx:
         if staff.first_account_needed(ctx):
             print("尚无账号。请先新增管理员：letters users add 用户名 --name 姓名 --role admin")
