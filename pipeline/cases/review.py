@@ -26,7 +26,7 @@ from pipeline.cases.actions import Action
 from pipeline.cases.claims import review_claim
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.core import CaseCore
-from pipeline.cases.corrections import Correction, apply_corrections, mark_not_checked, requested
+from pipeline.cases.corrections import Correction, Requested, apply_corrections, mark_not_checked, requested
 from pipeline.cases.decisions import store_decisions, stored_decisions
 from pipeline.cases.drafts import drop_draft
 from pipeline.cases.handling import Handled, reasons_now
@@ -368,17 +368,15 @@ def correct(
         stored = session.get(Case, case_id)
         fixes = with_found(fixes, found_before(stored.check_json if stored else None))
     return _conclude(
-        ctx, case_id, letter, account, event=_correction_event(done), approving=False, changed=True,
+        ctx, case_id, letter, account, event=_correction_event(request, done), approving=False, changed=True,
         decisions=decisions, fixes=fixes, now=now, tag=tag,
     )  # fmt: skip
 
 
-def _correction_event(done: list[str]) -> str:
-    """The history's line: a comparison alone is no correction, and says so."""
-    compared = "对照原件核对："
-    if len(done) == 1 and done[0].startswith(compared):
-        return done[0]
-    return "人工更正：" + "，".join(done)
+def _correction_event(request: Requested, done: list[str]) -> str:
+    """The history's line: a request that only compares changes nothing, so it is no 人工更正."""
+    only_compared = not (request.fields or request.verdicts or request.deletes or request.adds)
+    return "，".join(done) if only_compared and done else "人工更正：" + "，".join(done)
 
 
 def confirm(
