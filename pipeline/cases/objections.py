@@ -304,10 +304,20 @@ def letter_tag(fields: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
-def _due_letter(
-    ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime
-) -> tuple[Step, str, str, dict]:
-    """The letter this objection's stage sends, if `account` may send it: (step, kind, label, fields)."""
+@dataclass(frozen=True, slots=True)
+class _Due:
+    """The letter an objection's stage sends: which step sends it, its template, label and values,
+    and the unit it is filed under in the outbox."""
+
+    step: Step
+    kind: str
+    label: str
+    fields: dict
+    unit: str | None
+
+
+def _due_letter(ctx: ServiceContext, case_id: int, account: Account, now: dt.datetime) -> _Due:
+    """The letter this objection's stage sends, if `account` may send it."""
     with ctx.db.sessions() as session:
         case, row = _row(session, case_id)
         stage = Stage(row.stage)
@@ -319,7 +329,7 @@ def _due_letter(
         _require_step(account, step)
         if step is Step.NOTIFY and row.result is None:
             raise InvalidRequest("no result yet", f"第{case_id}号异议尚未登记复核结果，请先登记。")
-        return step, kind, label, _fields(ctx, case, row, kind=kind, now=now)
+        return _Due(step, kind, label, _fields(ctx, case, row, kind=kind, now=now), case.unit)
 
 
 def preview_letter(
@@ -331,10 +341,10 @@ def preview_letter(
     from pipeline.reply import render_letter  # heavy: only when a letter is drawn
 
     now = (now or dt.datetime.now()).replace(microsecond=0)
-    step, kind, _, fields = _due_letter(ctx, case_id, account, now)
+    due = _due_letter(ctx, case_id, account, now)
     viewing.see(ctx, case_id, account, viewing.PREVIEW, now)
-    made = render_letter(ctx.settings, f"objection_{kind}.docx", fields, workdir)
-    return made.pdf, letter_tag(fields), step
+    made = render_letter(ctx.settings, f"objection_{due.kind}.docx", due.fields, workdir)
+    return made.pdf, letter_tag(due.fields), due.step
 
 
 def _send(
@@ -342,18 +352,16 @@ def _send(
 ) -> tuple[str, dict]:
     """The chain's letter for `step`, exactly as previewed (`seen`), numbered, rendered and published;
     its 文号 and files. Refused before any 文号 is used."""
-    due, kind, label, fields = _due_letter(ctx, case_id, account, now)
-    if due is not step:
+    due = _due_letter(ctx, case_id, account, now)
+    if due.step is not step:
         raise InvalidRequest(f"{step} is not due", f"第{case_id}号异议目前不在该环节。")
-    if seen != letter_tag(fields):
+    if seen != letter_tag(due.fields):
         raise InvalidRequest(
             "not the letter previewed",
             "发出前须预览函件；预览后内容已有变化（或尚未预览），请重新预览、核对后再发出。",
         )
-    with ctx.db.sessions() as session:
-        unit = session.get(Case, case_id).unit  # type: ignore[union-attr]
-    return send_letter(ctx, case_id, f"objection_{kind}.docx", fields, label=label, unit=unit, now=now,
-                       key=f"{kind}_")  # fmt: skip
+    return send_letter(ctx, case_id, f"objection_{due.kind}.docx", due.fields, label=due.label, unit=due.unit,
+                       now=now, key=f"{due.kind}_")  # fmt: skip
 
 
 def apply(

@@ -14,7 +14,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cases.context import ServiceContext
 from pipeline.cases.lookup import get_case
@@ -25,6 +25,9 @@ from pipeline.reading.limits import open_image, render_scale
 from pipeline.reading.sniff import sniff
 from pipeline.storage.models import CaseState
 from pipeline.web.locate import PageText, locate, read_pages
+
+if TYPE_CHECKING:
+    from pipeline.cases.objections import Step
 
 log = logging.getLogger("pipeline.web.pages")
 
@@ -358,7 +361,7 @@ def render_preview(ctx: ServiceContext, case_id: int, account: Account) -> tuple
     return _draw_all(pdf, folder), tag
 
 
-def render_objection_preview(ctx: ServiceContext, case_id: int, account: Account) -> tuple[int, str, Any]:
+def render_objection_preview(ctx: ServiceContext, case_id: int, account: Account) -> tuple[int, str, Step]:
     """Render the letter an objection's stage sends (pipeline.cases.objections.preview_letter);
     returns its page count, the tag its release hands back and the step that sends it."""
     from pipeline.cases.objections import preview_letter
