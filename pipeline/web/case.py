@@ -145,8 +145,9 @@ def correct(case_id: int):  # type: ignore[no-untyped-def]
         elif attr == "result" and value:
             items.append(VerdictDecision(int(seq), _verdict(value)))
     items.extend(DeleteRow(seq) for seq in sorted(deleted))
-    # A scan's rows (序号) and header fields, compared with the original; a deleted row is no longer one.
-    items.extend(c for c in map(Compared.named, form.getlist("compared")) if c.seq not in deleted)
+    # A scan's rows (序号) and header fields, compared with the original (the core passes over a row
+    # deleted in the same request).
+    items.extend(map(Compared.named, form.getlist("compared")))
     for name, number in zip(form.getlist("add.name"), form.getlist("add.id_number"), strict=False):
         if name.strip() or number.strip():
             items.append(AddRow(name.strip(), number.strip()))
