@@ -374,6 +374,42 @@ def test_a_draft_survives_a_reload_and_is_undone_step_by_step(console, page) -> 
     assert drafts.load_draft(ctx, case_id) is None and state(ctx, case_id) == "waiting_review"
 
 
+def test_a_draft_saved_late_never_overwrites_the_newer_one(console, page) -> None:  # type: ignore[no-untyped-def]
+    """Regression: under load, a draft save still on its way arrived after a newer one; the server
+    kept the older draft and a reload showed an edit the clerk had undone. One save is in flight at
+    a time now. The first save is held in the network while the clerk edits again."""
+    from pipeline.cases import drafts
+
+    ctx, intake, url = console
+    case_id = drop(intake, "late.pdf", _bad_id_spec(38))
+    held: list = []
+
+    def hold_the_first(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.method == "POST" and not held:
+            held.append(route)  # not answered until released below
+        else:
+            route.continue_()
+
+    page.route("**/draft", hold_the_first)
+    sign_in(page, url, "wangfang")
+    page.goto(f"{url}/cases/{case_id}")
+    page.fill("input[name='unit']", "甲单位")
+    page.locator("input[name='unit']").blur()
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the first draft save was never sent"
+    page.fill("input[name='unit']", "乙单位")
+    page.locator("input[name='unit']").blur()
+    page.wait_for_timeout(1500)  # a second save would have gone by now
+    with page.expect_response(lambda r: r.url.endswith("/draft") and r.request.method == "POST"):
+        held[0].continue_()  # the first save arrives now, after the clerk's second edit
+    page.locator(".saved", has_text="草稿已保存").wait_for()
+    saved = drafts.load_draft(ctx, case_id)
+    assert saved is not None and saved.body["fields"]["unit"] == "乙单位"
+
+
 def test_enter_confirms_the_current_item_and_jumps_to_the_next_open_one(console, page) -> None:  # type: ignore[no-untyped-def]
     import dataclasses
 

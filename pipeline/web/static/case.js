@@ -161,22 +161,36 @@
     if (release) { release.hidden = dirty; }
     if (dirtyHint) { dirtyHint.hidden = !dirty; }
   }
-  function save(s) {
+  // One save in flight at a time: a draft changed meanwhile goes once the first has been stored, so
+  // the server never keeps an older draft that arrived late, and "saved" is said only of the newest.
+  var inFlight = false;
+  var again = false;
+  function send() {
+    if (inFlight) { again = true; return; }
+    inFlight = true;
+    savedNote.textContent = "正在保存草稿…";
+    fetch(form.dataset.draft, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token.value },
+      body: JSON.stringify(state())
+    }).then(function (r) { return r.json().then(function (body) { return [r.ok, body]; }); })
+      .then(function (res) {
+        if (again) { return; }
+        savedNote.textContent = res[0] ? "草稿已保存（" + res[1].saved_at + "），尚未提交" : "草稿未保存：" + res[1].error;
+        savedNote.classList.toggle("error", !res[0]);
+      })
+      .catch(function () {
+        if (!again) { savedNote.textContent = "草稿未保存：无法连接服务器"; savedNote.classList.add("error"); }
+      })
+      .then(function () {
+        inFlight = false;
+        if (again) { again = false; send(); }
+      });
+  }
+  function save() {
     clearTimeout(saveTimer);
     savedNote.textContent = "有尚未保存的更改…";
-    saveTimer = setTimeout(function () {
-      savedNote.textContent = "正在保存草稿…";
-      fetch(form.dataset.draft, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token.value },
-        body: JSON.stringify(s)
-      }).then(function (r) { return r.json().then(function (body) { return [r.ok, body]; }); })
-        .then(function (res) {
-          savedNote.textContent = res[0] ? "草稿已保存（" + res[1].saved_at + "），尚未提交" : "草稿未保存：" + res[1].error;
-          savedNote.classList.toggle("error", !res[0]);
-        })
-        .catch(function () { savedNote.textContent = "草稿未保存：无法连接服务器"; savedNote.classList.add("error"); });
-    }, 600);
+    saveTimer = setTimeout(send, 600);
   }
   // Undo steps are whole edits (a field left, a row added or deleted), not keystrokes; typing is
   // saved as it goes and undone back to the field's value before it.
@@ -184,7 +198,7 @@
   function typed() {
     var s = state();
     showDirty(s);
-    save(s);
+    save();
     checkRules();
   }
   function changed() {
